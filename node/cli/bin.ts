@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Entry point of the `mycel` command. Node 24 runs this TypeScript directly.
+import { main } from './main.ts'
+
+const controller = new AbortController()
+let interrupted = 0
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    interrupted++
+    // a second Ctrl-C means "now": give up on a clean stop
+    if (interrupted > 1) process.exit(130)
+    controller.abort(new Error(`Received ${sig}`))
+  })
+}
+
+process.exitCode = await main(process.argv.slice(2), { signal: controller.signal })

@@ -1,0 +1,41 @@
+/**
+ * The shape every CLI command has. A command declares its options; the
+ * dispatcher in `main.ts` parses and validates them (no side effects), then
+ * calls `run` with the parsed values.
+ */
+import type { Output } from './output.ts'
+
+export interface OptionSpec {
+  type: 'string' | 'boolean'
+  multiple?: boolean
+  short?: string
+  /** One line for `--help`. */
+  help: string
+}
+
+export interface CommandContext {
+  /** Absolute home folder (`--home`, else `$MYCEL_HOME`, else `~/.mycel`). */
+  home: string
+  json: boolean
+  verbose: boolean
+  out: Output
+  env: NodeJS.ProcessEnv
+  /** Fires on SIGINT/SIGTERM for long-running commands. */
+  signal: AbortSignal
+}
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>
+  positionals: string[]
+}
+
+export interface Command {
+  /** Words that select this command, e.g. `['invite', 'create']`. */
+  path: string[]
+  summary: string
+  /** Argument synopsis after the command words, e.g. `[--uses N] INVITE`. */
+  usage?: string
+  options?: Record<string, OptionSpec>
+  positionals?: { min?: number, max?: number }
+  run: (ctx: CommandContext, args: ParsedArgs) => Promise<number | void>
+}

@@ -1,0 +1,49 @@
+/**
+ * The node's home folder: where its identity, org settings, databases and
+ * the running daemon's API address live. Every path is derived here so no
+ * other module spells a file name.
+ */
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { mkdir } from 'node:fs/promises'
+
+export interface HomePaths {
+  root: string
+  /** The node's ed25519 identity key (0600). */
+  identityKey: string
+  /** Human-facing node settings: name, org membership, bootstrap peers. */
+  nodeConfig: string
+  /** Org secrets held by the founder/admins: root and admin keys (0600). */
+  orgKeys: string
+  /** Written by a running node: API address and token (0600). */
+  api: string
+  /** The policy file. */
+  policy: string
+  /** level databases. */
+  dataDir: string
+  /** Registered models. */
+  modelsDir: string
+}
+
+export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = flag ?? env.MYCEL_HOME ?? join(homedir(), '.mycel')
+  return resolve(dir)
+}
+
+export function homePaths (root: string): HomePaths {
+  return {
+    root,
+    identityKey: join(root, 'identity.key'),
+    nodeConfig: join(root, 'node.json'),
+    orgKeys: join(root, 'org-keys.cbor'),
+    api: join(root, 'api.json'),
+    policy: join(root, 'policy.json'),
+    dataDir: join(root, 'data'),
+    modelsDir: join(root, 'models')
+  }
+}
+
+export async function ensureHome (root: string): Promise<HomePaths> {
+  await mkdir(root, { recursive: true, mode: 0o700 })
+  return homePaths(root)
+}
