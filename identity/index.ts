@@ -1,0 +1,27 @@
+/**
+ * identity/: who a node is and who belongs to the org. Ed25519 keys (one per
+ * node, also its libp2p PeerId), key files at rest, organisations (root →
+ * admin → member certificates), invites, revocation lists and the signed
+ * records they are all made of. Pure: bytes and keys in, bytes and verdicts
+ * out; the only I/O is the key files.
+ *
+ * @example
+ * const org = createOrg('acme')
+ * const node = generateKeyPair()
+ * const chain = issueMembershipCert({ admin: org.admin, adminCert: org.adminCert, peerId: peerIdFromPublicKey(node.publicKey), groups: ['eng'] })
+ * const member = verifyMembershipChain(encodeMembershipChain(chain), { orgRoot: org.root.publicKey })
+ * const { invite } = createInvite({ admin: org.admin, adminCert: org.adminCert, addrs: ['/ip4/10.0.0.1/tcp/4001'], psk: generatePsk() })
+ * decodeInvite(invite, { orgRoot: org.root.publicKey })
+ */
+export { generateKeyPair, keyPairFromSeed, sign, signNoble, verify, verifyNoble, type Ed25519KeyPair } from './keys.ts'
+export { isPeerId, peerIdFromPublicKey, publicKeyFromPeerId, toLibp2pPrivateKey } from './peer-id.ts'
+export { writeFileAtomic, type WriteFileAtomicInit } from './atomic-write.ts'
+export {
+  inspectSecretFile, loadSecretFile, openSecretFile, saveSecretFile, sealSecretFile,
+  type LoadSecretFileInit, type SaveSecretFileInit, type SecretFileContents, type SecretFileInfo
+} from './secret-file.ts'
+export { loadKeyPair, loadNodeKey, NODE_KEY_LABEL, saveKeyPair, saveNodeKey, type KeyFileInit } from './keystore.ts'
+export { generatePsk, PSK_BYTES, pskToPnetKey } from './psk.ts'
+export * from './constants.ts'
+export * from './errors.ts'
+export { InvalidSignatureError, MalformedMessageError, MessageTooLargeError, UnsupportedVersionError } from '../protocol/errors.ts'
