@@ -1,0 +1,325 @@
+/**
+ * The append-only audit log service. Appends are ordered at call time (seq,
+ * chain and Merkle frontier advance synchronously in memory, so concurrent
+ * callers can never fork the chain) and committed in group batches: all
+ * appends waiting while one batch is written go out in the next one. A failed
+ * write stops the log (`AuditLogFailedError`) rather than leave memory ahead
+ * of disk.
+ */
+import type { Logger } from '../logger.ts'
+import { CHECKPOINT_EVERY_ENTRIES, CHECKPOINT_INTERVAL_MS, GENESIS_HASH_BYTES, MAX_TAIL_ENTRIES } from './constants.ts'
+import { openCheckpoint, signCheckpoint, type Checkpoint, type SignFn, type VerifyFn } from './checkpoint.ts'
+import { checkEntryInput, decodeBody, decodeStored, encodeBody, encodeStored, entryHash, type AuditEntry, type AuditEntryInput } from './entry.ts'
+import { AuditLogClosedError, AuditLogFailedError, CheckpointRollbackError, InconsistentCheckpointError, InvalidProofRequestError } from './errors.ts'
+import { appendToFrontier, consistencyPath, frontierRoot, inclusionPath, leafHash, verifyConsistency, type FrontierNode, type Hash } from './merkle.ts'
+import { decodeMeta, encodeMeta, META_KEY, nodeKey, openStores, seqKey, taskKey, writeBatch, type AuditDb, type PutOp, type Stores } from './store.ts'
+import { verifyStores, type AuditVerifyResult } from './verify.ts'
+
+export interface AuditLogComponents {
+  /** A `level` database or sublevel the log owns; its lifetime belongs to the caller. */
+  db: AuditDb
+  /** Signs with this node's ed25519 key (identity module's `sign`, curried). */
+  sign: SignFn
+  /** This node's ed25519 public key, to verify its own checkpoints. */
+  publicKey: Uint8Array
+  /** ed25519 verification (identity module's `verify`). */
+  verify: VerifyFn
+  logger?: Logger
+}
+
+export interface AuditLogInit {
+  /** Sign a checkpoint after this many new entries. @default 1000 (CHECKPOINT_EVERY_ENTRIES) */
+  checkpointEveryEntries?: number
+  /** Sign a checkpoint this often when there are new entries; 0 turns the timer off. @default 60000 (CHECKPOINT_INTERVAL_MS) */
+  checkpointIntervalMs?: number
+  /** Clock in milliseconds since the epoch. @default Date.now */
+  now?: () => number
+}
+
+export interface SignedCheckpoint {
+  checkpoint: Checkpoint
+  /** What to send to peers: `CBOR({body, sig})`. */
+  bytes: Uint8Array
+}
+
+export interface PeerCheckpointResult {
+  checkpoint: Checkpoint
+  /** The checkpoint seen before from this peer, if any. */
+  previous: Checkpoint | null
+  /** True when a consistency proof showed the new checkpoint extends the previous one (or there was nothing to prove). */
+  proven: boolean
+}
+
+interface Pending { ops: PutOp[], resolve: () => void, reject: (err: Error) => void }
+
+const ZERO_HASH = new Uint8Array(GENESIS_HASH_BYTES)
+const noop = Object.assign(() => {}, { enabled: false, error: () => {}, trace: () => {}, newScope: () => noop }) as unknown as Logger
+
+export class AuditLog {
+  private readonly stores: Stores
+  private readonly components: AuditLogComponents
+  private readonly log: Logger
+  private readonly every: number
+  private readonly intervalMs: number
+  private readonly now: () => number
+  private started = false
+  private failed: Error | null = null
+  private size = 0
+  private committedSize = 0
+  private head: Hash = ZERO_HASH
+  private frontier: FrontierNode[] = []
+  private checkpointSize = 0
+  private latest: SignedCheckpoint | null = null
+  private pending: Pending[] = []
+  private flushing: Promise<void> | null = null
+  private timer: ReturnType<typeof setInterval> | null = null
+  private peerQueue: Promise<unknown> = Promise.resolve()
+
+  constructor (components: AuditLogComponents, init: AuditLogInit = {}) {
+    this.components = components
+    this.stores = openStores(components.db)
+    this.log = components.logger ?? noop
+    this.every = init.checkpointEveryEntries ?? CHECKPOINT_EVERY_ENTRIES
+    this.intervalMs = init.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS
+    this.now = init.now ?? Date.now
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    const raw = await this.stores.meta.get(META_KEY)
+    if (raw != null) {
+      const meta = decodeMeta(raw)
+      this.size = this.committedSize = meta.size
+      this.head = meta.head
+      this.frontier = meta.frontier
+      this.checkpointSize = meta.checkpointSize
+    }
+    for await (const value of this.stores.checkpoints.values({ reverse: true, limit: 1 })) {
+      try {
+        this.latest = { checkpoint: openCheckpoint(value, this.components.publicKey, this.components.verify), bytes: new Uint8Array(value) }
+      } catch (err) {
+        // keep the node up; `verify()` reports the bad checkpoint, and the next one is signed afresh
+        this.log.error('latest stored checkpoint does not verify: %e', err)
+      }
+    }
+    this.failed = null
+    this.started = true
+    if (this.intervalMs > 0) {
+      this.timer = setInterval(() => {
+        if (this.size > this.checkpointSize) this.checkpoint().catch(err => { this.log.error('timed checkpoint failed: %e', err) })
+      }, this.intervalMs)
+      this.timer.unref?.()
+    }
+    this.log('started at size %d', this.size)
+  }
+
+  /** Waits for pending appends, signs a final checkpoint when there is anything new, and stops. Idempotent. */
+  async stop (): Promise<void> {
+    if (!this.started) return
+    if (this.timer != null) clearInterval(this.timer)
+    this.timer = null
+    if (this.failed == null && this.size > this.checkpointSize) await this.checkpoint()
+    await this.flushing
+    this.started = false
+    this.log('stopped at size %d', this.size)
+  }
+
+  async [Symbol.asyncDispose] (): Promise<void> {
+    await this.stop()
+  }
+
+  /** Number of entries appended (including those still being written). */
+  get length (): number {
+    return this.size
+  }
+
+  /** Appends one entry; resolves once it is on disk. Throws `InvalidAuditEntryError` for bad input. */
+  async append (input: AuditEntryInput): Promise<AuditEntry> {
+    this.assertWritable()
+    const entry = checkEntryInput(input)
+    const seq = this.size
+    const time = this.now()
+    const prevHash = this.head
+    const body = encodeBody(entry, seq, time, prevHash)
+    const hash = entryHash(prevHash, body)
+    const ops: PutOp[] = [{ sublevel: this.stores.entries, key: seqKey(seq), value: encodeStored(body, hash) }]
+    for (const node of appendToFrontier(this.frontier, seq, leafHash(hash))) {
+      ops.push({ sublevel: this.stores.nodes, key: nodeKey(node.level, node.index), value: node.hash })
+    }
+    if (entry.task != null) ops.push({ sublevel: this.stores.tasks, key: taskKey(entry.task, seq), value: new Uint8Array(0) })
+    this.size = seq + 1
+    this.head = hash
+    if (this.every > 0 && this.size - this.checkpointSize >= this.every) ops.push(this.signNow())
+    await this.enqueue(ops)
+    return { ...entry, seq, time, prevHash, hash }
+  }
+
+  /** Signs a checkpoint over everything appended so far (or returns the latest if nothing is new). */
+  async checkpoint (): Promise<SignedCheckpoint> {
+    this.assertWritable()
+    if (this.latest == null || this.size > this.checkpointSize) await this.enqueue([this.signNow()])
+    else await this.flushing
+    return this.latest as SignedCheckpoint
+  }
+
+  /** The latest signed checkpoint, to hand to peers. */
+  latestCheckpoint (): SignedCheckpoint | null {
+    return this.latest
+  }
+
+  /** The last `n` entries, oldest first. */
+  async tail (n = 20): Promise<AuditEntry[]> {
+    const out: AuditEntry[] = []
+    const limit = Math.max(0, Math.min(n, MAX_TAIL_ENTRIES))
+    if (limit === 0) return out
+    for await (const value of this.stores.entries.values({ reverse: true, limit })) {
+      const { body, hash } = decodeStored(value)
+      out.push(decodeBody(body, hash))
+    }
+    return out.reverse()
+  }
+
+  /** One entry by sequence number, or undefined. */
+  async get (seq: number): Promise<AuditEntry | undefined> {
+    const value = await this.stores.entries.get(seqKey(seq))
+    if (value == null) return undefined
+    const { body, hash } = decodeStored(value)
+    return decodeBody(body, hash)
+  }
+
+  /** Every entry about one task, oldest first. */
+  async byTask (taskId: string): Promise<AuditEntry[]> {
+    const seqs: string[] = []
+    for await (const key of this.stores.tasks.keys({ gt: `${taskId}\u0000`, lt: `${taskId}\u0001` })) seqs.push(key.slice(taskId.length + 1))
+    const values = await this.stores.entries.getMany(seqs)
+    return values.filter((v): v is Uint8Array => v != null).map(v => { const s = decodeStored(v); return decodeBody(s.body, s.hash) })
+  }
+
+  /** RFC 6962 consistency proof between two sizes of this log (both at most the committed size). */
+  async consistencyProof (oldSize: number, newSize: number): Promise<Hash[]> {
+    await this.flushing
+    if (!Number.isSafeInteger(oldSize) || !Number.isSafeInteger(newSize) || oldSize < 0 || oldSize > newSize || newSize > this.committedSize) throw new InvalidProofRequestError()
+    return await consistencyPath(this.readNode, oldSize, newSize)
+  }
+
+  /** RFC 6962 inclusion proof of entry `seq` in the tree of `size` entries. */
+  async inclusionProof (seq: number, size: number): Promise<Hash[]> {
+    await this.flushing
+    if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(size) || seq < 0 || seq >= size || size > this.committedSize) throw new InvalidProofRequestError()
+    return await inclusionPath(this.readNode, seq, size)
+  }
+
+  /**
+   * Keeps the latest checkpoint a peer showed us of its own log, so it cannot
+   * quietly rewrite its history later. Verifies the signature with the peer's
+   * ed25519 key; refuses a smaller size (`CheckpointRollbackError`), another
+   * root at the same size or a failing consistency proof
+   * (`InconsistentCheckpointError`). Growth without a proof is accepted with
+   * `proven: false`.
+   */
+  async recordPeerCheckpoint (peerId: string, peerPublicKey: Uint8Array, bytes: Uint8Array, proof?: Hash[]): Promise<PeerCheckpointResult> {
+    const run = async (): Promise<PeerCheckpointResult> => {
+      const checkpoint = openCheckpoint(bytes, peerPublicKey, this.components.verify)
+      const stored = await this.stores.peers.get(peerId)
+      const previous = stored == null ? null : openCheckpoint(stored, peerPublicKey, this.components.verify)
+      let proven = true
+      if (previous != null) {
+        if (checkpoint.size < previous.size) throw new CheckpointRollbackError(`Peer ${peerId} showed ${checkpoint.size} entries after ${previous.size}`)
+        if (checkpoint.size === previous.size) {
+          if (!Buffer.from(checkpoint.rootHash).equals(previous.rootHash)) throw new InconsistentCheckpointError(`Peer ${peerId} signed two different logs of ${checkpoint.size} entries`)
+          return { checkpoint: previous, previous, proven: true }
+        }
+        if (proof == null) proven = false
+        else if (!verifyConsistency(previous.size, checkpoint.size, previous.rootHash, checkpoint.rootHash, proof)) {
+          throw new InconsistentCheckpointError(`Peer ${peerId}'s log of ${checkpoint.size} entries does not extend the ${previous.size} seen before`)
+        }
+      }
+      await this.stores.peers.put(peerId, bytes)
+      return { checkpoint, previous, proven }
+    }
+    const result = this.peerQueue.then(run, run)
+    this.peerQueue = result.catch(() => {})
+    return await result
+  }
+
+  /** The latest checkpoint recorded for a peer (raw signed bytes), or undefined. */
+  async peerCheckpoint (peerId: string): Promise<Uint8Array | undefined> {
+    const value = await this.stores.peers.get(peerId)
+    return value == null ? undefined : new Uint8Array(value)
+  }
+
+  /**
+   * Recomputes the whole chain, the Merkle root at every stored checkpoint
+   * and every checkpoint signature; names the first bad entry. Works whether
+   * or not the log is started.
+   */
+  async verify (): Promise<AuditVerifyResult> {
+    await this.flushing
+    return await verifyStores(this.stores, this.components.publicKey, this.components.verify, { live: this.started })
+  }
+
+  private readonly readNode = async (level: number, index: number): Promise<Hash> => {
+    const h = await this.stores.nodes.get(nodeKey(level, index))
+    if (h == null) throw new InvalidProofRequestError(`Merkle node ${level}:${index} is missing`)
+    return h
+  }
+
+  private assertWritable (): void {
+    if (!this.started) throw new AuditLogClosedError()
+    if (this.failed != null) throw new AuditLogFailedError()
+  }
+
+  private signNow (): PutOp {
+    const checkpoint: Checkpoint = { size: this.size, rootHash: frontierRoot(this.frontier), headHash: this.head, time: this.now() }
+    const bytes = signCheckpoint(checkpoint, this.components.sign)
+    this.latest = { checkpoint, bytes }
+    this.checkpointSize = this.size
+    return { sublevel: this.stores.checkpoints, key: seqKey(this.size), value: bytes }
+  }
+
+  private async enqueue (ops: PutOp[]): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => { this.pending.push({ ops, resolve, reject }) })
+    this.flushing ??= this.flush()
+    await done
+  }
+
+  private async flush (): Promise<void> {
+    // let appends made in the same tick join the first batch
+    await Promise.resolve()
+    try {
+      while (this.pending.length > 0) {
+        const group = this.pending
+        this.pending = []
+        const size = this.size
+        const ops = group.flatMap(p => p.ops)
+        ops.push({ sublevel: this.stores.meta, key: META_KEY, value: encodeMeta({ size, head: this.head, frontier: this.frontier, checkpointSize: this.checkpointSize }) })
+        try {
+          await writeBatch(this.stores, ops)
+        } catch (err) {
+          this.failed = err as Error
+          this.log.error('audit write failed, refusing further appends: %e', err)
+          const failure = new AuditLogFailedError()
+          for (const p of [...group, ...this.pending]) p.reject(failure)
+          this.pending = []
+          return
+        }
+        this.committedSize = size
+        for (const p of group) p.resolve()
+      }
+    } finally {
+      this.flushing = null
+    }
+  }
+}
+
+/** js-libp2p style factory: `auditLog({ checkpointEveryEntries: 500 })(components)`. */
+export function auditLog (init: AuditLogInit = {}): (components: AuditLogComponents) => AuditLog {
+  return (components) => new AuditLog(components, init)
+}
+
+/** Creates and starts a log (for tests and one-shot tools such as `mycel audit verify`). */
+export async function openAuditLog (components: AuditLogComponents, init: AuditLogInit = {}): Promise<AuditLog> {
+  const log = new AuditLog(components, init)
+  await log.start()
+  return log
+}

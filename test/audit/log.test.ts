@@ -1,0 +1,119 @@
+import { describe, it, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { digest, entryToJson, openAuditLog, openCheckpoint, rootOf, leafHash, verifyConsistency, verifyInclusion, type AuditLogInit } from '../../node/audit/index.ts'
+import { ed25519Signer, ed25519Verify, tempLevel, type Signer } from './helpers.ts'
+
+async function setup (t: TestContext, init: AuditLogInit = {}, signer: Signer = ed25519Signer()) {
+  const { db, dir, defer } = await tempLevel(t)
+  const components = { db: db.sublevel('audit'), sign: signer.sign, publicKey: signer.publicKey, verify: ed25519Verify }
+  const log = await openAuditLog(components, { checkpointIntervalMs: 0, ...init })
+  defer(async () => { await log.stop() })
+  return { db, dir, log, components, signer, defer }
+}
+
+async function fill (log: Awaited<ReturnType<typeof openAuditLog>>, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await log.append({ type: 'task.state', actor: 'peer-a', task: `task-${i % 3}`, peer: 'peer-b', data: { state: 'working', n: i } })
+  }
+}
+
+describe('audit/log', () => {
+  it('appends chained entries and reads them back by tail, seq and task', async (t) => {
+    const { log } = await setup(t)
+    const first = await log.append({ type: 'policy.decision', actor: 'peer-a', peer: 'peer-b', task: 't1', data: { allow: false, rule: 'default-deny' } })
+    const second = await log.append({ type: 'task.sent', actor: 'peer-a', peer: 'peer-b', task: 't2' })
+    const third = await log.append({ type: 'task.result', actor: 'peer-b', task: 't1', data: { output: digest('the answer') } })
+    assert.equal(first.seq, 0)
+    assert.deepEqual(first.prevHash, new Uint8Array(32))
+    assert.deepEqual(second.prevHash, first.hash)
+    assert.deepEqual(third.prevHash, second.hash)
+    assert.deepEqual((await log.tail(2)).map(e => e.seq), [1, 2])
+    assert.deepEqual((await log.get(0))?.data, { allow: false, rule: 'default-deny' })
+    assert.deepEqual((await log.byTask('t1')).map(e => e.type), ['policy.decision', 'task.result'])
+    const json = entryToJson(third)
+    assert.equal(JSON.parse(JSON.stringify(json)).data.output, Buffer.from(digest('the answer')).toString('hex'))
+    assert.deepEqual(await log.verify(), { ok: true, entries: 3, checkpoints: 0, firstBad: null })
+  })
+
+  it('never forks the chain under concurrent appends', async (t) => {
+    const { log } = await setup(t, { checkpointEveryEntries: 50 })
+    const entries = await Promise.all(Array.from({ length: 500 }, (_, i) => log.append({ type: 'task.received', actor: `peer-${i % 7}`, task: `t${i}` })))
+    assert.deepEqual(entries.map(e => e.seq).sort((a, b) => a - b), Array.from({ length: 500 }, (_, i) => i))
+    const bySeq = [...entries].sort((a, b) => a.seq - b.seq)
+    for (let i = 1; i < bySeq.length; i++) assert.deepEqual(bySeq[i]?.prevHash, bySeq[i - 1]?.hash)
+    const result = await log.verify()
+    assert.equal(result.ok, true)
+    assert.equal(result.entries, 500)
+    assert.equal(result.checkpoints, 10)
+  })
+
+  it('continues the same chain after a restart and signs a checkpoint on stop', async (t) => {
+    const { log, components, defer } = await setup(t)
+    await fill(log, 7)
+    await log.stop()
+    const again = await openAuditLog(components, { checkpointIntervalMs: 0 })
+    defer(async () => { await again.stop() })
+    const cp = again.latestCheckpoint()
+    assert.equal(cp?.checkpoint.size, 7)
+    const next = await again.append({ type: 'node.start', actor: 'peer-a' })
+    assert.equal(next.seq, 7)
+    assert.deepEqual(next.prevHash, cp?.checkpoint.headHash)
+    const result = await again.verify()
+    assert.equal(result.ok, true)
+    assert.equal(result.entries, 8)
+  })
+
+  it('signs checkpoints every N entries whose root is the RFC 6962 root of the entry hashes', async (t) => {
+    const { log, signer } = await setup(t, { checkpointEveryEntries: 10 })
+    await fill(log, 25)
+    const latest = log.latestCheckpoint()
+    assert.equal(latest?.checkpoint.size, 20)
+    const leaves = (await log.tail(25)).map(e => leafHash(e.hash))
+    const cp = openCheckpoint(latest.bytes, signer.publicKey, ed25519Verify)
+    assert.deepEqual(cp.rootHash, rootOf(leaves.slice(0, 20)))
+    const now = await log.checkpoint()
+    assert.equal(now.checkpoint.size, 25)
+    assert.deepEqual(now.checkpoint.rootHash, rootOf(leaves))
+    assert.throws(() => openCheckpoint(now.bytes, ed25519Signer().publicKey, ed25519Verify), { name: 'InvalidCheckpointError' })
+    // proofs served by the log check against its own checkpoints
+    assert.ok(verifyConsistency(20, 25, cp.rootHash, now.checkpoint.rootHash, await log.consistencyProof(20, 25)))
+    assert.ok(verifyInclusion(leaves[13]!, 13, 25, await log.inclusionProof(13, 25), now.checkpoint.rootHash))
+    await assert.rejects(log.consistencyProof(20, 26), { name: 'InvalidProofRequestError' })
+  })
+
+  it('refuses entries that could carry content: long strings, big bytes, oversized data, bad types', async (t) => {
+    const { log } = await setup(t)
+    const prompt = 'Please summarise our confidential merger plans: '.repeat(10)
+    await assert.rejects(log.append({ type: 'task.sent', actor: 'a', data: { prompt } }), { name: 'InvalidAuditEntryError' })
+    await assert.rejects(log.append({ type: 'task.sent', actor: 'a', data: { blob: new Uint8Array(1000) } }), { name: 'InvalidAuditEntryError' })
+    const many = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 'x'.repeat(200)]))
+    await assert.rejects(log.append({ type: 'task.sent', actor: 'a', data: many }), { name: 'InvalidAuditEntryError' })
+    await assert.rejects(log.append({ type: 'Task Sent', actor: 'a' }), { name: 'InvalidAuditEntryError' })
+    await assert.rejects(log.append({ type: 'task.sent', actor: '' }), { name: 'InvalidAuditEntryError' })
+    await assert.rejects(log.append({ type: 'task.sent', actor: 'a', data: { nested: { x: 1 } as never } }), { name: 'InvalidAuditEntryError' })
+    assert.equal(log.length, 0)
+  })
+
+  it('stores no plaintext: the database files hold the digest of a prompt, never the prompt', async (t) => {
+    const { log, db, dir } = await setup(t)
+    const prompt = 'launch-codes-7F3A9 for the quarterly plan'
+    await log.append({ type: 'task.sent', actor: 'peer-a', peer: 'peer-b', task: 't1', data: { prompt: digest(prompt) } })
+    await log.append({ type: 'task.result', actor: 'peer-b', task: 't1', data: { output: digest('secret answer 42') } })
+    await log.stop()
+    await db.close()
+    for (const name of await readdir(dir)) {
+      const content = await readFile(join(dir, name))
+      assert.equal(content.indexOf('launch-codes-7F3A9'), -1, name)
+      assert.equal(content.indexOf('secret answer 42'), -1, name)
+    }
+    await db.open()
+  })
+
+  it('refuses appends when stopped', async (t) => {
+    const { log } = await setup(t)
+    await log.stop()
+    await assert.rejects(log.append({ type: 'node.stop', actor: 'a' }), { name: 'AuditLogClosedError' })
+  })
+})
