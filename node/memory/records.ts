@@ -1,0 +1,96 @@
+/**
+ * Shapes of the values the store keeps, checked on every read: values come
+ * off a disk that the threat model does not trust, so a decoded value is
+ * `unknown` until its shape accepts it.
+ */
+import { arrayOf, bool, num, object, optional, str, uint, type Infer } from '../../protocol/shape.ts'
+import { decodeCbor, encodeCbor } from '../../protocol/cbor.ts'
+import { parse, type Shape } from '../../protocol/shape.ts'
+
+const MAX_VALUE_BYTES = 256 * 1024 * 1024
+const MAX_TEXT_CHARS = 64 * 1024 * 1024
+const MAX_CHUNKS_PER_DOC = 50_000_000
+
+export const CollectionRecord = object({
+  name: str({ max: 64 }),
+  createdAt: uint(),
+  documents: uint(),
+  chunks: uint(),
+  tokens: uint(),
+  vectors: uint(),
+  dims: uint(),
+  /** Bumped by every commit that changes vectors; a saved ANN graph is fresh only at the same generation. */
+  vgen: uint(),
+  removing: optional(bool)
+})
+export type CollectionRecord = Infer<typeof CollectionRecord>
+
+export const DocumentRecord = object({
+  source: str({ max: 4096 }),
+  hash: str({ max: 64 }),
+  mtimeMs: num(),
+  size: uint(),
+  chunks: arrayOf(uint(), { max: MAX_CHUNKS_PER_DOC }),
+  tokens: uint(),
+  ingestedAt: uint()
+})
+export type DocumentRecord = Infer<typeof DocumentRecord>
+
+export const ChunkRecord = object({
+  text: str({ max: MAX_TEXT_CHARS }),
+  source: str({ max: 4096 }),
+  start: uint(),
+  end: uint(),
+  /** Collection token. */
+  c: str({ max: 128 }),
+  /** Document token. */
+  d: str({ max: 128 }),
+  /** Length in tokens. */
+  len: uint()
+})
+export type ChunkRecord = Infer<typeof ChunkRecord>
+
+export const PendingRecord = object({ first: uint(), source: str({ max: 4096 }) })
+export type PendingRecord = Infer<typeof PendingRecord>
+
+export const FormatRecord = object({ v: uint(), encrypted: bool })
+
+export const NumberRecord = uint()
+
+export function encodeRecord (value: unknown): Uint8Array {
+  return encodeCbor(value)
+}
+
+export function decodeRecord<T> (shape: Shape<T>, bytes: Uint8Array, what: string): T {
+  return parse(shape, decodeCbor(bytes, { maxBytes: MAX_VALUE_BYTES }), what)
+}
+
+/** A posting's value: term frequency and the chunk's length, two little-endian uint32. */
+export function encodePosting (tf: number, len: number): Uint8Array {
+  const b = new Uint8Array(8)
+  const v = new DataView(b.buffer)
+  v.setUint32(0, tf, true)
+  v.setUint32(4, len, true)
+  return b
+}
+
+export function decodePosting (b: Uint8Array): { tf: number, len: number } {
+  if (b.byteLength !== 8) return { tf: 0, len: 0 }
+  const v = new DataView(b.buffer, b.byteOffset, 8)
+  return { tf: v.getUint32(0, true), len: v.getUint32(4, true) }
+}
+
+export function encodeVector (v: Float32Array): Uint8Array {
+  const b = new Uint8Array(v.length * 4)
+  const view = new DataView(b.buffer)
+  for (let i = 0; i < v.length; i++) view.setFloat32(i * 4, v[i] as number, true)
+  return b
+}
+
+export function decodeVector (b: Uint8Array): Float32Array {
+  const n = Math.floor(b.byteLength / 4)
+  const out = new Float32Array(n)
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true)
+  return out
+}

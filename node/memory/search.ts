@@ -1,0 +1,152 @@
+/**
+ * Retrieval: BM25 over the inverted index, vector similarity when the
+ * collection has embeddings and an embed function is present, fused by
+ * reciprocal rank fusion (Cormack, Clarke & Buettcher, SIGIR 2009):
+ * score(d) = sum over rankings of 1 / (RRF_K + rank(d)). Rank-based fusion
+ * needs no score calibration between the two retrievers.
+ */
+import { FUSION_CANDIDATES, MAX_QUERY_TERMS, MAX_SEARCH_K, RRF_K, SEARCH_K } from './constants.ts'
+import { idf, queryTerms, termScore } from './bm25.ts'
+import { keys, parseNum, range } from './keys.ts'
+import { ChunkRecord, decodePosting, type CollectionRecord } from './records.ts'
+import { normalize } from './vector-index.ts'
+import { buildAskPrompt } from './prompt.ts'
+import type { MemoryStore } from './store.ts'
+
+export interface SearchOptions {
+  /** Search one collection; all collections when absent. */
+  collection?: string
+  /** @default SEARCH_K */
+  k?: number
+  signal?: AbortSignal
+}
+
+export interface SearchHit {
+  text: string
+  /** Source file path. */
+  source: string
+  /** BM25 score, or the fused RRF score when vectors took part. */
+  score: number
+  collection: string
+  chunkId: string
+  /** Offsets of the chunk in the extracted text of its source. */
+  start: number
+  end: number
+}
+
+export interface Ranked { id: number, score: number }
+
+/** Reciprocal rank fusion of several rankings (best first). */
+export function fuseRrf (rankings: Ranked[][], k = RRF_K): Ranked[] {
+  const acc = new Map<number, number>()
+  for (const ranking of rankings) {
+    ranking.forEach((r, i) => acc.set(r.id, (acc.get(r.id) ?? 0) + 1 / (k + i + 1)))
+  }
+  return [...acc].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id)
+}
+
+/** BM25 over one collection: the top `n` chunks for the query. */
+export async function bm25Search (store: MemoryStore, colToken: string, record: CollectionRecord, query: string, n: number): Promise<Ranked[]> {
+  const terms = queryTerms(query, MAX_QUERY_TERMS)
+  if (terms.length === 0 || record.chunks === 0) return []
+  const avg = record.tokens / record.chunks
+  const scores = new Map<number, number>()
+  for (const term of terms) {
+    const ids: number[] = []
+    const tfs: number[] = []
+    const lens: number[] = []
+    const it = store.kv.iterator(range(keys.termPrefix(colToken, store.codec.token('term', term))))
+    try {
+      for (;;) {
+        const entries = await it.nextv(4096)
+        if (entries.length === 0) break
+        for (const [key, value] of entries) {
+          const p = decodePosting(store.codec.open(key, value))
+          ids.push(parseNum(key))
+          tfs.push(p.tf)
+          lens.push(p.len)
+        }
+      }
+    } finally {
+      await it.close()
+    }
+    if (ids.length === 0) continue
+    const w = idf(record.chunks, ids.length)
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as number
+      scores.set(id, (scores.get(id) ?? 0) + termScore(tfs[i] as number, lens[i] as number, avg, w))
+    }
+  }
+  return topN(scores, n)
+}
+
+function topN (scores: Map<number, number>, n: number): Ranked[] {
+  const all: Ranked[] = []
+  for (const [id, score] of scores) all.push({ id, score })
+  all.sort((a, b) => b.score - a.score || a.id - b.id)
+  return all.slice(0, n)
+}
+
+export async function search (store: MemoryStore, query: string, opts: SearchOptions): Promise<SearchHit[]> {
+  const k = Math.max(1, Math.min(MAX_SEARCH_K, Math.floor(opts.k ?? SEARCH_K)))
+  const cols = opts.collection != null ? [await store.requireCollection(opts.collection)] : await store.collectionRecords()
+  const n = Math.max(k, FUSION_CANDIDATES)
+  let queryVector: Float32Array | undefined
+  const merged: Array<Ranked & { collection: string }> = []
+  for (const { token, record } of cols) {
+    opts.signal?.throwIfAborted()
+    const lexical = await bm25Search(store, token, record, query, n)
+    let ranked = lexical
+    const embed = store.embed
+    if (embed != null && record.vectors > 0) {
+      const index = await store.vectorIndex(token, record)
+      if (index != null) {
+        queryVector ??= normalize((await embed([query], opts.signal != null ? { signal: opts.signal } : {}))[0] ?? new Float32Array(0))
+        if (queryVector.length === index.dims) ranked = fuseRrf([lexical, index.search(queryVector, n)])
+        else store.log.error('query embedding has %d dimensions, collection %s holds %d: BM25 only', queryVector.length, record.name, index.dims)
+      }
+    }
+    for (const r of ranked.slice(0, k)) merged.push({ ...r, collection: record.name })
+  }
+  merged.sort((a, b) => b.score - a.score || a.id - b.id)
+  const top = merged.slice(0, k)
+  const chunkKeys = top.map(r => keys.chunk(r.id))
+  const values = await store.kv.getMany(chunkKeys)
+  const hits: SearchHit[] = []
+  top.forEach((r, i) => {
+    const v = values[i]
+    if (v == null) return // removed between ranking and reading
+    const c = store.decode(chunkKeys[i] as string, v, ChunkRecord)
+    hits.push({ text: c.text, source: c.source, score: r.score, collection: r.collection, chunkId: String(r.id), start: c.start, end: c.end })
+  })
+  return hits
+}
+
+/** Produces the answer text from a prompt; the runtime's completion in a node. */
+export type GenerateFn = (prompt: string, opts?: { signal?: AbortSignal }) => Promise<string>
+
+export interface AskOptions {
+  collection?: string
+  generate: GenerateFn
+  /** Chunks given to the model. @default SEARCH_K */
+  k?: number
+  signal?: AbortSignal
+}
+
+export interface AskSource { n: number, source: string, chunkId: string, collection: string, score: number, text: string }
+export interface AskResult { answer: string, sources: AskSource[] }
+
+export const NOTHING_FOUND_ANSWER = 'Nothing in memory matches the question.'
+
+/** Retrieves chunks, numbers them as sources and asks the model to answer citing them. */
+export async function ask (store: MemoryStore, question: string, opts: AskOptions): Promise<AskResult> {
+  const hits = await search(store, question, {
+    ...(opts.collection != null ? { collection: opts.collection } : {}),
+    k: opts.k ?? SEARCH_K,
+    ...(opts.signal != null ? { signal: opts.signal } : {})
+  })
+  if (hits.length === 0) return { answer: NOTHING_FOUND_ANSWER, sources: [] }
+  const sources = hits.map((h, i) => ({ n: i + 1, source: h.source, chunkId: h.chunkId, collection: h.collection, score: h.score, text: h.text }))
+  const answer = await opts.generate(buildAskPrompt(question, sources), opts.signal != null ? { signal: opts.signal } : {})
+  return { answer, sources }
+}
