@@ -21,7 +21,30 @@ export {
   type LoadSecretFileInit, type SaveSecretFileInit, type SecretFileContents, type SecretFileInfo
 } from './secret-file.ts'
 export { loadKeyPair, loadNodeKey, NODE_KEY_LABEL, saveKeyPair, saveNodeKey, type KeyFileInit } from './keystore.ts'
+export {
+  decodeSignedRecord, encodeSignedRecord, openSignedRecord, recordSigningBytes, signRecord, verifySignedRecord,
+  type OpenedRecord, type OpenSignedRecordInit, type SignedRecord
+} from './signed-record.ts'
+export { createOrg, type CreateOrgInit, type Org } from './org.ts'
+export {
+  ADMIN_CERT_DOMAIN, ADMIN_CERT_TYPE, issueAdminCert, openAdminCert, verifyAdminCert,
+  type AdminCert, type IssueAdminCertInit, type VerifyAdminCertInit
+} from './admin-cert.ts'
+export {
+  decodeMembershipChain, encodeMembershipChain, issueMembershipCert, MEMBERSHIP_CERT_DOMAIN, MEMBERSHIP_CERT_TYPE, verifyMembershipChain,
+  type IssueMembershipCertInit, type MembershipCert, type MembershipChain, type VerifiedMembership, type VerifyMembershipInit
+} from './certs.ts'
+export {
+  checkInviteUsable, createInvite, decodeInvite, INVITE_PREFIX, signInviteProof, verifyInviteProof,
+  type CreatedInvite, type CreateInviteInit, type DecodeInviteInit, type Invite, type InviteProofInput
+} from './invite.ts'
 export { generatePsk, PSK_BYTES, pskToPnetKey } from './psk.ts'
+export {
+  extendRevocationList, isRevoked, mergeRevocation, openRevocationList, signRevocationList,
+  type ExtendRevocationListInit, type OpenRevocationListInit, type RevocationList, type RevocationQuery,
+  type SignRevocationListInit, type VerifiedRevocationList
+} from './revocation.ts'
+export { checkValidity, type ValidityInit } from './validity.ts'
 export * from './constants.ts'
 export * from './errors.ts'
 export { InvalidSignatureError, MalformedMessageError, MessageTooLargeError, UnsupportedVersionError } from '../protocol/errors.ts'
