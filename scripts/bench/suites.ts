@@ -1,5 +1,7 @@
 /** The benchmark suites `npm run bench` runs, in order. Add a suite by adding one line. */
 import type { BenchSuite } from './table.ts'
+import { signatures } from './signatures.ts'
 
 export const suites: BenchSuite[] = [
+  signatures,
 ]
