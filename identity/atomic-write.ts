@@ -7,7 +7,7 @@
  * a failure removes the temporary file.
  */
 import { randomBytes } from 'node:crypto'
-import { link, open, rename, unlink } from 'node:fs/promises'
+import { access, link, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
 export interface WriteFileAtomicInit {
@@ -36,8 +36,7 @@ export async function writeFileAtomic (path: string, data: Uint8Array, init: Wri
       await rename(tmp, path)
       created = false
     } else {
-      await link(tmp, path) // fails with EEXIST atomically, unlike a check-then-rename
-      await unlink(tmp)
+      await linkExclusive(tmp, path)
       created = false
     }
     await syncDir(dir)
@@ -46,6 +45,24 @@ export async function writeFileAtomic (path: string, data: Uint8Array, init: Wri
     throw err
   }
 }
+
+/** Moves `tmp` to `path` unless `path` exists (`EEXIST`). */
+async function linkExclusive (tmp: string, path: string): Promise<void> {
+  try {
+    await link(tmp, path) // fails with EEXIST atomically, unlike a check-then-rename
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' || !LINK_UNSUPPORTED.has(code ?? '')) throw err
+    // filesystems without hard links: a small window between check and rename remains
+    const exists = await access(path).then(() => true, () => false)
+    if (exists) throw Object.assign(new Error(`File exists: ${path}`), { code: 'EEXIST' })
+    await rename(tmp, path)
+    return
+  }
+  await unlink(tmp)
+}
+
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'])
 
 /** Flushes a folder entry so the rename survives a power cut; not supported everywhere, so best effort. */
 async function syncDir (dir: string): Promise<void> {
