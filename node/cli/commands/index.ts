@@ -1,7 +1,25 @@
 /** Every CLI command, in the order `mycel --help` lists them. */
 import type { Command } from '../command.ts'
 import { version } from './version.ts'
+import { init } from './init.ts'
+import { id } from './id.ts'
+import { orgCreate } from './org.ts'
+import { inviteCreate, inviteInspect } from './invite.ts'
+import { join } from './join.ts'
+import { start } from './start.ts'
+import { caps, peers, revoke, status } from './mesh.ts'
 
 export const commands: Command[] = [
+  init,
+  id,
+  orgCreate,
+  inviteCreate,
+  inviteInspect,
+  join,
+  start,
+  status,
+  peers,
+  caps,
+  revoke,
   version
 ]

@@ -1,0 +1,67 @@
+import type { Command } from '../command.ts'
+import { ApiClient } from '../../api/client.ts'
+import { table } from '../output.ts'
+import { isPeerId } from '../../../identity/peer-id.ts'
+import { UsageError } from '../errors.ts'
+import type { PeerSummary, StatusSummary } from '../../mycel-node.ts'
+
+export const status: Command = {
+  path: ['status'],
+  summary: 'Show the running node: peer id, org, addresses, peers, uptime',
+  async run (ctx) {
+    const s = await (await ApiClient.fromHome(ctx.home)).get<StatusSummary>('/api/status', ctx.signal)
+    if (ctx.json) { ctx.out.json(s); return }
+    ctx.out.line(`peer id    ${s.peerId}`)
+    ctx.out.line(`name       ${s.name}`)
+    ctx.out.line(`org        ${s.org != null ? `${s.org.name} (${s.org.id})` : '-'}${s.admin ? ', admin' : ''}`)
+    ctx.out.line(`groups     ${s.groups.join(', ')}`)
+    for (const a of s.addresses) ctx.out.line(`address    ${a}`)
+    ctx.out.line(`api        ${s.api}`)
+    ctx.out.line(`peers      ${s.peers}`)
+    ctx.out.line(`cards      ${s.cards.known} verified, ${Object.values(s.cards.rejected).reduce((a, b) => a + b, 0)} rejected`)
+    ctx.out.line(`uptime     ${Math.round(s.uptimeMs / 1000)}s`)
+  }
+}
+
+export const peers: Command = {
+  path: ['peers'],
+  summary: 'List connected members with their round-trip times',
+  async run (ctx) {
+    const list = await (await ApiClient.fromHome(ctx.home)).get<PeerSummary[]>('/api/peers', ctx.signal)
+    if (ctx.json) { ctx.out.json(list); return }
+    if (list.length === 0) { ctx.out.line('No members connected.'); return }
+    ctx.out.line(table(list.map(p => ({ ...p, rttMs: p.rttMs != null ? Math.round(p.rttMs) : null, address: p.addresses[0] })), ['peerId', 'name', 'rttMs', 'address']))
+  }
+}
+
+export const caps: Command = {
+  path: ['caps'],
+  summary: 'List the verified capability cards this node knows, its own included',
+  async run (ctx) {
+    const list = await (await ApiClient.fromHome(ctx.home)).get<Array<Record<string, any>>>('/api/caps', ctx.signal)
+    if (ctx.json) { ctx.out.json(list); return }
+    ctx.out.line(table(list.map(c => ({
+      peerId: c.peerId,
+      name: `${String(c.name)}${c.self === true ? ' (self)' : ''}`,
+      kinds: c.taskKinds,
+      models: (c.models as Array<{ name: string }>).map(m => m.name),
+      backend: c.hardware?.backend,
+      load: `${String(c.load?.running ?? 0)}/${String(c.load?.slots ?? 0)}`,
+      seq: c.seq
+    })), ['peerId', 'name', 'kinds', 'models', 'backend', 'load']))
+  }
+}
+
+export const revoke: Command = {
+  path: ['revoke'],
+  summary: 'Revoke a member: every node drops it and refuses it from now on (admins)',
+  usage: 'PEER_ID',
+  positionals: { min: 1, max: 1 },
+  async run (ctx, args) {
+    const peerId = args.positionals[0] as string
+    if (!isPeerId(peerId)) throw new UsageError(`"${String(peerId).slice(0, 60)}" is not a peer id`)
+    const r = await (await ApiClient.fromHome(ctx.home)).post<{ seq: number }>('/api/revoke', { peerId }, ctx.signal)
+    if (ctx.json) ctx.out.json({ revoked: peerId, seq: r.seq })
+    else ctx.out.line(`Revoked ${peerId} (revocation list seq ${r.seq}); members drop it as the list spreads.`)
+  }
+}

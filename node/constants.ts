@@ -1,0 +1,33 @@
+/** Defaults of the running node. Units are in the names. */
+
+export const DEFAULT_LISTEN_ADDRS = ['/ip4/0.0.0.0/tcp/4001']
+export const DEFAULT_API_ADDR = '127.0.0.1:7878'
+
+/** A connected peer must prove membership within this time or be disconnected. */
+export const ADMISSION_TIMEOUT_MS = 5_000
+/** A peer refused admission is not accepted again for this long. */
+export const REFUSED_PEER_BACKOFF_MS = 30_000
+
+/** Membership certificates issued on join or renewal live this long. */
+export const MEMBERSHIP_CERT_TTL_MS = 24 * 60 * 60 * 1000
+/** A member renews its certificate when less than this fraction of its lifetime is left. */
+export const CERT_RENEW_REMAINING_FRACTION = 0.5
+/** How often the node checks whether its certificate needs renewing. */
+export const CERT_RENEW_CHECK_INTERVAL_MS = 60_000
+
+/** Capability cards are republished this often (fresh load) and expire after the TTL. */
+export const CARD_REPUBLISH_INTERVAL_MS = 30_000
+export const CARD_TTL_MS = 5 * 60 * 1000
+
+/** Largest frame on any Mycel control protocol (membership, cards, join). */
+export const MAX_CONTROL_FRAME_BYTES = 64 * 1024
+/** Largest card set exchanged on connect. */
+export const MAX_CARD_SET_BYTES = 1024 * 1024
+/** Bytes of a control API request body. */
+export const MAX_API_BODY_BYTES = 1024 * 1024
+
+/** How long a stream may sit in one protocol exchange before it is reset. */
+export const PROTOCOL_EXCHANGE_TIMEOUT_MS = 10_000
+
+/** How long `mycel stop` style shutdowns wait for in-flight work. */
+export const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000

@@ -1,0 +1,68 @@
+/**
+ * Assembles the libp2p host every Mycel node runs: TCP, the org's pre-shared
+ * key as the outer fence (libp2p private network), Noise, yamux, identify,
+ * ping, a Kademlia DHT on an org-scoped protocol id, and gossipsub.
+ *
+ * The host knows nothing about membership; the gate service closes
+ * connections that do not prove it (see `membership/gate.ts`).
+ */
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { gossipsub } from '@libp2p/gossipsub'
+import { preSharedKey } from '@libp2p/pnet'
+import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
+import { dhtProtocol } from '../protocol/ids.ts'
+
+export interface HostInit {
+  privateKey: PrivateKey
+  listen: string[]
+  /** The org id (short hash of its root key); scopes the DHT protocol. */
+  orgId?: string
+  /** The pnet swarm key file bytes; without it the host is not in a private network (pre-join). */
+  swarmKey?: Uint8Array
+  connectionGater?: ConnectionGater
+}
+
+export type MycelHost = Libp2p<{
+  identify: ReturnType<ReturnType<typeof identify>>
+  ping: ReturnType<ReturnType<typeof ping>>
+  dht: ReturnType<ReturnType<typeof kadDHT>>
+  pubsub: ReturnType<ReturnType<typeof gossipsub>>
+}>
+
+export async function createHost (init: HostInit): Promise<MycelHost> {
+  const orgId = init.orgId ?? 'unjoined'
+  return await createLibp2p({
+    privateKey: init.privateKey,
+    start: false,
+    addresses: { listen: init.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(init.swarmKey != null ? { connectionProtector: preSharedKey({ psk: init.swarmKey }) } : {}),
+    ...(init.connectionGater != null ? { connectionGater: init.connectionGater } : {}),
+    connectionManager: { maxConnections: 256 },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: dhtProtocol(orgId),
+        clientMode: false,
+        // members talk over loopback and private LANs: keep every address
+        peerInfoMapper: passthroughMapper,
+        allowQueryWithZeroPeers: true
+      }),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        // cards and revocations must reach peers that join late
+        floodPublish: true
+      })
+    }
+  })
+}

@@ -1,0 +1,7 @@
+/** Membership defaults. */
+
+/** Every member's certificate carries this group; the founder's default policy grants it `llm.*` and `echo`. */
+export const MEMBERS_GROUP = 'members'
+
+/** A join exchange carries an invite, a chain, member addresses and the revocation list. */
+export const MAX_JOIN_FRAME_BYTES = 2 * 1024 * 1024

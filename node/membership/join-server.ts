@@ -1,0 +1,137 @@
+/**
+ * Redeeming invites on an admin node (`JOIN_PROTOCOL`). Served to anyone who
+ * got past the pre-shared key, so it trusts nothing: the invite must carry an
+ * admin signature of this org, be unexpired and unrevoked, have a use left,
+ * and the joiner must prove it holds the invite's ephemeral key, bound to its
+ * own peer id (authenticated by Noise) and to ours. The use is counted on disk
+ * before the certificate leaves, so single-use invites stay single-use across
+ * restarts.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import type { Logger } from '../logger.ts'
+import { decodeCbor, encodeCbor } from '../../protocol/cbor.ts'
+import { JOIN_PROTOCOL } from '../../protocol/ids.ts'
+import { decodeJoinRequest, encodeMembershipMessage, refusal, type JoinWelcome } from '../../protocol/membership/messages.ts'
+import type { WireErrorCode } from '../../protocol/codes.ts'
+import { arrayOf, object, parse, str, uint } from '../../protocol/shape.ts'
+import { checkInviteUsable, decodeInvite, verifyInviteProof, type Invite } from '../../identity/invite.ts'
+import { encodeMembershipChain, issueMembershipCert } from '../../identity/certs.ts'
+import type { Ed25519KeyPair } from '../../identity/keys.ts'
+import { frame } from '../streams.ts'
+import { MEMBERSHIP_CERT_TTL_MS, PROTOCOL_EXCHANGE_TIMEOUT_MS } from '../constants.ts'
+import type { RevocationStore } from './revocation-store.ts'
+import { MAX_JOIN_FRAME_BYTES, MEMBERS_GROUP } from './constants.ts'
+
+export interface InviteLedger {
+  get: (inviteId: string) => Promise<Uint8Array | undefined>
+  put: (inviteId: string, value: Uint8Array) => Promise<void>
+}
+
+export interface JoinServerComponents {
+  logger: Logger
+  host: { peerId: { toString: () => string }, handle: (p: string, h: (s: Stream, c: Connection) => Promise<void>) => Promise<void>, unhandle: (p: string) => Promise<void> }
+  orgRoot: Uint8Array
+  admin: { key: Ed25519KeyPair, cert: Uint8Array }
+  revocations: RevocationStore
+  ledger: InviteLedger
+  /** Multiaddrs of members to hand to a new member. */
+  memberAddrs: () => string[]
+  /** Told about each redemption (audit). */
+  onJoined?: (info: { peerId: string, inviteId: string, groups: string[], name: string }) => void
+}
+
+const Redemption = object({ used: uint(), peers: arrayOf(str({ max: 128 }), { max: 10_000 }) })
+
+class JoinRefused extends Error {
+  readonly code: WireErrorCode
+  constructor (code: WireErrorCode) { super(code); this.code = code }
+}
+
+export class JoinServer {
+  private readonly c: JoinServerComponents
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor (components: JoinServerComponents) {
+    this.c = components
+  }
+
+  async start (): Promise<void> {
+    await this.c.host.handle(JOIN_PROTOCOL, async (stream, connection) => { await this.onJoin(stream, connection) })
+  }
+
+  async stop (): Promise<void> {
+    await this.c.host.unhandle(JOIN_PROTOCOL).catch(() => {})
+  }
+
+  private async onJoin (stream: Stream, connection: Connection): Promise<void> {
+    const joiner = connection.remotePeer.toString()
+    const framed = frame(stream, { maxFrameBytes: MAX_JOIN_FRAME_BYTES })
+    const signal = AbortSignal.timeout(PROTOCOL_EXCHANGE_TIMEOUT_MS)
+    try {
+      const req = await framed.read(decodeJoinRequest, { signal })
+      let welcome: JoinWelcome
+      try {
+        welcome = await this.redeem(req.invite, req.proof, joiner, req.name)
+      } catch (err) {
+        const code = err instanceof JoinRefused ? err.code : 'internal'
+        if (code === 'internal') this.c.logger.error('join from %s failed: %s', joiner, (err as Error).message)
+        else this.c.logger('refused join from %s: %s', joiner, code)
+        await framed.write(encodeMembershipMessage(refusal(code)), { signal })
+        await framed.close()
+        return
+      }
+      await framed.write(encodeMembershipMessage(welcome), { signal })
+      await framed.close()
+    } catch (err) {
+      this.c.logger('bad join exchange from %s: %s', joiner, (err as Error).message)
+      framed.reset(err as Error)
+    }
+  }
+
+  private async redeem (text: string, proof: Uint8Array, joiner: string, name: string): Promise<JoinWelcome> {
+    let invite: Invite
+    try {
+      invite = decodeInvite(text, { orgRoot: this.c.orgRoot })
+    } catch (err) {
+      throw new JoinRefused((err as Error).name === 'WrongOrgError' ? 'wrong-org' : 'invite-invalid')
+    }
+    try {
+      checkInviteUsable(invite)
+    } catch (err) {
+      throw new JoinRefused((err as Error).name === 'InviteExpiredError' ? 'invite-expired' : 'invite-invalid')
+    }
+    if (this.c.revocations.isRevoked({ inviteId: invite.inviteId, peerId: joiner })) throw new JoinRefused('invite-revoked')
+    const nonce = new TextEncoder().encode(this.c.host.peerId.toString())
+    if (!verifyInviteProof(invite.ephemeralPublicKey, { inviteId: invite.inviteId, joinerPeerId: joiner, nonce }, proof)) {
+      throw new JoinRefused('invite-invalid')
+    }
+    await this.countUse(invite, joiner)
+    const groups = [...new Set([MEMBERS_GROUP, ...invite.groups])]
+    const chain = issueMembershipCert({ admin: this.c.admin.key, adminCert: this.c.admin.cert, peerId: joiner, groups, ttlMs: MEMBERSHIP_CERT_TTL_MS })
+    this.c.onJoined?.({ peerId: joiner, inviteId: invite.inviteId, groups, name })
+    const revocations = this.c.revocations.bytes()
+    return {
+      v: 1,
+      t: 'welcome',
+      chain: encodeMembershipChain(chain),
+      members: this.c.memberAddrs().slice(0, 64),
+      ...(revocations != null ? { revocations } : {})
+    }
+  }
+
+  /**
+   * Records one use, serialised so two simultaneous joins cannot both take
+   * the last use. The same peer retrying (its reply was lost) costs no use.
+   */
+  private async countUse (invite: Invite, joiner: string): Promise<void> {
+    const run = this.queue.then(async () => {
+      const stored = await this.c.ledger.get(invite.inviteId)
+      const state = stored == null ? { used: 0, peers: [] as string[] } : parse(Redemption, decodeCbor(stored, { maxBytes: 1024 * 1024 }), 'invite ledger')
+      if (state.peers.includes(joiner)) return
+      if (state.used >= invite.uses) throw new JoinRefused('invite-used')
+      await this.c.ledger.put(invite.inviteId, encodeCbor({ used: state.used + 1, peers: [...state.peers, joiner] }))
+    })
+    this.queue = run.catch(() => {})
+    await run
+  }
+}

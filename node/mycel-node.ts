@@ -1,0 +1,424 @@
+/**
+ * The running Mycel node: assembles identity, membership gate, libp2p host,
+ * revocations, capability cards and the control API, and takes them down in
+ * the reverse order.
+ *
+ * @example
+ * const node = await createMycelNode({ home: '/home/me/.mycel', listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0' })
+ * console.log(node.status())
+ * await node.stop()
+ */
+import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { createLogger, type Logger } from './logger.ts'
+import { homePaths, type HomePaths } from './home.ts'
+import { loadNodeConfig, mergeStartOptions, NotInitializedError, NotJoinedError, saveNodeConfig, type NodeConfig, type OrgSettings, type StartFlags } from './config.ts'
+import { createHost, type MycelHost } from './host.ts'
+import { openNodeDb, type NodeDb } from './db.ts'
+import { MembershipGate, patchRegistrarMiddleware } from './membership/gate.ts'
+import { gateCredentials, verifyPeerMembership } from './membership/credentials.ts'
+import { RevocationStore } from './membership/revocation-store.ts'
+import { JoinServer } from './membership/join-server.ts'
+import { needsRenewal, requestRenewal, serveRenewal } from './membership/renewal.ts'
+import { NotAdminError } from './membership/errors.ts'
+import { CardService, type CardContent, type CardServiceInit } from './cards/card-service.ts'
+import { ApiServer } from './api/server.ts'
+import { registerControlRoutes } from './api/control-routes.ts'
+import { loadNodeKey } from '../identity/keystore.ts'
+import { toLibp2pPrivateKey, peerIdFromPublicKey } from '../identity/peer-id.ts'
+import { fromHex, toHex } from '../identity/bytes.ts'
+import { pskToPnetKey } from '../identity/psk.ts'
+import { encodeMembershipChain, issueMembershipCert, verifyMembershipChain } from '../identity/certs.ts'
+import { encodeSignedRecord, openSignedRecord, signRecord } from '../identity/signed-record.ts'
+import type { Ed25519KeyPair } from '../identity/keys.ts'
+import { writeFileAtomic } from '../identity/atomic-write.ts'
+import { CARD_DOMAIN, CARD_PAYLOAD_TYPE, MAX_CARD_BYTES } from '../protocol/cards/card.ts'
+import { orgIdOf, RENEW_PROTOCOL } from '../protocol/ids.ts'
+import { CERT_RENEW_CHECK_INTERVAL_MS, MEMBERSHIP_CERT_TTL_MS } from './constants.ts'
+
+export interface MycelNodeInit extends StartFlags {
+  home: string
+  /** Decrypts the identity key (`MYCEL_PASSPHRASE`). */
+  passphrase?: string
+  env?: NodeJS.ProcessEnv
+  /** @default ADMISSION_TIMEOUT_MS */
+  admissionTimeoutMs?: number
+  cards?: CardServiceInit
+  /** @default CERT_RENEW_CHECK_INTERVAL_MS */
+  renewCheckIntervalMs?: number
+  /** Lifetime of certificates this node issues as admin. @default MEMBERSHIP_CERT_TTL_MS */
+  certTtlMs?: number
+}
+
+export interface PeerSummary {
+  peerId: string
+  name: string | null
+  addresses: string[]
+  rttMs: number | null
+  groups: string[]
+}
+
+export interface StatusSummary {
+  peerId: string
+  name: string
+  org: { name: string, id: string } | null
+  addresses: string[]
+  api: string
+  peers: number
+  uptimeMs: number
+  groups: string[]
+  certExpiresAt: number | null
+  admin: boolean
+  cards: { known: number, rejected: Record<string, number> }
+  revocationSeq: number
+}
+
+/** Starts a node for the home; resolves once it listens, serves the API and has published its card. */
+export async function createMycelNode (init: MycelNodeInit): Promise<MycelNode> {
+  const node = new MycelNode(init)
+  try {
+    await node.start()
+  } catch (err) {
+    await node.stop().catch(() => {})
+    throw err
+  }
+  return node
+}
+
+export class MycelNode {
+  readonly paths: HomePaths
+  readonly log: Logger
+  private readonly init: MycelNodeInit
+  private key!: Ed25519KeyPair
+  private config!: NodeConfig
+  private org!: OrgSettings
+  private orgRoot!: Uint8Array
+  private chain!: Uint8Array
+  db?: NodeDb
+  host?: MycelHost
+  gate?: MembershipGate
+  revocations?: RevocationStore
+  cards?: CardService
+  private joinServer?: JoinServer
+  private api?: ApiServer
+  private apiUrl = ''
+  private startedAt = 0
+  private readonly timers: Array<ReturnType<typeof setInterval>> = []
+  private stopping?: Promise<void>
+  private readonly rtt = new Map<string, number>()
+  /** Extra card content providers (runtime, tasks, memory) register here. */
+  readonly cardContent: Array<() => Partial<CardContent>> = []
+
+  constructor (init: MycelNodeInit) {
+    this.init = init
+    this.paths = homePaths(init.home)
+    this.log = createLogger('mycel:node')
+  }
+
+  get peerId (): string { return peerIdFromPublicKey(this.key.publicKey) }
+  get name (): string { return this.config.name }
+  get orgSettings (): OrgSettings { return this.org }
+  get isAdmin (): boolean { return this.org.admin }
+  get apiAddress (): string { return this.apiUrl }
+  get identityKey (): Ed25519KeyPair { return this.key }
+
+  async start (): Promise<void> {
+    this.startedAt = Date.now()
+    const config = await loadNodeConfig(this.paths.nodeConfig)
+    if (config == null) throw new NotInitializedError(this.paths.root)
+    if (config.org == null) throw new NotJoinedError()
+    this.config = config
+    this.org = config.org
+    this.key = await loadNodeKey(this.paths.identityKey, { ...(this.init.passphrase != null ? { passphrase: this.init.passphrase } : {}) })
+    this.orgRoot = fromHex(this.org.root)
+    this.chain = new Uint8Array(Buffer.from(this.org.chain, 'base64'))
+    const opts = mergeStartOptions(config, this.init.env ?? process.env, this.init)
+
+    const db = this.db = await openNodeDb(this.paths.dataDir)
+    const state = db.sublevel<string, Uint8Array>('state', { valueEncoding: 'view' })
+    const revocations = this.revocations = new RevocationStore({
+      logger: createLogger('mycel:node:revocations'),
+      orgRoot: this.orgRoot,
+      orgId: this.org.id,
+      storage: {
+        get: async () => await state.get('revocations'),
+        put: async (bytes) => { await state.put('revocations', bytes) }
+      }
+    })
+    await revocations.load()
+
+    const gate = this.gate = new MembershipGate({
+      logger: createLogger('mycel:node:gate'),
+      credentials: gateCredentials({ chain: () => this.chain, orgRoot: this.orgRoot, revocations })
+    }, { ...(this.init.admissionTimeoutMs != null ? { admissionTimeoutMs: this.init.admissionTimeoutMs } : {}) })
+
+    const host = this.host = await createHost({
+      privateKey: toLibp2pPrivateKey(this.key),
+      listen: opts.listen,
+      orgId: this.org.id,
+      swarmKey: pskToPnetKey(fromHex(this.org.psk)),
+      connectionGater: gate.connectionGater
+    })
+    patchRegistrarMiddleware((host as unknown as { components: { registrar: { getMiddleware: (p: string) => unknown[] } } }).components.registrar)
+    await host.start()
+    await gate.start(host)
+
+    revocations.start(host)
+    revocations.addEventListener('updated', (evt) => {
+      for (const id of evt.detail.peerIds) this.cards?.forget(id)
+      void gate.enforceRevocations()
+    })
+    gate.addEventListener('revocations:behind', () => { /* the sync exchange on admission brings the newer list */ })
+
+    if (this.org.admin) await this.startAdminServices(host, revocations)
+
+    const cards = this.cards = new CardService({
+      logger: createLogger('mycel:node:cards'),
+      host,
+      gate,
+      orgId: this.org.id,
+      chain: () => this.chain,
+      content: () => this.cardContentNow(),
+      sign: (payload) => encodeSignedRecord(signRecord(this.key, CARD_DOMAIN, CARD_PAYLOAD_TYPE, payload)),
+      verifier: {
+        openRecord: (bytes) => openSignedRecord(bytes, { domain: CARD_DOMAIN, payloadType: CARD_PAYLOAD_TYPE, maxBytes: MAX_CARD_BYTES + 512 }),
+        peerIdOf: peerIdFromPublicKey,
+        verifyMember: (chain, peerId) => verifyPeerMembership(chain, peerId, this.orgRoot, revocations),
+        isRevoked: (peerId, serial) => revocations.isRevoked({ peerId, ...(serial != null ? { serial } : {}) })
+      },
+      revocations: () => revocations.bytes(),
+      onRevocations: (bytes) => { void revocations.offer(bytes).catch(err => { this.log('ignored revocation list: %s', err.message) }) }
+    }, this.init.cards)
+    await cards.start()
+    gate.guardProtocols()
+
+    await this.startApi(opts.api)
+    this.dialBootstrap(opts.bootstrap)
+    this.timers.push(setInterval(() => { void this.maintain() }, this.init.renewCheckIntervalMs ?? CERT_RENEW_CHECK_INTERVAL_MS))
+    this.log('node %s started, listening on %s', this.peerId, host.getMultiaddrs().map(String).join(', '))
+  }
+
+  private async startAdminServices (host: MycelHost, revocations: RevocationStore): Promise<void> {
+    const admin = this.adminCredentials()
+    const ledger = this.db!.sublevel<string, Uint8Array>('invites', { valueEncoding: 'view' })
+    this.joinServer = new JoinServer({
+      logger: createLogger('mycel:node:join'),
+      host,
+      orgRoot: this.orgRoot,
+      admin,
+      revocations,
+      ledger: { get: async (id) => await ledger.get(id), put: async (id, v) => { await ledger.put(id, v) } },
+      memberAddrs: () => this.memberAddrs()
+    })
+    await this.joinServer.start()
+    await host.handle(RENEW_PROTOCOL, async (stream, connection) => {
+      await serveRenewal(stream, connection, {
+        logger: createLogger('mycel:node:renew'),
+        orgRoot: this.orgRoot,
+        admin,
+        revocations,
+        ...(this.init.certTtlMs != null ? { certTtlMs: this.init.certTtlMs } : {})
+      })
+    })
+  }
+
+  private adminCredentials (): { key: Ed25519KeyPair, cert: Uint8Array } {
+    if (!this.org.admin || this.org.adminCert == null) throw new NotAdminError()
+    return { key: this.key, cert: new Uint8Array(Buffer.from(this.org.adminCert, 'base64')) }
+  }
+
+  private async startApi (address: string): Promise<void> {
+    const token = randomBytes(32).toString('hex')
+    const api = this.api = new ApiServer({ token, logger: createLogger('mycel:node:api') })
+    registerControlRoutes(api, this)
+    const idx = address.lastIndexOf(':')
+    const hostPart = idx > 0 ? address.slice(0, idx) : '127.0.0.1'
+    const port = Number(idx > 0 ? address.slice(idx + 1) : address)
+    const bound = await api.listen(hostPart, port)
+    this.apiUrl = `http://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`
+    await writeFileAtomic(this.paths.api, new TextEncoder().encode(JSON.stringify({ url: this.apiUrl, token, pid: process.pid }) + '\n'), { mode: 0o600 })
+  }
+
+  private cardContentNow (): CardContent {
+    const base: CardContent = {
+      name: this.config.name,
+      taskKinds: [],
+      models: [],
+      tools: [],
+      collections: [],
+      hardware: { backend: 'cpu', cpuCores: cpus().length, ramBytes: totalmem(), slots: 0 },
+      load: { running: 0, queued: 0, slots: 0 },
+      encryptionKey: new Uint8Array(32),
+      roles: this.org.admin ? ['admin'] : [],
+      policy: { kinds: [] }
+    }
+    for (const provide of this.cardContent) Object.assign(base, provide())
+    return base
+  }
+
+  /** Multiaddrs of this node and the members it holds cards of. */
+  memberAddrs (): string[] {
+    const own = this.host?.getMultiaddrs().map(String) ?? []
+    const others = this.cards?.cards().flatMap(h => h.card.addrs.map(a => a.includes('/p2p/') ? a : `${a}/p2p/${h.card.peerId}`)) ?? []
+    return [...new Set([...own, ...others])]
+  }
+
+  private dialBootstrap (addrs: string[]): void {
+    const host = this.host
+    if (host == null) return
+    for (const a of addrs) {
+      let ma
+      try { ma = multiaddr(a) } catch { this.log('ignoring malformed bootstrap address %s', a); continue }
+      if (ma.getComponents().some(c => c.name === 'p2p' && c.value === this.peerId)) continue
+      void host.dial(ma, { signal: AbortSignal.timeout(10_000) }).catch(err => { this.log('bootstrap dial %s failed: %s', a, err.message) })
+    }
+  }
+
+  /** Periodic upkeep: renew our certificate, drop expired members, reconnect when alone. */
+  private async maintain (): Promise<void> {
+    try {
+      await this.gate?.enforceExpiry()
+      await this.renewIfDue()
+      if ((this.gate?.listMembers().length ?? 0) === 0) {
+        this.dialBootstrap(mergeStartOptions(this.config, this.init.env ?? process.env, this.init).bootstrap)
+      }
+    } catch (err) {
+      this.log('maintenance failed: %s', (err as Error).message)
+    }
+  }
+
+  /** Renews this node's certificate when less than half its lifetime is left. Returns whether it renewed. */
+  async renewIfDue (force = false): Promise<boolean> {
+    const verified = verifyMembershipChain(this.chain, { orgRoot: this.orgRoot, skewMs: Number.MAX_SAFE_INTEGER })
+    if (!force && !needsRenewal(verified.notBefore, verified.notAfter)) return false
+    if (this.org.admin) {
+      const admin = this.adminCredentials()
+      await this.adoptChain(encodeMembershipChain(issueMembershipCert({ admin: admin.key, adminCert: admin.cert, peerId: this.peerId, groups: verified.groups, ttlMs: this.init.certTtlMs ?? MEMBERSHIP_CERT_TTL_MS })))
+      return true
+    }
+    const issuer = peerIdFromPublicKey(verified.issuer)
+    const admins = [issuer, ...(this.cards?.cards().filter(h => h.card.roles.includes('admin')).map(h => h.card.peerId) ?? [])]
+    for (const admin of [...new Set(admins)]) {
+      if (admin === this.peerId || !(this.gate?.isMember(admin) ?? false)) continue
+      try {
+        const renewed = await requestRenewal({ dial: async (p, proto, o) => await this.host!.dialProtocol(p, proto, o), admin, chain: this.chain, orgRoot: this.orgRoot, myPeerId: this.peerId })
+        await this.adoptChain(renewed.chain)
+        return true
+      } catch (err) {
+        this.log('renewal with %s failed: %s', admin, (err as Error).message)
+      }
+    }
+    return false
+  }
+
+  private async adoptChain (chain: Uint8Array): Promise<void> {
+    const verified = verifyMembershipChain(chain, { orgRoot: this.orgRoot })
+    this.chain = chain
+    this.org = { ...this.org, chain: Buffer.from(chain).toString('base64'), groups: verified.groups, certExpiresAt: verified.notAfter }
+    this.config = { ...this.config, org: this.org }
+    await saveNodeConfig(this.paths.nodeConfig, this.config)
+    await this.cards?.publish()
+    this.log('membership certificate renewed until %s', new Date(verified.notAfter).toISOString())
+  }
+
+  /** Revokes a member (admins only): signs a new revocation list and spreads it. */
+  async revoke (peerId: string): Promise<{ seq: number }> {
+    peerIdFromString(peerId)
+    const admin = this.adminCredentials()
+    const serial = this.gate?.member(peerId)?.serial
+    const list = await this.revocations!.revoke(admin, { peerIds: [peerId], ...(serial != null ? { serials: [serial] } : {}) })
+    return { seq: list.seq }
+  }
+
+  status (): StatusSummary {
+    const verified = this.chainInfo()
+    return {
+      peerId: this.peerId,
+      name: this.config.name,
+      org: { name: this.org.name, id: this.org.id },
+      addresses: this.host?.getMultiaddrs().map(String) ?? [],
+      api: this.apiUrl,
+      peers: this.gate?.listMembers().length ?? 0,
+      uptimeMs: Date.now() - this.startedAt,
+      groups: verified.groups,
+      certExpiresAt: verified.notAfter,
+      admin: this.org.admin,
+      cards: { known: this.cards?.cards().length ?? 0, rejected: this.cards?.rejectedCounts() ?? {} },
+      revocationSeq: this.revocations?.seq() ?? 0
+    }
+  }
+
+  private chainInfo (): { groups: string[], notAfter: number } {
+    return { groups: this.org.groups, notAfter: this.org.certExpiresAt }
+  }
+
+  /** Connected, admitted members with a fresh round-trip time where ping answers. */
+  async peers (): Promise<PeerSummary[]> {
+    const host = this.host
+    const gate = this.gate
+    if (host == null || gate == null) return []
+    const members = gate.listMembers().filter(m => host.getConnections(peerIdFromString(m.peerId)).length > 0)
+    await Promise.all(members.map(async m => {
+      try {
+        this.rtt.set(m.peerId, await host.services.ping.ping(peerIdFromString(m.peerId), { signal: AbortSignal.timeout(2000) }))
+      } catch {}
+    }))
+    return members.map(m => {
+      const card = this.cards?.card(m.peerId)
+      const conns = host.getConnections(peerIdFromString(m.peerId)).map(c => `${c.remoteAddr.toString()}${c.remoteAddr.toString().includes('/p2p/') ? '' : `/p2p/${m.peerId}`}`)
+      return {
+        peerId: m.peerId,
+        name: card?.name ?? null,
+        addresses: [...new Set([...conns, ...(card?.addrs.map(a => a.includes('/p2p/') ? a : `${a}/p2p/${m.peerId}`) ?? [])])],
+        rttMs: this.rtt.get(m.peerId) ?? null,
+        groups: m.groups
+      }
+    })
+  }
+
+  caps (): Array<Record<string, unknown>> {
+    return (this.cards?.cards() ?? []).map(({ card }) => ({
+      peerId: card.peerId,
+      name: card.name,
+      seq: card.seq,
+      expiresAt: card.expiresAt,
+      taskKinds: card.taskKinds,
+      models: card.models,
+      tools: card.tools.map(t => t.name),
+      collections: card.collections,
+      hardware: card.hardware,
+      load: card.load,
+      roles: card.roles,
+      self: card.peerId === this.peerId
+    }))
+  }
+
+  /** Stops everything in reverse order; safe to call twice. */
+  async stop (): Promise<void> {
+    this.stopping ??= this.doStop()
+    await this.stopping
+  }
+
+  private async doStop (): Promise<void> {
+    for (const t of this.timers) clearInterval(t)
+    await this.api?.close().catch(() => {})
+    this.api?.closeAll()
+    await rm(this.paths.api, { force: true }).catch(() => {})
+    await this.cards?.stop()
+    this.revocations?.stop()
+    await this.joinServer?.stop().catch(() => {})
+    await this.gate?.stop()
+    try { await this.host?.stop() } catch {}
+    await this.db?.close().catch(() => {})
+    this.log('node stopped')
+  }
+
+  async [Symbol.asyncDispose] (): Promise<void> {
+    await this.stop()
+  }
+}
+
+export { orgIdOf, toHex }
