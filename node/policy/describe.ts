@@ -1,0 +1,56 @@
+/** `mycel policy show [--json]`: a summary a person can read and a script can parse. */
+import type { Policy } from './types.ts'
+
+export interface PolicySummary {
+  source: string
+  description?: string
+  default: 'deny'
+  rules: Array<{
+    id: string
+    line?: number
+    effect: 'allow' | 'deny'
+    who: string[]
+    kinds: string[]
+    models: string[]
+    tools: string[]
+    collections: string[]
+    classes: string[]
+    direction: string
+    description?: string
+  }>
+  dataClasses: { leaveNode: string[], leaveOrg: string[], neverLeaves: ['local-only'] }
+  rateLimits: { default: string, peers: Record<string, string> }
+  cloudFallback: { enabled: boolean, endpoint?: string, kinds: string[], classes: string[] }
+}
+
+export function describePolicy (policy: Policy): PolicySummary {
+  return {
+    source: policy.source,
+    ...(policy.description != null ? { description: policy.description } : {}),
+    default: 'deny',
+    rules: policy.rules.map(r => ({
+      id: r.id,
+      ...(r.line != null ? { line: r.line } : {}),
+      effect: r.effect,
+      who: [...r.groups.map(g => g === '*' ? 'any group' : `group ${g}`), ...r.peers.map(p => p === '*' ? 'any peer' : `peer ${p}`)],
+      kinds: [...r.kinds],
+      models: [...r.models],
+      tools: [...r.tools],
+      collections: [...r.collections],
+      classes: [...r.classes],
+      direction: r.direction,
+      ...(r.description != null ? { description: r.description } : {})
+    })),
+    dataClasses: { leaveNode: [...policy.dataClasses.leaveNode], leaveOrg: [...policy.dataClasses.leaveOrg], neverLeaves: ['local-only'] },
+    rateLimits: {
+      default: policy.rateLimits.default?.text ?? 'off',
+      peers: Object.fromEntries(Object.entries(policy.rateLimits.peers).map(([k, v]) => [k, v?.text ?? 'off']))
+    },
+    cloudFallback: {
+      enabled: policy.cloudFallback.enabled,
+      ...(policy.cloudFallback.endpoint != null ? { endpoint: policy.cloudFallback.endpoint } : {}),
+      kinds: [...policy.cloudFallback.kinds],
+      classes: [...policy.cloudFallback.classes]
+    }
+  }
+}
