@@ -163,7 +163,7 @@ class DocWriter {
         }
       }
       group.forEach((c, j) => { this.addChunk(c, vecs?.[j]) })
-      if (this.bytes > MAX_BATCH_BYTES) await this.flush()
+      if (this.bytes > (this.store.init.maxBatchBytes ?? MAX_BATCH_BYTES)) await this.flush()
     }
   }
 

@@ -52,6 +52,8 @@ export interface MemoryStoreInit {
   annExpansionSearch?: number
   /** Chunk sizes. @default CHUNK_TARGET_CHARS etc. */
   chunking?: ChunkerInit
+  /** A document whose writes pass this many bytes is written in several batches under a pending record. @default MAX_BATCH_BYTES */
+  maxBatchBytes?: number
   /** Name of the sublevel inside `db`. @default 'memory' */
   sublevel?: string
 }
