@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { encodeCbor } from '../../protocol/cbor.ts'
 import {
-  createOrg, decodeMembershipChain, encodeMembershipChain, encodeSignedRecord, extendRevocationList, generateKeyPair, issueAdminCert,
+  createOrg, decodeMembershipChain, encodeMembershipChain, encodeSignedRecord, extendRevocationList, generateKeyPair,
   issueMembershipCert, MEMBERSHIP_CERT_DOMAIN, MEMBERSHIP_CERT_TYPE, openRevocationList, peerIdFromPublicKey, signRecord,
   verifyAdminCert, verifyMembershipChain
 } from '../../identity/index.ts'
@@ -16,22 +16,6 @@ const member = generateKeyPair()
 const peerId = peerIdFromPublicKey(member.publicKey)
 const issue = (extra: { ttlMs?: number, now?: number, groups?: string[] } = {}) =>
   issueMembershipCert({ admin: org.admin, adminCert: org.adminCert, peerId, groups: ['eng', 'gpu'], ttlMs: HOUR, now: T0, ...extra })
-
-describe('identity/org', () => {
-  it('founds an org whose admin certificate verifies against the root', () => {
-    assert.equal(org.name, 'acme')
-    const cert = verifyAdminCert(org.adminCert, { orgRoot, now: T0 })
-    assert.deepEqual(cert.admin, org.admin.publicKey)
-    assert.equal(cert.orgName, 'acme')
-    assert.match(cert.serial, /^[0-9a-f]{32}$/)
-  })
-
-  it('can make the founding node its own first admin and refuses an empty name', () => {
-    const node = generateKeyPair()
-    assert.deepEqual(createOrg('x', { admin: node }).admin, node)
-    assert.throws(() => createOrg(''), { name: 'MalformedMessageError' })
-  })
-})
 
 describe('identity/certs', () => {
   it('a chain verifies and says who the member is, after an encode/decode round trip', () => {

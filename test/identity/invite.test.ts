@@ -1,11 +1,10 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { bech32m } from '@scure/base'
-import { preSharedKey } from '@libp2p/pnet'
 import fc from 'fast-check'
 import { decodeCbor, encodeCbor } from '../../protocol/cbor.ts'
 import {
-  checkInviteUsable, createInvite, createOrg, decodeInvite, generateKeyPair, generatePsk, peerIdFromPublicKey, pskToPnetKey,
+  checkInviteUsable, createInvite, createOrg, decodeInvite, generateKeyPair, generatePsk, peerIdFromPublicKey,
   recordSigningBytes, sign, signInviteProof, verifyInviteProof
 } from '../../identity/index.ts'
 import { lengthPrefixed } from '../../identity/bytes.ts'
@@ -161,16 +160,5 @@ describe('identity/invite', () => {
     for (let n = 0; n < data.length; n += 3) check(bech32m.encode('mycel', bech32m.toWords(data.slice(0, n)), 8192))
     fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), b => { check(bech32m.encode('mycel', bech32m.toWords(b), 8192)) }), { numRuns: 500 })
     fc.assert(fc.property(fc.anything(), v => { check(bech32m.encode('mycel', bech32m.toWords(encodeCbor(v)), 8192)) }), { numRuns: 300 })
-  })
-})
-
-describe('identity/psk', () => {
-  it('formats the psk the way @libp2p/pnet reads it', () => {
-    const key = pskToPnetKey(psk)
-    assert.equal(new TextDecoder().decode(key), `/key/swarm/psk/1.0.0/\n/base16/\n${Buffer.from(psk).toString('hex')}`)
-    assert.doesNotThrow(() => preSharedKey({ psk: key })())
-    assert.throws(() => preSharedKey({ psk: new TextEncoder().encode('/key/swarm/psk/1.0.0/\n/base16/\nabcd') })())
-    assert.throws(() => pskToPnetKey(new Uint8Array(16)), { name: 'InvalidKeyError' })
-    assert.notDeepEqual(generatePsk(), generatePsk())
   })
 })
