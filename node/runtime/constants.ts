@@ -1,0 +1,30 @@
+/** Defaults of the inference runtime and its scheduler; units in the names. */
+
+/** Sequences (parallel task slots) in each loaded model's context. */
+export const SEQUENCES_PER_MODEL = 4
+/** A model with no task for this long is unloaded; the next task loads it again. */
+export const MODEL_KEEP_ALIVE_MS = 5 * 60_000
+/** Tasks waiting for a free sequence, over all models, before new ones get `busy`. */
+export const MAX_QUEUED_TASKS = 64
+/** A task (queued plus running) that takes longer than this fails with a timeout. */
+export const TASK_TIMEOUT_MS = 120_000
+/** Upper bound of `maxTokens` for one task, whatever the model's context. */
+export const MAX_TOKENS_LIMIT = 4096
+/** `maxTokens` when a task names none. */
+export const DEFAULT_MAX_TOKENS = 256
+/** Context per sequence, capped so that N sequences of a 128k-context model fit in memory. */
+export const CONTEXT_SIZE_TOKENS = 4096
+/** Streamed text is flushed at least this often... */
+export const STREAM_FLUSH_INTERVAL_MS = 25
+/** ...or once this many tokens are pending; the first token is always flushed at once. */
+export const STREAM_FLUSH_TOKENS = 16
+/** Inputs per `embed` call. */
+export const MAX_EMBED_INPUTS = 256
+/** Busy replies never ask to wait less than this. */
+export const RETRY_AFTER_MIN_MS = 250
+/** Busy replies never ask to wait more than this. */
+export const RETRY_AFTER_MAX_MS = 30_000
+/** Assumed task duration before any has been measured (for retry-after estimates). */
+export const TASK_DURATION_GUESS_MS = 2_000
+/** Tokens held back at most while waiting for the rest of a multi-byte UTF-8 character. */
+export const UTF8_HOLD_TOKENS = 4

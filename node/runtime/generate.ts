@@ -1,0 +1,90 @@
+/**
+ * One generation on one context sequence: evaluate the prompt, sample until an
+ * end-of-generation token, the token limit or the end of the context, and
+ * stream text through the decoder and coalescer. Cancel (the signal) stops at
+ * once, without waiting for the next token.
+ */
+import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
+import { ChunkCoalescer, TokenTextDecoder, type ChunkCoalescerInit } from './stream.ts'
+
+export type FinishReason = 'stop' | 'length'
+
+export interface GenerateResult {
+  text: string
+  usage: { promptTokens: number, completionTokens: number }
+  /** `stop`: the model ended its text; `length`: `maxTokens` or the context ran out. */
+  finishReason: FinishReason
+}
+
+export interface SamplingOptions {
+  /** 0 is greedy and deterministic. */
+  temperature: number
+  seed?: number
+  topK?: number
+  topP?: number
+}
+
+export interface GenerateParams {
+  model: LlamaModel
+  sequence: LlamaContextSequence
+  contextSize: number
+  prompt: Token[]
+  maxTokens: number
+  sampling: SamplingOptions
+  signal: AbortSignal
+  onText?: (text: string) => void
+  stream?: ChunkCoalescerInit
+  /** Called with the first generated token's time (for TTFT). */
+  onFirstToken?: () => void
+}
+
+const ABORTED = Symbol('aborted')
+
+export async function generate (p: GenerateParams): Promise<GenerateResult> {
+  const decoder = new TokenTextDecoder((tokens, last) => p.model.detokenize(tokens, false, last))
+  let text = ''
+  const coalescer = new ChunkCoalescer(chunk => { p.onText?.(chunk) }, p.stream)
+  const room = p.contextSize - p.prompt.length
+  const limit = Math.min(p.maxTokens, room)
+  let completionTokens = 0
+  let finishReason: FinishReason = 'stop'
+
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<typeof ABORTED>(resolve => {
+    onAbort = () => { resolve(ABORTED) }
+    if (p.signal.aborted) resolve(ABORTED)
+    else p.signal.addEventListener('abort', onAbort, { once: true })
+  })
+  const iterator = p.sequence.evaluate(p.prompt, {
+    temperature: p.sampling.temperature,
+    ...(p.sampling.seed != null ? { seed: p.sampling.seed } : {}),
+    ...(p.sampling.topK != null ? { topK: p.sampling.topK } : {}),
+    ...(p.sampling.topP != null ? { topP: p.sampling.topP } : {})
+  })[Symbol.asyncIterator]()
+  try {
+    while (completionTokens < limit) {
+      const next = iterator.next()
+      const r = await Promise.race([next, aborted])
+      if (r === ABORTED) {
+        // The pending step ends with the sequence's disposal; nobody waits for it.
+        next.catch(() => {})
+        throw p.signal.reason
+      }
+      if (r.done === true) break
+      if (completionTokens === 0) p.onFirstToken?.()
+      completionTokens++
+      const piece = decoder.push(r.value)
+      text += piece
+      if (p.onText != null) coalescer.push(piece)
+    }
+    if (completionTokens >= limit) finishReason = 'length'
+    const rest = decoder.end()
+    text += rest
+    if (p.onText != null) { coalescer.push(rest); coalescer.flush() }
+    return { text, usage: { promptTokens: p.prompt.length, completionTokens }, finishReason }
+  } finally {
+    if (onAbort != null) p.signal.removeEventListener('abort', onAbort)
+    coalescer.discard()
+    void iterator.return?.().catch(() => {})
+  }
+}

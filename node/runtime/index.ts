@@ -1,0 +1,29 @@
+/**
+ * Local inference: a registry of verified GGUF models and a runtime that runs
+ * them with node-llama-cpp (GPU when usable, else CPU), batching concurrent
+ * tasks on one context per model.
+ *
+ * @example
+ * const registry = new ModelRegistry({ dir: homePaths(home).modelsDir })
+ * await registry.add('/tmp/tiny.gguf', { name: 'tiny' })
+ * await using rt = runtime({ keepAliveMs: 60_000 })({ registry })
+ * await rt.start()
+ * const { text } = await rt.complete({ model: 'tiny', prompt: 'Hello', maxTokens: 16, onText: t => process.stdout.write(t) })
+ */
+export { runtime, Runtime } from './runtime.ts'
+export type {
+  RuntimeInit, RuntimeComponents, TaskOptions, GenerateOptions, CompleteRequest, ChatRequest,
+  EmbedRequest, EmbedResult, ModelStatus, RuntimeStats
+} from './runtime.ts'
+export type { GenerateResult, FinishReason } from './generate.ts'
+export type { TaskPriority, SchedulerStats } from './scheduler.ts'
+export { Scheduler } from './scheduler.ts'
+export { ModelRegistry, validateModelUri, defaultModelName } from './registry.ts'
+export type { RegisteredModel, ModelRegistryInit, AddModelOptions, PullModelOptions } from './registry.ts'
+export { readModelFileInfo, type GgufModelInfo } from './gguf-info.ts'
+export { sha256File, type HashProgress } from './hash.ts'
+export { detectHardware, detectGpusPresent, type HardwareInfo, type Backend } from './hardware.ts'
+export { fallbackChatPrompt, type ChatMessage, type ChatRole } from './chat.ts'
+export { TokenTextDecoder, ChunkCoalescer, type ChunkCoalescerInit } from './stream.ts'
+export * from './errors.ts'
+export * as runtimeConstants from './constants.ts'

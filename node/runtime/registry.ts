@@ -1,0 +1,229 @@
+/**
+ * The models a node may run: GGUF files registered under a name with their
+ * SHA-256 and header metadata, kept in `<home>/models/registry.json`.
+ *
+ * The file is rewritten atomically (write beside, rename) and re-read when its
+ * mtime or size changes, so `mycel models add/rm` takes effect in a running
+ * node without a restart.
+ *
+ * @example
+ * const registry = new ModelRegistry({ dir: homePaths(home).modelsDir })
+ * const model = await registry.add('/data/qwen2.5-0.5b-q8_0.gguf', { name: 'qwen-0.5b' })
+ */
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { basename, join, resolve as resolvePath } from 'node:path'
+import { resolveModelFile } from 'node-llama-cpp'
+import { arrayOf, bool, literal, object, parse, str, uint } from '../../protocol/shape.ts'
+import { createLogger, type Logger } from '../logger.ts'
+import { InvalidModelFileError, InvalidModelUriError, ModelExistsError, ModelHashMismatchError, UnknownModelError } from './errors.ts'
+import { readModelFileInfo } from './gguf-info.ts'
+import { sha256File, type HashProgress } from './hash.ts'
+
+export interface RegisteredModel {
+  name: string
+  sha256: string
+  /** Absolute path of the GGUF file. */
+  path: string
+  architecture: string
+  parameterCount: number
+  /** llama.cpp file type, e.g. `Q4_K_M`. */
+  quantisation: string
+  /** Context length the model was trained with. */
+  contextLength: number
+  /** Width of the model's embeddings. */
+  embeddingLength: number
+  hasChatTemplate: boolean
+  sizeBytes: number
+  /** ISO 8601. */
+  addedAt: string
+}
+
+export interface ModelRegistryInit {
+  /** Folder of `registry.json` and of pulled models, normally `homePaths(home).modelsDir`. */
+  dir: string
+  logger?: Logger
+}
+
+export interface AddModelOptions {
+  /** @default the file name without `.gguf` */
+  name?: string
+  onProgress?: HashProgress
+  signal?: AbortSignal
+}
+
+export interface PullModelOptions {
+  name?: string
+  /** Download progress, then hashing progress (`phase` tells which). */
+  onProgress?: (phase: 'download' | 'hash', doneBytes: number, totalBytes: number) => void
+  signal?: AbortSignal
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
+const SHA256 = /^[0-9a-f]{64}$/
+const REGISTRY_VERSION = 1
+
+const Entry = object({
+  name: str({ pattern: NAME, max: 128 }),
+  sha256: str({ pattern: SHA256, max: 64 }),
+  path: str({ min: 1, max: 4096 }),
+  architecture: str({ max: 128 }),
+  parameterCount: uint(),
+  quantisation: str({ max: 64 }),
+  contextLength: uint(),
+  embeddingLength: uint(),
+  hasChatTemplate: bool,
+  sizeBytes: uint(),
+  addedAt: str({ max: 64 })
+})
+const RegistryFile = object({ version: literal(REGISTRY_VERSION), models: arrayOf(Entry, { max: 10_000 }) })
+
+/** `hf:owner/repo[:quant]`, `hf:owner/repo/path/file.gguf`, `huggingface:...`, or an https URL. */
+export function validateModelUri (uri: string): void {
+  if (/^(hf|huggingface):/.test(uri)) {
+    const rest = uri.replace(/^(hf|huggingface):/, '')
+    if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+(:[\w.-]+|(\/[\w.-]+)*\/?[\w.-]*\.gguf)?$/.test(rest)) throw new InvalidModelUriError(uri)
+    return
+  }
+  let url: URL
+  try { url = new URL(uri) } catch { throw new InvalidModelUriError(uri) }
+  if (url.protocol !== 'https:') throw new InvalidModelUriError(uri, 'only https:// URLs (or hf: URIs) are fetched')
+  if (url.username !== '' || url.password !== '') throw new InvalidModelUriError(uri, 'credentials in the URL are not accepted')
+}
+
+export function defaultModelName (path: string): string {
+  const base = basename(path).replace(/\.gguf$/i, '').replace(/[^A-Za-z0-9._:-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '')
+  return base.slice(0, 128) || 'model'
+}
+
+export class ModelRegistry {
+  readonly dir: string
+  readonly file: string
+  private readonly log: Logger
+  private cache: { mtimeMs: number, size: number, models: RegisteredModel[] } | undefined
+  private writing: Promise<unknown> = Promise.resolve()
+
+  constructor (init: ModelRegistryInit) {
+    this.dir = resolvePath(init.dir)
+    this.file = join(this.dir, 'registry.json')
+    this.log = init.logger ?? createLogger('mycel:node:runtime:registry')
+  }
+
+  async list (): Promise<RegisteredModel[]> {
+    return (await this.read()).map(m => ({ ...m }))
+  }
+
+  async resolve (name: string): Promise<RegisteredModel> {
+    const m = (await this.read()).find(m => m.name === name)
+    if (m == null) throw new UnknownModelError(name)
+    return { ...m }
+  }
+
+  /** Hashes and inspects a GGUF file and registers it. Re-adding the same file under its name is a no-op. */
+  async add (path: string, opts: AddModelOptions = {}): Promise<RegisteredModel> {
+    const abs = resolvePath(path)
+    const name = opts.name ?? defaultModelName(abs)
+    if (!NAME.test(name)) throw new InvalidModelFileError(abs, `"${name}" is not a valid model name (letters, digits, . _ : -)`)
+    const info = await readModelFileInfo(abs, opts.signal)
+    const sha256 = await sha256File(abs, opts)
+    const entry: RegisteredModel = {
+      name,
+      sha256,
+      path: abs,
+      architecture: info.architecture,
+      parameterCount: info.parameterCount,
+      quantisation: info.quantisation,
+      contextLength: info.contextLength,
+      embeddingLength: info.embeddingLength,
+      hasChatTemplate: info.hasChatTemplate,
+      sizeBytes: info.sizeBytes,
+      addedAt: new Date().toISOString()
+    }
+    return await this.update(models => {
+      const existing = models.find(m => m.name === name)
+      if (existing != null && existing.sha256 !== sha256) throw new ModelExistsError(name)
+      if (existing != null) return { models, result: existing }
+      this.log('registered %s (%s, %s)', name, sha256, abs)
+      return { models: [...models, entry], result: entry }
+    })
+  }
+
+  async remove (name: string): Promise<RegisteredModel> {
+    return await this.update(models => {
+      const m = models.find(m => m.name === name)
+      if (m == null) throw new UnknownModelError(name)
+      this.log('removed %s', name)
+      return { models: models.filter(x => x !== m), result: m }
+    })
+  }
+
+  /**
+   * Re-hashes the registered file and refuses it when it changed.
+   * @throws ModelHashMismatchError, InvalidModelFileError
+   */
+  async verify (model: RegisteredModel, opts: { onProgress?: HashProgress, signal?: AbortSignal } = {}): Promise<void> {
+    let actual: string
+    try {
+      actual = await sha256File(model.path, opts)
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err
+      throw new InvalidModelFileError(model.path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the registered file is gone' : (err as Error).message)
+    }
+    if (actual !== model.sha256) throw new ModelHashMismatchError(model.name, model.sha256, actual)
+  }
+
+  /**
+   * Downloads a model with node-llama-cpp's resolver (resumable, from Hugging
+   * Face or an https URL) into the models folder, then registers it.
+   */
+  async pull (uri: string, opts: PullModelOptions = {}): Promise<RegisteredModel> {
+    validateModelUri(uri)
+    await mkdir(this.dir, { recursive: true })
+    const path = await resolveModelFile(uri, {
+      directory: this.dir,
+      download: 'auto',
+      cli: false,
+      ...(opts.signal != null ? { signal: opts.signal } : {}),
+      onProgress: ({ totalSize, downloadedSize }) => { opts.onProgress?.('download', downloadedSize, totalSize) }
+    })
+    return await this.add(path, {
+      ...(opts.name != null ? { name: opts.name } : {}),
+      ...(opts.signal != null ? { signal: opts.signal } : {}),
+      onProgress: (done, total) => { opts.onProgress?.('hash', done, total) }
+    })
+  }
+
+  private async read (): Promise<RegisteredModel[]> {
+    let s
+    try {
+      s = await stat(this.file)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw err
+    }
+    if (this.cache != null && this.cache.mtimeMs === s.mtimeMs && this.cache.size === s.size) return this.cache.models
+    const text = await readFile(this.file, 'utf8')
+    let models: RegisteredModel[]
+    try {
+      models = parse(RegistryFile, JSON.parse(text), 'registry').models
+    } catch (err) {
+      throw new Error(`Model registry ${this.file} is corrupt (${(err as Error).message}); fix or remove it`)
+    }
+    this.cache = { mtimeMs: s.mtimeMs, size: s.size, models }
+    return models
+  }
+
+  /** Read-modify-write, serialised within this process; the rename makes each write atomic. */
+  private async update<R> (fn: (models: RegisteredModel[]) => { models: RegisteredModel[], result: R }): Promise<R> {
+    const run = this.writing.then(async () => {
+      const { models, result } = fn(await this.read())
+      await mkdir(this.dir, { recursive: true })
+      const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`
+      await writeFile(tmp, JSON.stringify({ version: REGISTRY_VERSION, models }, null, 2) + '\n', { mode: 0o600 })
+      await rename(tmp, this.file)
+      this.cache = undefined
+      return result
+    })
+    this.writing = run.catch(() => {})
+    return await run
+  }
+}

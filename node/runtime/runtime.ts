@@ -1,0 +1,352 @@
+/**
+ * The local inference runtime: serves the registered models through
+ * node-llama-cpp, on the GPU when there is a usable one.
+ *
+ * Every task goes through the scheduler (bounded priority queue, one slot per
+ * context sequence), then onto a loaded model's shared context, so concurrent
+ * tasks on a model decode in one batch. Tasks can be canceled by signal or by
+ * id, and time out.
+ */
+import { availableParallelism } from 'node:os'
+import { getLlama, LlamaLogLevel, type Llama, type LlamaGpuType } from 'node-llama-cpp'
+import { createLogger, type Logger } from '../logger.ts'
+import { chatPromptTokens, completionPromptTokens, validateMessages, type ChatMessage } from './chat.ts'
+import {
+  CONTEXT_SIZE_TOKENS, DEFAULT_MAX_TOKENS, MAX_EMBED_INPUTS, MAX_QUEUED_TASKS, MAX_TOKENS_LIMIT,
+  MODEL_KEEP_ALIVE_MS, SEQUENCES_PER_MODEL, TASK_TIMEOUT_MS
+} from './constants.ts'
+import {
+  InvalidRequestError, MaxTokensExceededError, PromptTooLongError, RuntimeStoppedError,
+  TaskCanceledError, TaskTimeoutError, UnknownTaskError
+} from './errors.ts'
+import { generate, type GenerateResult } from './generate.ts'
+import { detectHardware, type HardwareInfo } from './hardware.ts'
+import { ModelPool, type LoadedModel } from './model-pool.ts'
+import type { ModelRegistry, RegisteredModel } from './registry.ts'
+import { Scheduler, type SchedulerStats, type TaskPriority } from './scheduler.ts'
+import type { ChunkCoalescerInit } from './stream.ts'
+import type { Token } from 'node-llama-cpp'
+
+export interface RuntimeInit {
+  /** Context sequences (parallel task slots) per loaded model. @default SEQUENCES_PER_MODEL */
+  sequences?: number
+  /** Unload a model after this long without tasks. @default MODEL_KEEP_ALIVE_MS */
+  keepAliveMs?: number
+  /** Waiting tasks before `busy`. @default MAX_QUEUED_TASKS */
+  maxQueuedTasks?: number
+  /** Per-task limit, queue time included. @default TASK_TIMEOUT_MS */
+  taskTimeoutMs?: number
+  /** Largest `maxTokens` a task may ask for (also capped by the context). @default MAX_TOKENS_LIMIT */
+  maxTokensLimit?: number
+  /** Tokens per sequence, capped by the model's training context. @default CONTEXT_SIZE_TOKENS */
+  contextSize?: number
+  /** CPU threads per context. @default 1 on machines with 2 cores or fewer, else node-llama-cpp's choice */
+  threads?: number
+  /** GPU backend to ask node-llama-cpp for. @default 'auto' */
+  gpu?: 'auto' | LlamaGpuType
+  /** Chunking of streamed text. @default { intervalMs: STREAM_FLUSH_INTERVAL_MS, maxTokens: STREAM_FLUSH_TOKENS } */
+  stream?: ChunkCoalescerInit
+  /** Use this Llama instance instead of creating one (it is then not disposed on stop). */
+  llama?: Llama
+  /** Where loud hardware warnings go. @default process.emitWarning */
+  onWarning?: (message: string) => void
+}
+
+export interface RuntimeComponents {
+  registry: ModelRegistry
+  logger?: Logger
+}
+
+export interface TaskOptions {
+  /** Registered model name. */
+  model: string
+  /** @default 'interactive' */
+  priority?: TaskPriority
+  signal?: AbortSignal
+  /** @default RuntimeInit.taskTimeoutMs */
+  timeoutMs?: number
+  /** Lets `cancel(taskId)` reach the task; must be unique among running tasks. */
+  taskId?: string
+}
+
+export interface GenerateOptions extends TaskOptions {
+  /** @default DEFAULT_MAX_TOKENS */
+  maxTokens?: number
+  /** 0 (the default) is greedy: the same prompt gives the same text, byte for byte. */
+  temperature?: number
+  /** Sampling seed when temperature > 0. @default a random one */
+  seed?: number
+  topK?: number
+  topP?: number
+  /** Streamed text chunks; their concatenation equals the result's `text`. */
+  onText?: (text: string) => void
+}
+
+export interface CompleteRequest extends GenerateOptions { prompt: string }
+export interface ChatRequest extends GenerateOptions { messages: ChatMessage[] }
+export interface EmbedRequest extends TaskOptions { input: string[] }
+export interface EmbedResult { embeddings: number[][], usage: { promptTokens: number } }
+
+export interface ModelStatus extends RegisteredModel {
+  loaded: boolean
+  /** Tokens per sequence this runtime gives the model. */
+  contextSize: number
+  /** Largest `maxTokens` accepted for it. */
+  maxTokens: number
+  sequences: number
+}
+
+export interface RuntimeStats extends SchedulerStats {
+  loadedModels: string[]
+  sequencesPerModel: number
+}
+
+export function runtime (init: RuntimeInit = {}): (components: RuntimeComponents) => Runtime {
+  return (components: RuntimeComponents) => new Runtime(components, init)
+}
+
+export class Runtime {
+  private readonly registry: ModelRegistry
+  private readonly log: Logger
+  private readonly init: RuntimeInit
+  private readonly sequences: number
+  private readonly scheduler: Scheduler
+  private readonly tasks = new Map<string, AbortController>()
+  private readonly inFlight = new Set<{ controller: AbortController, done: Promise<unknown> }>()
+  private llama: Llama | undefined
+  private pool: ModelPool | undefined
+  private hw: HardwareInfo | undefined
+  private starting: Promise<void> | undefined
+
+  constructor (components: RuntimeComponents, init: RuntimeInit = {}) {
+    this.registry = components.registry
+    this.log = components.logger ?? createLogger('mycel:node:runtime')
+    this.init = init
+    this.sequences = init.sequences ?? SEQUENCES_PER_MODEL
+    this.scheduler = new Scheduler({
+      maxQueued: init.maxQueuedTasks ?? MAX_QUEUED_TASKS,
+      capacity: key => key.endsWith('#embed') ? 1 : this.sequences
+    })
+  }
+
+  async start (): Promise<void> {
+    this.starting ??= this.doStart()
+    try { await this.starting } catch (err) { this.starting = undefined; throw err }
+  }
+
+  private async doStart (): Promise<void> {
+    const log = this.log
+    // build 'never': a node must never download or compile llama.cpp behind the user's back.
+    this.llama = this.init.llama ?? await getLlama({
+      gpu: this.init.gpu ?? 'auto',
+      build: 'never',
+      usePrebuiltBinaries: true,
+      skipDownload: true,
+      progressLogs: false,
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => { log('llama.cpp %s: %s', level, message.trimEnd()) }
+    })
+    this.hw = await detectHardware(this.llama)
+    for (const w of this.hw.warnings) (this.init.onWarning ?? ((m: string) => { process.emitWarning(m, { code: 'MYCEL_GPU_UNUSED' }) }))(w)
+    const threads = this.init.threads ?? (availableParallelism() <= 2 ? 1 : undefined)
+    this.pool = new ModelPool({
+      llama: this.llama,
+      registry: this.registry,
+      log: this.log,
+      sequences: this.sequences,
+      keepAliveMs: this.init.keepAliveMs ?? MODEL_KEEP_ALIVE_MS,
+      contextSize: entry => this.contextSizeFor(entry),
+      ...(threads != null ? { threads } : {})
+    })
+    this.scheduler.start()
+    this.log('started on %s (%d cores)', this.hw.backend, this.hw.cpuCores)
+  }
+
+  /** Fails queued and running tasks (`RuntimeStoppedError`), unloads every model. Idempotent. */
+  async stop (): Promise<void> {
+    const starting = this.starting
+    if (starting == null) return
+    await starting.catch(() => {})
+    this.starting = undefined
+    this.scheduler.stop()
+    for (const t of this.inFlight) t.controller.abort(new RuntimeStoppedError('The runtime stopped during the task'))
+    await Promise.allSettled([...this.inFlight].map(async t => await t.done))
+    await this.pool?.unloadAll()
+    if (this.init.llama == null) await this.llama?.dispose()
+    this.llama = undefined
+    this.pool = undefined
+    this.log('stopped')
+  }
+
+  async [Symbol.asyncDispose] (): Promise<void> {
+    await this.stop()
+  }
+
+  /** Backend, GPU, memory and warnings, as detected at start. */
+  hardware (): HardwareInfo {
+    if (this.hw == null || this.starting == null) throw new RuntimeStoppedError()
+    return { ...this.hw, warnings: [...this.hw.warnings] }
+  }
+
+  stats (): RuntimeStats {
+    return { ...this.scheduler.stats(), loadedModels: this.pool?.loadedNames() ?? [], sequencesPerModel: this.sequences }
+  }
+
+  /** How many times a model was loaded since start (an unload then a task makes it 2). */
+  loadCount (name: string): number {
+    return this.pool?.loads.get(name) ?? 0
+  }
+
+  /** The registered models with what this runtime offers for each (for the capability card). */
+  async models (): Promise<ModelStatus[]> {
+    return (await this.registry.list()).map(m => ({
+      ...m,
+      loaded: this.pool?.isLoaded(m.name) ?? false,
+      contextSize: this.contextSizeFor(m),
+      maxTokens: this.maxTokensFor(m),
+      sequences: this.sequences
+    }))
+  }
+
+  /** Loads a model ahead of its first task (it still unloads after the keep-alive). */
+  async load (name: string): Promise<void> {
+    const pool = this.requirePool()
+    const entry = await this.registry.resolve(name)
+    await pool.use(entry)
+    pool.release(name)
+  }
+
+  async unload (name: string): Promise<void> {
+    await this.pool?.unload(name)
+  }
+
+  /** Cancels a queued or running task by the id it was given. */
+  cancel (taskId: string): void {
+    const c = this.tasks.get(taskId)
+    if (c == null) throw new UnknownTaskError(taskId)
+    c.abort(new TaskCanceledError())
+  }
+
+  async complete (req: CompleteRequest): Promise<GenerateResult> {
+    if (typeof req.prompt !== 'string') throw new InvalidRequestError('prompt must be a string')
+    return await this.generateTask(req, loaded => completionPromptTokens(loaded.model, req.prompt))
+  }
+
+  async chat (req: ChatRequest): Promise<GenerateResult> {
+    validateMessages(req.messages)
+    return await this.generateTask(req, loaded => chatPromptTokens(loaded.model, loaded.chatWrapper, req.messages))
+  }
+
+  async embed (req: EmbedRequest): Promise<EmbedResult> {
+    const input: unknown = req.input
+    if (!Array.isArray(input) || input.length === 0 || input.length > MAX_EMBED_INPUTS || !input.every(s => typeof s === 'string' && s !== '')) {
+      throw new InvalidRequestError(`input must be 1 to ${MAX_EMBED_INPUTS} non-empty strings`)
+    }
+    return await this.task(req, 'embed', async (loaded, signal) => {
+      const ctx = await this.requirePool().embeddingContext(loaded)
+      const embeddings: number[][] = []
+      let promptTokens = 0
+      for (const text of req.input) {
+        signal.throwIfAborted()
+        const n = loaded.model.tokenize(text).length + 1
+        if (n > loaded.contextSize) throw new PromptTooLongError(n, loaded.contextSize)
+        promptTokens += n
+        embeddings.push([...(await ctx.getEmbeddingFor(text)).vector])
+      }
+      return { embeddings, usage: { promptTokens } }
+    })
+  }
+
+  private async generateTask (req: GenerateOptions, promptFor: (loaded: LoadedModel) => Token[]): Promise<GenerateResult> {
+    const maxTokens = req.maxTokens ?? DEFAULT_MAX_TOKENS
+    if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) throw new InvalidRequestError('maxTokens must be a positive integer')
+    const temperature = req.temperature ?? 0
+    if (!Number.isFinite(temperature) || temperature < 0 || temperature > 10) throw new InvalidRequestError('temperature must be between 0 and 10')
+    if (req.seed != null && (!Number.isSafeInteger(req.seed) || req.seed < 0)) throw new InvalidRequestError('seed must be a non-negative integer')
+    return await this.task(req, 'generate', async (loaded, signal) => {
+      const limit = this.maxTokensFor(loaded.entry)
+      if (maxTokens > limit) throw new MaxTokensExceededError(maxTokens, limit)
+      const prompt = promptFor(loaded)
+      if (prompt.length >= loaded.contextSize) throw new PromptTooLongError(prompt.length, loaded.contextSize)
+      const sequence = loaded.context.getSequence()
+      try {
+        return await generate({
+          model: loaded.model,
+          sequence,
+          contextSize: loaded.contextSize,
+          prompt,
+          maxTokens,
+          sampling: {
+            temperature,
+            ...(temperature > 0 ? { seed: req.seed ?? Math.floor(Math.random() * 2 ** 31) } : {}),
+            ...(req.topK != null ? { topK: req.topK } : {}),
+            ...(req.topP != null ? { topP: req.topP } : {})
+          },
+          signal,
+          ...(req.onText != null ? { onText: req.onText } : {}),
+          ...(this.init.stream != null ? { stream: this.init.stream } : {})
+        })
+      } finally {
+        // Frees the sequence for the next task before the scheduler slot is released.
+        await sequence.dispose()
+      }
+    }, maxTokens)
+  }
+
+  /** Registry lookup, limits, queue, load, run, cleanup: what every task kind shares. */
+  private async task<T> (opts: TaskOptions, kind: 'generate' | 'embed', body: (loaded: LoadedModel, signal: AbortSignal) => Promise<T>, maxTokens?: number): Promise<T> {
+    const pool = this.requirePool()
+    const entry = await this.registry.resolve(opts.model)
+    if (maxTokens != null && maxTokens > this.maxTokensFor(entry)) throw new MaxTokensExceededError(maxTokens, this.maxTokensFor(entry))
+    if (opts.taskId != null && this.tasks.has(opts.taskId)) throw new InvalidRequestError(`task id "${opts.taskId}" is already in use`)
+    const controller = new AbortController()
+    const timeoutMs = opts.timeoutMs ?? this.init.taskTimeoutMs ?? TASK_TIMEOUT_MS
+    const timer = setTimeout(() => { controller.abort(new TaskTimeoutError(timeoutMs)) }, timeoutMs)
+    const onCallerAbort = (): void => { controller.abort(new TaskCanceledError()) }
+    if (opts.signal?.aborted === true) onCallerAbort()
+    else opts.signal?.addEventListener('abort', onCallerAbort, { once: true })
+    if (opts.taskId != null) this.tasks.set(opts.taskId, controller)
+    const run = async (): Promise<T> => {
+      const key = kind === 'embed' ? `${entry.name}#embed` : entry.name
+      const lease = await this.scheduler.acquire(key, opts.priority ?? 'interactive', controller.signal)
+      const started = performance.now()
+      try {
+        const loaded = await pool.use(entry)
+        try {
+          if (controller.signal.aborted) throw controller.signal.reason
+          return await body(loaded, controller.signal)
+        } finally {
+          pool.release(entry.name)
+        }
+      } finally {
+        lease.release()
+        this.scheduler.recordDuration(performance.now() - started)
+      }
+    }
+    const done = run()
+    const handle = { controller, done }
+    this.inFlight.add(handle)
+    try {
+      return await done
+    } finally {
+      this.inFlight.delete(handle)
+      clearTimeout(timer)
+      opts.signal?.removeEventListener('abort', onCallerAbort)
+      if (opts.taskId != null && this.tasks.get(opts.taskId) === controller) this.tasks.delete(opts.taskId)
+    }
+  }
+
+  private contextSizeFor (entry: RegisteredModel): number {
+    const cap = this.init.contextSize ?? CONTEXT_SIZE_TOKENS
+    return entry.contextLength > 0 ? Math.min(cap, entry.contextLength) : cap
+  }
+
+  private maxTokensFor (entry: RegisteredModel): number {
+    return Math.min(this.init.maxTokensLimit ?? MAX_TOKENS_LIMIT, this.contextSizeFor(entry) - 1)
+  }
+
+  private requirePool (): ModelPool {
+    if (this.pool == null) throw new RuntimeStoppedError()
+    return this.pool
+  }
+}
