@@ -1,6 +1,7 @@
 /** Every CLI command, in the order `mycel --help` lists them. */
 import type { Command } from '../command.ts'
 import { version } from './version.ts'
+import { runtimeCommands } from './models.ts'
 import { init } from './init.ts'
 import { id } from './id.ts'
 import { orgCreate } from './org.ts'
@@ -8,6 +9,7 @@ import { inviteCreate, inviteInspect } from './invite.ts'
 import { join } from './join.ts'
 import { start } from './start.ts'
 import { caps, peers, revoke, status } from './mesh.ts'
+import { memoryCommands } from './memory.ts'
 
 export const commands: Command[] = [
   init,
@@ -21,5 +23,7 @@ export const commands: Command[] = [
   peers,
   caps,
   revoke,
+  ...runtimeCommands,
+  ...memoryCommands,
   version
 ]
