@@ -140,6 +140,17 @@ export function decodeBody (body: Uint8Array, hash: Hash): AuditEntry {
   return entry
 }
 
+/**
+ * The two fields verification needs (seq and prevHash), without the full
+ * shape check: the hash over the exact bytes already proves the rest is what
+ * was written. Throws `MalformedMessageError`.
+ */
+export function decodeChainFields (body: Uint8Array): { seq: number, prev: Hash } {
+  const b = decodeCbor(body, { maxBytes: MAX_ENTRY_BYTES })
+  if (!isPlainObject(b)) throw new MalformedMessageError('audit entry: expected a map')
+  return { seq: uint()(b.seq, 'seq'), prev: bytes({ length: 32 })(b.prev, 'prev') }
+}
+
 /** SHA-256 of content that must be referenced but never stored (prompts, outputs, documents). */
 export function digest (content: Uint8Array | string): Uint8Array {
   return sha256(typeof content === 'string' ? new TextEncoder().encode(content) : content)

@@ -11,7 +11,7 @@
  */
 import { CHECKPOINT_SIGNATURE_DOMAIN } from './constants.ts'
 import { openCheckpoint, type Checkpoint, type VerifyFn } from './checkpoint.ts'
-import { decodeBody, decodeStored, entryHash } from './entry.ts'
+import { decodeChainFields, decodeStored, entryHash } from './entry.ts'
 import { appendToFrontier, frontierRoot, leafHash, type FrontierNode, type Hash } from './merkle.ts'
 import { decodeMeta, META_KEY, seqKey, type Stores } from './store.ts'
 
@@ -76,7 +76,7 @@ export async function verifyStores (stores: Stores, publicKey: Uint8Array, verif
   const atZero = checkCheckpoints(0)
   if (atZero != null) return atZero
 
-  const iterator = opts.live ? stores.entries.iterator({ lt: seqKey(size) }) : stores.entries.iterator()
+  const iterator = stores.entries.iterator({ ...(opts.live ? { lt: seqKey(size) } : {}), highWaterMarkBytes: 1 << 20 } as { lt?: string })
   for await (const [key, value] of iterator) {
     const seq = entries
     if (!opts.live && seq >= size) return bad(seq, 'unexpected-entry', `entry ${key.replace(/^0+(?=\d)/, '')} lies beyond the log head (${size} entries)`, nextCp)
@@ -87,8 +87,9 @@ export async function verifyStores (stores: Stores, publicKey: Uint8Array, verif
     let body: Uint8Array; let hash: Hash; let entrySeq: number; let entryPrev: Hash
     try {
       ({ body, hash } = decodeStored(value))
-      const entry = decodeBody(body, hash)
-      entrySeq = entry.seq; entryPrev = entry.prevHash
+      const fields = decodeChainFields(body)
+      entrySeq = fields.seq
+      entryPrev = fields.prev
     } catch {
       return bad(seq, 'malformed', `entry ${seq} does not decode`, nextCp)
     }

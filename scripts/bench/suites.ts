@@ -1,7 +1,9 @@
 /** The benchmark suites `npm run bench` runs, in order. Add a suite by adding one line. */
 import type { BenchSuite } from './table.ts'
 import { signatures } from './signatures.ts'
+import { audit } from './audit.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
+  audit,
 ]
