@@ -10,6 +10,7 @@ import { join } from './join.ts'
 import { start } from './start.ts'
 import { caps, peers, revoke, status } from './mesh.ts'
 import { memoryCommands } from './memory.ts'
+import { memoryCommands } from './memory.ts'
 
 export const commands: Command[] = [
   init,
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   caps,
   revoke,
   ...runtimeCommands,
+  ...memoryCommands,
   ...memoryCommands,
   version
 ]

@@ -1,0 +1,164 @@
+/**
+ * `mycel memory ingest|ls|rm|search`: the node's private document memory.
+ * Handlers parse, open the store and call one function that takes the
+ * store, so the same functions can later run behind the control API when a
+ * running node holds the database.
+ */
+import { join, resolve } from 'node:path'
+import type { Command, CommandContext, ParsedArgs } from '../command.ts'
+import { UsageError } from '../errors.ts'
+import { table, type Output } from '../output.ts'
+import { homePaths } from '../../home.ts'
+import { openMemory, type MemoryStore, type OpenedMemory } from '../../memory/index.ts'
+import { DEFAULT_COLLECTION, MAX_SEARCH_K, SEARCH_K } from '../../memory/constants.ts'
+
+/** Where the CLI keeps the memory database when no node holds it. */
+export function memoryDir (home: string): string {
+  return join(homePaths(home).dataDir, 'memory')
+}
+
+async function withStore<T> (ctx: CommandContext, fn: (store: MemoryStore) => Promise<T>): Promise<T> {
+  let opened: OpenedMemory
+  try {
+    const passphrase = ctx.env.MYCEL_PASSPHRASE
+    opened = await openMemory(memoryDir(ctx.home), passphrase != null && passphrase !== '' ? { passphrase } : {})
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause
+    if ((err as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' && cause?.code === 'LEVEL_LOCKED') {
+      throw new Error('The memory database is held by a running node; stop it first (`mycel memory` will route through the node later)')
+    }
+    throw err
+  }
+  try {
+    return await fn(opened.store)
+  } finally {
+    await opened.close()
+  }
+}
+
+export interface IngestArgs { paths: string[], collection: string, prune: boolean }
+
+export function parseIngest (args: ParsedArgs): IngestArgs {
+  return { paths: args.positionals, collection: (args.values.collection as string | undefined) ?? DEFAULT_COLLECTION, prune: args.values.prune === true }
+}
+
+export async function runIngest (store: MemoryStore, a: IngestArgs, ctx: Pick<CommandContext, 'out' | 'json' | 'signal'>): Promise<number> {
+  const r = await store.ingest(a.paths, {
+    collection: a.collection,
+    prune: a.prune,
+    signal: ctx.signal,
+    onProgress: p => { ctx.out.progress('ingest', p.done, p.total) }
+  })
+  if (ctx.json) { ctx.out.json(r); return 0 }
+  const out: Output = ctx.out
+  out.line(`${r.collection}: ${r.added.length} added, ${r.updated.length} updated, ${r.unchanged.length} unchanged, ${r.skipped.length} skipped` +
+    `${a.prune ? `, ${r.pruned.length} pruned` : ''} (${r.chunks} chunks written)`)
+  const byReason = new Map<string, string[]>()
+  for (const s of r.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.path])
+  for (const [reason, paths] of byReason) {
+    out.line(`  skipped, ${reason}: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''}`)
+  }
+  return 0
+}
+
+export const memoryIngest: Command = {
+  path: ['memory', 'ingest'],
+  summary: 'Index files and folders (.txt, .md, .html) into a memory collection',
+  usage: '[--collection C] [--prune] PATH...',
+  options: {
+    collection: { type: 'string', short: 'c', help: `Collection to add to (default ${DEFAULT_COLLECTION})` },
+    prune: { type: 'boolean', help: 'Also remove documents whose files are gone' }
+  },
+  positionals: { min: 1, max: 10_000 },
+  async run (ctx, args) {
+    const a = parseIngest(args)
+    return await withStore(ctx, async store => await runIngest(store, a, ctx))
+  }
+}
+
+export async function runLs (store: MemoryStore, ctx: Pick<CommandContext, 'out' | 'json'>): Promise<number> {
+  const cols = await store.collections()
+  if (ctx.json) { ctx.out.json(cols.map(c => ({ name: c.name, documents: c.documents, chunks: c.chunks, vectors: c.vectors }))); return 0 }
+  if (cols.length === 0) { ctx.out.line('No collections yet; add documents with `mycel memory ingest PATH`.'); return 0 }
+  ctx.out.line(table(cols.map(c => ({ ...c })), ['name', 'documents', 'chunks', 'vectors']))
+  return 0
+}
+
+export const memoryLs: Command = {
+  path: ['memory', 'ls'],
+  summary: 'List memory collections with their document and chunk counts',
+  async run (ctx) {
+    return await withStore(ctx, async store => await runLs(store, ctx))
+  }
+}
+
+export interface RmArgs { collection: string, doc?: string }
+
+export function parseRm (args: ParsedArgs): RmArgs {
+  const doc = args.values.doc as string | undefined
+  const collection = args.positionals[0]
+  if (doc == null && collection == null) throw new UsageError('Name a collection, or a document with --doc PATH: mycel memory rm COLLECTION | --doc PATH [COLLECTION]')
+  return { collection: collection ?? DEFAULT_COLLECTION, ...(doc != null ? { doc: resolve(doc) } : {}) }
+}
+
+export async function runRm (store: MemoryStore, a: RmArgs, ctx: Pick<CommandContext, 'out' | 'json'>): Promise<number> {
+  if (a.doc != null) await store.removeDocument(a.collection, a.doc)
+  else await store.removeCollection(a.collection)
+  const removed = a.doc != null ? { collection: a.collection, document: a.doc } : { collection: a.collection }
+  if (ctx.json) ctx.out.json({ removed })
+  else ctx.out.line(a.doc != null ? `removed ${a.doc} from ${a.collection}` : `removed collection ${a.collection}`)
+  return 0
+}
+
+export const memoryRm: Command = {
+  path: ['memory', 'rm'],
+  summary: 'Remove a memory collection, or one document with --doc',
+  usage: 'COLLECTION | --doc PATH [COLLECTION]',
+  options: { doc: { type: 'string', help: 'Remove only this document (its path as ingested)' } },
+  positionals: { min: 0, max: 1 },
+  async run (ctx, args) {
+    const a = parseRm(args)
+    return await withStore(ctx, async store => await runRm(store, a, ctx))
+  }
+}
+
+export interface SearchArgs { query: string, collection?: string, k: number }
+
+export function parseSearch (args: ParsedArgs): SearchArgs {
+  const query = args.positionals.join(' ').trim()
+  if (query === '') throw new UsageError('The query is empty')
+  const rawK = args.values.k as string | undefined
+  const k = rawK == null ? SEARCH_K : Number(rawK)
+  if (!Number.isInteger(k) || k < 1 || k > MAX_SEARCH_K) throw new UsageError(`--k must be an integer from 1 to ${MAX_SEARCH_K}`)
+  const collection = args.values.collection as string | undefined
+  return { query, k, ...(collection != null ? { collection } : {}) }
+}
+
+export async function runSearch (store: MemoryStore, a: SearchArgs, ctx: Pick<CommandContext, 'out' | 'json' | 'signal'>): Promise<number> {
+  const hits = await store.search(a.query, { k: a.k, signal: ctx.signal, ...(a.collection != null ? { collection: a.collection } : {}) })
+  if (ctx.json) { ctx.out.json(hits.map(h => ({ text: h.text, source: h.source, score: h.score, collection: h.collection }))); return 0 }
+  if (hits.length === 0) { ctx.out.line('No matches.'); return 0 }
+  hits.forEach((h, i) => {
+    const text = h.text.replace(/\s+/g, ' ')
+    ctx.out.line(`${i + 1}. ${h.source} [${h.collection}] score ${h.score.toFixed(3)}`)
+    ctx.out.line(`   ${text.length > 240 ? text.slice(0, 237) + '...' : text}`)
+  })
+  return 0
+}
+
+export const memorySearch: Command = {
+  path: ['memory', 'search'],
+  summary: 'Search memory: BM25, fused with vector similarity when embeddings exist',
+  usage: '[--collection C] [--k N] QUERY',
+  options: {
+    collection: { type: 'string', short: 'c', help: 'Search one collection (default: all)' },
+    k: { type: 'string', short: 'k', help: `Number of results (default ${SEARCH_K})` }
+  },
+  positionals: { min: 1, max: 1000 },
+  async run (ctx, args) {
+    const a = parseSearch(args)
+    return await withStore(ctx, async store => await runSearch(store, a, ctx))
+  }
+}
+
+export const memoryCommands: Command[] = [memoryIngest, memoryLs, memoryRm, memorySearch]
