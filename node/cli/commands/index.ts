@@ -10,7 +10,6 @@ import { join } from './join.ts'
 import { start } from './start.ts'
 import { caps, peers, revoke, status } from './mesh.ts'
 import { memoryCommands } from './memory.ts'
-import { memoryCommands } from './memory.ts'
 
 export const commands: Command[] = [
   init,
@@ -25,7 +24,6 @@ export const commands: Command[] = [
   caps,
   revoke,
   ...runtimeCommands,
-  ...memoryCommands,
   ...memoryCommands,
   version
 ]
