@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { makeTestModel, type MakeTestModelOptions } from '../../scripts/make-test-model.ts'
+import { ModelRegistry } from '../../node/runtime/registry.ts'
+import type { Output } from '../../node/cli/output.ts'
+
+export interface TestHome {
+  dir: string
+  modelsDir: string
+  registry: ModelRegistry
+  /** Writes a generated model into the home's folder and registers it. */
+  addModel: (name: string, opts?: Omit<MakeTestModelOptions, 'out'>) => Promise<string>
+  cleanup: () => Promise<void>
+}
+
+export async function testHome (): Promise<TestHome> {
+  const dir = await mkdtemp(join(tmpdir(), 'mycel-runtime-'))
+  const modelsDir = join(dir, 'models')
+  const registry = new ModelRegistry({ dir: modelsDir })
+  return {
+    dir,
+    modelsDir,
+    registry,
+    addModel: async (name, opts = {}) => {
+      const path = join(dir, `${name}.gguf`)
+      await makeTestModel({ out: path, ...opts })
+      await registry.add(path, { name })
+      return path
+    },
+    cleanup: async () => { await rm(dir, { recursive: true, force: true }) }
+  }
+}
+
+export interface CapturedOutput extends Output {
+  stdout: string[]
+  stderr: string[]
+  jsonValues: unknown[]
+  progressCalls: Array<[string, number, number]>
+}
+
+export function captureOutput (): CapturedOutput {
+  const o: CapturedOutput = {
+    stdout: [],
+    stderr: [],
+    jsonValues: [],
+    progressCalls: [],
+    line: (t = '') => { o.stdout.push(t) },
+    write: t => { o.stdout.push(t) },
+    json: v => { o.jsonValues.push(JSON.parse(JSON.stringify(v))) },
+    error: t => { o.stderr.push(t) },
+    progress: (label, done, total) => { o.progressCalls.push([label, done, total]) }
+  }
+  return o
+}
+
+/** Polls until `fn` is true (or fails after `ms`). */
+export async function until (fn: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!fn()) {
+    if (Date.now() > end) throw new Error('condition not reached in time')
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}

@@ -1,0 +1,106 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { Scheduler } from '../../node/runtime/scheduler.ts'
+import { ChunkCoalescer, TokenTextDecoder } from '../../node/runtime/stream.ts'
+import { RETRY_AFTER_MIN_MS } from '../../node/runtime/constants.ts'
+import { validateModelUri } from '../../node/runtime/registry.ts'
+import { fallbackChatPrompt } from '../../node/runtime/chat.ts'
+
+describe('runtime/scheduler', () => {
+  it('grants freed slots by priority, then arrival', async () => {
+    const s = new Scheduler({ capacity: () => 1, maxQueued: 10 })
+    const first = await s.acquire('m', 'background')
+    const order: string[] = []
+    const wait = (name: string, p: 'interactive' | 'delegated' | 'background'): Promise<void> =>
+      s.acquire('m', p).then(lease => { order.push(name); lease.release() })
+    const all = Promise.all([wait('bg', 'background'), wait('del1', 'delegated'), wait('int', 'interactive'), wait('del2', 'delegated')])
+    assert.equal(s.stats().queued, 4)
+    first.release()
+    await all
+    assert.deepEqual(order, ['int', 'del1', 'del2', 'bg'])
+  })
+
+  it('rejects beyond the queue bound with a retry-after, and never drops a queued task', async () => {
+    const s = new Scheduler({ capacity: () => 1, maxQueued: 1 })
+    const a = await s.acquire('m', 'interactive')
+    const queued = s.acquire('m', 'interactive')
+    await assert.rejects(s.acquire('m', 'interactive'), (err: Error & { retryAfterMs?: number }) => {
+      assert.equal(err.name, 'RuntimeBusyError')
+      assert.ok((err.retryAfterMs ?? 0) >= RETRY_AFTER_MIN_MS)
+      return true
+    })
+    a.release()
+    const b = await queued
+    b.release()
+    assert.deepEqual(s.stats(), { running: 0, queued: 0, byKey: {} })
+  })
+
+  it('removes a waiting task when its signal aborts', async () => {
+    const s = new Scheduler({ capacity: () => 1 })
+    const a = await s.acquire('m', 'interactive')
+    const ac = new AbortController()
+    const waiting = s.acquire('m', 'interactive', ac.signal)
+    ac.abort()
+    await assert.rejects(waiting, { name: 'TaskCanceledError' })
+    assert.equal(s.stats().queued, 0)
+    a.release()
+  })
+
+  it('keeps keys apart: a busy model does not block another', async () => {
+    const s = new Scheduler({ capacity: () => 1 })
+    const a = await s.acquire('a', 'interactive')
+    const b = await s.acquire('b', 'interactive')
+    assert.equal(s.stats().running, 2)
+    a.release(); b.release()
+  })
+})
+
+describe('runtime/stream', () => {
+  // A byte tokenizer: token n is byte n; detokenizing invalid UTF-8 yields U+FFFD, as llama.cpp's does through N-API.
+  const detok = (tokens: readonly number[]): string => Buffer.from(tokens).toString('utf8')
+
+  it('holds back a split multi-byte character until it is complete', () => {
+    const d = new TokenTextDecoder(detok)
+    const bytes = [...Buffer.from('a€b😀')]
+    const pieces = bytes.map(b => d.push(b))
+    pieces.push(d.end())
+    assert.equal(pieces.join(''), 'a€b😀')
+    assert.ok(pieces.every(p => !p.includes('\uFFFD')))
+  })
+
+  it('gives up on invalid bytes after a few tokens, the same way every time', () => {
+    const run = (): string => {
+      const d = new TokenTextDecoder(detok)
+      let s = ''
+      for (const b of [0x61, 0xE2, 0x82, 0x80, 0x80, 0x80, 0x62, 0xF0]) s += d.push(b)
+      return s + d.end()
+    }
+    assert.equal(run(), run())
+    assert.ok(run().startsWith('a'))
+    assert.ok(run().includes('b'))
+  })
+
+  it('flushes the first chunk at once, then groups tokens', () => {
+    const chunks: string[] = []
+    const c = new ChunkCoalescer(t => chunks.push(t), { intervalMs: 60_000, maxTokens: 4 })
+    for (const ch of 'abcdefghij') c.push(ch)
+    assert.deepEqual(chunks, ['a', 'bcde', 'fghi'])
+    c.flush()
+    assert.deepEqual(chunks, ['a', 'bcde', 'fghi', 'j'])
+  })
+})
+
+describe('runtime/registry URIs', () => {
+  it('accepts Hugging Face and https URIs and refuses the rest with a clear error', () => {
+    for (const ok of ['hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q8_0', 'hf:user/repo/model.Q4_K_M.gguf', 'https://example.com/m.gguf']) validateModelUri(ok)
+    for (const bad of ['', 'hf:', 'hf:onlyowner', 'http://example.com/m.gguf', 'ftp://x/y.gguf', 'file:///etc/passwd', 'https://u:p@example.com/m.gguf', 'hf:a/b:../../x']) {
+      assert.throws(() => { validateModelUri(bad) }, { name: 'InvalidModelUriError' }, bad)
+    }
+  })
+})
+
+describe('runtime/chat fallback format', () => {
+  it('is one block per message then an open assistant block', () => {
+    assert.equal(fallbackChatPrompt([{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hi' }]), '<|system|>\nBe terse.\n<|user|>\nHi\n<|assistant|>\n')
+  })
+})
