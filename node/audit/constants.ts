@@ -12,7 +12,7 @@ export const MAX_DATA_KEYS = 32
 export const MAX_DATA_STRING_CHARS = 256
 /** Longest byte string in `data`: room for a SHA-512 digest, not for content. */
 export const MAX_DATA_BYTES_VALUE = 64
-/** Longest stored entry (body and hash) accepted when reading back. */
+/** Longest stored entry (hash and body) accepted when reading back. */
 export const MAX_ENTRY_BYTES = 4096
 /** Longest encoded checkpoint accepted from a peer. */
 export const MAX_CHECKPOINT_BYTES = 1024

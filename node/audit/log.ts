@@ -144,7 +144,8 @@ export class AuditLog {
     const hash = entryHash(prevHash, body)
     const ops: PutOp[] = [{ sublevel: this.stores.entries, key: seqKey(seq), value: encodeStored(body, hash) }]
     for (const node of appendToFrontier(this.frontier, seq, leafHash(hash))) {
-      ops.push({ sublevel: this.stores.nodes, key: nodeKey(node.level, node.index), value: node.hash })
+      // leaves are not stored: a leaf hash is one hash of the entry's own hash (see readNode)
+      if (node.level > 0) ops.push({ sublevel: this.stores.nodes, key: nodeKey(node.level, node.index), value: node.hash })
     }
     if (entry.task != null) ops.push({ sublevel: this.stores.tasks, key: taskKey(entry.task, seq), value: new Uint8Array(0) })
     this.size = seq + 1
@@ -259,6 +260,11 @@ export class AuditLog {
   }
 
   private readonly readNode = async (level: number, index: number): Promise<Hash> => {
+    if (level === 0) {
+      const value = await this.stores.entries.get(seqKey(index))
+      if (value == null) throw new InvalidProofRequestError(`Entry ${index} is missing`)
+      return leafHash(decodeStored(value).hash)
+    }
     const h = await this.stores.nodes.get(nodeKey(level, index))
     if (h == null) throw new InvalidProofRequestError(`Merkle node ${level}:${index} is missing`)
     return h

@@ -6,8 +6,8 @@
  *
  * | sublevel | key                      | value                                     |
  * | -------- | ------------------------ | ----------------------------------------- |
- * | `e`      | seq (16 digits)          | `CBOR([body, hash])`                      |
- * | `n`      | level (2) `:` index (16) | hash of a perfect Merkle subtree          |
+ * | `e`      | seq (16 digits)          | hash (32 bytes) `||` body (CBOR)          |
+ * | `n`      | level (2) `:` index (16) | hash of a perfect Merkle subtree (≥ 2 leaves) |
  * | `c`      | size (16 digits)         | signed checkpoint                         |
  * | `m`      | `head`                   | `CBOR({v, size, head, frontier, cpSize})` |
  * | `t`      | task id `\0` seq         | empty (index of entries by task)          |

@@ -117,3 +117,15 @@ describe('audit/log', () => {
     await assert.rejects(log.append({ type: 'node.stop', actor: 'a' }), { name: 'AuditLogClosedError' })
   })
 })
+
+describe('audit/log checkpoints on a timer', () => {
+  it('signs a checkpoint when entries wait longer than the interval', { timeout: 10_000 }, async (t) => {
+    const { log } = await setup(t, { checkpointIntervalMs: 5, checkpointEveryEntries: 0 })
+    await fill(log, 3)
+    // wait for the event, not for a duration: the timer fires within a few intervals
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => { if (log.latestCheckpoint()?.checkpoint.size === 3) { clearInterval(poll); resolve() } }, 2)
+    })
+    assert.equal((await log.verify()).checkpoints, 1)
+  })
+})

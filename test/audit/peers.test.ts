@@ -62,3 +62,22 @@ describe('audit/peer checkpoints', () => {
     assert.ok(Buffer.from(big.bytes).equals((await alice.peerCheckpoint('peer-bob'))!))
   })
 })
+
+describe('audit/peer checkpoints from the wire', () => {
+  it('throws nothing but InvalidCheckpointError on random or mutated checkpoint bytes', async (t) => {
+    const fc = (await import('fast-check')).default
+    const bobKey = ed25519Signer()
+    const bob = await nodeLog(t, bobKey)
+    const alice = await nodeLog(t)
+    await grow(bob, 3)
+    const good = (await bob.checkpoint()).bytes
+    const inputs = [
+      ...fc.sample(fc.uint8Array({ maxLength: 300 }), 300),
+      ...fc.sample(fc.tuple(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 1, max: 255 })), 300).map(([i, x]) => { const b = good.slice(); b[i]! ^= x; return b })
+    ]
+    for (const bytes of inputs) {
+      await assert.rejects(alice.recordPeerCheckpoint('peer-bob', bobKey.publicKey, bytes), { name: 'InvalidCheckpointError' })
+    }
+    assert.equal(await alice.peerCheckpoint('peer-bob'), undefined)
+  })
+})
