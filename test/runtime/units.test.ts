@@ -5,6 +5,7 @@ import { ChunkCoalescer, TokenTextDecoder } from '../../node/runtime/stream.ts'
 import { RETRY_AFTER_MIN_MS } from '../../node/runtime/constants.ts'
 import { validateModelUri } from '../../node/runtime/registry.ts'
 import { fallbackChatPrompt } from '../../node/runtime/chat.ts'
+import type { Token } from 'node-llama-cpp'
 
 describe('runtime/scheduler', () => {
   it('grants freed slots by priority, then arrival', async () => {
@@ -57,12 +58,12 @@ describe('runtime/scheduler', () => {
 
 describe('runtime/stream', () => {
   // A byte tokenizer: token n is byte n; detokenizing invalid UTF-8 yields U+FFFD, as llama.cpp's does through N-API.
-  const detok = (tokens: readonly number[]): string => Buffer.from(tokens).toString('utf8')
+  const detok = (tokens: readonly Token[]): string => Buffer.from(tokens as readonly number[]).toString('utf8')
 
   it('holds back a split multi-byte character until it is complete', () => {
     const d = new TokenTextDecoder(detok)
     const bytes = [...Buffer.from('a€b😀')]
-    const pieces = bytes.map(b => d.push(b))
+    const pieces = bytes.map(b => d.push(b as Token))
     pieces.push(d.end())
     assert.equal(pieces.join(''), 'a€b😀')
     assert.ok(pieces.every(p => !p.includes('\uFFFD')))
@@ -72,7 +73,7 @@ describe('runtime/stream', () => {
     const run = (): string => {
       const d = new TokenTextDecoder(detok)
       let s = ''
-      for (const b of [0x61, 0xE2, 0x82, 0x80, 0x80, 0x80, 0x62, 0xF0]) s += d.push(b)
+      for (const b of [0x61, 0xE2, 0x82, 0x80, 0x80, 0x80, 0x62, 0xF0]) s += d.push(b as Token)
       return s + d.end()
     }
     assert.equal(run(), run())
