@@ -2,7 +2,12 @@
  * Signatures: Mycel's sign and verify (identity/keys.ts) against Node's
  * native Ed25519 called directly and against noble's pure JS, on the same
  * messages and keys, in one run. The hot path target: at least 5,000
- * verifications per second on one core (issue 2). Contenders run in
+ * verifications per second on one core (issue 2).
+ *
+ * Figures are operations per second of this process's CPU time, not of wall
+ * time (`opsPerSecond`): on the shared two-core dev machine wall-clock rates
+ * swung 2-3x between runs with other work running, CPU-time rates a few
+ * percent, and "per core" is what the target asks. Contenders run in
  * interleaved rounds and each figure is the median of its rounds.
  */
 import { createPrivateKey, createPublicKey, sign as nativeSign, verify as nativeVerify } from 'node:crypto'
@@ -11,7 +16,7 @@ import {
   createOrg, encodeMembershipChain, encodeSignedRecord, generateKeyPair, issueMembershipCert, openSignedRecord, peerIdFromPublicKey, sign,
   signNoble, signRecord, verify, verifyMembershipChain, verifyNoble
 } from '../../identity/index.ts'
-import { opsPerSecond, percentile, type BenchRow, type BenchSuite } from './table.ts'
+import { percentile, type BenchRow, type BenchSuite } from './table.ts'
 
 const MESSAGES = 256
 const PEERS = 16
@@ -26,13 +31,29 @@ async function sideBySide<K extends string> (fns: Record<K, () => unknown>): Pro
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, fn] of Object.entries(fns) as Array<[K, () => unknown]>) {
       const list = samples.get(name) ?? []
-      list.push(await opsPerSecond(fn, ROUND_MS))
+      list.push(opsPerCpuSecond(fn, ROUND_MS))
       samples.set(name, list)
     }
   }
   const out = {} as Record<K, number>
   for (const [name, list] of samples) out[name] = percentile(list, 50)
   return out
+}
+
+/**
+ * Operations per second of this process's CPU time: what one core does when
+ * it is not shared, robust to other processes on a busy machine.
+ */
+function opsPerCpuSecond (fn: () => unknown, ms = 1000): number {
+  const start = process.cpuUsage()
+  const t0 = performance.now()
+  let n = 0
+  while (performance.now() - t0 < ms) {
+    for (let i = 0; i < 64; i++) fn()
+    n += 64
+  }
+  const used = process.cpuUsage(start)
+  return n / ((used.user + used.system) / 1e6)
 }
 
 export const signatures: BenchSuite = {
@@ -74,18 +95,18 @@ export const signatures: BenchSuite = {
       suite: 'signatures',
       name,
       value,
-      unit: 'ops/s',
+      unit: 'ops/cpu-s',
       ...(baseline != null ? { baseline } : {}),
       ...(target != null ? { target: target.text, met: target.met } : {})
     })
     return [
-      row('sign/s (mycel: native, cached key)', mycelSignRate, { name: 'node native', value: nativeSignRate }, { text: '>= 0.8x native', met: mycelSignRate >= 0.8 * nativeSignRate }),
-      row('sign/s (noble pure JS)', nobleSignRate, { name: 'node native', value: nativeSignRate }),
-      row('verify/s (mycel: native, cached key)', mycelVerifyRate, { name: 'node native', value: nativeVerifyRate }, { text: '>= 0.8x native', met: mycelVerifyRate >= 0.8 * nativeVerifyRate }),
-      row('verify/s (noble pure JS)', nobleVerifyRate, { name: 'node native', value: nativeVerifyRate }),
+      row('sign (mycel: native, cached key)', mycelSignRate, { name: 'node native', value: nativeSignRate }, { text: '>= 0.8x native', met: mycelSignRate >= 0.8 * nativeSignRate }),
+      row('sign (noble pure JS)', nobleSignRate, { name: 'node native', value: nativeSignRate }),
+      row('verify (mycel: native, cached key)', mycelVerifyRate, { name: 'node native', value: nativeVerifyRate }, { text: '>= 0.8x native', met: mycelVerifyRate >= 0.8 * nativeVerifyRate }),
+      row('verify (noble pure JS)', nobleVerifyRate, { name: 'node native', value: nativeVerifyRate }),
       row('mycel verify, one core', mycelVerifyRate, { name: 'noble', value: nobleVerifyRate }, { text: `>= ${TARGET_VERIFY_PER_S.toLocaleString('en-US')}/s`, met: mycelVerifyRate >= TARGET_VERIFY_PER_S }),
-      row(`open signed record/s (${MSG_BYTES} B payload)`, openRate, { name: 'mycel verify', value: mycelVerifyRate }),
-      row('membership chain verify/s', chainRate, { name: 'mycel verify', value: mycelVerifyRate })
+      row(`open signed record (${MSG_BYTES} B payload)`, openRate, { name: 'mycel verify', value: mycelVerifyRate }),
+      row('membership chain verify', chainRate, { name: 'mycel verify', value: mycelVerifyRate })
     ]
   }
 }
