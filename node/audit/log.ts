@@ -6,7 +6,7 @@
  * write stops the log (`AuditLogFailedError`) rather than leave memory ahead
  * of disk.
  */
-import type { Logger } from '../logger.ts'
+import { createLogger, type Logger } from '../logger.ts'
 import { CHECKPOINT_EVERY_ENTRIES, CHECKPOINT_INTERVAL_MS, GENESIS_HASH_BYTES, MAX_TAIL_ENTRIES } from './constants.ts'
 import { openCheckpoint, signCheckpoint, type Checkpoint, type SignFn, type VerifyFn } from './checkpoint.ts'
 import { checkEntryInput, decodeBody, decodeStored, encodeBody, encodeStored, entryHash, type AuditEntry, type AuditEntryInput } from './entry.ts'
@@ -24,6 +24,7 @@ export interface AuditLogComponents {
   publicKey: Uint8Array
   /** ed25519 verification (identity module's `verify`). */
   verify: VerifyFn
+  /** @default createLogger('mycel:node:audit') (silent unless DEBUG=mycel:*) */
   logger?: Logger
 }
 
@@ -53,7 +54,6 @@ export interface PeerCheckpointResult {
 interface Pending { ops: PutOp[], resolve: () => void, reject: (err: Error) => void }
 
 const ZERO_HASH = new Uint8Array(GENESIS_HASH_BYTES)
-const noop = Object.assign(() => {}, { enabled: false, error: () => {}, trace: () => {}, newScope: () => noop }) as unknown as Logger
 
 export class AuditLog {
   private readonly stores: Stores
@@ -78,7 +78,7 @@ export class AuditLog {
   constructor (components: AuditLogComponents, init: AuditLogInit = {}) {
     this.components = components
     this.stores = openStores(components.db)
-    this.log = components.logger ?? noop
+    this.log = components.logger ?? createLogger('mycel:node:audit')
     this.every = init.checkpointEveryEntries ?? CHECKPOINT_EVERY_ENTRIES
     this.intervalMs = init.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS
     this.now = init.now ?? Date.now

@@ -5,13 +5,14 @@
  * only when its class may leave the node / the org. Rate limits are token
  * buckets per peer.
  */
-import type { Logger } from '../logger.ts'
+import { createLogger, type Logger } from '../logger.ts'
 import { DATA_CLASSES, MAX_TRACKED_PEERS } from './constants.ts'
 import { defaultFounderPolicy } from './defaults.ts'
 import { KIND, kindMatches, nameMatches } from './patterns.ts'
 import type { Decision, DecisionRequest, Policy, PolicyRule, Rate, RateDecision } from './types.ts'
 
 export interface PolicyEngineComponents {
+  /** @default createLogger('mycel:node:policy') (silent unless DEBUG=mycel:*) */
   logger?: Logger
 }
 
@@ -51,14 +52,14 @@ function validRequest (req: DecisionRequest): boolean {
 
 export class PolicyEngine {
   private current: Policy
-  private readonly log?: Logger
+  private readonly log: Logger
   private readonly now: () => number
   private readonly maxPeers: number
   private readonly buckets = new Map<string, Bucket>()
 
   constructor (components: PolicyEngineComponents = {}, init: PolicyEngineInit = {}) {
     this.current = init.policy ?? defaultFounderPolicy()
-    this.log = components.logger
+    this.log = components.logger ?? createLogger('mycel:node:policy')
     this.now = init.now ?? (() => performance.now())
     this.maxPeers = init.maxTrackedPeers ?? MAX_TRACKED_PEERS
   }
@@ -79,7 +80,7 @@ export class PolicyEngine {
   /** Decides one delegation. Never throws: a malformed request is denied. */
   decide (req: DecisionRequest): Decision {
     const d = this.evaluate(req)
-    this.log?.('%s %s %s from/to %s: %s (%s)', d.allow ? 'allow' : 'deny', req?.direction, req?.kind, req?.peerId, d.rule, d.reason)
+    this.log('%s %s %s from/to %s: %s (%s)', d.allow ? 'allow' : 'deny', req?.direction, req?.kind, req?.peerId, d.rule, d.reason)
     return d
   }
 
