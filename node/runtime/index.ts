@@ -10,7 +10,7 @@
  * await rt.start()
  * const { text } = await rt.complete({ model: 'tiny', prompt: 'Hello', maxTokens: 16, onText: t => process.stdout.write(t) })
  */
-export { runtime, Runtime } from './runtime.ts'
+export { runtime, Runtime, defaultThreads } from './runtime.ts'
 export type {
   RuntimeInit, RuntimeComponents, TaskOptions, GenerateOptions, CompleteRequest, ChatRequest,
   EmbedRequest, EmbedResult, ModelStatus, RuntimeStats

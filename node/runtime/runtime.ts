@@ -101,6 +101,15 @@ export interface RuntimeStats extends SchedulerStats {
   sequencesPerModel: number
 }
 
+/**
+ * CPU threads per context when none are configured. On 2 cores, llama.cpp's
+ * spinning thread pool contends with Node's own threads and 2 threads run
+ * 10-50x slower than 1 (measured; see docs/decisions.md).
+ */
+export function defaultThreads (): number | undefined {
+  return availableParallelism() <= 2 ? 1 : undefined
+}
+
 export function runtime (init: RuntimeInit = {}): (components: RuntimeComponents) => Runtime {
   return (components: RuntimeComponents) => new Runtime(components, init)
 }
@@ -148,7 +157,7 @@ export class Runtime {
     })
     this.hw = await detectHardware(this.llama)
     for (const w of this.hw.warnings) (this.init.onWarning ?? ((m: string) => { process.emitWarning(m, { code: 'MYCEL_GPU_UNUSED' }) }))(w)
-    const threads = this.init.threads ?? (availableParallelism() <= 2 ? 1 : undefined)
+    const threads = this.init.threads ?? defaultThreads()
     this.pool = new ModelPool({
       llama: this.llama,
       registry: this.registry,

@@ -2,8 +2,10 @@
 import type { BenchSuite } from './table.ts'
 import { signatures } from './signatures.ts'
 import { audit } from './audit.ts'
+import { runtime } from './runtime.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
   audit,
+  runtime,
 ]
