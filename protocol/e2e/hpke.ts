@@ -9,7 +9,9 @@
  * streamed chunk opens only under the sequence number it was sealed with.
  * Checked against the RFC's test vector A.2.1 in the tests.
  */
-import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { hmac as nobleHmac } from '@noble/hashes/hmac.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, HASH_BYTES, MAX_SEQ, X25519_KEY_BYTES } from './constants.ts'
 import { DecryptionFailedError, InvalidKeyError, InvalidSequenceError } from './errors.ts'
 
@@ -35,14 +37,31 @@ export interface HpkeContext {
   exporterSecret: Uint8Array
 }
 
+// Importing a raw key into a KeyObject costs as much as the DH itself, and the
+// executor's key pair and a peer's card key are used for many sessions: cache
+// by array identity (a caller that mutates a key array in place gets stale
+// results, so keys are treated as immutable, as everywhere in Mycel).
+const secretKeyCache = new WeakMap<Uint8Array, KeyObject>()
+const publicKeyCache = new WeakMap<Uint8Array, KeyObject>()
+
 export function secretKeyObject (secretKey: Uint8Array): KeyObject {
   if (!(secretKey instanceof Uint8Array) || secretKey.byteLength !== X25519_KEY_BYTES) throw new InvalidKeyError('X25519 secret key must be 32 bytes')
-  return createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, secretKey]), format: 'der', type: 'pkcs8' })
+  let key = secretKeyCache.get(secretKey)
+  if (key == null) {
+    key = createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, secretKey]), format: 'der', type: 'pkcs8' })
+    secretKeyCache.set(secretKey, key)
+  }
+  return key
 }
 
-export function publicKeyObject (publicKey: Uint8Array): KeyObject {
+export function publicKeyObject (publicKey: Uint8Array, cache = true): KeyObject {
   if (!(publicKey instanceof Uint8Array) || publicKey.byteLength !== X25519_KEY_BYTES) throw new InvalidKeyError('X25519 public key must be 32 bytes')
-  return createPublicKey({ key: Buffer.concat([SPKI_X25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
+  let key = cache ? publicKeyCache.get(publicKey) : undefined
+  if (key == null) {
+    key = createPublicKey({ key: Buffer.concat([SPKI_X25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
+    if (cache) publicKeyCache.set(publicKey, key)
+  }
+  return key
 }
 
 function rawPublic (key: KeyObject): Uint8Array {
@@ -74,8 +93,11 @@ function dh (secretKey: KeyObject, publicKey: KeyObject): Uint8Array {
   return out
 }
 
+// HMAC-SHA256 from @noble/hashes: a session runs ~9 HMACs over a few dozen
+// bytes, where node:crypto's per-call object setup costs ~2.5x more than the
+// hashing itself.
 function hmac (key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
-  const h = createHmac('sha256', key)
+  const h = nobleHmac.create(sha256, key)
   for (const p of parts) h.update(p)
   return h.digest()
 }
@@ -106,8 +128,11 @@ function extractAndExpand (dhOut: Uint8Array, kemContext: Uint8Array): Uint8Arra
   return labeledExpand(KEM_SUITE_ID, prk, 'shared_secret', kemContext, HASH_BYTES)
 }
 
+// base mode has no PSK, so psk_id_hash is a constant
+const PSK_ID_HASH = labeledExtract(HPKE_SUITE_ID, EMPTY, 'psk_id_hash', EMPTY)
+
 function keySchedule (sharedSecret: Uint8Array, info: Uint8Array): HpkeContext {
-  const pskIdHash = labeledExtract(HPKE_SUITE_ID, EMPTY, 'psk_id_hash', EMPTY)
+  const pskIdHash = PSK_ID_HASH
   const infoHash = labeledExtract(HPKE_SUITE_ID, EMPTY, 'info_hash', info)
   const context = Buffer.concat([new Uint8Array([MODE_BASE]), pskIdHash, infoHash])
   const secret = labeledExtract(HPKE_SUITE_ID, sharedSecret, 'secret', EMPTY)
@@ -124,8 +149,16 @@ function keySchedule (sharedSecret: Uint8Array, info: Uint8Array): HpkeContext {
  */
 export function setupBaseS (recipientPublicKey: Uint8Array, info: Uint8Array, ephemeralSecretKey?: Uint8Array): { enc: Uint8Array, context: HpkeContext } {
   const pkR = publicKeyObject(recipientPublicKey)
-  const skE = ephemeralSecretKey != null ? secretKeyObject(ephemeralSecretKey) : generateKeyPairSync('x25519').privateKey
-  const enc = rawPublic(createPublicKey(skE))
+  let skE: KeyObject
+  let enc: Uint8Array
+  if (ephemeralSecretKey != null) {
+    skE = secretKeyObject(new Uint8Array(ephemeralSecretKey))
+    enc = rawPublic(createPublicKey(skE))
+  } else {
+    const pair = generateKeyPairSync('x25519', { publicKeyEncoding: { format: 'der', type: 'spki' } })
+    skE = pair.privateKey
+    enc = new Uint8Array(pair.publicKey.subarray(SPKI_X25519_PREFIX.length))
+  }
   const sharedSecret = extractAndExpand(dh(skE, pkR), Buffer.concat([enc, recipientPublicKey]))
   return { enc, context: keySchedule(sharedSecret, info) }
 }
@@ -133,7 +166,7 @@ export function setupBaseS (recipientPublicKey: Uint8Array, info: Uint8Array, ep
 /** SetupBaseR: decapsulates `enc` with the recipient's key pair. */
 export function setupBaseR (enc: Uint8Array, recipient: EncryptionKeyPair, info: Uint8Array): HpkeContext {
   const skR = secretKeyObject(recipient.secretKey)
-  const pkE = publicKeyObject(enc)
+  const pkE = publicKeyObject(enc, false) // a fresh ephemeral key each time: not worth caching
   const sharedSecret = extractAndExpand(dh(skR, pkE), Buffer.concat([enc, recipient.publicKey]))
   return keySchedule(sharedSecret, info)
 }
