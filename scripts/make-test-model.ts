@@ -48,6 +48,8 @@ export interface MakeTestModelOptions {
   readableBias?: boolean
   /** Storage of the layer matrices. @default the size's own (`f32`) */
   weights?: GgufTensorType
+  /** A Jinja `tokenizer.chat_template` to embed. @default none (runtimes use their fallback chat format) */
+  chatTemplate?: string
 }
 
 export interface TestModelInfo {
@@ -142,7 +144,8 @@ export async function makeTestModel (opts: MakeTestModelOptions): Promise<TestMo
     'tokenizer.ggml.unknown_token_id': { type: 'u32', value: TOKEN.unk },
     'tokenizer.ggml.add_bos_token': { type: 'bool', value: true },
     'tokenizer.ggml.add_eos_token': { type: 'bool', value: false },
-    'tokenizer.ggml.add_space_prefix': { type: 'bool', value: false }
+    'tokenizer.ggml.add_space_prefix': { type: 'bool', value: false },
+    ...(opts.chatTemplate != null ? { 'tokenizer.chat_template': { type: 'string', value: opts.chatTemplate } as GgufValue } : {})
   }
   const d = s.embedding
   const t = (name: string, dims: number[], fill: (out: Float32Array) => void): GgufTensor => ({ name, dims, fill })

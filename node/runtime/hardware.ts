@@ -56,13 +56,14 @@ async function exists (path: string): Promise<boolean> {
   try { await access(path); return true } catch { return false }
 }
 
-export async function detectHardware (llama: Llama): Promise<HardwareInfo> {
+/** `gpusPresent` overrides the OS probe (tests). */
+export async function detectHardware (llama: Pick<Llama, 'gpu' | 'getGpuDeviceNames' | 'getVramState'>, opts: { gpusPresent?: string[] } = {}): Promise<HardwareInfo> {
   const backend: Backend = llama.gpu === false ? 'cpu' : llama.gpu
   const info: HardwareInfo = {
     backend,
     cpuCores: availableParallelism(),
     ramBytes: totalmem(),
-    gpusPresent: await detectGpusPresent(),
+    gpusPresent: opts.gpusPresent ?? await detectGpusPresent(),
     warnings: []
   }
   if (backend !== 'cpu') {

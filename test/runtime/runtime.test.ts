@@ -6,6 +6,7 @@ import { fallbackChatPrompt } from '../../node/runtime/chat.ts'
 import { testHome, until, type TestHome } from './helpers.ts'
 
 const PROMPT = 'The mesh says:'
+const CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 
 describe('runtime on the generated tiny model', () => {
   let home: TestHome
@@ -17,6 +18,7 @@ describe('runtime on the generated tiny model', () => {
     tinyPath = await home.addModel('tiny')
     await home.addModel('tiny-2', { seed: 2 })
     await home.addModel('bytes', { readableBias: false, seed: 3 })
+    await home.addModel('chatml', { chatTemplate: CHATML })
     rt = runtime({ keepAliveMs: 60_000 })({ registry: home.registry })
     await rt.start()
   })
@@ -83,6 +85,15 @@ describe('runtime on the generated tiny model', () => {
     assert.equal(chat.text, same.text)
     assert.equal(chat.usage.promptTokens, same.usage.promptTokens)
     await assert.rejects(rt.chat({ model: 'tiny', messages: [{ role: 'robot' as 'user', content: 'x' }] }), { name: 'InvalidRequestError' })
+  })
+
+  it('chat on a model with a chat template is prompted through that template', async () => {
+    const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Hello?' }]
+    const chat = await rt.chat({ model: 'chatml', messages, maxTokens: 16 })
+    const rendered = '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHello?<|im_end|>\n<|im_start|>assistant\n'
+    const same = await rt.complete({ model: 'chatml', prompt: rendered, maxTokens: 16 })
+    assert.equal(chat.text, same.text)
+    assert.equal(chat.usage.promptTokens, same.usage.promptTokens)
   })
 
   it('embeddings have the model width and are deterministic', async () => {

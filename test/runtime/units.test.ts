@@ -105,3 +105,20 @@ describe('runtime/chat fallback format', () => {
     assert.equal(fallbackChatPrompt([{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hi' }]), '<|system|>\nBe terse.\n<|user|>\nHi\n<|assistant|>\n')
   })
 })
+
+describe('runtime/hardware', () => {
+  it('warns loudly when a GPU is present but inference runs on the CPU', async () => {
+    const { detectHardware } = await import('../../node/runtime/hardware.ts')
+    const cpuOnly = { gpu: false as const, getGpuDeviceNames: async () => [], getVramState: async () => ({ total: 0, used: 0, free: 0, unifiedSize: 0 }) }
+    const hw = await detectHardware(cpuOnly, { gpusPresent: ['NVIDIA H100'] })
+    assert.equal(hw.backend, 'cpu')
+    assert.equal(hw.warnings.length, 1)
+    assert.match(hw.warnings[0] ?? '', /GPU present but NOT used: NVIDIA H100/)
+    const none = await detectHardware(cpuOnly, { gpusPresent: [] })
+    assert.deepEqual(none.warnings, [])
+    const cuda = await detectHardware({ ...cpuOnly, gpu: 'cuda' as const, getGpuDeviceNames: async () => ['NVIDIA H100'], getVramState: async () => ({ total: 80e9, used: 1e9, free: 79e9, unifiedSize: 0 }) }, { gpusPresent: ['NVIDIA H100'] })
+    assert.equal(cuda.backend, 'cuda')
+    assert.equal(cuda.vramTotalBytes, 80e9)
+    assert.deepEqual(cuda.warnings, [])
+  })
+})
