@@ -155,7 +155,8 @@ export function setupBaseS (recipientPublicKey: Uint8Array, info: Uint8Array, ep
     skE = secretKeyObject(new Uint8Array(ephemeralSecretKey))
     enc = rawPublic(createPublicKey(skE))
   } else {
-    const pair = generateKeyPairSync('x25519', { publicKeyEncoding: { format: 'der', type: 'spki' } })
+    // only the public half encoded: @types/node has no overload for that mix, Node returns exactly this
+    const pair = generateKeyPairSync('x25519', { publicKeyEncoding: { format: 'der', type: 'spki' } } as never) as unknown as { publicKey: Buffer, privateKey: KeyObject }
     skE = pair.privateKey
     enc = new Uint8Array(pair.publicKey.subarray(SPKI_X25519_PREFIX.length))
   }
