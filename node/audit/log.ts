@@ -252,11 +252,11 @@ export class AuditLog {
   /**
    * Recomputes the whole chain, the Merkle root at every stored checkpoint
    * and every checkpoint signature; names the first bad entry. Works whether
-   * or not the log is started.
+   * or not the log is started. `signal` aborts a long verification.
    */
-  async verify (): Promise<AuditVerifyResult> {
+  async verify (options: { signal?: AbortSignal } = {}): Promise<AuditVerifyResult> {
     await this.flushing
-    return await verifyStores(this.stores, this.components.publicKey, this.components.verify, { live: this.started })
+    return await verifyStores(this.stores, this.components.publicKey, this.components.verify, { live: this.started, ...options })
   }
 
   private readonly readNode = async (level: number, index: number): Promise<Hash> => {

@@ -32,7 +32,7 @@ export interface AuditVerifyResult {
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
 
-export async function verifyStores (stores: Stores, publicKey: Uint8Array, verify: VerifyFn, opts: { live: boolean }): Promise<AuditVerifyResult> {
+export async function verifyStores (stores: Stores, publicKey: Uint8Array, verify: VerifyFn, opts: { live: boolean, signal?: AbortSignal }): Promise<AuditVerifyResult> {
   let entries = 0
   const bad = (seq: number, code: AuditFailureCode, reason: string, checkpoints: number): AuditVerifyResult =>
     ({ ok: false, entries, checkpoints, firstBad: { seq, code, reason } })
@@ -79,6 +79,7 @@ export async function verifyStores (stores: Stores, publicKey: Uint8Array, verif
   const iterator = stores.entries.iterator({ ...(opts.live ? { lt: seqKey(size) } : {}), highWaterMarkBytes: 1 << 20 } as { lt?: string })
   for await (const [key, value] of iterator) {
     const seq = entries
+    if (seq % 1024 === 0) opts.signal?.throwIfAborted()
     if (!opts.live && seq >= size) return bad(seq, 'unexpected-entry', `entry ${key.replace(/^0+(?=\d)/, '')} lies beyond the log head (${size} entries)`, nextCp)
     entries++
     if (key !== seqKey(seq)) {

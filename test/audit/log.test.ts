@@ -35,6 +35,7 @@ describe('audit/log', () => {
     const json = entryToJson(third)
     assert.equal(JSON.parse(JSON.stringify(json)).data.output, Buffer.from(digest('the answer')).toString('hex'))
     assert.deepEqual(await log.verify(), { ok: true, entries: 3, checkpoints: 0, firstBad: null })
+    await assert.rejects(log.verify({ signal: AbortSignal.abort() }), { name: 'AbortError' })
   })
 
   it('never forks the chain under concurrent appends', async (t) => {
