@@ -31,3 +31,6 @@ export const PROTOCOL_EXCHANGE_TIMEOUT_MS = 10_000
 
 /** How long `mycel stop` style shutdowns wait for in-flight work. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000
+
+/** How often a running node looks for models added or removed by the CLI. */
+export const MODEL_WATCH_INTERVAL_MS = 3_000

@@ -27,6 +27,7 @@ import { NotAdminError } from './membership/errors.ts'
 import { CardService, type CardContent, type CardServiceInit } from './cards/card-service.ts'
 import { ApiServer } from './api/server.ts'
 import { registerControlRoutes } from './api/control-routes.ts'
+import { registerTaskRoutes } from './api/task-routes.ts'
 import { loadNodeKey } from '../identity/keystore.ts'
 import { toLibp2pPrivateKey, peerIdFromPublicKey } from '../identity/peer-id.ts'
 import { fromHex, toHex } from '../identity/bytes.ts'
@@ -37,7 +38,24 @@ import type { Ed25519KeyPair } from '../identity/keys.ts'
 import { writeFileAtomic } from '../identity/atomic-write.ts'
 import { CARD_DOMAIN, CARD_PAYLOAD_TYPE, MAX_CARD_BYTES } from '../protocol/cards/card.ts'
 import { orgIdOf, RENEW_PROTOCOL } from '../protocol/ids.ts'
-import { CERT_RENEW_CHECK_INTERVAL_MS, MEMBERSHIP_CERT_TTL_MS } from './constants.ts'
+import { CERT_RENEW_CHECK_INTERVAL_MS, MEMBERSHIP_CERT_TTL_MS, MODEL_WATCH_INTERVAL_MS } from './constants.ts'
+import { sign, verify } from '../identity/keys.ts'
+import { loadSecretFile, saveSecretFile } from '../identity/secret-file.ts'
+import { generateEncryptionKeyPair, encryptionPublicKey, type EncryptionKeyPair } from '../protocol/e2e/index.ts'
+import { PolicyEngine } from './policy/engine.ts'
+import { loadPolicyFile } from './policy/load.ts'
+import { defaultFounderPolicy, formatPolicy } from './policy/defaults.ts'
+import { kindMatches } from './policy/patterns.ts'
+import { AuditLog } from './audit/log.ts'
+import { ModelRegistry } from './runtime/registry.ts'
+import { Runtime, type RuntimeInit } from './runtime/runtime.ts'
+import { TaskKindRegistry } from './tasks/registry.ts'
+import { echoKind } from './tasks/kinds/echo.ts'
+import { cardModels, llmKinds } from './tasks/kinds/llm.ts'
+import { TaskExecutor, type ExecutorInit } from './tasks/executor.ts'
+import { TaskRouter, type RouterInit } from './tasks/router.ts'
+import type { CardModel } from '../protocol/cards/card.ts'
+import { join } from 'node:path'
 
 export interface MycelNodeInit extends StartFlags {
   home: string
@@ -51,6 +69,10 @@ export interface MycelNodeInit extends StartFlags {
   renewCheckIntervalMs?: number
   /** Lifetime of certificates this node issues as admin. @default MEMBERSHIP_CERT_TTL_MS */
   certTtlMs?: number
+  /** Local inference; `false` runs the node without it (no llm.* kinds). */
+  runtime?: RuntimeInit | false
+  executor?: ExecutorInit
+  router?: RouterInit
 }
 
 export interface PeerSummary {
@@ -103,6 +125,15 @@ export class MycelNode {
   revocations?: RevocationStore
   cards?: CardService
   private joinServer?: JoinServer
+  policy?: PolicyEngine
+  audit?: AuditLog
+  runtime?: Runtime
+  models?: ModelRegistry
+  readonly tasks = new TaskKindRegistry()
+  executor?: TaskExecutor
+  router?: TaskRouter
+  private encryptionKeys?: EncryptionKeyPair
+  private cardModelsCache: CardModel[] = []
   private api?: ApiServer
   private apiUrl = ''
   private startedAt = 0
@@ -137,7 +168,21 @@ export class MycelNode {
     this.chain = new Uint8Array(Buffer.from(this.org.chain, 'base64'))
     const opts = mergeStartOptions(config, this.init.env ?? process.env, this.init)
 
+    // an invalid policy stops the node here, naming the line
+    const policy = this.policy = new PolicyEngine({ logger: createLogger('mycel:node:policy') }, { policy: await this.loadPolicy() })
+    this.encryptionKeys = await this.loadEncryptionKeys()
+
     const db = this.db = await openNodeDb(this.paths.dataDir)
+    const audit = this.audit = new AuditLog({
+      db: db.sublevel<string, Uint8Array>('audit', { valueEncoding: 'view' }) as any,
+      sign: (bytes) => sign(this.key.secretKey, bytes),
+      verify,
+      publicKey: this.key.publicKey,
+      logger: createLogger('mycel:node:audit')
+    })
+    await audit.start()
+    await audit.append({ type: 'node.start', actor: peerIdFromPublicKey(this.key.publicKey), data: { org: this.org.id } })
+    await this.startRuntime()
     const state = db.sublevel<string, Uint8Array>('state', { valueEncoding: 'view' })
     const revocations = this.revocations = new RevocationStore({
       logger: createLogger('mycel:node:revocations'),
@@ -175,6 +220,33 @@ export class MycelNode {
 
     if (this.org.admin) await this.startAdminServices(host, revocations)
 
+    const executor = this.executor = new TaskExecutor({
+      logger: createLogger('mycel:node:executor'),
+      host,
+      orgId: this.org.id,
+      memberGroups: (peerId) => gate.member(peerId)?.groups,
+      encryptionKeys: this.encryptionKeys,
+      registry: this.tasks,
+      policy,
+      audit,
+      seen: (() => { const seen = db.sublevel<string, Uint8Array>('seen', { valueEncoding: 'view' }); return { get: async (k: string) => await seen.get(k), put: async (k: string, v: Uint8Array) => { await seen.put(k, v) } } })()
+    }, this.init.executor)
+    await executor.start()
+    this.router = new TaskRouter({
+      logger: createLogger('mycel:node:router'),
+      host,
+      orgId: this.org.id,
+      key: this.key,
+      cards: () => this.cards?.cards().map(h => h.card).filter(c => c.peerId !== this.peerId) ?? [],
+      memberGroups: (peerId) => gate.member(peerId)?.groups,
+      rttMs: (peerId) => this.rtt.get(peerId),
+      policy,
+      audit,
+      executor,
+      registry: this.tasks,
+      localModels: () => this.cardModelsCache.map(m => m.name)
+    }, this.init.router)
+
     const cards = this.cards = new CardService({
       logger: createLogger('mycel:node:cards'),
       host,
@@ -198,6 +270,8 @@ export class MycelNode {
     await this.startApi(opts.api)
     this.dialBootstrap(opts.bootstrap)
     this.timers.push(setInterval(() => { void this.maintain() }, this.init.renewCheckIntervalMs ?? CERT_RENEW_CHECK_INTERVAL_MS))
+    // `mycel models add/rm` edit the registry file while the node runs: pick changes up for the card
+    this.timers.push(setInterval(() => { void this.watchModels() }, MODEL_WATCH_INTERVAL_MS))
     this.log('node %s started, listening on %s', this.peerId, host.getMultiaddrs().map(String).join(', '))
   }
 
@@ -225,6 +299,53 @@ export class MycelNode {
     })
   }
 
+  private async loadPolicy () {
+    try {
+      return await loadPolicyFile(this.paths.policy)
+    } catch (err) {
+      if ((err as Error).name !== 'PolicyFileNotFoundError') throw err
+      // a node without a policy file starts from the founder's default, written out so it can be read and edited
+      await writeFileAtomic(this.paths.policy, new TextEncoder().encode(formatPolicy(defaultFounderPolicy())), { mode: 0o600 })
+      return await loadPolicyFile(this.paths.policy)
+    }
+  }
+
+  private async loadEncryptionKeys (): Promise<EncryptionKeyPair> {
+    const path = join(this.paths.root, 'encryption.key')
+    const opts = { label: 'encryption-key', ...(this.init.passphrase != null ? { passphrase: this.init.passphrase } : {}) }
+    try {
+      const file = await loadSecretFile(path, opts)
+      return { secretKey: file.secret, publicKey: encryptionPublicKey(file.secret) }
+    } catch (err) {
+      if ((err as Error).name !== 'KeyNotFoundError') throw err
+      const keys = generateEncryptionKeyPair()
+      await saveSecretFile(path, keys.secretKey, opts)
+      return keys
+    }
+  }
+
+  private async startRuntime (): Promise<void> {
+    this.tasks.register(echoKind())
+    if (this.init.runtime === false) return
+    this.models = new ModelRegistry({ dir: this.paths.modelsDir })
+    const runtime = this.runtime = new Runtime({ registry: this.models, logger: createLogger('mycel:node:runtime') }, { onWarning: (m) => { this.log.error('%s', m) }, ...this.init.runtime })
+    await runtime.start()
+    for (const kind of llmKinds(runtime)) this.tasks.register(kind)
+    await this.refreshModels()
+  }
+
+  private async watchModels (): Promise<void> {
+    const before = JSON.stringify(this.cardModelsCache)
+    await this.refreshModels()
+    if (JSON.stringify(this.cardModelsCache) !== before) await this.cards?.publish().catch(() => {})
+  }
+
+  /** Re-reads the model registry for the card; call after models change. */
+  async refreshModels (): Promise<void> {
+    if (this.runtime == null) return
+    try { this.cardModelsCache = await cardModels(this.runtime) } catch (err) { this.log('could not list models: %s', (err as Error).message) }
+  }
+
   private adminCredentials (): { key: Ed25519KeyPair, cert: Uint8Array } {
     if (!this.org.admin || this.org.adminCert == null) throw new NotAdminError()
     return { key: this.key, cert: new Uint8Array(Buffer.from(this.org.adminCert, 'base64')) }
@@ -234,6 +355,7 @@ export class MycelNode {
     const token = randomBytes(32).toString('hex')
     const api = this.api = new ApiServer({ token, logger: createLogger('mycel:node:api') })
     registerControlRoutes(api, this)
+    registerTaskRoutes(api, this)
     const idx = address.lastIndexOf(':')
     const hostPart = idx > 0 ? address.slice(0, idx) : '127.0.0.1'
     const port = Number(idx > 0 ? address.slice(idx + 1) : address)
@@ -243,20 +365,36 @@ export class MycelNode {
   }
 
   private cardContentNow (): CardContent {
+    const hw = this.runtime?.hardware()
+    const load = this.executor?.load() ?? { running: 0, queued: 0, slots: 0 }
+    const kinds = this.tasks.kinds()
     const base: CardContent = {
       name: this.config.name,
-      taskKinds: [],
-      models: [],
+      taskKinds: kinds,
+      models: this.cardModelsCache.slice(0, 64),
       tools: [],
       collections: [],
-      hardware: { backend: 'cpu', cpuCores: cpus().length, ramBytes: totalmem(), slots: 0 },
-      load: { running: 0, queued: 0, slots: 0 },
-      encryptionKey: new Uint8Array(32),
+      hardware: {
+        backend: hw?.backend ?? 'cpu',
+        ...(hw?.gpuName != null ? { gpuName: hw.gpuName } : {}),
+        ...(hw?.vramTotalBytes != null ? { vramBytes: hw.vramTotalBytes } : {}),
+        cpuCores: hw?.cpuCores ?? cpus().length,
+        ramBytes: hw?.ramBytes ?? totalmem(),
+        slots: load.slots
+      },
+      load,
+      encryptionKey: this.encryptionKeys?.publicKey ?? new Uint8Array(32),
       roles: this.org.admin ? ['admin'] : [],
-      policy: { kinds: [] }
+      policy: { kinds: this.policyKinds(kinds) }
     }
     for (const provide of this.cardContent) Object.assign(base, provide())
     return base
+  }
+
+  /** Kinds the node's policy lets org members invoke (the card's policy summary). */
+  private policyKinds (kinds: string[]): string[] {
+    const rules = this.policy?.policy.rules.filter(r => r.effect === 'allow' && r.direction !== 'outbound' && (r.groups.includes('members') || r.groups.includes('*') || r.peers.includes('*'))) ?? []
+    return kinds.filter(k => rules.some(r => r.kinds.some(p => kindMatches(p, k))))
   }
 
   /** Multiaddrs of this node and the members it holds cards of. */
@@ -407,8 +545,14 @@ export class MycelNode {
     await this.api?.close().catch(() => {})
     this.api?.closeAll()
     await rm(this.paths.api, { force: true }).catch(() => {})
+    await this.executor?.stop()
     await this.cards?.stop()
     this.revocations?.stop()
+    await this.runtime?.stop().catch(() => {})
+    if (this.audit != null) {
+      await this.audit.append({ type: 'node.stop', actor: this.peerId }).catch(() => {})
+      await this.audit.stop().catch(() => {})
+    }
     await this.joinServer?.stop().catch(() => {})
     await this.gate?.stop()
     try { await this.host?.stop() } catch {}

@@ -10,6 +10,9 @@ import { join } from './join.ts'
 import { start } from './start.ts'
 import { caps, peers, revoke, status } from './mesh.ts'
 import { memoryCommands } from './memory.ts'
+import { run, tasks } from './run.ts'
+import { policyShow } from './policy.ts'
+import { auditTail, auditVerify } from './audit.ts'
 
 export const commands: Command[] = [
   init,
@@ -23,6 +26,11 @@ export const commands: Command[] = [
   peers,
   caps,
   revoke,
+  run,
+  tasks,
+  policyShow,
+  auditTail,
+  auditVerify,
   ...runtimeCommands,
   ...memoryCommands,
   version

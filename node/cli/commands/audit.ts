@@ -1,0 +1,60 @@
+import type { Command } from '../command.ts'
+import { ApiClient, readApiFile } from '../../api/client.ts'
+import { homePaths } from '../../home.ts'
+import { openNodeDb } from '../../db.ts'
+import { AuditLog } from '../../audit/log.ts'
+import { entryToJson } from '../../audit/entry.ts'
+import type { AuditVerifyResult } from '../../audit/verify.ts'
+import { verify } from '../../../identity/keys.ts'
+import { inspectSecretFile } from '../../../identity/secret-file.ts'
+import { parseInteger } from '../parse.ts'
+import { table } from '../output.ts'
+import { NotInitializedError } from '../../config.ts'
+
+/** Opens the audit log straight from disk when no node is running (read-only use). */
+async function withOfflineLog<T> (home: string, fn: (log: AuditLog) => Promise<T>): Promise<T> {
+  const paths = homePaths(home)
+  const info = await inspectSecretFile(paths.identityKey).catch(() => undefined)
+  if (info?.publicKey == null) throw new NotInitializedError(home)
+  const db = await openNodeDb(paths.dataDir)
+  try {
+    const log = new AuditLog({
+      db: db.sublevel<string, Uint8Array>('audit', { valueEncoding: 'view' }) as any,
+      publicKey: info.publicKey,
+      verify,
+      sign: () => { throw new Error('read-only') }
+    }, { checkpointIntervalMs: 0 })
+    return await fn(log)
+  } finally {
+    await db.close()
+  }
+}
+
+export const auditTail: Command = {
+  path: ['audit', 'tail'],
+  summary: 'Show the latest audit entries',
+  usage: '[-n N]',
+  options: { n: { type: 'string', short: 'n', help: 'How many entries (default 20)' } },
+  async run (ctx, args) {
+    const n = args.values.n != null ? parseInteger(args.values.n as string, '-n', { min: 1, max: 1000 }) : 20
+    const entries = await readApiFile(ctx.home) != null
+      ? await (await ApiClient.fromHome(ctx.home)).get<Array<Record<string, unknown>>>(`/api/audit/tail?n=${n}`, ctx.signal)
+      : await withOfflineLog(ctx.home, async log => (await log.tail(n)).map(entryToJson))
+    if (ctx.json) { ctx.out.json(entries); return }
+    ctx.out.line(table(entries.map(e => ({ ...e, time: new Date(e.time as number).toISOString().slice(11, 23), data: e.data })), ['seq', 'time', 'type', 'task', 'peer', 'data']))
+  }
+}
+
+export const auditVerify: Command = {
+  path: ['audit', 'verify'],
+  summary: 'Recompute the audit log\'s hash chain, Merkle tree and signed checkpoints',
+  async run (ctx) {
+    const result = await readApiFile(ctx.home) != null
+      ? await (await ApiClient.fromHome(ctx.home)).get<AuditVerifyResult>('/api/audit/verify', ctx.signal)
+      : await withOfflineLog(ctx.home, async log => await log.verify())
+    if (ctx.json) ctx.out.json(result)
+    else if (result.ok) ctx.out.line(`ok: ${result.entries} entries; hash chain, Merkle tree and checkpoint signatures all check`)
+    else ctx.out.line(`FAILED at entry ${String(result.firstBad?.seq)}: ${String(result.firstBad?.reason)}`)
+    return result.ok ? 0 : 1
+  }
+}

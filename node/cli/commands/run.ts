@@ -1,0 +1,96 @@
+import type { Command } from '../command.ts'
+import { ApiClient } from '../../api/client.ts'
+import { UsageError } from '../errors.ts'
+import { parseInteger, parseNumber } from '../parse.ts'
+import { table } from '../output.ts'
+import { DATA_CLASSES } from '../../../protocol/task/messages.ts'
+import type { TaskSummary } from '../../tasks/executor.ts'
+
+interface RunEvent { type: string, text?: string, executor?: string, from?: string, reason?: string, taskId?: string, output?: unknown, usage?: unknown, error?: { code: string, message: string, retryAfterMs?: number } }
+
+/** The error a run ended with, so the exit code and message follow the node's typed error. */
+export class RunFailedError extends Error {
+  static override name = 'RunFailedError'
+  readonly code: string
+  constructor (code: string, message: string) {
+    super(message)
+    this.name = RunFailedError.name
+    this.code = code
+  }
+}
+
+export const run: Command = {
+  path: ['run'],
+  summary: 'Delegate a task to the mesh (or run it here) and stream its output',
+  usage: '[--peer PEER] [--local] [--kind K] [--model M] [--max-tokens N] [--temperature T] [--seed S] [--class C] PROMPT',
+  options: {
+    peer: { type: 'string', help: 'Run on this member only' },
+    local: { type: 'boolean', help: 'Run on this node' },
+    kind: { type: 'string', help: 'Task kind (default llm.complete, or echo when no model is known)' },
+    model: { type: 'string', help: 'Model name (default: the first model a member offers)' },
+    'max-tokens': { type: 'string', help: 'Most tokens to generate' },
+    temperature: { type: 'string', help: 'Sampling temperature; 0 is greedy and deterministic (default 0)' },
+    seed: { type: 'string', help: 'Sampling seed' },
+    class: { type: 'string', help: `Data class: ${DATA_CLASSES.join(', ')} (default internal)` }
+  },
+  positionals: { min: 1, max: 1 },
+  async run (ctx, args) {
+    const v = args.values
+    const prompt = args.positionals[0] as string
+    const dataClass = v.class as string | undefined
+    if (dataClass != null && !(DATA_CLASSES as readonly string[]).includes(dataClass)) throw new UsageError(`--class must be one of ${DATA_CLASSES.join(', ')}`)
+    if (v.peer != null && v.local === true) throw new UsageError('--peer and --local exclude each other')
+    const api = await ApiClient.fromHome(ctx.home)
+    let kind = v.kind as string | undefined
+    let model = v.model as string | undefined
+    if (kind == null || (kind.startsWith('llm.') && model == null)) {
+      // pick a model some member offers, so `mycel run "…"` works without flags
+      const caps = await api.get<Array<{ models: Array<{ name: string }> }>>('/api/caps', ctx.signal)
+      model ??= caps.flatMap(c => c.models.map(m => m.name))[0]
+      kind ??= model != null ? 'llm.complete' : 'echo'
+      if (kind.startsWith('llm.') && model == null) throw new UsageError('No member offers a model; add one with `mycel models add FILE` or pass --kind echo')
+    }
+    const input: Record<string, unknown> = kind === 'llm.chat'
+      ? { model, messages: [{ role: 'user', content: prompt }] }
+      : kind === 'llm.embed' ? { model, input: [prompt] } : kind.startsWith('llm.') ? { model, prompt } : { prompt }
+    if (v['max-tokens'] != null) input.maxTokens = parseInteger(v['max-tokens'] as string, '--max-tokens', { min: 1, max: 1_000_000 })
+    if (v.temperature != null) input.temperature = parseNumber(v.temperature as string, '--temperature', { min: 0, max: 5 })
+    if (v.seed != null) input.seed = parseInteger(v.seed as string, '--seed', { min: 0, max: 2 ** 32 - 1 })
+    const request = {
+      kind,
+      input,
+      ...(model != null && kind.startsWith('llm.') ? { model } : {}),
+      ...(dataClass != null ? { dataClass } : {}),
+      ...(v.peer != null ? { peer: v.peer } : {}),
+      ...(v.local === true ? { local: true } : {})
+    }
+    let result: RunEvent | undefined
+    let streamed = false
+    for await (const e of api.stream<RunEvent>('/api/tasks', request, ctx.signal)) {
+      if (e.type === 'text' && !ctx.json) { ctx.out.write(e.text ?? ''); streamed = true }
+      else if (e.type === 'failover') ctx.out.error(`\n[executor ${String(e.from)} failed (${String(e.reason)}); failing over]`)
+      else if (e.type === 'reset' && !ctx.json) ctx.out.error('\n[output restarts]')
+      else if (e.type === 'error') throw new RunFailedError(e.error?.code ?? 'Error', e.error?.message ?? 'Task failed')
+      else if (e.type === 'result') result = e
+    }
+    if (result == null) throw new RunFailedError('Error', 'The node closed the stream without a result')
+    if (ctx.json) {
+      ctx.out.json({ taskId: result.taskId, executor: result.executor, output: result.output, usage: result.usage ?? null })
+      return
+    }
+    if (!streamed && typeof result.output !== 'string') ctx.out.write(JSON.stringify(result.output))
+    ctx.out.line()
+    ctx.out.error(`[task ${String(result.taskId)} ran on ${String(result.executor)}]`)
+  }
+}
+
+export const tasks: Command = {
+  path: ['tasks'],
+  summary: 'List recent tasks (sent, received and local) with state and executor',
+  async run (ctx) {
+    const list = await (await ApiClient.fromHome(ctx.home)).get<TaskSummary[]>('/api/tasks', ctx.signal)
+    if (ctx.json) { ctx.out.json(list); return }
+    if (list.length === 0) { ctx.out.line('No tasks yet.'); return }
+    ctx.out.line(table(list.map(t => ({ ...t, created: new Date(t.createdAt).toISOString().slice(11, 19) })), ['taskId', 'kind', 'role', 'state', 'executor', 'created']))
+  }
+}

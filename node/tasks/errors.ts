@@ -1,0 +1,76 @@
+/** Errors of task delegation; `code` is the wire code a remote sees. */
+import type { WireErrorCode } from '../../protocol/codes.ts'
+import { WIRE_ERROR_TEXT } from '../../protocol/codes.ts'
+
+/** A task that ended without a result, locally or on a remote executor. */
+export class TaskFailedError extends Error {
+  static override name = 'TaskFailedError'
+  readonly code: WireErrorCode
+  readonly retryAfterMs?: number
+  constructor (code: WireErrorCode, message?: string, retryAfterMs?: number) {
+    super(message ?? `Task failed: ${WIRE_ERROR_TEXT[code]}`)
+    this.name = TaskFailedError.name
+    this.code = code
+    if (retryAfterMs != null) this.retryAfterMs = retryAfterMs
+  }
+}
+
+export class PolicyDeniedError extends Error {
+  static override name = 'PolicyDeniedError'
+  readonly rule: string
+  constructor (message = 'Denied by policy', rule = 'default-deny') {
+    super(message)
+    this.name = PolicyDeniedError.name
+    this.rule = rule
+  }
+}
+
+export class NoCandidateError extends Error {
+  static override name = 'NoCandidateError'
+  constructor (message = 'No member offers this task kind') {
+    super(message)
+    this.name = NoCandidateError.name
+  }
+}
+
+export class BusyError extends Error {
+  static override name = 'BusyError'
+  readonly retryAfterMs: number
+  constructor (retryAfterMs: number, message = 'Every capable member is busy; try again shortly') {
+    super(message)
+    this.name = BusyError.name
+    this.retryAfterMs = retryAfterMs
+  }
+}
+
+export class InvalidTaskInputError extends Error {
+  static override name = 'InvalidTaskInputError'
+  constructor (message = 'Invalid task input') {
+    super(message)
+    this.name = InvalidTaskInputError.name
+  }
+}
+
+export class UnknownTaskError extends Error {
+  static override name = 'UnknownTaskError'
+  constructor (message = 'No such task') {
+    super(message)
+    this.name = UnknownTaskError.name
+  }
+}
+
+/** Maps a local error to the wire code the delegator gets. */
+export function wireCodeOf (err: unknown): WireErrorCode {
+  const e = err as { name?: string, code?: WireErrorCode }
+  switch (e?.name) {
+    case 'TaskFailedError': return e.code ?? 'internal'
+    case 'PolicyDeniedError': return 'denied'
+    case 'RuntimeBusyError': case 'BusyError': case 'RateLimitedError': return 'busy'
+    case 'UnknownModelError': case 'UnknownCollectionError': case 'UnknownTaskError': return 'not-found'
+    case 'InvalidTaskInputError': case 'MalformedMessageError': case 'PromptTooLongError': case 'MaxTokensExceededError': return 'malformed'
+    case 'AbortError': case 'TaskCanceledError': return 'canceled'
+    case 'TaskTimeoutError': case 'TimeoutError': return 'timeout'
+    case 'ModelHashMismatchError': case 'InvalidModelFileError': return 'unavailable'
+    default: return 'internal'
+  }
+}

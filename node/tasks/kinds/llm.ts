@@ -1,0 +1,90 @@
+/**
+ * `llm.complete`, `llm.chat` and `llm.embed`, served by the local runtime.
+ * Delegated tasks run at `delegated` priority, so the node's own interactive
+ * work goes first.
+ */
+import { arrayOf, num, object, oneOf, optional, parse, str, uint } from '../../../protocol/shape.ts'
+import type { CardModel } from '../../../protocol/cards/card.ts'
+import type { Runtime } from '../../runtime/runtime.ts'
+import { InvalidTaskInputError } from '../errors.ts'
+import type { TaskKindHandler } from '../registry.ts'
+
+const Sampling = {
+  model: str({ min: 1, max: 128 }),
+  maxTokens: optional(uint({ min: 1, max: 1_000_000 })),
+  temperature: optional(num({ min: 0, max: 5 })),
+  seed: optional(uint({ max: 2 ** 32 - 1 })),
+  topK: optional(uint({ max: 100_000 })),
+  topP: optional(num({ min: 0, max: 1 }))
+}
+const CompleteInput = object({ ...Sampling, prompt: str({ max: 1024 * 1024 }) })
+const ChatInput = object({
+  ...Sampling,
+  messages: arrayOf(object({ role: oneOf(['system', 'user', 'assistant'] as const), content: str({ max: 1024 * 1024 }) }), { min: 1, max: 512 })
+})
+const EmbedInput = object({ model: str({ min: 1, max: 128 }), input: arrayOf(str({ max: 64 * 1024 }), { min: 1, max: 256 }) })
+
+type Sampled = { model: string, maxTokens?: number, temperature?: number, seed?: number, topK?: number, topP?: number }
+export type CompleteInput = Sampled & { prompt: string }
+export type ChatInput = Sampled & { messages: Array<{ role: 'system' | 'user' | 'assistant', content: string }> }
+export type EmbedInput = { model: string, input: string[] }
+
+function parseWith<T> (shape: (v: unknown, p: string) => T, value: unknown, what: string): T {
+  try { return parse(shape, value, what) } catch (err) { throw new InvalidTaskInputError((err as Error).message) }
+}
+
+function sampling (input: Sampled): Record<string, number> {
+  const out: Record<string, number> = {}
+  if (input.maxTokens != null) out.maxTokens = input.maxTokens
+  if (input.temperature != null) out.temperature = input.temperature
+  if (input.seed != null) out.seed = input.seed
+  if (input.topK != null) out.topK = input.topK
+  if (input.topP != null) out.topP = input.topP
+  return out
+}
+
+export async function cardModels (runtime: Runtime): Promise<CardModel[]> {
+  const models = await runtime.models()
+  return models.map(m => ({
+    name: m.name,
+    sha256: m.sha256,
+    architecture: m.architecture,
+    parameters: m.parameterCount,
+    quantisation: m.quantisation,
+    contextLength: m.contextSize
+  }))
+}
+
+export function llmKinds (runtime: Runtime): Array<TaskKindHandler<any>> {
+  const complete: TaskKindHandler<CompleteInput> = {
+    kind: 'llm.complete',
+    parseInput: (v) => parseWith(CompleteInput, v, 'llm.complete input'),
+    modelOf: (i) => i.model,
+    models: async () => await cardModels(runtime),
+    async run (input, ctx) {
+      const r = await runtime.complete({ model: input.model, prompt: input.prompt, ...sampling(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit })
+      return { output: r.text, usage: r.usage, finishReason: r.finishReason }
+    }
+  }
+  const chat: TaskKindHandler<ChatInput> = {
+    kind: 'llm.chat',
+    parseInput: (v) => parseWith(ChatInput, v, 'llm.chat input'),
+    modelOf: (i) => i.model,
+    models: async () => await cardModels(runtime),
+    async run (input, ctx) {
+      const r = await runtime.chat({ model: input.model, messages: input.messages, ...sampling(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit })
+      return { output: r.text, usage: r.usage, finishReason: r.finishReason }
+    }
+  }
+  const embed: TaskKindHandler<EmbedInput> = {
+    kind: 'llm.embed',
+    parseInput: (v) => parseWith(EmbedInput, v, 'llm.embed input'),
+    modelOf: (i) => i.model,
+    models: async () => await cardModels(runtime),
+    async run (input, ctx) {
+      const r = await runtime.embed({ model: input.model, input: input.input, priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId })
+      return { output: r.embeddings, usage: { promptTokens: r.usage.promptTokens, completionTokens: 0 } }
+    }
+  }
+  return [complete, chat, embed]
+}

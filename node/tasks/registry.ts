@@ -1,0 +1,59 @@
+/**
+ * Task kinds plug in here: each kind validates its own input, runs, and
+ * streams text. The executor and the local path both go through the same
+ * handler, so delegated output equals local output byte for byte.
+ *
+ * @example
+ * const registry = new TaskKindRegistry()
+ * registry.register(echoKind())
+ * registry.get('echo')?.run(input, ctx)
+ */
+import type { CardModel } from '../../protocol/cards/card.ts'
+
+export type TaskPriority = 'interactive' | 'delegated' | 'background'
+
+export interface TaskRunContext {
+  taskId: string
+  /** Peer id of who asked (this node for local runs). */
+  from: string
+  signal: AbortSignal
+  priority: TaskPriority
+  /** Streams a piece of output text to the delegator. */
+  emit: (text: string) => void
+}
+
+export interface TaskUsage { promptTokens: number, completionTokens: number }
+
+export interface TaskOutput {
+  /** Text for generation kinds; JSON-like data for others (embeddings, search hits). */
+  output: unknown
+  usage?: TaskUsage
+  finishReason?: string
+}
+
+export interface TaskKindHandler<I = unknown> {
+  kind: string
+  /** Checks and types the decrypted input (throws `InvalidTaskInputError`). */
+  parseInput: (value: unknown) => I
+  run: (input: I, ctx: TaskRunContext) => Promise<TaskOutput>
+  /** The model an input asks for, for policy and routing. */
+  modelOf?: (input: I) => string | undefined
+  /** Models this kind can serve, for the capability card. */
+  models?: () => Promise<CardModel[]>
+}
+
+export class TaskKindRegistry {
+  private readonly handlers = new Map<string, TaskKindHandler<any>>()
+
+  register (handler: TaskKindHandler<any>): void {
+    this.handlers.set(handler.kind, handler)
+  }
+
+  get (kind: string): TaskKindHandler<unknown> | undefined {
+    return this.handlers.get(kind)
+  }
+
+  kinds (): string[] {
+    return [...this.handlers.keys()].sort()
+  }
+}
