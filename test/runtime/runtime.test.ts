@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { open } from 'node:fs/promises'
+import { open, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { makeTestModel } from '../../scripts/make-test-model.ts'
 import { runtime, type Runtime } from '../../node/runtime/index.ts'
 import { fallbackChatPrompt } from '../../node/runtime/chat.ts'
 import { testHome, until, type TestHome } from './helpers.ts'
@@ -127,6 +129,19 @@ describe('runtime on the generated tiny model', () => {
     const r = await rt.complete({ model: 'tiny', prompt, maxTokens: 500 })
     assert.equal(r.finishReason, 'length')
     assert.ok(r.usage.promptTokens + r.usage.completionTokens <= 512)
+  })
+
+  it('a GGUF with a valid header that llama.cpp cannot load is a typed error, and the node keeps serving', async () => {
+    const path = join(home.dir, 'inconsistent.gguf')
+    await makeTestModel({ out: path, seed: 4 })
+    const bytes = await readFile(path)
+    const key = Buffer.from('llama.block_count')
+    bytes.writeUInt32LE(3, bytes.indexOf(key) + key.length + 4) // claims 3 blocks, has tensors for 2
+    await writeFile(path, bytes)
+    await home.registry.add(path, { name: 'inconsistent' })
+    await assert.rejects(rt.complete({ model: 'inconsistent', prompt: 'x', maxTokens: 2 }), { name: 'InvalidModelFileError' })
+    const ok = await rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 2 })
+    assert.equal(ok.usage.completionTokens, 2)
   })
 
   it('refuses a model whose file changed since registration, and serves the others', async () => {
