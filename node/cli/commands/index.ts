@@ -13,6 +13,7 @@ import { memoryCommands } from './memory.ts'
 import { run, tasks } from './run.ts'
 import { policyShow } from './policy.ts'
 import { auditTail, auditVerify } from './audit.ts'
+import { demo } from './demo.ts'
 
 export const commands: Command[] = [
   init,
@@ -33,5 +34,6 @@ export const commands: Command[] = [
   auditVerify,
   ...runtimeCommands,
   ...memoryCommands,
+  demo,
   version
 ]
