@@ -285,7 +285,8 @@ export class MycelNode {
       admin,
       revocations,
       ledger: { get: async (id) => await ledger.get(id), put: async (id, v) => { await ledger.put(id, v) } },
-      memberAddrs: () => this.memberAddrs()
+      memberAddrs: () => this.memberAddrs(),
+      ...(this.init.certTtlMs != null ? { certTtlMs: this.init.certTtlMs } : {})
     })
     await this.joinServer.start()
     await host.handle(RENEW_PROTOCOL, async (stream, connection) => {
@@ -458,6 +459,8 @@ export class MycelNode {
     this.org = { ...this.org, chain: Buffer.from(chain).toString('base64'), groups: verified.groups, certExpiresAt: verified.notAfter }
     this.config = { ...this.config, org: this.org }
     await saveNodeConfig(this.paths.nodeConfig, this.config)
+    // members hold the expiry of the chain we presented on connect: show them the new one, or they drop us at the old expiry
+    await this.gate?.announce()
     await this.cards?.publish()
     this.log('membership certificate renewed until %s', new Date(verified.notAfter).toISOString())
   }

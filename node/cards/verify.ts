@@ -59,7 +59,9 @@ export function verifyCard (bytes: Uint8Array, v: CardVerifier): CapabilityCard 
   try {
     serial = v.verifyMember(card.cert, card.peerId).serial
   } catch (err) {
-    throw new CardRejectedError((err as Error).name === 'CertRevokedError' ? 'revoked' : 'not-member')
+    // the node's verifier wraps identity errors in one carrying a wire code
+    const e = err as Error & { code?: unknown }
+    throw new CardRejectedError(e.name === 'CertRevokedError' || e.code === 'revoked' ? 'revoked' : 'not-member')
   }
   if (v.isRevoked(card.peerId, serial)) throw new CardRejectedError('revoked')
   if (card.expiresAt <= (v.now ?? Date.now)()) throw new CardRejectedError('expired')

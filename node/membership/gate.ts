@@ -164,6 +164,21 @@ export class MembershipGate extends TypedEventEmitter<GateEvents> {
     if (conn != null) await this.host?.hangUp(conn.remotePeer).catch(() => {})
   }
 
+  /**
+   * Presents our current chain again to every connected member (after a
+   * renewal), so they replace the expiry they hold for us.
+   */
+  async announce (): Promise<void> {
+    const byPeer = new Map<string, Connection>()
+    for (const c of this.host?.getConnections() ?? []) {
+      const id = c.remotePeer.toString()
+      if (c.status === 'open' && this.members.has(id) && !byPeer.has(id)) byPeer.set(id, c)
+    }
+    await Promise.all([...byPeer].map(async ([id, c]) => {
+      await this.sendHello(c).catch(err => { this.log('re-announcing our chain to %s failed: %s', id, err.message) })
+    }))
+  }
+
   /** Resolves once the peer is admitted, or false after the admission timeout. */
   async waitForAdmission (peerId: string, timeoutMs = this.admissionTimeoutMs): Promise<boolean> {
     if (this.members.has(peerId)) return true

@@ -11,7 +11,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from '../logger.ts'
 import { decodeCbor, encodeCbor } from '../../protocol/cbor.ts'
 import { JOIN_PROTOCOL } from '../../protocol/ids.ts'
-import { decodeJoinRequest, encodeMembershipMessage, refusal, type JoinWelcome } from '../../protocol/membership/messages.ts'
+import { decodeJoinRequest, encodeMembershipMessage, MAX_MEMBERSHIP_MESSAGE_BYTES, refusal, type JoinWelcome } from '../../protocol/membership/messages.ts'
 import type { WireErrorCode } from '../../protocol/codes.ts'
 import { arrayOf, object, parse, str, uint } from '../../protocol/shape.ts'
 import { checkInviteUsable, decodeInvite, verifyInviteProof, type Invite } from '../../identity/invite.ts'
@@ -20,7 +20,7 @@ import type { Ed25519KeyPair } from '../../identity/keys.ts'
 import { frame } from '../streams.ts'
 import { MEMBERSHIP_CERT_TTL_MS, PROTOCOL_EXCHANGE_TIMEOUT_MS } from '../constants.ts'
 import type { RevocationStore } from './revocation-store.ts'
-import { MAX_JOIN_FRAME_BYTES, MEMBERS_GROUP } from './constants.ts'
+import { MEMBERS_GROUP } from './constants.ts'
 
 export interface InviteLedger {
   get: (inviteId: string) => Promise<Uint8Array | undefined>
@@ -38,6 +38,8 @@ export interface JoinServerComponents {
   memberAddrs: () => string[]
   /** Told about each redemption (audit). */
   onJoined?: (info: { peerId: string, inviteId: string, groups: string[], name: string }) => void
+  /** Lifetime of the certificates issued. @default MEMBERSHIP_CERT_TTL_MS */
+  certTtlMs?: number
 }
 
 const Redemption = object({ used: uint(), peers: arrayOf(str({ max: 128 }), { max: 10_000 }) })
@@ -65,7 +67,8 @@ export class JoinServer {
 
   private async onJoin (stream: Stream, connection: Connection): Promise<void> {
     const joiner = connection.remotePeer.toString()
-    const framed = frame(stream, { maxFrameBytes: MAX_JOIN_FRAME_BYTES })
+    // anyone with the pre-shared key may talk here: buffer no more than a join request can be (the limit bounds reads only)
+    const framed = frame(stream, { maxFrameBytes: MAX_MEMBERSHIP_MESSAGE_BYTES })
     const signal = AbortSignal.timeout(PROTOCOL_EXCHANGE_TIMEOUT_MS)
     try {
       const req = await framed.read(decodeJoinRequest, { signal })
@@ -107,7 +110,7 @@ export class JoinServer {
     }
     await this.countUse(invite, joiner)
     const groups = [...new Set([MEMBERS_GROUP, ...invite.groups])]
-    const chain = issueMembershipCert({ admin: this.c.admin.key, adminCert: this.c.admin.cert, peerId: joiner, groups, ttlMs: MEMBERSHIP_CERT_TTL_MS })
+    const chain = issueMembershipCert({ admin: this.c.admin.key, adminCert: this.c.admin.cert, peerId: joiner, groups, ttlMs: this.c.certTtlMs ?? MEMBERSHIP_CERT_TTL_MS })
     this.c.onJoined?.({ peerId: joiner, inviteId: invite.inviteId, groups, name })
     const revocations = this.c.revocations.bytes()
     return {
