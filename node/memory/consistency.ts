@@ -6,7 +6,7 @@
  * Used after crash tests and handy when diagnosing a store.
  */
 import { keys, parseNum, range } from './keys.ts'
-import { ChunkRecord, CollectionRecord, decodePosting, DocumentRecord } from './records.ts'
+import { ChunkRecord, CollectionRecord, decodePostings, DocumentRecord } from './records.ts'
 import { termFrequencies } from './tokenize.ts'
 import type { MemoryStore } from './store.ts'
 
@@ -44,7 +44,7 @@ export async function checkConsistency (store: MemoryStore): Promise<Consistency
       problem(`collection ${col.name}: statistics say ${col.documents} documents/${col.chunks} chunks/${col.tokens} tokens, found ${docs}/${chunks}/${tokens}`)
     }
   }
-  const expected = new Set<string>()
+  const expected = new Map<string, Map<number, string>>() // block key -> chunk -> 'tf,len'
   const seenChunks = new Set<number>()
   for await (const [key, value] of store.kv.iterator(range(keys.chunkPrefix))) {
     const n = parseNum(key)
@@ -55,17 +55,29 @@ export async function checkConsistency (store: MemoryStore): Promise<Consistency
     if (owner !== `${c.c}/${c.d}`) problem(`chunk ${n} (${c.source}) belongs to no document that lists it`)
     const { tf, length } = termFrequencies(c.text)
     if (length !== c.len) problem(`chunk ${n}: stored length ${c.len}, text has ${length} tokens`)
-    for (const [term, count] of tf) expected.add(`${keys.posting(c.c, store.codec.token('term', term), n)}=${count}`)
+    for (const [term, count] of tf) {
+      const key = keys.posting(c.c, store.codec.token('term', term), c.seg)
+      let block = expected.get(key)
+      if (block == null) { block = new Map(); expected.set(key, block) }
+      block.set(n, `${count},${length}`)
+    }
   }
   for (const n of chunkOwner.keys()) if (!seenChunks.has(n)) problem(`chunk ${n} listed by a document is missing`)
   let postings = 0
   for await (const [key, value] of store.kv.iterator(range('pst/'))) {
-    postings++
-    const p = decodePosting(store.codec.open(key, value))
-    if (!expected.delete(`${key}=${p.tf}`)) problem(`posting ${key} matches no chunk text`)
+    const triples = decodePostings(store.codec.open(key, value))
+    const block = expected.get(key)
+    for (let i = 0; i < triples.length; i += 3) {
+      postings++
+      const n = triples[i] as number
+      if (block?.get(n) !== `${triples[i + 1]},${triples[i + 2]}`) problem(`posting of chunk ${n} in ${key} matches no chunk text`)
+      block?.delete(n)
+    }
+    if (triples.length === 0) problem(`empty or malformed posting block ${key}`)
+    if (block?.size === 0) expected.delete(key)
   }
   report.postings = postings
-  if (expected.size > 0) problem(`${expected.size} postings missing`)
+  if (expected.size > 0) problem(`postings missing in ${expected.size} blocks`)
   const vectorsPerCol = new Map<string, number>()
   for await (const key of store.kv.keys(range('vec/'))) {
     report.vectors++

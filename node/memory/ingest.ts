@@ -16,7 +16,7 @@ import { EmbeddingDimensionError } from './errors.ts'
 import { htmlToText } from './extract.ts'
 import { findFiles, probeFile, readTextSlices, type FoundFile, type Skip } from './files.ts'
 import { keys } from './keys.ts'
-import { DocumentRecord, encodePosting, encodeVector, type CollectionRecord } from './records.ts'
+import { DocumentRecord, encodePostings, encodeVector, type CollectionRecord } from './records.ts'
 import { termFrequencies } from './tokenize.ts'
 import { normalize } from './vector-index.ts'
 import type { BatchOp, MemoryStore } from './store.ts'
@@ -138,6 +138,10 @@ class DocWriter {
   private dims: number
   private addedIds: number[] = []
   private addedVecs: Float32Array[] = []
+  /** This segment's posting blocks: term token -> flat (chunk, tf, length) triples. */
+  private blocks = new Map<string, number[]>()
+  private seg: number
+  private segments = 0
 
   constructor (store: MemoryStore, col: Col, docToken: string, source: string) {
     this.store = store
@@ -145,6 +149,7 @@ class DocWriter {
     this.docToken = docToken
     this.source = source
     this.first = store.nextChunk
+    this.seg = store.nextChunk
     this.dims = col.record.dims
   }
 
@@ -172,11 +177,14 @@ class DocWriter {
     const n = this.store.nextChunk++
     const { tf, length } = termFrequencies(chunk.text)
     const chunkKey = keys.chunk(n)
-    const value = this.store.seal(chunkKey, { text: chunk.text, source: this.source, start: chunk.start, end: chunk.end, c: this.col.token, d: this.docToken, len: length })
+    const value = this.store.seal(chunkKey, { text: chunk.text, source: this.source, start: chunk.start, end: chunk.end, c: this.col.token, d: this.docToken, len: length, seg: this.seg })
     this.push({ type: 'put', key: chunkKey, value })
     for (const [term, count] of tf) {
-      const key = keys.posting(this.col.token, codec.token('term', term), n)
-      this.push({ type: 'put', key, value: codec.seal(key, encodePosting(count, length)) })
+      const t = codec.token('term', term)
+      let block = this.blocks.get(t)
+      if (block == null) { block = []; this.blocks.set(t, block); this.bytes += t.length + 48 }
+      block.push(n, count, length)
+      this.bytes += 12
     }
     if (vec != null) {
       const key = keys.vector(this.col.token, n)
@@ -188,6 +196,18 @@ class DocWriter {
     this.tokens += length
   }
 
+  /** Turns this segment's posting blocks into puts; the next chunks start a new segment. */
+  private closeSegment (): void {
+    const { codec } = this.store
+    for (const [t, triples] of this.blocks) {
+      const key = keys.posting(this.col.token, t, this.seg)
+      this.ops.push({ type: 'put', key, value: codec.seal(key, encodePostings(triples)) })
+    }
+    this.blocks = new Map()
+    this.seg = this.store.nextChunk
+    this.segments++
+  }
+
   private push (op: BatchOp & { type: 'put' }): void {
     this.ops.push(op)
     this.bytes += op.key.length + op.value.byteLength + 16
@@ -195,6 +215,7 @@ class DocWriter {
 
   /** Writes what has accumulated ahead of the commit, under a pending record that start-up recovery rolls back. */
   private async flush (): Promise<void> {
+    this.closeSegment()
     const ops = this.ops
     if (!this.staged) {
       ops.unshift(this.store.put(keys.pending(this.col.token, this.docToken), { first: this.first, source: this.source }))
@@ -210,6 +231,7 @@ class DocWriter {
 
   async commit (meta: { hash: string, mtimeMs: number, size: number }, old: DocumentRecord | undefined): Promise<void> {
     const { store, col } = this
+    this.closeSegment()
     const ops = this.ops
     const removed = old != null ? await store.deleteChunkOps(col.token, old.chunks, ops) : { vectors: 0 }
     const doc: DocumentRecord = { source: this.source, ...meta, chunks: this.nums, tokens: this.tokens, ingestedAt: Date.now() }

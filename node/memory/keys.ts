@@ -8,13 +8,17 @@
  *   col/<c>                      collection record and corpus statistics
  *   doc/<c>/<d>                  document: source, hash, mtime, size, chunk numbers
  *   chk/<n>                      chunk: text, source, offsets, length in tokens
- *   pst/<c>/<t>/<n>              BM25 posting: term frequency and chunk length
+ *   pst/<c>/<t>/<s>              BM25 postings of term <t> in write segment <s>: (chunk, tf, length) triples
  *   vec/<c>/<n>                  embedding, Float32 little-endian
  *   pend/<c>/<d>                 a document written in several batches, not yet committed
  *
  * <c>, <d>, <t> are tokens from `ValueCodec.token` (keyed hashes when the
  * store is encrypted); <n> is a zero-padded decimal chunk number, so numeric
- * and key order agree.
+ * and key order agree. A write segment is the chunks one batch wrote (a whole
+ * document, or one slice of a huge one); <s> is its first chunk number, never
+ * reused, so a replaced document's blocks never collide with the new ones.
+ * One key per term and segment instead of per chunk keeps search to a few
+ * reads per term.
  */
 
 /** Bump when the key space, value shapes or tokenizer change. */
@@ -40,7 +44,8 @@ export const keys = {
   docPrefix: (c: string) => `doc/${c}/`,
   chunk: (n: number) => `chk/${num(n)}`,
   chunkPrefix: 'chk/',
-  posting: (c: string, t: string, n: number) => `pst/${c}/${t}/${num(n)}`,
+  /** A posting block: the postings of term <t> among one write segment's chunks, keyed by the segment's first chunk number. */
+  posting: (c: string, t: string, seg: number) => `pst/${c}/${t}/${num(seg)}`,
   termPrefix: (c: string, t: string) => `pst/${c}/${t}/`,
   postingPrefix: (c: string) => `pst/${c}/`,
   vector: (c: string, n: number) => `vec/${c}/${num(n)}`,

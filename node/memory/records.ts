@@ -46,7 +46,9 @@ export const ChunkRecord = object({
   /** Document token. */
   d: str({ max: 128 }),
   /** Length in tokens. */
-  len: uint()
+  len: uint(),
+  /** Write segment (first chunk number of the batch that wrote it); names its posting blocks. */
+  seg: uint()
 })
 export type ChunkRecord = Infer<typeof ChunkRecord>
 
@@ -65,19 +67,25 @@ export function decodeRecord<T> (shape: Shape<T>, bytes: Uint8Array, what: strin
   return parse(shape, decodeCbor(bytes, { maxBytes: MAX_VALUE_BYTES }), what)
 }
 
-/** A posting's value: term frequency and the chunk's length, two little-endian uint32. */
-export function encodePosting (tf: number, len: number): Uint8Array {
-  const b = new Uint8Array(8)
-  const v = new DataView(b.buffer)
-  v.setUint32(0, tf, true)
-  v.setUint32(4, len, true)
-  return b
+/** A posting block: (chunk number, term frequency, chunk length) triples of little-endian uint32. */
+export function encodePostings (triples: number[]): Uint8Array {
+  const out = new Uint32Array(triples)
+  if (!LITTLE_ENDIAN) for (let i = 0; i < out.length; i++) out[i] = swap32(out[i] as number)
+  return new Uint8Array(out.buffer)
 }
 
-export function decodePosting (b: Uint8Array): { tf: number, len: number } {
-  if (b.byteLength !== 8) return { tf: 0, len: 0 }
-  const v = new DataView(b.buffer, b.byteOffset, 8)
-  return { tf: v.getUint32(0, true), len: v.getUint32(4, true) }
+/** Decodes a posting block into flat triples; a malformed block yields none. */
+export function decodePostings (b: Uint8Array): Uint32Array {
+  if (b.byteLength % 12 !== 0) return new Uint32Array(0)
+  const out = new Uint32Array(b.byteLength / 4)
+  new Uint8Array(out.buffer).set(b)
+  if (!LITTLE_ENDIAN) for (let i = 0; i < out.length; i++) out[i] = swap32(out[i] as number)
+  return out
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+function swap32 (x: number): number {
+  return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0
 }
 
 export function encodeVector (v: Float32Array): Uint8Array {

@@ -5,10 +5,10 @@
  * score(d) = sum over rankings of 1 / (RRF_K + rank(d)). Rank-based fusion
  * needs no score calibration between the two retrievers.
  */
-import { FUSION_CANDIDATES, MAX_QUERY_TERMS, MAX_SEARCH_K, RRF_K, SEARCH_K } from './constants.ts'
-import { idf, queryTerms, termScore } from './bm25.ts'
-import { keys, parseNum, range } from './keys.ts'
-import { ChunkRecord, decodePosting, type CollectionRecord } from './records.ts'
+import { BM25_B, BM25_K1, FUSION_CANDIDATES, MAX_QUERY_TERMS, MAX_SEARCH_K, RRF_K, SEARCH_K } from './constants.ts'
+import { idf, queryTerms } from './bm25.ts'
+import { keys, range } from './keys.ts'
+import { ChunkRecord, decodePostings, type CollectionRecord } from './records.ts'
 import { normalize } from './vector-index.ts'
 import { buildAskPrompt } from './prompt.ts'
 import type { MemoryStore } from './store.ts'
@@ -50,41 +50,54 @@ export async function bm25Search (store: MemoryStore, colToken: string, record: 
   const terms = queryTerms(query, MAX_QUERY_TERMS)
   if (terms.length === 0 || record.chunks === 0) return []
   const avg = record.tokens / record.chunks
-  const scores = new Map<number, number>()
+  const k1 = BM25_K1
+  const b = BM25_B
+  // dense accumulator over chunk numbers: far cheaper than a Map at 100k candidates
+  const scores = new Float64Array(store.nextChunk)
+  const touched: number[] = []
   for (const term of terms) {
-    const ids: number[] = []
-    const tfs: number[] = []
-    const lens: number[] = []
-    const it = store.kv.iterator(range(keys.termPrefix(colToken, store.codec.token('term', term))))
-    try {
-      for (;;) {
-        const entries = await it.nextv(4096)
-        if (entries.length === 0) break
-        for (const [key, value] of entries) {
-          const p = decodePosting(store.codec.open(key, value))
-          ids.push(parseNum(key))
-          tfs.push(p.tf)
-          lens.push(p.len)
-        }
-      }
-    } finally {
-      await it.close()
+    const blocks: Uint32Array[] = []
+    let df = 0
+    for await (const [key, value] of store.kv.iterator(range(keys.termPrefix(colToken, store.codec.token('term', term))))) {
+      const triples = decodePostings(store.codec.open(key, value))
+      blocks.push(triples)
+      df += triples.length / 3
     }
-    if (ids.length === 0) continue
-    const w = idf(record.chunks, ids.length)
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i] as number
-      scores.set(id, (scores.get(id) ?? 0) + termScore(tfs[i] as number, lens[i] as number, avg, w))
+    if (df === 0) continue
+    const w = idf(record.chunks, df)
+    for (const t of blocks) {
+      for (let i = 0; i < t.length; i += 3) {
+        const id = t[i] as number
+        const tf = t[i + 1] as number
+        // inline termScore(): this loop runs once per posting
+        const s = w * (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * (t[i + 2] as number) / avg))
+        if (id >= scores.length) continue
+        if (scores[id] === 0) touched.push(id)
+        scores[id] = (scores[id] as number) + s
+      }
     }
   }
-  return topN(scores, n)
+  return topN(scores, touched, n)
 }
 
-function topN (scores: Map<number, number>, n: number): Ranked[] {
-  const all: Ranked[] = []
-  for (const [id, score] of scores) all.push({ id, score })
-  all.sort((a, b) => b.score - a.score || a.id - b.id)
-  return all.slice(0, n)
+function topN (scores: Float64Array, touched: number[], n: number): Ranked[] {
+  // keep a small sorted list: O(candidates * log n) instead of sorting every candidate
+  const top: Ranked[] = []
+  for (const id of touched) {
+    const score = scores[id] as number
+    if (top.length === n && score <= (top[n - 1] as Ranked).score) continue
+    let lo = 0
+    let hi = top.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      const m = top[mid] as Ranked
+      if (m.score > score || (m.score === score && m.id < id)) lo = mid + 1
+      else hi = mid
+    }
+    top.splice(lo, 0, { id, score })
+    if (top.length > n) top.pop()
+  }
+  return top
 }
 
 export async function search (store: MemoryStore, query: string, opts: SearchOptions): Promise<SearchHit[]> {

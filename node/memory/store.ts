@@ -15,7 +15,7 @@ import { valueCodec, type ValueCodec } from './crypto.ts'
 import type { ChunkerInit } from './chunker.ts'
 import { InvalidCollectionNameError, StoreClosedError, UnknownCollectionError, UnknownDocumentError } from './errors.ts'
 import { keys, range } from './keys.ts'
-import { ChunkRecord, CollectionRecord, decodePosting, decodeRecord, DocumentRecord, encodeRecord, NumberRecord, PendingRecord } from './records.ts'
+import { ChunkRecord, CollectionRecord, decodeRecord, DocumentRecord, encodeRecord, NumberRecord, PendingRecord } from './records.ts'
 import { tokenize } from './tokenize.ts'
 import { loadUsearch, normalize, VectorIndex } from './vector-index.ts'
 import { decodeVector } from './records.ts'
@@ -289,6 +289,7 @@ export class MemoryStore {
    */
   async deleteChunkOps (colToken: string, chunkNums: number[], ops: BatchOp[]): Promise<{ vectors: number }> {
     let vectors = 0
+    const blocks = new Set<string>()
     const BATCH = 512
     for (let i = 0; i < chunkNums.length; i += BATCH) {
       const nums = chunkNums.slice(i, i + BATCH)
@@ -299,7 +300,10 @@ export class MemoryStore {
         const v = values[j]
         if (v != null) {
           const chunk = this.decode(chunkKeys[j] as string, v, ChunkRecord)
-          for (const term of new Set(tokenize(chunk.text))) ops.push({ type: 'del', key: keys.posting(colToken, this.codec.token('term', term), n) })
+          for (const term of tokenize(chunk.text)) {
+            const key = keys.posting(colToken, this.codec.token('term', term), chunk.seg)
+            if (!blocks.has(key)) { blocks.add(key); ops.push({ type: 'del', key }) }
+          }
           ops.push({ type: 'del', key: chunkKeys[j] as string })
         }
         if (vecs[j] != null) {
@@ -433,6 +437,3 @@ export class MemoryStore {
     }
   }
 }
-
-/** Reads a posting value (exported for the consistency check and the bench). */
-export { decodePosting }
