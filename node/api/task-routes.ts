@@ -63,7 +63,8 @@ export function registerTaskRoutes (api: ApiServer, node: MycelNode): void {
 
   api.route('POST', '/api/tasks/:id/cancel', async ({ params }) => {
     if (!/^[0-9a-f]{32}$/.test(params.id ?? '')) throw new HttpError(400, 'invalid_request', 'Not a task id')
-    const ok = node.executor?.cancel(params.id as string) ?? false
+    // a task this node delegated is canceled through its router, which tells the executor
+    const ok = (node.executor?.cancel(params.id as string) ?? false) || (node.router?.cancel(params.id as string) ?? false)
     if (!ok) throw new HttpError(404, 'UnknownTaskError', 'No running task with that id on this node')
     return { canceled: params.id }
   })

@@ -103,6 +103,8 @@ export class TaskRouter {
   private readonly c: RouterComponents
   private readonly stallTimeoutMs: number
   private readonly recent: TaskSummary[] = []
+  /** Tasks being routed, so `cancel(taskId)` reaches a delegated one too. */
+  private readonly inFlight = new Map<string, AbortController>()
 
   constructor (components: RouterComponents, init: RouterInit = {}) {
     this.c = components
@@ -138,8 +140,26 @@ export class TaskRouter {
     return out.sort((a, b) => a.score - b.score || Number(b.local) - Number(a.local))
   }
 
+  /** Cancels a task this node is routing (run here or delegated); the executor is told to stop. */
+  cancel (taskId: string): boolean {
+    const controller = this.inFlight.get(taskId)
+    if (controller == null) return false
+    controller.abort(new TaskFailedError('canceled', 'Canceled'))
+    return true
+  }
+
   async run (spec: RunSpec): Promise<RunResult> {
     const taskId = randomBytes(16).toString('hex')
+    const controller = new AbortController()
+    this.inFlight.set(taskId, controller)
+    try {
+      return await this.route({ ...spec, signal: spec.signal != null ? AbortSignal.any([spec.signal, controller.signal]) : controller.signal }, taskId)
+    } finally {
+      this.inFlight.delete(taskId)
+    }
+  }
+
+  private async route (spec: RunSpec, taskId: string): Promise<RunResult> {
     const dataClass = spec.dataClass ?? 'internal'
     let candidates: Candidate[]
     if (dataClass === 'local-only' || spec.local === true) {
