@@ -3,9 +3,11 @@ import type { BenchSuite } from './table.ts'
 import { signatures } from './signatures.ts'
 import { audit } from './audit.ts'
 import { runtime } from './runtime.ts'
+import { tasks } from './tasks.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
   audit,
   runtime,
+  tasks,
 ]

@@ -1,0 +1,223 @@
+/**
+ * Task delegation figures, each next to what it is compared with in the same
+ * run:
+ *
+ * - delegated `echo` (64 B) between two in-process nodes on loopback,
+ *   one in flight: throughput and p50/p99, against the raw libp2p
+ *   request/response row (`rawRequestResponse` from the mesh suite);
+ * - what one delegated task spends where, measured in isolation: request
+ *   signature (sign + verify), end-to-end encryption (session setup, seal and
+ *   open of input, one chunk and the result), audit appends (9 per task: 3 on
+ *   the delegator, 6 on the executor) and policy decisions (2 per task);
+ * - tokens per second on the generated `bench` model delegated to a peer on
+ *   loopback, next to node-llama-cpp called directly and Mycel's runtime run
+ *   locally.
+ *
+ * Reproduce: `npm run bench -- tasks`
+ */
+import { createPublicKey, generateKeyPairSync, randomBytes, sign as edSign, verify as edVerify } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Level } from 'level'
+import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp'
+import { Harness } from '../../test/helpers/harness.ts'
+import { waitFor } from '../../test/helpers/wait.ts'
+import type { MycelNode } from '../../node/mycel-node.ts'
+import { homePaths } from '../../node/home.ts'
+import { defaultFounderPolicy, formatPolicy } from '../../node/policy/defaults.ts'
+import { PolicyEngine } from '../../node/policy/engine.ts'
+import { digest, openAuditLog } from '../../node/audit/index.ts'
+import { defaultThreads } from '../../node/runtime/index.ts'
+import { encodeCbor } from '../../protocol/cbor.ts'
+import { generateEncryptionKeyPair, openSession, sealSession } from '../../protocol/e2e/index.ts'
+import { decodeTaskRequest, encodeTaskRequest, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, type TaskRequest } from '../../protocol/task/messages.ts'
+import { encodeSignedRecord, openSignedRecord, signRecord } from '../../identity/signed-record.ts'
+import { generateKeyPair } from '../../identity/keys.ts'
+import { rawRequestResponse } from './mesh.ts'
+import { BENCH_PROMPT, BENCH_TOKENS, benchModelPath, measureTokenRate, type GenerateFn } from './runtime.ts'
+import { opsPerSecond, percentile, type BenchRow, type BenchSuite } from './table.ts'
+
+const ECHO_REQUESTS = 1000
+const MESSAGE_BYTES = 64
+const AUDIT_APPENDS_PER_TASK = 9
+const POLICY_DECISIONS_PER_TASK = 2
+const RUNS = 3
+const SPKI = Buffer.from('302a300506032b6570032100', 'hex')
+
+/** A founder and one member, in this process, with rate limits off so the bench measures the path, not the limiter. */
+async function twoNodes (h: Harness, runtime: false | Record<string, unknown>, onFounderHome?: (home: string) => Promise<void>): Promise<[MycelNode, MycelNode]> {
+  const noLimits = async (home: string): Promise<void> => {
+    const policy = defaultFounderPolicy()
+    policy.rateLimits.default = null
+    await writeFile(homePaths(home).policy, formatPolicy(policy), { mode: 0o600 })
+  }
+  const aHome = await h.found('bench', 'executor', { inProcess: true })
+  await noLimits(aHome)
+  await onFounderHome?.(aHome)
+  const a = await h.node(aHome, { runtime: runtime as any })
+  const bHome = await h.join(await h.invite(aHome, { inProcess: true }), 'delegator', { inProcess: true })
+  await noLimits(bHome)
+  const b = await h.node(bHome, { runtime: false })
+  await waitFor(() => b.cards?.card(a.peerId) != null && b.gate?.member(a.peerId) != null && a.gate?.member(b.peerId) != null, { what: 'the two bench nodes to mesh', timeoutMs: 60_000 })
+  return [a, b]
+}
+
+async function delegatedEcho (executor: MycelNode, delegator: MycelNode): Promise<{ throughput: number, p50: number, p99: number }> {
+  const prompt = randomBytes(MESSAGE_BYTES / 2).toString('hex')
+  const once = async (): Promise<void> => { await delegator.router!.run({ kind: 'echo', peer: executor.peerId, input: { prompt } }) }
+  for (let i = 0; i < 100; i++) await once()
+  const latencies: number[] = []
+  const start = performance.now()
+  for (let i = 0; i < ECHO_REQUESTS; i++) {
+    const t = performance.now()
+    await once()
+    latencies.push(performance.now() - t)
+  }
+  return { throughput: ECHO_REQUESTS / ((performance.now() - start) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) }
+}
+
+/** Microseconds per call of `fn`. */
+async function usPerOp (fn: () => unknown, ms = 1000): Promise<number> {
+  return 1e6 / await opsPerSecond(fn, ms)
+}
+
+async function parts (): Promise<{ signVerifyUs: number, e2eUs: number, auditUs: number, policyUs: number }> {
+  const key = generateKeyPair()
+  const executorKeys = generateEncryptionKeyPair()
+  const ctx = { org: 'benchorg', taskId: randomBytes(16).toString('hex'), delegator: '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo', executor: '12D3KooWRBhwfeP2Y9CDkFRBAZ1pmxUadH36TKuk3KtKm5XXP8mA' }
+  const input = encodeCbor({ prompt: randomBytes(MESSAGE_BYTES / 2).toString('hex') })
+  const sealed = sealSession(executorKeys.publicKey, ctx)
+  const req: TaskRequest = {
+    v: 1, org: ctx.org, audience: ctx.executor, from: ctx.delegator, msgId: randomBytes(16).toString('hex'), taskId: ctx.taskId,
+    issuedAt: Date.now(), expiresAt: Date.now() + 60_000, kind: 'echo', dataClass: 'internal', enc: sealed.enc, input: sealed.seal(input, 0)
+  }
+  const signVerifyUs = await usPerOp(() => {
+    const bytes = encodeSignedRecord(signRecord(key, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, encodeTaskRequest(req)))
+    decodeTaskRequest(openSignedRecord(bytes, { domain: TASK_REQUEST_DOMAIN, payloadType: TASK_REQUEST_TYPE, maxBytes: 1 << 20 }).payload)
+  })
+  // both ends of one task: key setup, input, one chunk, the result
+  const e2eUs = await usPerOp(() => {
+    const d = sealSession(executorKeys.publicKey, ctx)
+    const x = openSession(executorKeys, d.enc, ctx)
+    x.open(d.seal(input, 0), 0)
+    d.open(x.seal(input, 1), 1)
+    d.open(x.seal(encodeCbor({ output: 'x'.repeat(MESSAGE_BYTES) }), 2), 2)
+  })
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  const dir = await mkdtemp(join(tmpdir(), 'mycel-bench-tasks-audit-'))
+  const db = new Level<string, Uint8Array>(dir, { valueEncoding: 'view' })
+  let auditUs: number
+  try {
+    await db.open()
+    const log = await openAuditLog({
+      db: db.sublevel('audit'),
+      sign: (m: Uint8Array) => new Uint8Array(edSign(null, m, privateKey)),
+      publicKey: new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI.length)),
+      verify: (p: Uint8Array, m: Uint8Array, s: Uint8Array) => edVerify(null, m, createPublicKey({ key: Buffer.concat([SPKI, p]), format: 'der', type: 'spki' }), s)
+    })
+    let i = 0
+    // one at a time, as a task's appends are
+    auditUs = await usPerOp(async () => { await log.append({ type: 'task.state', actor: ctx.executor, peer: ctx.delegator, task: ctx.taskId, data: { state: 'working', n: i++, input: digest(input) } }) })
+    await log.stop()
+  } finally {
+    await db.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+  const policy = new PolicyEngine({}, { policy: defaultFounderPolicy() })
+  const policyUs = await usPerOp(() => policy.decide({ peerId: ctx.delegator, groups: ['members'], kind: 'echo', dataClass: 'internal', direction: 'inbound' }))
+  return { signVerifyUs, e2eUs, auditUs: auditUs * AUDIT_APPENDS_PER_TASK, policyUs: policyUs * POLICY_DECISIONS_PER_TASK }
+}
+
+/** node-llama-cpp with no Mycel in between (same prompt, greedy, same context shape as the runtime suite). */
+async function directGenerator (modelPath: string): Promise<{ generate: GenerateFn, dispose: () => Promise<void> }> {
+  const llama = await getLlama({ gpu: 'auto', build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error })
+  const model = await llama.loadModel({ modelPath })
+  const threads = defaultThreads()
+  const context = await model.createContext({ sequences: 1, contextSize: 2048, ...(threads != null ? { threads } : {}) })
+  const generate: GenerateFn = async (maxTokens, onText) => {
+    const sequence = context.getSequence()
+    const prompt = [...(model.tokens.bos != null ? [model.tokens.bos] : []), ...model.tokenize(BENCH_PROMPT)]
+    const out: Token[] = []
+    try {
+      for await (const token of sequence.evaluate(prompt, { temperature: 0 })) {
+        if (out.length === 0) onText(model.detokenize([token]))
+        out.push(token)
+        if (out.length >= maxTokens) break
+      }
+      return out.length
+    } finally {
+      await sequence.dispose()
+    }
+  }
+  return { generate, dispose: async () => { await context.dispose(); await model.dispose(); await llama.dispose() } }
+}
+
+async function tokenRows (suite: string): Promise<BenchRow[]> {
+  const modelPath = await benchModelPath()
+  const h = new Harness()
+  const direct = await directGenerator(modelPath)
+  try {
+    const [executor, delegator] = await twoNodes(h, { keepAliveMs: 600_000 }, async (home) => { await h.ok(home, ['models', 'add', modelPath, '--name', 'bench'], { inProcess: true }) })
+    await executor.refreshModels()
+    await executor.cards?.publish()
+    await waitFor(() => delegator.cards?.card(executor.peerId)?.models.some(m => m.name === 'bench'), { what: 'the bench model in the executor\'s card', timeoutMs: 60_000 })
+    const via = (node: MycelNode, opts: { peer?: string, local?: true }): GenerateFn => async (maxTokens, onText) => {
+      const res = await node.router!.run({ kind: 'llm.complete', model: 'bench', ...opts, input: { model: 'bench', prompt: BENCH_PROMPT, maxTokens, temperature: 0 }, onEvent: e => { if (e.type === 'text') onText(e.text) } })
+      return res.usage?.completionTokens ?? 0
+    }
+    const local = via(executor, { local: true })
+    const delegated = via(delegator, { peer: executor.peerId })
+    await direct.generate(8, () => {}); await local(8, () => {}); await delegated(8, () => {})
+    const d: number[] = []; const l: number[] = []; const r: number[] = []
+    for (let i = 0; i < RUNS; i++) {
+      d.push((await measureTokenRate(direct.generate, { runs: 1 })).tokensPerSecond)
+      l.push((await measureTokenRate(local, { runs: 1 })).tokensPerSecond)
+      r.push((await measureTokenRate(delegated, { runs: 1 })).tokensPerSecond)
+    }
+    const directRate = percentile(d, 50)
+    const delegatedRate = percentile(r, 50)
+    const backend = executor.runtime?.hardware().backend ?? 'cpu'
+    return [
+      { suite, name: `tok/s direct node-llama-cpp (${backend}, ${BENCH_TOKENS} tok)`, value: directRate, unit: 'tok/s' },
+      { suite, name: `tok/s via Mycel runtime, local (${backend})`, value: percentile(l, 50), unit: 'tok/s', baseline: { name: 'direct', value: directRate } },
+      { suite, name: `tok/s delegated to a peer on loopback (${backend})`, value: delegatedRate, unit: 'tok/s', baseline: { name: 'direct', value: directRate }, target: '>= 0.9x', met: delegatedRate / directRate >= 0.9 }
+    ]
+  } finally {
+    await h.cleanup()
+    await direct.dispose()
+  }
+}
+
+async function run (): Promise<BenchRow[]> {
+  const suite = 'tasks'
+  const rows: BenchRow[] = []
+  const raw = await rawRequestResponse({ requests: 2000, messageBytes: MESSAGE_BYTES })
+  const h = new Harness()
+  let echo
+  try {
+    const [executor, delegator] = await twoNodes(h, false)
+    echo = await delegatedEcho(executor, delegator)
+  } finally {
+    await h.cleanup()
+  }
+  rows.push(
+    { suite, name: `raw libp2p req/resp ${MESSAGE_BYTES} B: throughput`, value: raw.throughput, unit: 'req/s' },
+    { suite, name: `delegated echo ${MESSAGE_BYTES} B: throughput`, value: echo.throughput, unit: 'req/s', baseline: { name: 'raw', value: raw.throughput }, target: '>= 0.5x', met: echo.throughput / raw.throughput >= 0.5 },
+    { suite, name: `delegated echo ${MESSAGE_BYTES} B: p50`, value: echo.p50, unit: 'ms', baseline: { name: 'raw p50', value: raw.p50 }, target: '<= 2x', met: echo.p50 / raw.p50 <= 2 },
+    { suite, name: `delegated echo ${MESSAGE_BYTES} B: p99`, value: echo.p99, unit: 'ms', baseline: { name: 'raw p99', value: raw.p99 } }
+  )
+  const p = await parts()
+  const p50Us = echo.p50 * 1000
+  const part = (name: string, us: number): BenchRow => ({ suite, name: `per task, in isolation: ${name}`, value: us, unit: 'us', baseline: { name: 'delegated p50', value: p50Us } })
+  rows.push(
+    part('request sign + verify', p.signVerifyUs),
+    part('e2e setup + seal/open (input, chunk, result)', p.e2eUs),
+    part(`audit appends (${AUDIT_APPENDS_PER_TASK})`, p.auditUs),
+    part(`policy decisions (${POLICY_DECISIONS_PER_TASK})`, p.policyUs)
+  )
+  rows.push(...await tokenRows(suite))
+  return rows
+}
+
+export const tasks: BenchSuite = { name: 'tasks', run }
