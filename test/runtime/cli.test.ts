@@ -5,7 +5,7 @@ import { main } from '../../node/cli/main.ts'
 import { makeTestModel } from '../../scripts/make-test-model.ts'
 import { captureOutput, testHome, type TestHome } from './helpers.ts'
 
-describe('mycel models / inspect gpu', () => {
+describe('mycel models / inspect gpu', { timeout: 120_000 }, () => {
   let home: TestHome
   let tiny: string
 

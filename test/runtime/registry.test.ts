@@ -6,7 +6,7 @@ import { ModelRegistry } from '../../node/runtime/registry.ts'
 import { makeTestModel } from '../../scripts/make-test-model.ts'
 import { testHome, type TestHome } from './helpers.ts'
 
-describe('runtime/registry', () => {
+describe('runtime/registry', { timeout: 120_000 }, () => {
   let home: TestHome
   let tiny: string
 

@@ -10,7 +10,7 @@ import { testHome, until, type TestHome } from './helpers.ts'
 const PROMPT = 'The mesh says:'
 const CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 
-describe('runtime on the generated tiny model', () => {
+describe('runtime on the generated tiny model', { timeout: 120_000 }, () => {
   let home: TestHome
   let rt: Runtime
   let tinyPath: string
@@ -157,7 +157,7 @@ describe('runtime on the generated tiny model', () => {
   })
 })
 
-describe('runtime scheduling on the tiny model', () => {
+describe('runtime scheduling on the tiny model', { timeout: 120_000 }, () => {
   let home: TestHome
   const runtimes: Runtime[] = []
 
@@ -189,14 +189,15 @@ describe('runtime scheduling on the tiny model', () => {
 
   it('beyond the queue bound a task is rejected busy with a retry-after, never dropped', async () => {
     const rt = await make({ sequences: 1, maxQueuedTasks: 1 })
-    const running = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 300 })
+    const running = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 480 })
     const queued = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 8, priority: 'background' })
+    await until(() => rt.stats().running === 1 && rt.stats().queued === 1)
     await assert.rejects(rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 8 }), (err: Error & { retryAfterMs?: number }) => {
       assert.equal(err.name, 'RuntimeBusyError')
       assert.ok((err.retryAfterMs ?? 0) > 0)
       return true
     })
-    assert.equal((await running).usage.completionTokens, 300)
+    assert.equal((await running).usage.completionTokens, 480)
     assert.equal((await queued).usage.completionTokens, 8, 'the queued task still ran')
   })
 
@@ -204,13 +205,16 @@ describe('runtime scheduling on the tiny model', () => {
     const rt = await make({ sequences: 1 })
     const ac = new AbortController()
     const events: string[] = []
-    const long = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 500, signal: ac.signal, onText: () => { if (!ac.signal.aborted) { events.push('long:text'); ac.abort() } } })
+    const long = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 480, signal: ac.signal })
       .then(() => { events.push('long:done') }, (err: Error) => { events.push(`long:${err.name}`) })
+    await until(() => rt.stats().running === 1)
     const next = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 8, onText: () => { if (!events.includes('next:text')) events.push('next:text') } })
+    await until(() => rt.stats().queued === 1)
+    ac.abort()
     const r = await next
     await long
     assert.equal(r.usage.completionTokens, 8)
-    assert.deepEqual(events, ['long:text', 'long:TaskCanceledError', 'next:text'])
+    assert.deepEqual(events, ['long:TaskCanceledError', 'next:text'])
     assert.equal(rt.stats().running, 0)
   })
 
