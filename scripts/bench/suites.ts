@@ -4,10 +4,12 @@ import { signatures } from './signatures.ts'
 import { audit } from './audit.ts'
 import { runtime } from './runtime.ts'
 import { tasks } from './tasks.ts'
+import { memory } from './memory.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
   audit,
   runtime,
   tasks,
+  memory,
 ]
