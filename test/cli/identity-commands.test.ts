@@ -106,7 +106,8 @@ describe('cli: identity, org and invites', () => {
     // flip a byte inside the signed payload and recompute the checksum: a tamper, not a typo
     const { prefix, words } = bech32m.decode(invite, 8192)
     const bytes = bech32m.fromWords(words)
-    bytes[bytes.length - 80] ^= 0x01
+    const at = bytes.length - 80
+    bytes[at] = (bytes[at] as number) ^ 0x01
     const tampered = bech32m.encode(prefix, bech32m.toWords(bytes), 8192)
     const t = await mycel(['invite', 'inspect', tampered])
     assert.equal(t.code, 1)
