@@ -28,6 +28,7 @@ import { CardService, type CardContent, type CardServiceInit } from './cards/car
 import { ApiServer } from './api/server.ts'
 import { registerControlRoutes } from './api/control-routes.ts'
 import { registerTaskRoutes } from './api/task-routes.ts'
+import { apiErrorBody, registerOpenAiRoutes } from './openai/index.ts'
 import { loadNodeKey } from '../identity/keystore.ts'
 import { toLibp2pPrivateKey, peerIdFromPublicKey } from '../identity/peer-id.ts'
 import { fromHex, toHex } from '../identity/bytes.ts'
@@ -354,9 +355,10 @@ export class MycelNode {
 
   private async startApi (address: string): Promise<void> {
     const token = randomBytes(32).toString('hex')
-    const api = this.api = new ApiServer({ token, logger: createLogger('mycel:node:api') })
+    const api = this.api = new ApiServer({ token, logger: createLogger('mycel:node:api'), errorBody: apiErrorBody })
     registerControlRoutes(api, this)
     registerTaskRoutes(api, this)
+    registerOpenAiRoutes(api, this)
     const idx = address.lastIndexOf(':')
     const hostPart = idx > 0 ? address.slice(0, idx) : '127.0.0.1'
     const port = Number(idx > 0 ? address.slice(idx + 1) : address)

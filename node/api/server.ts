@@ -6,6 +6,12 @@
  * token (compared in constant time; never logged). Bodies are bounded and
  * parsed as JSON before a handler sees them; a handler's typed error becomes
  * a JSON error with a fitting status, and the server keeps serving.
+ *
+ * Browsers are held to loopback: a request whose `Host` is a DNS name other
+ * than `localhost`, or whose `Origin` is not a loopback origin, is refused
+ * before any handler runs (DNS rebinding and cross-site requests; the MCP
+ * streamable HTTP spec asks servers to validate `Origin`). Clients outside a
+ * browser send no `Origin` and talk to an IP address, so they are unaffected.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { timingSafeEqual } from 'node:crypto'
@@ -44,7 +50,7 @@ export interface ApiServerInit {
   /** @default MAX_API_BODY_BYTES */
   maxBodyBytes?: number
   /** Shapes error bodies for a path (the OpenAI API has its own error format). */
-  errorBody?: (path: string, status: number, code: string, message: string) => unknown
+  errorBody?: (path: string, status: number, code: string, message: string, err: Error) => unknown
 }
 
 export class ApiServer {
@@ -112,6 +118,7 @@ export class ApiServer {
       if (match == null) throw new HttpError(404, 'not_found', `No route for ${req.method ?? 'GET'} ${url.pathname}`)
       if (match === 'method') throw new HttpError(405, 'method_not_allowed', `Method ${req.method ?? ''} not allowed on ${url.pathname}`)
       const { route, params } = match
+      checkBrowserOrigin(req)
       if (route.auth && !this.authorized(req)) {
         // log the path only: the header may hold a (wrong) token
         this.log('unauthorized request to %s', url.pathname)
@@ -132,7 +139,7 @@ export class ApiServer {
       for (const [k, v] of Object.entries(e instanceof HttpError ? e.headers : {})) res.setHeader(k, v)
       const retryAfterMs = (e as Error & { retryAfterMs?: number }).retryAfterMs
       if (retryAfterMs != null) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))))
-      this.send(res, status, this.errorBody(url.pathname, status, code, message))
+      this.send(res, status, this.errorBody(url.pathname, status, code, message, e))
     }
   }
 
@@ -169,9 +176,51 @@ export class ApiServer {
     }
   }
 
+  /** Writes the headers of a server-sent events stream (`text/event-stream`). */
+  static startEventStream (res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' })
+    res.flushHeaders()
+  }
+
   send (res: ServerResponse, status: number, value: unknown): void {
     const body = JSON.stringify(value, (_k, v) => typeof v === 'bigint' ? Number(v) : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' })
     res.end(body)
   }
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
+
+/** True for `localhost`, `*.localhost`, and IP literals (which DNS rebinding cannot produce). */
+function isSafeHostname (hostname: string): boolean {
+  const h = hostname.toLowerCase()
+  if (LOOPBACK_NAMES.has(h) || h.endsWith('.localhost')) return true
+  if (h.startsWith('[') && h.endsWith(']')) return true
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(h)
+}
+
+function isLoopbackOrigin (origin: string): boolean {
+  let u: URL
+  try { u = new URL(origin) } catch { return false }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return false
+  const h = u.hostname.toLowerCase()
+  return LOOPBACK_NAMES.has(h) || h.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+}
+
+function sameOrigin (origin: string, host: string | undefined): boolean {
+  try { return host != null && new URL(origin).host === host.toLowerCase() } catch { return false }
+}
+
+/** Refuses requests a web page on another site could make (see the module comment). */
+function checkBrowserOrigin (req: IncomingMessage): void {
+  const host = req.headers.host
+  if (host != null) {
+    let hostname = ''
+    try { hostname = new URL(`http://${host}`).hostname } catch {}
+    if (!isSafeHostname(hostname)) throw new HttpError(403, 'forbidden_host', 'Requests must address the node by IP address or localhost')
+  }
+  const origin = req.headers.origin
+  // same-origin from a page served here (the dashboard on a LAN address) is fine too: the Host was checked above
+  if (origin != null && origin !== 'null' && !isLoopbackOrigin(origin) && !sameOrigin(origin, host)) throw new HttpError(403, 'forbidden_origin', 'Cross-origin requests from non-local pages are refused')
+  if (origin === 'null') throw new HttpError(403, 'forbidden_origin', 'Cross-origin requests from opaque origins are refused')
 }

@@ -1,0 +1,12 @@
+/** Bounds of OpenAI API requests (the node's body limit, 1 MiB, caps them all again). */
+
+/** Longest model name accepted. */
+export const MAX_MODEL_NAME_CHARS = 128
+/** Longest prompt or message content, in characters (the runtime's own limit). */
+export const MAX_PROMPT_CHARS = 1024 * 1024
+/** Most messages in one chat request (the runtime's own limit). */
+export const MAX_CHAT_MESSAGES = 512
+/** Most inputs in one embeddings request (the runtime's own limit). */
+export const MAX_EMBED_INPUTS = 256
+/** Longest single embeddings input, in characters (the runtime's own limit). */
+export const MAX_EMBED_INPUT_CHARS = 64 * 1024

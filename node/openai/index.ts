@@ -1,0 +1,14 @@
+/**
+ * The OpenAI-compatible API (`/v1/models`, `/v1/chat/completions`,
+ * `/v1/completions`, `/v1/embeddings`) on the node's HTTP server, so existing
+ * OpenAI clients reach the mesh unchanged. The API key is the node's token.
+ *
+ * @example
+ * const api = new ApiServer({ token, logger, errorBody: apiErrorBody })
+ * registerOpenAiRoutes(api, node)
+ * // then: new OpenAI({ baseURL: `${node.apiAddress}/v1`, apiKey: token })
+ */
+export { registerOpenAiRoutes, type OpenAiNode } from './routes.ts'
+export { apiErrorBody, openAiError, taskHttpError, OpenAiRequestError } from './errors.ts'
+export { listModels, type OpenAiModel } from './models.ts'
+export { parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest } from './requests.ts'

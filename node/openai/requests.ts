@@ -1,0 +1,146 @@
+/**
+ * Request bodies of the OpenAI API, checked before anything runs: types and
+ * bounds of every field we use, with the offending field named in the 400.
+ * Unlike the wire shapes, unknown fields are ignored (clients send many we
+ * have no use for: `user`, `metadata`, ...), but fields that would change the
+ * answer and that the mesh cannot honour (`tools`, `n > 1`, `stop`, ...) are
+ * refused rather than silently dropped.
+ */
+import { arrayOf, bool, isPlainObject, literal, nullable, num, object, oneOf, optional, str, uint, type Shape } from '../../protocol/shape.ts'
+import { MalformedMessageError } from '../../protocol/errors.ts'
+import { OpenAiRequestError } from './errors.ts'
+import { MAX_CHAT_MESSAGES, MAX_EMBED_INPUTS, MAX_EMBED_INPUT_CHARS, MAX_MODEL_NAME_CHARS, MAX_PROMPT_CHARS } from './constants.ts'
+
+/** Like `object`, but ignores keys it does not name. */
+function loose<S extends Record<string, Shape<unknown>>> (fields: S): ReturnType<typeof object<S>> {
+  const strict = object(fields)
+  return (value, path) => {
+    if (!isPlainObject(value)) return strict(value, path)
+    const picked: Record<string, unknown> = {}
+    for (const k of Object.keys(fields)) if (k in value) picked[k] = value[k]
+    return strict(picked, path)
+  }
+}
+
+/** Message content: a string, or an array of `{ type: 'text', text }` parts (joined). */
+const content: Shape<string> = (value, path) => {
+  if (typeof value === 'string') return str({ max: MAX_PROMPT_CHARS })(value, path)
+  const parts = arrayOf(loose({ type: literal('text'), text: str({ max: MAX_PROMPT_CHARS }) }), { min: 1, max: 64 })(value, path)
+  return str({ max: MAX_PROMPT_CHARS })(parts.map(p => p.text).join(''), path)
+}
+
+const sampling = {
+  model: str({ min: 1, max: MAX_MODEL_NAME_CHARS }),
+  max_tokens: optional(nullable(uint({ min: 1, max: 1_000_000 }))),
+  temperature: optional(nullable(num({ min: 0, max: 2 }))),
+  top_p: optional(nullable(num({ min: 0, max: 1 }))),
+  seed: optional(nullable(uint({ max: 2 ** 32 - 1 }))),
+  stream: optional(nullable(bool)),
+  stream_options: optional(nullable(loose({ include_usage: optional(nullable(bool)) }))),
+  n: optional(nullable(literal(1))),
+  // refused when they would change the answer (see the module comment)
+  stop: optional(nullable(unsupportedUnlessEmpty('stop sequences'))),
+  logprobs: optional(nullable(unsupportedUnless(false, 'log probabilities')))
+}
+
+const ChatBody = loose({
+  ...sampling,
+  messages: arrayOf(loose({ role: oneOf(['system', 'developer', 'user', 'assistant'] as const), content }), { min: 1, max: MAX_CHAT_MESSAGES }),
+  max_completion_tokens: optional(nullable(uint({ min: 1, max: 1_000_000 }))),
+  tools: optional(nullable(unsupportedUnlessEmpty('tools'))),
+  functions: optional(nullable(unsupportedUnlessEmpty('functions'))),
+  response_format: optional(nullable(loose({ type: literal('text') })))
+})
+
+const CompletionBody = loose({
+  ...sampling,
+  prompt: (value: unknown, path: string) => typeof value === 'string'
+    ? str({ max: MAX_PROMPT_CHARS })(value, path)
+    : arrayOf(str({ max: MAX_PROMPT_CHARS }), { min: 1, max: 1 })(value, path)[0] as string,
+  echo: optional(nullable(unsupportedUnless(false, 'echo'))),
+  suffix: optional(nullable(unsupportedUnless('', 'suffix'))),
+  best_of: optional(nullable(literal(1)))
+})
+
+const EmbeddingsBody = loose({
+  model: str({ min: 1, max: MAX_MODEL_NAME_CHARS }),
+  input: (value: unknown, path: string) => typeof value === 'string'
+    ? [str({ max: MAX_EMBED_INPUT_CHARS })(value, path)]
+    : arrayOf(str({ max: MAX_EMBED_INPUT_CHARS }), { min: 1, max: MAX_EMBED_INPUTS })(value, path),
+  encoding_format: optional(oneOf(['float', 'base64'] as const)),
+  dimensions: optional(nullable(unsupportedUnless(undefined, 'choosing dimensions')))
+})
+
+function unsupportedUnlessEmpty (what: string): Shape<unknown> {
+  return (value, path) => {
+    if (value === '' || (Array.isArray(value) && value.length === 0)) return value
+    throw new OpenAiRequestError(400, 'unsupported_parameter', `${what} are not supported by Mycel`, path)
+  }
+}
+
+function unsupportedUnless (allowed: unknown, what: string): Shape<unknown> {
+  return (value, path) => {
+    if (value === allowed) return value
+    throw new OpenAiRequestError(400, 'unsupported_parameter', `${what}: not supported by Mycel`, path)
+  }
+}
+
+/** Runs a shape over a body, turning shape errors into 400s that name the field. */
+function check<T> (shape: Shape<T>, value: unknown): T {
+  if (!isPlainObject(value)) throw new OpenAiRequestError(400, 'invalid_request', 'The request body must be a JSON object')
+  try {
+    return shape(value, '')
+  } catch (err) {
+    if (!(err instanceof MalformedMessageError)) throw err
+    const param = /^([^:]+): /.exec(err.message)?.[1] ?? null
+    throw new OpenAiRequestError(400, 'invalid_request', `Invalid request: ${err.message}`, param)
+  }
+}
+
+export interface Sampling { maxTokens?: number, temperature?: number, topP?: number, seed?: number }
+
+export interface GenerationRequest {
+  model: string
+  stream: boolean
+  includeUsage: boolean
+  sampling: Sampling
+}
+
+export interface ChatRequest extends GenerationRequest {
+  messages: Array<{ role: 'system' | 'user' | 'assistant', content: string }>
+}
+
+export interface CompletionRequest extends GenerationRequest {
+  prompt: string
+}
+
+export interface EmbeddingsRequest { model: string, input: string[], encoding: 'float' | 'base64' }
+
+function generation (b: { model: string, max_tokens?: number | null, temperature?: number | null, top_p?: number | null, seed?: number | null, stream?: boolean | null, stream_options?: { include_usage?: boolean | null } | null }, maxTokens?: number | null): GenerationRequest {
+  const s: Sampling = {}
+  const max = maxTokens ?? b.max_tokens
+  if (max != null) s.maxTokens = max
+  if (b.temperature != null) s.temperature = b.temperature
+  if (b.top_p != null) s.topP = b.top_p
+  if (b.seed != null) s.seed = b.seed
+  return { model: b.model, stream: b.stream === true, includeUsage: b.stream_options?.include_usage === true, sampling: s }
+}
+
+export function parseChatRequest (value: unknown): ChatRequest {
+  const b = check(ChatBody, value)
+  return {
+    ...generation(b, b.max_completion_tokens),
+    // the runtime's chat template knows system, user and assistant; `developer` is OpenAI's newer name for system
+    messages: b.messages.map(m => ({ role: m.role === 'developer' ? 'system' : m.role, content: m.content }))
+  }
+}
+
+export function parseCompletionRequest (value: unknown): CompletionRequest {
+  const b = check(CompletionBody, value)
+  return { ...generation(b), prompt: b.prompt }
+}
+
+export function parseEmbeddingsRequest (value: unknown): EmbeddingsRequest {
+  const b = check(EmbeddingsBody, value)
+  return { model: b.model, input: b.input, encoding: b.encoding_format ?? 'float' }
+}

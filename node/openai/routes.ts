@@ -1,0 +1,185 @@
+/**
+ * The OpenAI-compatible routes: every generation and embedding goes through
+ * `router.run`, so it is routed, policy-checked and audited exactly like
+ * `mycel run`. Streams follow OpenAI's server-sent events: `data: {chunk}`
+ * lines and a final `data: [DONE]`. The SSE headers go out with the first
+ * token, so a request refused before any output (unknown model, denial,
+ * busy) still gets its proper status code; a failure after that arrives as
+ * an `error` event, which OpenAI's clients raise.
+ */
+import { randomBytes } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
+import { ApiServer, HANDLED } from '../api/server.ts'
+import { HttpError } from '../api/errors.ts'
+import type { RouteEvent, RunResult, RunSpec } from '../tasks/router.ts'
+import { openAiError, taskHttpError } from './errors.ts'
+import { parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, type GenerationRequest } from './requests.ts'
+import { listModels } from './models.ts'
+import { statusOf } from '../api/errors.ts'
+
+/** What the routes need of the node. */
+export interface OpenAiNode {
+  readonly router?: { run: (spec: RunSpec) => Promise<RunResult> } | undefined
+  caps: () => Array<Record<string, unknown>>
+}
+
+type Usage = { prompt_tokens: number, completion_tokens: number, total_tokens: number }
+
+function usageOf (r: RunResult): Usage {
+  const p = r.usage?.promptTokens ?? 0
+  const c = r.usage?.completionTokens ?? 0
+  return { prompt_tokens: p, completion_tokens: c, total_tokens: p + c }
+}
+
+function finishReasonOf (r: RunResult): 'stop' | 'length' {
+  return r.finishReason === 'length' ? 'length' : 'stop'
+}
+
+function router (node: OpenAiNode): NonNullable<OpenAiNode['router']> {
+  if (node.router == null) throw new HttpError(503, 'unavailable', 'The node is not ready')
+  return node.router
+}
+
+async function run (node: OpenAiNode, spec: RunSpec): Promise<RunResult> {
+  try {
+    return await router(node).run(spec)
+  } catch (err) {
+    throw taskHttpError(err)
+  }
+}
+
+interface StreamShape {
+  /** The chunk carrying a piece of text. */
+  text: (text: string) => unknown
+  /** Chunks sent before the first text (chat's role delta). */
+  head?: () => unknown[]
+  /** Chunks after the last text: the finish reason, then usage when asked for. */
+  tail: (result: RunResult) => unknown[]
+}
+
+/** Runs a task and streams it as OpenAI SSE chunks (see the module comment). */
+async function stream (node: OpenAiNode, spec: RunSpec, res: ServerResponse, signal: AbortSignal, shape: StreamShape): Promise<typeof HANDLED> {
+  const r = router(node)
+  const local = new AbortController()
+  const send = (v: unknown): void => { res.write(`data: ${JSON.stringify(v)}\n\n`) }
+  let started = false
+  const start = (): void => {
+    if (started) return
+    started = true
+    ApiServer.startEventStream(res)
+    for (const c of shape.head?.() ?? []) send(c)
+  }
+  let diverged = false
+  const onEvent = (e: RouteEvent): void => {
+    if (diverged) return
+    if (e.type === 'reset' && started) {
+      // a failed-over executor wrote different text than was already sent, and SSE cannot take text back
+      diverged = true
+      local.abort(new HttpError(502, 'executor_failed', 'The executor failed mid-stream and its replacement produced different output'))
+      return
+    }
+    if (e.type === 'text') { start(); send(shape.text(e.text)) }
+  }
+  try {
+    const result = await r.run({ ...spec, signal: AbortSignal.any([signal, local.signal]), onEvent })
+    start()
+    for (const c of shape.tail(result)) send(c)
+    res.end('data: [DONE]\n\n')
+  } catch (err) {
+    const e = local.signal.aborted ? local.signal.reason as Error : taskHttpError(err)
+    if (!started) throw e
+    if (!res.writableEnded && !res.destroyed) {
+      const status = statusOf(e)
+      send(openAiError(status, e instanceof HttpError ? e.code : e.name, status === 500 ? 'Internal error' : e.message, e))
+      res.end()
+    }
+  }
+  return HANDLED
+}
+
+function newId (prefix: string): string {
+  return `${prefix}-${randomBytes(12).toString('hex')}`
+}
+
+function generationInput (req: GenerationRequest): Record<string, unknown> {
+  return { model: req.model, ...req.sampling }
+}
+
+export function registerOpenAiRoutes (api: ApiServer, node: OpenAiNode): void {
+  api.route('GET', '/v1/models', async () => ({ object: 'list', data: listModels(node.caps()) }))
+
+  api.route('GET', '/v1/models/:model', async ({ params }) => {
+    const model = listModels(node.caps()).find(m => m.id === params.model)
+    if (model == null) throw new HttpError(404, 'model_not_found', `No member offers the model "${params.model ?? ''}"`)
+    return model
+  })
+
+  api.route('POST', '/v1/chat/completions', async ({ body, res, signal }) => {
+    const req = parseChatRequest(body)
+    const id = newId('chatcmpl')
+    const created = Math.floor(Date.now() / 1000)
+    const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: { ...generationInput(req), messages: req.messages }, priority: 'interactive', signal }
+    if (!req.stream) {
+      const r = await run(node, spec)
+      return {
+        id,
+        object: 'chat.completion',
+        created,
+        model: req.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: String(r.output ?? ''), refusal: null }, logprobs: null, finish_reason: finishReasonOf(r) }],
+        usage: usageOf(r),
+        system_fingerprint: null
+      }
+    }
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): unknown => ({ id, object: 'chat.completion.chunk', created, model: req.model, system_fingerprint: null, choices, ...extra })
+    return await stream(node, spec, res, signal, {
+      head: () => [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }])],
+      text: (text) => chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
+      tail: (r) => [
+        chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReasonOf(r) }]),
+        ...(req.includeUsage ? [chunk([], { usage: usageOf(r) })] : [])
+      ]
+    })
+  })
+
+  api.route('POST', '/v1/completions', async ({ body, res, signal }) => {
+    const req = parseCompletionRequest(body)
+    const id = newId('cmpl')
+    const created = Math.floor(Date.now() / 1000)
+    const spec: RunSpec = { kind: 'llm.complete', model: req.model, input: { ...generationInput(req), prompt: req.prompt }, priority: 'interactive', signal }
+    const chunk = (text: string, finish: string | null, extra: Record<string, unknown> = {}): unknown =>
+      ({ id, object: 'text_completion', created, model: req.model, choices: [{ index: 0, text, logprobs: null, finish_reason: finish }], ...extra })
+    if (!req.stream) {
+      const r = await run(node, spec)
+      return { ...(chunk(String(r.output ?? ''), finishReasonOf(r)) as object), usage: usageOf(r), system_fingerprint: null }
+    }
+    return await stream(node, spec, res, signal, {
+      text: (text) => chunk(text, null),
+      tail: (r) => [
+        chunk('', finishReasonOf(r)),
+        ...(req.includeUsage ? [{ id, object: 'text_completion', created, model: req.model, choices: [], usage: usageOf(r) }] : [])
+      ]
+    })
+  })
+
+  api.route('POST', '/v1/embeddings', async ({ body, signal }) => {
+    const req = parseEmbeddingsRequest(body)
+    const r = await run(node, { kind: 'llm.embed', model: req.model, input: { model: req.model, input: req.input }, priority: 'interactive', signal })
+    const vectors = Array.isArray(r.output) ? r.output : []
+    if (vectors.length !== req.input.length) throw new HttpError(502, 'executor_failed', 'The executor returned a wrong number of embeddings')
+    return {
+      object: 'list',
+      data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: encodeVector(v, req.encoding) })),
+      model: req.model,
+      usage: { prompt_tokens: r.usage?.promptTokens ?? 0, total_tokens: r.usage?.promptTokens ?? 0 }
+    }
+  })
+}
+
+/** A vector as OpenAI sends it: numbers, or base64 of little-endian float32 (what the official clients ask for). */
+function encodeVector (v: unknown, encoding: 'float' | 'base64'): number[] | string {
+  const numbers = ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : Array.isArray(v) ? v.map(Number) : []
+  if (encoding === 'float') return numbers
+  const f32 = new Float32Array(numbers)
+  return Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength).toString('base64')
+}
