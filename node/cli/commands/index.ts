@@ -14,6 +14,7 @@ import { run, tasks } from './run.ts'
 import { policyShow } from './policy.ts'
 import { auditTail, auditVerify } from './audit.ts'
 import { demo } from './demo.ts'
+import { ask } from './ask.ts'
 
 export const commands: Command[] = [
   init,
@@ -34,6 +35,7 @@ export const commands: Command[] = [
   auditVerify,
   ...runtimeCommands,
   ...memoryCommands,
+  ask,
   demo,
   version
 ]
