@@ -68,6 +68,8 @@ export interface TaskRecord {
   lastSeq: number
   controller: AbortController
   listeners: Set<(e: TaskEvent) => void>
+  /** Audit appends not yet known to be written. */
+  pendingAudit: Array<Promise<unknown>>
   errorCode?: WireErrorCode
 }
 
@@ -197,7 +199,10 @@ export class TaskExecutor {
     const req = checked
     const groups = this.c.memberGroups(peer)
     if (groups == null) { await this.refuse(framed, 'not-a-member', req.taskId); return }
-    await this.c.audit.append({ type: 'task.received', actor: this.self, peer, task: req.taskId, data: { kind: req.kind, model: req.model ?? null, dataClass: req.dataClass, msgId: req.msgId, input: digest(req.input) } })
+    // audit appends on the accept path are not awaited one by one: the log groups
+    // concurrent appends into one write, and the result waits for all of them
+    const pending: Array<Promise<unknown>> = []
+    pending.push(this.c.audit.append({ type: 'task.received', actor: this.self, peer, task: req.taskId, data: { kind: req.kind, model: req.model ?? null, dataClass: req.dataClass, msgId: req.msgId, input: digest(req.input) } }))
 
     const decision = this.c.policy.decide({
       peerId: peer,
@@ -209,13 +214,14 @@ export class TaskExecutor {
       dataClass: req.dataClass,
       direction: 'inbound'
     })
-    await this.c.audit.append({ type: 'policy.decision', actor: this.self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind } })
-    if (!decision.allow) { await this.refuse(framed, 'denied', req.taskId); return }
+    pending.push(this.c.audit.append({ type: 'policy.decision', actor: this.self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind } }))
+    if (!decision.allow) { await Promise.all(pending); await this.refuse(framed, 'denied', req.taskId); return }
     const rate = this.c.policy.checkRate(peer)
-    if (!rate.allow) { await this.refuse(framed, 'busy', req.taskId, rate.retryAfterMs); return }
+    if (!rate.allow) { await Promise.all(pending); await this.refuse(framed, 'busy', req.taskId, rate.retryAfterMs); return }
     const handler = this.c.registry.get(req.kind)
-    if (handler == null) { await this.refuse(framed, 'not-found', req.taskId); return }
+    if (handler == null) { await Promise.all(pending); await this.refuse(framed, 'not-found', req.taskId); return }
     if (this.running >= this.maxRunning && this.waiting.length >= this.maxQueued) {
+      await Promise.all(pending)
       await this.c.audit.append({ type: 'task.state', actor: this.self, peer, task: req.taskId, data: { state: 'rejected', code: 'busy' } })
       await this.refuse(framed, 'busy', req.taskId, BUSY_RETRY_AFTER_MS)
       return
@@ -226,11 +232,13 @@ export class TaskExecutor {
       session = openSession(this.c.encryptionKeys, req.enc, { org: req.org, taskId: req.taskId, delegator: peer, executor: this.self })
       input = handler.parseInput(decodeCbor(session.open(req.input, 0), { maxBytes: MAX_TASK_INPUT_BYTES }))
     } catch (err) {
+      await Promise.all(pending)
       await this.c.audit.append({ type: 'task.rejected', actor: this.self, peer, task: req.taskId, data: { code: 'malformed', reason: (err as Error).name } })
       await this.refuse(framed, 'malformed', req.taskId)
       return
     }
     const record = this.newRecord(req.taskId, req.kind, handler.modelOf?.(input) ?? req.model, req.dataClass, peer)
+    record.pendingAudit.push(...pending)
     const live = (e: TaskEvent): void => { void framed.write(encodeTaskFrame(e)).catch(() => { record.listeners.delete(live) }) }
     record.listeners.add(live)
     const done = this.execute(record, handler, input, 'delegated', (bytes, seq) => session.seal(bytes, seq))
@@ -243,7 +251,7 @@ export class TaskExecutor {
     const now = Date.now()
     const record: TaskRecord = {
       taskId, kind, ...(model != null ? { model } : {}), dataClass, delegator, executor: this.self,
-      state: 'submitted', createdAt: now, updatedAt: now, frames: [], lastSeq: 0, controller: new AbortController(), listeners: new Set()
+      state: 'submitted', createdAt: now, updatedAt: now, frames: [], lastSeq: 0, controller: new AbortController(), listeners: new Set(), pendingAudit: []
     }
     this.tasks.set(this.key(delegator, taskId), record)
     return record
@@ -257,9 +265,15 @@ export class TaskExecutor {
     for (const l of [...record.listeners]) l(event)
   }
 
-  private async setState (record: TaskRecord, state: TaskState, data: Record<string, string | number | boolean | null> = {}): Promise<void> {
+  /** Records a state change; its audit entry joins the task's pending appends. */
+  private setState (record: TaskRecord, state: TaskState, data: Record<string, string | number | boolean | null> = {}): void {
     record.state = state
-    await this.c.audit.append({ type: 'task.state', actor: this.self, peer: record.delegator, task: record.taskId, data: { state, ...data } })
+    record.pendingAudit.push(this.c.audit.append({ type: 'task.state', actor: this.self, peer: record.delegator, task: record.taskId, data: { state, ...data } }))
+  }
+
+  /** Waits until every audit entry of the task so far is written; a final frame leaves only after this. */
+  private async flushAudit (record: TaskRecord): Promise<void> {
+    await Promise.all(record.pendingAudit.splice(0))
   }
 
   /**
@@ -268,7 +282,7 @@ export class TaskExecutor {
    */
   private async execute (record: TaskRecord, handler: NonNullable<ReturnType<TaskKindRegistry['get']>>, input: unknown, priority: TaskPriority, seal: (b: Uint8Array, seq: number) => Uint8Array): Promise<TaskOutput | undefined> {
     this.publish(record, { v: 1, t: 'state', taskId: record.taskId, state: 'submitted' })
-    await this.setState(record, 'submitted')
+    this.setState(record, 'submitted')
     await this.acquire(priority, record.controller.signal).catch(() => {})
     if (record.controller.signal.aborted) {
       await this.finishWithError(record, wireCodeOf(record.controller.signal.reason))
@@ -276,7 +290,7 @@ export class TaskExecutor {
     }
     try {
       this.publish(record, { v: 1, t: 'state', taskId: record.taskId, state: 'working' })
-      await this.setState(record, 'working')
+      this.setState(record, 'working')
       const encoder = new TextEncoder()
       const result = await handler.run(input, {
         taskId: record.taskId,
@@ -291,10 +305,10 @@ export class TaskExecutor {
       record.controller.signal.throwIfAborted()
       const bytes = encodeCbor(result)
       const seq = ++record.lastSeq
-      await this.c.audit.append({ type: 'task.result', actor: this.self, peer: record.delegator, task: record.taskId, data: { output: digest(bytes), promptTokens: result.usage?.promptTokens ?? null, completionTokens: result.usage?.completionTokens ?? null } })
-      record.state = 'completed'
+      record.pendingAudit.push(this.c.audit.append({ type: 'task.result', actor: this.self, peer: record.delegator, task: record.taskId, data: { output: digest(bytes), promptTokens: result.usage?.promptTokens ?? null, completionTokens: result.usage?.completionTokens ?? null } }))
+      this.setState(record, 'completed')
+      await this.flushAudit(record)
       this.publish(record, { v: 1, t: 'result', taskId: record.taskId, seq, data: seal(bytes, seq) })
-      await this.setState(record, 'completed')
       return result
     } catch (err) {
       const code = record.controller.signal.aborted ? wireCodeOf(record.controller.signal.reason) : wireCodeOf(err)
@@ -311,8 +325,9 @@ export class TaskExecutor {
     record.errorCode = code
     record.state = state
     const retryAfterMs = (err as { retryAfterMs?: number } | undefined)?.retryAfterMs
+    this.setState(record, state, { code })
+    await this.flushAudit(record).catch(e => { this.c.logger.error('audit of task %s failed: %s', record.taskId, (e as Error).message) })
     this.publish(record, { v: 1, t: 'error', taskId: record.taskId, state, code, ...(retryAfterMs != null ? { retryAfterMs: Math.min(3_600_000, Math.round(retryAfterMs)) } : {}) })
-    await this.setState(record, state, { code })
   }
 
   private async acquire (priority: TaskPriority, signal: AbortSignal): Promise<void> {

@@ -236,8 +236,8 @@ export class TaskRouter {
       ...(spec.tool != null ? { tool: spec.tool } : {}),
       ...(spec.collection != null ? { collection: spec.collection } : {})
     })
-    await this.c.audit.append({ type: 'policy.decision', actor: this.self, peer, task: taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'outbound', kind: spec.kind } })
-    if (!decision.allow) throw new PolicyDeniedError(decision.reason, decision.rule)
+    const audited = this.c.audit.append({ type: 'policy.decision', actor: this.self, peer, task: taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'outbound', kind: spec.kind } })
+    if (!decision.allow) { await audited; throw new PolicyDeniedError(decision.reason, decision.rule) }
 
     const session = sealSession(card.encryptionKey, { org: this.c.orgId, taskId, delegator: this.self, executor: peer })
     const now = Date.now()
@@ -250,7 +250,8 @@ export class TaskRouter {
       ...(spec.tool != null ? { tool: spec.tool } : {})
     }
     const request = encodeSignedRecord(signRecord(this.c.key, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, encodeTaskRequest(req)))
-    await this.c.audit.append({ type: 'task.sent', actor: this.self, peer, task: taskId, data: { kind: spec.kind, model: spec.model ?? null, dataClass, msgId: req.msgId, input: digest(req.input) } })
+    // the decision and the sent entry go to disk in one write, before anything leaves
+    await Promise.all([audited, this.c.audit.append({ type: 'task.sent', actor: this.self, peer, task: taskId, data: { kind: spec.kind, model: spec.model ?? null, dataClass, msgId: req.msgId, input: digest(req.input) } })])
 
     const progress = { lastSeq: 0 }
     try {
