@@ -23,9 +23,9 @@ export interface TextChunk {
 export interface ChunkerInit {
   /** @default CHUNK_TARGET_CHARS */
   targetChars?: number
-  /** @default CHUNK_MIN_CHARS */
+  /** @default CHUNK_MIN_CHARS, scaled to `targetChars` */
   minChars?: number
-  /** @default CHUNK_MAX_CHARS */
+  /** @default CHUNK_MAX_CHARS, scaled to `targetChars` */
   maxChars?: number
   /** @default CHUNK_OVERLAP_CHARS */
   overlapChars?: number
@@ -42,9 +42,10 @@ export class Chunker {
   private readonly overlap: number
 
   constructor (init: ChunkerInit = {}) {
-    this.target = init.targetChars ?? CHUNK_TARGET_CHARS
-    this.max = Math.max(this.target, init.maxChars ?? Math.max(CHUNK_MAX_CHARS, this.target))
-    this.min = Math.min(this.target, init.minChars ?? Math.min(CHUNK_MIN_CHARS, this.target))
+    this.target = Math.max(2, init.targetChars ?? CHUNK_TARGET_CHARS)
+    // unset bounds scale with the target, in the default proportions
+    this.max = Math.max(this.target, init.maxChars ?? Math.round(this.target * CHUNK_MAX_CHARS / CHUNK_TARGET_CHARS))
+    this.min = Math.max(1, Math.min(this.target, init.minChars ?? Math.round(this.target * CHUNK_MIN_CHARS / CHUNK_TARGET_CHARS)))
     this.overlap = Math.min(init.overlapChars ?? CHUNK_OVERLAP_CHARS, Math.floor(this.min / 2))
   }
 

@@ -76,3 +76,25 @@ test('relevant turns are recalled from the agent\'s other sessions, not from oth
   assert.doesNotMatch(recall?.content ?? '', /hunter2/)
   assert.deepEqual((await conv.sessions('a1')).sort(), ['new', 'old'])
 })
+
+test('with a key, turns and summaries are sealed at rest and a wrong key is refused', async (t) => {
+  const dir = join(await tempDir(t), 'db')
+  const key = new Uint8Array(32).fill(3)
+  {
+    const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    const conv = new ConversationMemory({ db }, { encryptionKey: key })
+    await conv.start()
+    await conv.append('agent-marmot', 'session-otter', { role: 'user', content: 'the vault combination is quincunx' })
+    assert.equal((await conv.turns('agent-marmot', 'session-otter'))[0]?.content, 'the vault combination is quincunx')
+    await conv.stop()
+    await db.close()
+  }
+  const { readdir, readFile } = await import('node:fs/promises')
+  for (const f of await readdir(dir)) {
+    const bytes = await readFile(join(dir, f))
+    for (const word of ['quincunx', 'marmot', 'otter']) assert.equal(bytes.includes(word), false, `${word} in ${f}`)
+  }
+  const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' })
+  await assert.rejects(new ConversationMemory({ db }, { encryptionKey: new Uint8Array(32).fill(4) }).start(), { name: 'WrongKeyError' })
+  await db.close()
+})
