@@ -358,6 +358,7 @@ export class MycelNode {
     const api = this.api = new ApiServer({ token, logger: createLogger('mycel:node:api'), errorBody: apiErrorBody })
     registerControlRoutes(api, this)
     registerTaskRoutes(api, this)
+    registerMcpRoute(api, () => nodeAccess(this))
     registerOpenAiRoutes(api, this)
     const idx = address.lastIndexOf(':')
     const hostPart = idx > 0 ? address.slice(0, idx) : '127.0.0.1'

@@ -14,6 +14,7 @@ import { run, tasks } from './run.ts'
 import { policyShow } from './policy.ts'
 import { auditTail, auditVerify } from './audit.ts'
 import { demo } from './demo.ts'
+import { mcp } from './mcp.ts'
 import { ask } from './ask.ts'
 
 export const commands: Command[] = [
@@ -33,6 +34,7 @@ export const commands: Command[] = [
   policyShow,
   auditTail,
   auditVerify,
+  mcp,
   ...runtimeCommands,
   ...memoryCommands,
   ask,
