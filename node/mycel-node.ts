@@ -28,6 +28,7 @@ import { CardService, type CardContent, type CardServiceInit } from './cards/car
 import { ApiServer } from './api/server.ts'
 import { registerControlRoutes } from './api/control-routes.ts'
 import { registerTaskRoutes } from './api/task-routes.ts'
+import { nodeAccess, registerMcpRoute } from './mcp/index.ts'
 import { apiErrorBody, registerOpenAiRoutes } from './openai/index.ts'
 import { loadNodeKey } from '../identity/keystore.ts'
 import { toLibp2pPrivateKey, peerIdFromPublicKey } from '../identity/peer-id.ts'
