@@ -77,6 +77,8 @@ export function encodePostings (triples: number[]): Uint8Array {
 /** Decodes a posting block into flat triples; a malformed block yields none. */
 export function decodePostings (b: Uint8Array): Uint32Array {
   if (b.byteLength % 12 !== 0) return new Uint32Array(0)
+  // level hands out a fresh buffer per value, so an aligned one can be viewed in place
+  if (LITTLE_ENDIAN && b.byteOffset % 4 === 0) return new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4)
   const out = new Uint32Array(b.byteLength / 4)
   new Uint8Array(out.buffer).set(b)
   if (!LITTLE_ENDIAN) for (let i = 0; i < out.length; i++) out[i] = swap32(out[i] as number)

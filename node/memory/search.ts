@@ -55,14 +55,23 @@ export async function bm25Search (store: MemoryStore, colToken: string, record: 
   // dense accumulator over chunk numbers: far cheaper than a Map at 100k candidates
   const scores = new Float64Array(store.nextChunk)
   const touched: number[] = []
-  for (const term of terms) {
+  // read every term's blocks at once: level serves iterators from its thread pool in parallel
+  const readList = async (term: string): Promise<Uint32Array[]> => {
     const blocks: Uint32Array[] = []
-    let df = 0
-    for await (const [key, value] of store.kv.iterator(range(keys.termPrefix(colToken, store.codec.token('term', term))))) {
-      const triples = decodePostings(store.codec.open(key, value))
-      blocks.push(triples)
-      df += triples.length / 3
+    const it = store.kv.iterator(range(keys.termPrefix(colToken, store.codec.token('term', term))))
+    try {
+      for (let entries = await it.nextv(1024); entries.length > 0; entries = await it.nextv(1024)) {
+        for (const [key, value] of entries) blocks.push(decodePostings(store.codec.open(key, value)))
+      }
+    } finally {
+      await it.close()
     }
+    return blocks
+  }
+  const lists = await Promise.all(terms.map(readList))
+  for (const blocks of lists) {
+    let df = 0
+    for (const t of blocks) df += t.length / 3
     if (df === 0) continue
     const w = idf(record.chunks, df)
     for (const t of blocks) {
