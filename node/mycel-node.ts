@@ -28,6 +28,7 @@ import { CardService, type CardContent, type CardServiceInit } from './cards/car
 import { ApiServer } from './api/server.ts'
 import { registerControlRoutes } from './api/control-routes.ts'
 import { registerTaskRoutes } from './api/task-routes.ts'
+import { registerDashboardRoutes } from './dashboard/routes.ts'
 import { nodeAccess, registerMcpRoute } from './mcp/index.ts'
 import { apiErrorBody, registerOpenAiRoutes } from './openai/index.ts'
 import { loadNodeKey } from '../identity/keystore.ts'
@@ -359,6 +360,7 @@ export class MycelNode {
     const api = this.api = new ApiServer({ token, logger: createLogger('mycel:node:api'), errorBody: apiErrorBody })
     registerControlRoutes(api, this)
     registerTaskRoutes(api, this)
+    registerDashboardRoutes(api)
     registerMcpRoute(api, () => nodeAccess(this))
     registerOpenAiRoutes(api, this)
     const idx = address.lastIndexOf(':')
