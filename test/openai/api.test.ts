@@ -126,7 +126,7 @@ describe('OpenAI-compatible API over a two-node mesh', () => {
   })
 
   describe('bad requests (raw HTTP)', () => {
-    async function raw (path: string, init: { method?: string, body?: string | Buffer, token?: string | null, headers?: Record<string, string> } = {}): Promise<{ status: number, body: any, headers: Headers }> {
+    async function raw (path: string, init: { method?: string, body?: string, token?: string | null, headers?: Record<string, string> } = {}): Promise<{ status: number, body: any, headers: Headers }> {
       const token = init.token === undefined ? beta.api.token : init.token
       const res = await fetch(beta.api.url + path, {
         method: init.method ?? 'POST',
