@@ -28,9 +28,9 @@ import { CardService, type CardContent, type CardServiceInit } from './cards/car
 import { ApiServer } from './api/server.ts'
 import { registerControlRoutes } from './api/control-routes.ts'
 import { registerTaskRoutes } from './api/task-routes.ts'
-import { registerDashboardRoutes } from './dashboard/routes.ts'
-import { nodeAccess, registerMcpRoute } from './mcp/index.ts'
 import { apiErrorBody, registerOpenAiRoutes } from './openai/index.ts'
+import { nodeAccess, registerMcpRoute } from './mcp/index.ts'
+import { registerDashboardRoutes } from './dashboard/routes.ts'
 import { loadNodeKey } from '../identity/keystore.ts'
 import { toLibp2pPrivateKey, peerIdFromPublicKey } from '../identity/peer-id.ts'
 import { fromHex, toHex } from '../identity/bytes.ts'
@@ -360,9 +360,9 @@ export class MycelNode {
     const api = this.api = new ApiServer({ token, logger: createLogger('mycel:node:api'), errorBody: apiErrorBody })
     registerControlRoutes(api, this)
     registerTaskRoutes(api, this)
-    registerDashboardRoutes(api)
-    registerMcpRoute(api, () => nodeAccess(this))
     registerOpenAiRoutes(api, this)
+    registerMcpRoute(api, () => nodeAccess(this))
+    registerDashboardRoutes(api)
     const idx = address.lastIndexOf(':')
     const hostPart = idx > 0 ? address.slice(0, idx) : '127.0.0.1'
     const port = Number(idx > 0 ? address.slice(idx + 1) : address)
