@@ -20,6 +20,8 @@ export interface FramedStream {
   /** Reads one frame, or `null` when the remote closed its side cleanly. */
   readOrEnd: <T>(decode: (bytes: Uint8Array) => T, options?: AbortOptions) => Promise<T | null>
   write: (bytes: Uint8Array, options?: AbortOptions) => Promise<void>
+  /** Writes several frames in one go (one muxer message instead of one each). */
+  writeMany: (frames: Uint8Array[], options?: AbortOptions) => Promise<void>
   /** Closes our side after pending writes flush. */
   close: (options?: AbortOptions) => Promise<void>
   /** Resets the stream, telling the remote why in our logs only. */
@@ -68,6 +70,10 @@ export function frame (stream: Stream, opts: { maxFrameBytes: number }): FramedS
     },
     async write (bytes, options) {
       await lp.write(bytes, options)
+    },
+    async writeMany (frames, options) {
+      if (frames.length === 1) await lp.write(frames[0] as Uint8Array, options)
+      else if (frames.length > 1) await lp.writeV(frames, options)
     },
     async close (options) {
       await stream.close(options).catch(() => {})

@@ -164,7 +164,7 @@ export class TaskExecutor {
   }
 
   /** Verifies a submit up to (not including) decryption; returns the request or the code to refuse with. */
-  private async checkRequest (submit: Submit, peer: string): Promise<TaskRequest | WireErrorCode> {
+  private async checkRequest (submit: Submit, peer: string, pending: Array<Promise<unknown>>): Promise<TaskRequest | WireErrorCode> {
     let opened
     try {
       opened = openSignedRecord(submit.request, { domain: TASK_REQUEST_DOMAIN, payloadType: TASK_REQUEST_TYPE, maxBytes: MAX_TASK_FRAME_BYTES })
@@ -178,19 +178,28 @@ export class TaskExecutor {
     if (req.audience !== this.self) return 'malformed'
     const now = Date.now()
     if (req.expiresAt < now || req.issuedAt > now + REQUEST_CLOCK_SKEW_MS || req.expiresAt - req.issuedAt > MAX_REQUEST_LIFETIME_MS) return 'expired'
-    if (await this.seenBefore(req.msgId, req.expiresAt)) return 'replay'
+    if (await this.seenBefore(req.msgId, req.expiresAt, pending)) return 'replay'
     return req
   }
 
-  private async seenBefore (msgId: string, expiresAt: number): Promise<boolean> {
-    if (this.seenMemory.has(msgId) || (await this.c.seen.get(msgId)) != null) return true
+  /**
+   * Whether a message id was seen before. The in-memory set stops concurrent
+   * replays at once; the id reaches disk with the task's other writes, before
+   * any final frame leaves (see `flushAudit`).
+   */
+  private async seenBefore (msgId: string, expiresAt: number, pending: Array<Promise<unknown>>): Promise<boolean> {
+    if (this.seenMemory.has(msgId)) return true
     this.seenMemory.set(msgId, expiresAt)
-    await this.c.seen.put(msgId, encodeCbor(expiresAt))
+    if ((await this.c.seen.get(msgId)) != null) return true
+    pending.push(this.c.seen.put(msgId, encodeCbor(expiresAt)))
     return false
   }
 
   private async onSubmit (submit: Submit, peer: string, framed: FramedStream): Promise<void> {
-    const checked = await this.checkRequest(submit, peer)
+    // writes on the accept path are not awaited one by one: the audit log groups
+    // concurrent appends into one write, and every final frame waits for all of them
+    const pending: Array<Promise<unknown>> = []
+    const checked = await this.checkRequest(submit, peer, pending)
     if (typeof checked === 'string') {
       await this.c.audit.append({ type: 'task.rejected', actor: this.self, peer, data: { code: checked } })
       await this.refuse(framed, checked)
@@ -199,9 +208,6 @@ export class TaskExecutor {
     const req = checked
     const groups = this.c.memberGroups(peer)
     if (groups == null) { await this.refuse(framed, 'not-a-member', req.taskId); return }
-    // audit appends on the accept path are not awaited one by one: the log groups
-    // concurrent appends into one write, and the result waits for all of them
-    const pending: Array<Promise<unknown>> = []
     pending.push(this.c.audit.append({ type: 'task.received', actor: this.self, peer, task: req.taskId, data: { kind: req.kind, model: req.model ?? null, dataClass: req.dataClass, msgId: req.msgId, input: digest(req.input) } }))
 
     const decision = this.c.policy.decide({
@@ -239,11 +245,12 @@ export class TaskExecutor {
     }
     const record = this.newRecord(req.taskId, req.kind, handler.modelOf?.(input) ?? req.model, req.dataClass, peer)
     record.pendingAudit.push(...pending)
-    const live = (e: TaskEvent): void => { void framed.write(encodeTaskFrame(e)).catch(() => { record.listeners.delete(live) }) }
+    const outbox = new Outbox(framed)
+    const live = (e: TaskEvent): void => { outbox.push(encodeTaskFrame(e)) }
     record.listeners.add(live)
-    const done = this.execute(record, handler, input, 'delegated', (bytes, seq) => session.seal(bytes, seq))
-    await done
+    await this.execute(record, handler, input, 'delegated', (bytes, seq) => session.seal(bytes, seq))
     record.listeners.delete(live)
+    await outbox.drain()
     await framed.close()
   }
 
@@ -265,9 +272,8 @@ export class TaskExecutor {
     for (const l of [...record.listeners]) l(event)
   }
 
-  /** Records a state change; its audit entry joins the task's pending appends. */
-  private setState (record: TaskRecord, state: TaskState, data: Record<string, string | number | boolean | null> = {}): void {
-    record.state = state
+  /** Audits a state change; the entry joins the task's pending appends. */
+  private auditState (record: TaskRecord, state: TaskState, data: Record<string, string | number | boolean | null> = {}): void {
     record.pendingAudit.push(this.c.audit.append({ type: 'task.state', actor: this.self, peer: record.delegator, task: record.taskId, data: { state, ...data } }))
   }
 
@@ -282,7 +288,7 @@ export class TaskExecutor {
    */
   private async execute (record: TaskRecord, handler: NonNullable<ReturnType<TaskKindRegistry['get']>>, input: unknown, priority: TaskPriority, seal: (b: Uint8Array, seq: number) => Uint8Array): Promise<TaskOutput | undefined> {
     this.publish(record, { v: 1, t: 'state', taskId: record.taskId, state: 'submitted' })
-    this.setState(record, 'submitted')
+    this.auditState(record, 'submitted')
     await this.acquire(priority, record.controller.signal).catch(() => {})
     if (record.controller.signal.aborted) {
       await this.finishWithError(record, wireCodeOf(record.controller.signal.reason))
@@ -290,7 +296,8 @@ export class TaskExecutor {
     }
     try {
       this.publish(record, { v: 1, t: 'state', taskId: record.taskId, state: 'working' })
-      this.setState(record, 'working')
+      record.state = 'working'
+      this.auditState(record, 'working')
       const encoder = new TextEncoder()
       const result = await handler.run(input, {
         taskId: record.taskId,
@@ -306,8 +313,10 @@ export class TaskExecutor {
       const bytes = encodeCbor(result)
       const seq = ++record.lastSeq
       record.pendingAudit.push(this.c.audit.append({ type: 'task.result', actor: this.self, peer: record.delegator, task: record.taskId, data: { output: digest(bytes), promptTokens: result.usage?.promptTokens ?? null, completionTokens: result.usage?.completionTokens ?? null } }))
-      this.setState(record, 'completed')
+      this.auditState(record, 'completed')
       await this.flushAudit(record)
+      // the state shows as final together with the final frame, never before
+      record.state = 'completed'
       this.publish(record, { v: 1, t: 'result', taskId: record.taskId, seq, data: seal(bytes, seq) })
       return result
     } catch (err) {
@@ -323,10 +332,10 @@ export class TaskExecutor {
   private async finishWithError (record: TaskRecord, code: WireErrorCode, err?: unknown): Promise<void> {
     const state = code === 'canceled' ? 'canceled' : 'failed'
     record.errorCode = code
-    record.state = state
     const retryAfterMs = (err as { retryAfterMs?: number } | undefined)?.retryAfterMs
-    this.setState(record, state, { code })
+    this.auditState(record, state, { code })
     await this.flushAudit(record).catch(e => { this.c.logger.error('audit of task %s failed: %s', record.taskId, (e as Error).message) })
+    record.state = state
     this.publish(record, { v: 1, t: 'error', taskId: record.taskId, state, code, ...(retryAfterMs != null ? { retryAfterMs: Math.min(3_600_000, Math.round(retryAfterMs)) } : {}) })
   }
 
@@ -407,5 +416,38 @@ export class TaskExecutor {
     for (const [k, r] of this.tasks) if (FINAL_STATES.has(r.state) && r.updatedAt < cutoff) this.tasks.delete(k)
     const now = Date.now()
     for (const [id, exp] of this.seenMemory) if (exp < now - REQUEST_CLOCK_SKEW_MS) this.seenMemory.delete(id)
+  }
+}
+
+/**
+ * Frames published in the same tick (state, chunk, result) leave as one
+ * muxer message; order is kept and the stream is not written concurrently.
+ */
+class Outbox {
+  private readonly framed: FramedStream
+  private queued: Uint8Array[] = []
+  private flushing: Promise<void> = Promise.resolve()
+  private scheduled = false
+  private broken = false
+
+  constructor (framed: FramedStream) { this.framed = framed }
+
+  push (frame: Uint8Array): void {
+    if (this.broken) return
+    this.queued.push(frame)
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      const batch = this.queued
+      this.queued = []
+      this.flushing = this.flushing.then(async () => { await this.framed.writeMany(batch) }).catch(() => { this.broken = true })
+    })
+  }
+
+  /** Resolves once everything pushed so far is written (or the stream broke). */
+  async drain (): Promise<void> {
+    while (this.scheduled || this.queued.length > 0) await new Promise(resolve => setImmediate(resolve))
+    await this.flushing
   }
 }
