@@ -186,6 +186,13 @@ export class Harness {
 
   /** Starts `mycel start` for a home on loopback and resolves once its API answers. */
   async start (home: string, opts: StartInit = {}): Promise<MycelProcess> {
+    const node = this.launch(home, opts)
+    await node.ready(opts.readyTimeoutMs ?? 60_000)
+    return node
+  }
+
+  /** Spawns `mycel start` without waiting (call `ready()`); it is stopped at cleanup all the same. */
+  launch (home: string, opts: StartInit = {}): MycelProcess {
     const args = [
       'start',
       '--listen', opts.listen ?? LOOPBACK_LISTEN,
@@ -195,7 +202,6 @@ export class Harness {
     ]
     const node = new MycelProcess(home, args, opts.env)
     this.nodes.push(node)
-    await node.ready(opts.readyTimeoutMs ?? 60_000)
     return node
   }
 
@@ -274,13 +280,13 @@ export class MycelProcess {
   get running (): boolean { return this.exitCode == null && this.child.exitCode == null && this.child.signalCode == null }
 
   /** Waits for `api.json` written by this process (matching pid) and a first answer from `/api/status`. */
-  async ready (timeoutMs = 60_000): Promise<void> {
+  async ready (timeoutMs = 60_000, intervalMs = 100): Promise<void> {
     const pid = this.child.pid
     this.api = await waitFor(async () => {
       if (!this.running) throw new ExitedError(this)
       const info = JSON.parse(await readFile(join(this.home, 'api.json'), 'utf8')) as ApiInfo
       return info.pid === pid ? info : undefined
-    }, { timeoutMs, intervalMs: 100, what: `node in ${this.home} to write api.json` }).catch(err => {
+    }, { timeoutMs, intervalMs, what: `node in ${this.home} to write api.json` }).catch(err => {
       if (!this.running) throw new ExitedError(this)
       throw err
     })
@@ -343,7 +349,10 @@ export class MycelProcess {
   async stop (graceMs = 20_000): Promise<number | null> {
     if (!this.running) return this.exitCode
     this.child.kill('SIGTERM')
-    const code = await Promise.race([this.exited, sleep(graceMs).then(() => undefined)])
+    // the grace timer is cancelled once the process exits, so it never holds the test process open
+    const grace = new AbortController()
+    const code = await Promise.race([this.exited, sleep(graceMs, undefined, { signal: grace.signal }).then(() => undefined, () => undefined)])
+    grace.abort()
     if (code !== undefined) return code
     this.kill()
     return await this.exited
