@@ -61,7 +61,10 @@ export async function createHost (init: HostInit): Promise<MycelHost> {
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
         // cards and revocations must reach peers that join late
-        floodPublish: true
+        floodPublish: true,
+        // every peer here passed the membership gate, and members share addresses (one host, one LAN, one NAT):
+        // the IP-colocation penalty would graylist everyone past ten members per address and stop all gossip
+        scoreParams: { IPColocationFactorWeight: 0 }
       })
     }
   })

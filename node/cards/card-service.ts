@@ -88,6 +88,7 @@ export class CardService extends TypedEventEmitter<CardEvents> {
 
   private readonly onAdmitted = (evt: CustomEvent<{ peerId: string }>): void => {
     void this.syncWith(evt.detail.peerId).catch(err => { this.c.logger('card sync with %s failed: %s', evt.detail.peerId, err.message) })
+    void this.provide(this.card(this.c.host.peerId.toString())?.taskKinds ?? [])
   }
 
   private readonly onRemoved = (evt: CustomEvent<{ peerId: string, reason: string }>): void => {
@@ -212,6 +213,8 @@ export class CardService extends TypedEventEmitter<CardEvents> {
   }
 
   private async provide (kinds: string[]): Promise<void> {
+    // with an empty routing table a provide "succeeds" into our own store only; leave it for a later try
+    if (((this.c.host.services.dht as { routingTable?: { size: number } }).routingTable?.size ?? 0) === 0) return
     for (const kind of kinds) {
       if (this.providedKinds.has(kind)) continue
       try {
