@@ -32,6 +32,12 @@ export function registerControlRoutes (api: ApiServer, node: MycelNode): void {
   api.route('GET', '/api/status', async () => node.status())
   api.route('GET', '/api/peers', async () => await node.peers())
   api.route('GET', '/api/caps', async () => node.caps())
+  /** Signs and spreads a fresh card now (after a change the node cannot see, and for benchmarks). */
+  api.route('POST', '/api/cards/republish', async () => {
+    const card = await node.cards?.publish()
+    if (card == null) throw new HttpError(503, 'unavailable', 'The node is not publishing cards')
+    return { seq: card.seq }
+  })
 
   api.route('POST', '/api/revoke', async ({ body: b }) => {
     const { peerId } = body(RevokeBody, b, 'revoke request')

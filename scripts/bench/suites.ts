@@ -3,6 +3,7 @@ import type { BenchSuite } from './table.ts'
 import { signatures } from './signatures.ts'
 import { audit } from './audit.ts'
 import { runtime } from './runtime.ts'
+import { mesh } from './mesh.ts'
 import { tasks } from './tasks.ts'
 import { memory } from './memory.ts'
 
@@ -10,6 +11,7 @@ export const suites: BenchSuite[] = [
   signatures,
   audit,
   runtime,
+  mesh,
   tasks,
   memory,
 ]
