@@ -28,6 +28,7 @@ import { CardService, type CardContent, type CardServiceInit } from './cards/car
 import { ApiServer } from './api/server.ts'
 import { registerControlRoutes } from './api/control-routes.ts'
 import { registerTaskRoutes } from './api/task-routes.ts'
+import { registerMemoryRoutes } from './api/memory-routes.ts'
 import { apiErrorBody, registerOpenAiRoutes } from './openai/index.ts'
 import { nodeAccess, registerMcpRoute } from './mcp/index.ts'
 import { registerDashboardRoutes } from './dashboard/routes.ts'
@@ -53,11 +54,16 @@ import { AuditLog } from './audit/log.ts'
 import { ModelRegistry } from './runtime/registry.ts'
 import { Runtime, type RuntimeInit } from './runtime/runtime.ts'
 import { TaskKindRegistry } from './tasks/registry.ts'
+import { TaskFailedError } from './tasks/errors.ts'
 import { echoKind } from './tasks/kinds/echo.ts'
 import { cardModels, llmKinds } from './tasks/kinds/llm.ts'
 import { TaskExecutor, type ExecutorInit } from './tasks/executor.ts'
 import { TaskRouter, type RouterInit } from './tasks/router.ts'
 import type { CardModel } from '../protocol/cards/card.ts'
+import { openMemory, type OpenedMemory } from './memory/open.ts'
+import { memoryKinds } from './tasks/kinds/memory.ts'
+import { DEFAULT_COLLECTION_CLASS, loadCollectionClasses, stricter } from './memory-classes.ts'
+import type { DataClass } from '../protocol/task/messages.ts'
 import { join } from 'node:path'
 
 export interface MycelNodeInit extends StartFlags {
@@ -137,6 +143,9 @@ export class MycelNode {
   router?: TaskRouter
   private encryptionKeys?: EncryptionKeyPair
   private cardModelsCache: CardModel[] = []
+  memory?: OpenedMemory
+  private collectionClasses: Record<string, DataClass> = {}
+  private cardCollections: Array<{ name: string, classification: DataClass }> = []
   private api?: ApiServer
   private apiUrl = ''
   private startedAt = 0
@@ -186,6 +195,7 @@ export class MycelNode {
     await audit.start()
     await audit.append({ type: 'node.start', actor: peerIdFromPublicKey(this.key.publicKey), data: { org: this.org.id } })
     await this.startRuntime()
+    await this.startMemory()
     const state = db.sublevel<string, Uint8Array>('state', { valueEncoding: 'view' })
     const revocations = this.revocations = new RevocationStore({
       logger: createLogger('mycel:node:revocations'),
@@ -232,6 +242,7 @@ export class MycelNode {
       registry: this.tasks,
       policy,
       audit,
+      effectiveClass: (req) => req.kind.startsWith('memory.') && req.collection != null ? stricter(req.dataClass, this.classOf(req.collection)) : req.dataClass,
       seen: (() => { const seen = db.sublevel<string, Uint8Array>('seen', { valueEncoding: 'view' }); return { get: async (k: string) => await seen.get(k), put: async (k: string, v: Uint8Array) => { await seen.put(k, v) } } })()
     }, this.init.executor)
     await executor.start()
@@ -339,9 +350,50 @@ export class MycelNode {
   }
 
   private async watchModels (): Promise<void> {
-    const before = JSON.stringify(this.cardModelsCache)
+    const before = JSON.stringify([this.cardModelsCache, this.cardCollections])
     await this.refreshModels()
-    if (JSON.stringify(this.cardModelsCache) !== before) await this.cards?.publish().catch(() => {})
+    await this.refreshCollections()
+    if (JSON.stringify([this.cardModelsCache, this.cardCollections]) !== before) await this.cards?.publish().catch(() => {})
+  }
+
+  private async startMemory (): Promise<void> {
+    this.memory = await openMemory(join(this.paths.dataDir, 'memory'), { ...(this.init.passphrase != null ? { passphrase: this.init.passphrase } : {}) })
+    const runtime = this.runtime
+    for (const kind of memoryKinds({
+      store: this.memory.store,
+      self: () => this.peerId,
+      classOf: (c) => this.classOf(c),
+      mayRead: (peerId, kind, collection) => {
+        const groups = this.gate?.member(peerId)?.groups
+        return groups != null && (this.policy?.decide({ peerId, groups, kind, collection, dataClass: this.classOf(collection), direction: 'inbound' }).allow ?? false)
+      },
+      ...(runtime != null
+        ? {
+            generate: async (prompt, o) => {
+              const model = o.model ?? this.cardModelsCache[0]?.name
+              if (model == null) throw new TaskFailedError('unavailable', 'This node has no model to answer with')
+              return await runtime.complete({ model, prompt, priority: 'delegated', signal: o.signal, onText: o.onText, ...(o.maxTokens != null ? { maxTokens: o.maxTokens } : {}), ...(o.temperature != null ? { temperature: o.temperature } : {}) })
+            }
+          }
+        : {})
+    })) this.tasks.register(kind)
+    await this.refreshCollections()
+  }
+
+  /** The data class of a memory collection (`collections.json`; `internal` by default). */
+  classOf (collection: string): DataClass {
+    return this.collectionClasses[collection] ?? DEFAULT_COLLECTION_CLASS
+  }
+
+  /** Re-reads collections and their classes for the card. */
+  async refreshCollections (): Promise<void> {
+    if (this.memory == null) return
+    try {
+      this.collectionClasses = await loadCollectionClasses(join(this.paths.root, 'collections.json'))
+      this.cardCollections = (await this.memory.store.collections()).slice(0, 256).map(c => ({ name: c.name, classification: this.classOf(c.name) }))
+    } catch (err) {
+      this.log('could not list collections: %s', (err as Error).message)
+    }
   }
 
   /** Re-reads the model registry for the card; call after models change. */
@@ -360,6 +412,7 @@ export class MycelNode {
     const api = this.api = new ApiServer({ token, logger: createLogger('mycel:node:api'), errorBody: apiErrorBody })
     registerControlRoutes(api, this)
     registerTaskRoutes(api, this)
+    registerMemoryRoutes(api, this)
     registerOpenAiRoutes(api, this)
     registerMcpRoute(api, () => nodeAccess(this))
     registerDashboardRoutes(api)
@@ -380,7 +433,7 @@ export class MycelNode {
       taskKinds: kinds,
       models: this.cardModelsCache.slice(0, 64),
       tools: [],
-      collections: [],
+      collections: this.cardCollections,
       hardware: {
         backend: hw?.backend ?? 'cpu',
         ...(hw?.gpuName != null ? { gpuName: hw.gpuName } : {}),
@@ -558,6 +611,7 @@ export class MycelNode {
     await this.cards?.stop()
     this.revocations?.stop()
     await this.runtime?.stop().catch(() => {})
+    await this.memory?.close().catch(() => {})
     if (this.audit != null) {
       await this.audit.append({ type: 'node.stop', actor: this.peerId }).catch(() => {})
       await this.audit.stop().catch(() => {})

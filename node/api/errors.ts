@@ -14,10 +14,18 @@ export class HttpError extends Error {
   }
 }
 
+/** HTTP status for a task that failed with a wire code. */
+const WIRE_STATUS: Record<string, number> = {
+  malformed: 400, 'too-large': 413, denied: 403, 'not-a-member': 403, 'wrong-org': 403, revoked: 403,
+  'not-found': 404, busy: 429, canceled: 499, timeout: 504, unavailable: 503, expired: 400, replay: 409
+}
+
 /** Maps a typed error from anywhere in the node to an HTTP status. */
 export function statusOf (err: Error): number {
   if (err instanceof HttpError) return err.status
+  if (err.name === 'TaskFailedError') return WIRE_STATUS[(err as Error & { code?: string }).code ?? ''] ?? 502
   switch (err.name) {
+    case 'InvalidTaskInputError':
     case 'MalformedMessageError':
     case 'UsageError':
     case 'ConfigError':

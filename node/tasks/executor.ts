@@ -40,6 +40,8 @@ export interface ExecutorComponents {
   registry: TaskKindRegistry
   policy: PolicyEngine
   audit: AuditLog
+  /** The data class a request really carries (e.g. a local-only collection makes it local-only). */
+  effectiveClass?: (req: TaskRequest) => DataClass
   /** Message ids already seen, persisted so a replay is refused across restarts. */
   seen: { get: (msgId: string) => Promise<Uint8Array | undefined>, put: (msgId: string, v: Uint8Array) => Promise<void> }
 }
@@ -217,7 +219,7 @@ export class TaskExecutor {
       ...(req.model != null ? { model: req.model } : {}),
       ...(req.tool != null ? { tool: req.tool } : {}),
       ...(req.collection != null ? { collection: req.collection } : {}),
-      dataClass: req.dataClass,
+      dataClass: this.c.effectiveClass?.(req) ?? req.dataClass,
       direction: 'inbound'
     })
     pending.push(this.c.audit.append({ type: 'policy.decision', actor: this.self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind } }))

@@ -12,6 +12,8 @@ import { openMemory, type GenerateFn, type MemoryStore } from '../../memory/inde
 import { MAX_SEARCH_K, SEARCH_K } from '../../memory/constants.ts'
 import { ModelRegistry, runtime } from '../../runtime/index.ts'
 import { memoryDir } from './memory.ts'
+import { readApiFile } from '../../api/client.ts'
+import { askThroughNode } from './ask-mesh.ts'
 
 export interface AskArgs { question: string, collection?: string, model?: string, k: number, maxTokens?: number }
 
@@ -60,11 +62,18 @@ export const ask: Command = {
     collection: { type: 'string', short: 'c', help: 'Search one collection (default: all)' },
     model: { type: 'string', short: 'm', help: 'Registered model to answer with (default: the first one)' },
     k: { type: 'string', short: 'k', help: `Chunks given to the model (default ${SEARCH_K})` },
-    'max-tokens': { type: 'string', help: 'Longest answer in tokens' }
+    'max-tokens': { type: 'string', help: 'Longest answer in tokens' },
+    peer: { type: 'string', help: 'Ask this member (its memory and model); needs a running node' },
+    local: { type: 'boolean', help: 'Answer on this node even when members could' }
   },
   positionals: { min: 1, max: 1000 },
   async run (ctx, args) {
     const a = parseAsk(args)
+    // with a running node the question is a task the mesh routes; without one, this machine answers alone
+    if (await readApiFile(ctx.home) != null) {
+      return await askThroughNode(ctx, { ...a, ...(args.values.peer != null ? { peer: args.values.peer as string } : {}), ...(args.values.local === true ? { local: true } : {}) })
+    }
+    if (args.values.peer != null) throw new UsageError('--peer needs a running node (`mycel start`)')
     const registry = new ModelRegistry({ dir: homePaths(ctx.home).modelsDir })
     const model = a.model ?? (await registry.list())[0]?.name
     if (model == null) throw new UsageError('No model registered; add one with `mycel models add PATH` or `mycel models pull URI`')

@@ -50,7 +50,7 @@ export const run: Command = {
       kind ??= model != null ? 'llm.complete' : 'echo'
       if (kind.startsWith('llm.') && model == null) throw new UsageError('No member offers a model; add one with `mycel models add FILE` or pass --kind echo')
     }
-    const input: Record<string, unknown> = kind === 'llm.chat'
+    const input: Record<string, unknown> = kind === 'memory.search' ? { query: prompt } : kind === 'memory.ask' ? { question: prompt } : kind === 'llm.chat'
       ? { model, messages: [{ role: 'user', content: prompt }] }
       : kind === 'llm.embed' ? { model, input: [prompt] } : kind.startsWith('llm.') ? { model, prompt } : { prompt }
     if (v['max-tokens'] != null) input.maxTokens = parseInteger(v['max-tokens'] as string, '--max-tokens', { min: 1, max: 1_000_000 })
