@@ -82,7 +82,7 @@ export async function ingest (store: MemoryStore, paths: string[], opts: IngestO
     }
     for (const source of result.pruned) await store.removeDocumentUnlocked(col.token, col.record, source)
   }
-  await store.saveVectorIndexes()
+  await store.vectors.saveAll()
   return result
 }
 
@@ -251,7 +251,7 @@ class DocWriter {
     if (this.staged) ops.push({ type: 'del', key: keys.pending(col.token, this.docToken) })
     await store.kv.batch(ops)
     col.record = next
-    await store.afterCommit(col.token, this.addedIds, this.addedVecs, old?.chunks ?? [], this.staged)
+    await store.vectors.afterCommit(col.token, this.addedIds, this.addedVecs, old?.chunks ?? [], this.staged)
   }
 
   /** Drops what was not written and rolls back what was. */

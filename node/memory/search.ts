@@ -18,6 +18,8 @@ export interface SearchOptions {
   collection?: string
   /** @default SEARCH_K */
   k?: number
+  /** BM25 alone, even where embeddings exist. @default false */
+  lexical?: boolean
   signal?: AbortSignal
 }
 
@@ -120,8 +122,8 @@ export async function search (store: MemoryStore, query: string, opts: SearchOpt
     const lexical = await bm25Search(store, token, record, query, n)
     let ranked = lexical
     const embed = store.embed
-    if (embed != null && record.vectors > 0) {
-      const index = await store.vectorIndex(token, record)
+    if (embed != null && record.vectors > 0 && opts.lexical !== true) {
+      const index = await store.vectors.get(token, record)
       if (index != null) {
         queryVector ??= normalize((await embed([query], opts.signal != null ? { signal: opts.signal } : {}))[0] ?? new Float32Array(0))
         if (queryVector.length === index.dims) ranked = fuseRrf([lexical, index.search(queryVector, n)])

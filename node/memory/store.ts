@@ -2,11 +2,10 @@
  * The memory store: collections of documents cut into chunks, a BM25
  * inverted index and embeddings, all in one `level` sublevel so each
  * document is written in one atomic batch. Ingest lives in `ingest.ts`,
- * retrieval in `search.ts`; this file holds the lifecycle, the collection
- * records and the typed, optionally encrypted reads and writes they share.
+ * retrieval in `search.ts`, vector indexes in `vectors.ts`; this file holds
+ * the lifecycle, the collection records and the typed, optionally encrypted
+ * reads and writes they share.
  */
-import { join } from 'node:path'
-import { mkdir, unlink } from 'node:fs/promises'
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level'
 import { createLogger, type Logger } from '../logger.ts'
 import type { Shape } from '../../protocol/shape.ts'
@@ -17,8 +16,7 @@ import { InvalidCollectionNameError, StoreClosedError, UnknownCollectionError, U
 import { keys, range } from './keys.ts'
 import { ChunkRecord, CollectionRecord, decodeRecord, DocumentRecord, encodeRecord, NumberRecord, PendingRecord } from './records.ts'
 import { tokenize } from './tokenize.ts'
-import { loadUsearch, normalize, VectorIndex } from './vector-index.ts'
-import { decodeVector } from './records.ts'
+import { CollectionVectors } from './vectors.ts'
 import { ingest, type IngestOptions, type IngestResult } from './ingest.ts'
 import { ask, search, type AskOptions, type AskResult, type SearchHit, type SearchOptions } from './search.ts'
 import { checkFormat } from './format.ts'
@@ -90,7 +88,7 @@ export class MemoryStore {
   /** @internal serialises writes: one document at a time, so chunk numbers of a pending document are contiguous */
   lock: Promise<unknown> = Promise.resolve()
   /** @internal */ nextChunk = 0
-  private readonly vectorIndexes = new Map<string, Promise<VectorIndex | undefined>>()
+  /** @internal */ readonly vectors: CollectionVectors
   private started = false
 
   constructor (components: MemoryComponents, init: MemoryStoreInit = {}) {
@@ -98,6 +96,7 @@ export class MemoryStore {
     this.codec = valueCodec(init.encryptionKey)
     this.log = components.logger ?? createLogger('mycel:node:memory')
     this.init = init
+    this.vectors = new CollectionVectors({ kv: this.kv, codec: this.codec, log: this.log, init, record: async (token) => await this.read(keys.col(token), CollectionRecord) })
   }
 
   get embed (): EmbedFn | undefined { return this.init.embed }
@@ -116,8 +115,8 @@ export class MemoryStore {
   async stop (): Promise<void> {
     if (!this.started) return
     await this.lock.catch(() => {})
-    await this.saveVectorIndexes()
-    this.vectorIndexes.clear()
+    await this.vectors.saveAll()
+    this.vectors.clear()
     this.started = false
   }
 
@@ -184,7 +183,7 @@ export class MemoryStore {
     ops.push(this.put(keys.col(token), next))
     await this.kv.batch(ops)
     Object.assign(record, next)
-    await this.afterCommit(token, [], [], doc.chunks)
+    await this.vectors.afterCommit(token, [], [], doc.chunks)
     return true
   }
 
@@ -315,70 +314,6 @@ export class MemoryStore {
     return { vectors }
   }
 
-  /** @internal Keeps a loaded vector index in step with a committed batch; `rebuild` drops it instead. */
-  async afterCommit (colToken: string, addedIds: number[], addedVectors: Float32Array[], removedIds: number[], rebuild = false): Promise<void> {
-    const loaded = this.vectorIndexes.get(colToken)
-    if (loaded == null) return
-    if (rebuild) { this.vectorIndexes.delete(colToken); return }
-    const index = await loaded
-    if (index == null) { this.vectorIndexes.delete(colToken); return }
-    for (const id of removedIds) index.remove(id)
-    if (addedIds.length > 0) {
-      if (addedVectors[0]?.length !== index.dims) { this.vectorIndexes.delete(colToken); return }
-      index.addMany(addedIds, addedVectors)
-    }
-  }
-
-  /** @internal The collection's vector index, loaded from a saved graph or rebuilt from the database. */
-  async vectorIndex (colToken: string, record: CollectionRecord): Promise<VectorIndex | undefined> {
-    if (record.vectors === 0 || record.dims === 0) return undefined
-    let p = this.vectorIndexes.get(colToken)
-    if (p == null) {
-      p = this.loadVectorIndex(colToken, record)
-      this.vectorIndexes.set(colToken, p)
-      p.catch(() => this.vectorIndexes.delete(colToken))
-    }
-    return await p
-  }
-
-  /** @internal */
-  async saveVectorIndexes (): Promise<void> {
-    if (this.init.indexDir == null) return
-    for (const [token, p] of this.vectorIndexes) {
-      const index = await p.catch(() => undefined)
-      if (index == null || !index.dirty) continue
-      const record = await this.read(keys.col(token), CollectionRecord)
-      if (record == null) continue
-      await mkdir(this.init.indexDir, { recursive: true })
-      await index.save(this.indexPath(token), record.vgen)
-    }
-  }
-
-  private indexPath (colToken: string): string {
-    return join(this.init.indexDir as string, `${colToken.replace(/[^A-Za-z0-9._-]/g, '_')}.usearch`)
-  }
-
-  private async loadVectorIndex (colToken: string, record: CollectionRecord): Promise<VectorIndex | undefined> {
-    const usearch = await loadUsearch(this.log)
-    const index = new VectorIndex(record.dims, usearch, {
-      logger: this.log,
-      ...(this.init.annThreshold != null ? { annThreshold: this.init.annThreshold } : {}),
-      ...(this.init.annExpansionSearch != null ? { expansionSearch: this.init.annExpansionSearch } : {})
-    })
-    if (this.init.indexDir != null && await index.load(this.indexPath(colToken), record.vgen)) {
-      this.log('loaded saved vector index for collection %s', record.name)
-      return index
-    }
-    const ids: number[] = []
-    const vecs: Float32Array[] = []
-    for await (const [key, value] of this.kv.iterator(range(keys.vectorPrefix(colToken)))) {
-      ids.push(Number(key.slice(key.lastIndexOf('/') + 1)))
-      vecs.push(normalize(decodeVector(this.codec.open(key, value))))
-    }
-    index.addMany(ids, vecs)
-    return index
-  }
-
   private async finishRemoval (token: string): Promise<void> {
     for (;;) {
       const batch: Array<[string, Uint8Array]> = []
@@ -398,10 +333,7 @@ export class MemoryStore {
       for await (const key of this.kv.keys(range(prefix))) ops.push({ type: 'del', key })
     }
     await this.kv.batch(ops)
-    this.vectorIndexes.delete(token)
-    if (this.init.indexDir != null) {
-      for (const f of [this.indexPath(token), this.indexPath(token) + '.json']) await unlink(f).catch(() => {})
-    }
+    await this.vectors.forget(token)
   }
 
   /**

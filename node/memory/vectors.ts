@@ -1,0 +1,109 @@
+/**
+ * The vector indexes of a store's collections, one per collection, loaded on
+ * first use: from the ANN graph saved in `indexDir` when its generation
+ * matches the collection's, else rebuilt from the embeddings in the
+ * database. Commits keep a loaded index in step; `saveAll` writes the graphs
+ * that changed.
+ */
+import { join } from 'node:path'
+import { mkdir, unlink } from 'node:fs/promises'
+import type { Logger } from '../logger.ts'
+import type { ValueCodec } from './crypto.ts'
+import { keys, range } from './keys.ts'
+import { decodeVector, type CollectionRecord } from './records.ts'
+import { loadUsearch, normalize, VectorIndex } from './vector-index.ts'
+import type { MemoryKv, MemoryStoreInit } from './store.ts'
+
+export interface CollectionVectorsDeps {
+  kv: MemoryKv
+  codec: ValueCodec
+  log: Logger
+  init: Pick<MemoryStoreInit, 'indexDir' | 'annThreshold' | 'annExpansionSearch'>
+  /** The collection's current record, for the generation a saved graph is stamped with. */
+  record: (colToken: string) => Promise<CollectionRecord | undefined>
+}
+
+export class CollectionVectors {
+  private readonly deps: CollectionVectorsDeps
+  private readonly loaded = new Map<string, Promise<VectorIndex | undefined>>()
+
+  constructor (deps: CollectionVectorsDeps) {
+    this.deps = deps
+  }
+
+  /** The collection's index; undefined when it holds no vectors. */
+  async get (colToken: string, record: CollectionRecord): Promise<VectorIndex | undefined> {
+    if (record.vectors === 0 || record.dims === 0) return undefined
+    let p = this.loaded.get(colToken)
+    if (p == null) {
+      p = this.load(colToken, record)
+      this.loaded.set(colToken, p)
+      p.catch(() => this.loaded.delete(colToken))
+    }
+    return await p
+  }
+
+  /** Applies a committed batch to a loaded index; `rebuild` drops it instead (rebuilt on next use). */
+  async afterCommit (colToken: string, addedIds: number[], addedVectors: Float32Array[], removedIds: number[], rebuild = false): Promise<void> {
+    const p = this.loaded.get(colToken)
+    if (p == null) return
+    if (rebuild) { this.loaded.delete(colToken); return }
+    const index = await p
+    if (index == null) { this.loaded.delete(colToken); return }
+    for (const id of removedIds) index.remove(id)
+    if (addedIds.length > 0) {
+      if (addedVectors[0]?.length !== index.dims) { this.loaded.delete(colToken); return }
+      index.addMany(addedIds, addedVectors)
+    }
+  }
+
+  /** Saves the ANN graphs that changed since they were loaded or saved. */
+  async saveAll (): Promise<void> {
+    const dir = this.deps.init.indexDir
+    if (dir == null) return
+    for (const [token, p] of this.loaded) {
+      const index = await p.catch(() => undefined)
+      if (index == null || !index.dirty) continue
+      const record = await this.deps.record(token)
+      if (record == null) continue
+      await mkdir(dir, { recursive: true })
+      await index.save(this.path(token), record.vgen)
+    }
+  }
+
+  /** Drops a removed collection's index and its saved graph. */
+  async forget (colToken: string): Promise<void> {
+    this.loaded.delete(colToken)
+    if (this.deps.init.indexDir == null) return
+    for (const f of [this.path(colToken), this.path(colToken) + '.json']) await unlink(f).catch(() => {})
+  }
+
+  clear (): void {
+    this.loaded.clear()
+  }
+
+  private path (colToken: string): string {
+    return join(this.deps.init.indexDir as string, `${colToken.replace(/[^A-Za-z0-9._-]/g, '_')}.usearch`)
+  }
+
+  private async load (colToken: string, record: CollectionRecord): Promise<VectorIndex | undefined> {
+    const { kv, codec, log, init } = this.deps
+    const index = new VectorIndex(record.dims, await loadUsearch(log), {
+      logger: log,
+      ...(init.annThreshold != null ? { annThreshold: init.annThreshold } : {}),
+      ...(init.annExpansionSearch != null ? { expansionSearch: init.annExpansionSearch } : {})
+    })
+    if (init.indexDir != null && await index.load(this.path(colToken), record.vgen)) {
+      log('loaded saved vector index for collection %s', record.name)
+      return index
+    }
+    const ids: number[] = []
+    const vecs: Float32Array[] = []
+    for await (const [key, value] of kv.iterator(range(keys.vectorPrefix(colToken)))) {
+      ids.push(Number(key.slice(key.lastIndexOf('/') + 1)))
+      vecs.push(normalize(decodeVector(codec.open(key, value))))
+    }
+    index.addMany(ids, vecs)
+    return index
+  }
+}
