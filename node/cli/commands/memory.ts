@@ -11,6 +11,8 @@ import { table, type Output } from '../output.ts'
 import { homePaths } from '../../home.ts'
 import { openMemory, type MemoryStore, type OpenedMemory } from '../../memory/index.ts'
 import { DEFAULT_COLLECTION, MAX_SEARCH_K, SEARCH_K } from '../../memory/constants.ts'
+import { ApiClient, readApiFile } from '../../api/client.ts'
+import { remoteMemoryStore } from '../../api/memory-client.ts'
 
 /** Where the CLI keeps the memory database when no node holds it. */
 export function memoryDir (home: string): string {
@@ -18,6 +20,8 @@ export function memoryDir (home: string): string {
 }
 
 async function withStore<T> (ctx: CommandContext, fn: (store: MemoryStore) => Promise<T>): Promise<T> {
+  // a running node holds the database: go through its control API instead
+  if (await readApiFile(ctx.home) != null) return await fn(remoteMemoryStore(await ApiClient.fromHome(ctx.home)) as MemoryStore)
   let opened: OpenedMemory
   try {
     const passphrase = ctx.env.MYCEL_PASSPHRASE
@@ -25,7 +29,7 @@ async function withStore<T> (ctx: CommandContext, fn: (store: MemoryStore) => Pr
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause
     if ((err as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' && cause?.code === 'LEVEL_LOCKED') {
-      throw new Error('The memory database is held by a running node; stop it first (`mycel memory` will route through the node later)')
+      throw new Error('The memory database is held by another process (a node started without its api.json?)')
     }
     throw err
   }
