@@ -32,6 +32,11 @@ for (const mode of ['bm25', 'hybrid'] as const) {
       assert.ok(first?.text.includes(sentence), 'the chunk holding the sentence comes first')
       assert.equal(first?.collection, 'atlas')
     }
+    if (mode === 'hybrid') {
+      // vectors always return neighbours; lexical: true is BM25 alone
+      assert.ok((await store.search('xylophone', { collection: 'atlas' })).length > 0)
+      assert.deepEqual(await store.search('xylophone', { collection: 'atlas', lexical: true }), [])
+    }
   })
 }
 
