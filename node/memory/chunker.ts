@@ -89,8 +89,10 @@ export class Chunker {
   }
 
   private cut (at: number, out: TextChunk[]): void {
-    this.emit(this.buf.slice(0, at), this.bufStart, out)
-    let next = Math.max(1, at - this.overlap)
+    const raw = this.buf.slice(0, at)
+    this.emit(raw, this.bufStart, out)
+    // the next chunk starts after this one's first character, so no chunk is swallowed by the next
+    let next = Math.max(1, raw.length - raw.trimStart().length + 1, at - this.overlap)
     const ws = this.buf.slice(next, at).search(/\s/)
     next = ws >= 0 ? next + ws + 1 : at
     this.buf = this.buf.slice(next)

@@ -41,6 +41,8 @@ export async function findFiles (paths: string[], signal?: AbortSignal): Promise
         const kind = kindOf(p)
         if (kind != null) add(p, kind)
         else skipped.push({ path: p, reason: 'unsupported file type' })
+      } else if (e.isSymbolicLink()) {
+        skipped.push({ path: p, reason: 'symbolic link (name it to ingest it)' })
       }
     }
   }

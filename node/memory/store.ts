@@ -122,18 +122,18 @@ export class MemoryStore {
 
   async [Symbol.asyncDispose] (): Promise<void> { await this.stop() }
 
-  ingest (paths: string[], opts: IngestOptions = {}): Promise<IngestResult> {
-    return this.exclusive(async () => await ingest(this, paths, opts))
+  async ingest (paths: string[], opts: IngestOptions = {}): Promise<IngestResult> {
+    return await this.exclusive(async () => await ingest(this, paths, opts))
   }
 
-  search (query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+  async search (query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
     this.assertStarted()
-    return search(this, query, opts)
+    return await search(this, query, opts)
   }
 
-  ask (question: string, opts: AskOptions): Promise<AskResult> {
+  async ask (question: string, opts: AskOptions): Promise<AskResult> {
     this.assertStarted()
-    return ask(this, question, opts)
+    return await ask(this, question, opts)
   }
 
   /** Collections with their document and chunk counts, by name. */
@@ -157,8 +157,8 @@ export class MemoryStore {
   }
 
   /** Removes one document (by its source path as ingested). */
-  removeDocument (collection: string, source: string): Promise<void> {
-    return this.exclusive(async () => {
+  async removeDocument (collection: string, source: string): Promise<void> {
+    await this.exclusive(async () => {
       const { token, record } = await this.requireCollection(collection)
       if (!await this.removeDocumentUnlocked(token, record, source)) {
         throw new UnknownDocumentError(`No document ${source} in collection "${collection}"`)
@@ -188,8 +188,8 @@ export class MemoryStore {
   }
 
   /** Removes a collection and everything in it, one document per batch, so a crash leaves it consistent and the next start finishes the job. */
-  removeCollection (collection: string): Promise<void> {
-    return this.exclusive(async () => {
+  async removeCollection (collection: string): Promise<void> {
+    await this.exclusive(async () => {
       const { token, record } = await this.requireCollection(collection)
       await this.kv.put(keys.col(token), this.seal(keys.col(token), { ...record, removing: true }))
       await this.finishRemoval(token)
