@@ -164,7 +164,12 @@ export const NOTHING_FOUND_ANSWER = 'Nothing in memory matches the question.'
 
 /** Retrieves chunks, numbers them as sources and asks the model to answer citing them. */
 export async function ask (store: MemoryStore, question: string, opts: AskOptions): Promise<AskResult> {
-  const hits = await search(store, question, {
+  return await askWith(async (q, o) => await search(store, q, o), question, opts)
+}
+
+/** `ask` over any search function: a local store's, or a running node's through its control API. */
+export async function askWith (searchFn: (query: string, opts: SearchOptions) => Promise<SearchHit[]>, question: string, opts: AskOptions): Promise<AskResult> {
+  const hits = await searchFn(question, {
     ...(opts.collection != null ? { collection: opts.collection } : {}),
     k: opts.k ?? SEARCH_K,
     ...(opts.signal != null ? { signal: opts.signal } : {})

@@ -19,7 +19,8 @@ export function memoryDir (home: string): string {
   return join(homePaths(home).dataDir, 'memory')
 }
 
-async function withStore<T> (ctx: CommandContext, fn: (store: MemoryStore) => Promise<T>): Promise<T> {
+/** Runs `fn` with the memory store: the running node's through its API, else opened here. */
+export async function withStore<T> (ctx: CommandContext, fn: (store: MemoryStore) => Promise<T>): Promise<T> {
   // a running node holds the database: go through its control API instead
   if (await readApiFile(ctx.home) != null) return await fn(remoteMemoryStore(await ApiClient.fromHome(ctx.home)) as MemoryStore)
   let opened: OpenedMemory
