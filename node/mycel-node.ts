@@ -252,7 +252,7 @@ export class MycelNode {
       orgId: this.org.id,
       key: this.key,
       cards: () => this.cards?.cards().map(h => h.card).filter(c => c.peerId !== this.peerId) ?? [],
-      memberGroups: (peerId) => gate.member(peerId)?.groups,
+      memberGroups: (peerId) => gate.member(peerId)?.groups ?? this.cardGroups(peerId),
       rttMs: (peerId) => this.rtt.get(peerId),
       policy,
       audit,
@@ -378,6 +378,17 @@ export class MycelNode {
         : {})
     })) this.tasks.register(kind)
     await this.refreshCollections()
+  }
+
+  /** Groups certified by the membership chain in a member's verified card. */
+  private cardGroups (peerId: string): string[] | undefined {
+    const card = this.cards?.card(peerId)
+    if (card == null || this.revocations == null) return undefined
+    try {
+      return verifyPeerMembership(card.cert, peerId, this.orgRoot, this.revocations).groups
+    } catch {
+      return undefined
+    }
   }
 
   /** The data class of a memory collection (`collections.json`; `internal` by default). */

@@ -73,6 +73,8 @@ export interface TaskRecord {
   /** Audit appends not yet known to be written. */
   pendingAudit: Array<Promise<unknown>>
   errorCode?: WireErrorCode
+  /** The local error's own message: shown to a local caller, never sent to a peer. */
+  errorMessage?: string
 }
 
 export interface TaskSummary {
@@ -324,6 +326,7 @@ export class TaskExecutor {
     } catch (err) {
       const code = record.controller.signal.aborted ? wireCodeOf(record.controller.signal.reason) : wireCodeOf(err)
       if (code === 'internal') this.c.logger.error('task %s failed: %s', record.taskId, (err as Error).stack ?? (err as Error).message)
+      if (code !== 'internal') record.errorMessage = (err as Error).message
       await this.finishWithError(record, code, err)
       return undefined
     } finally {
@@ -400,7 +403,7 @@ export class TaskExecutor {
     if (result == null) {
       const last = record.frames[record.frames.length - 1]
       const code = last?.t === 'error' ? last.code : 'internal'
-      throw new TaskFailedError(code, undefined, last?.t === 'error' ? last.retryAfterMs : undefined)
+      throw new TaskFailedError(code, record.errorMessage, last?.t === 'error' ? last.retryAfterMs : undefined)
     }
     return { ...result, taskId }
   }

@@ -46,6 +46,11 @@ export interface RouterComponents {
   /** Verified, unexpired cards of other members. */
   cards: () => CapabilityCard[]
   /** Groups of a connected, admitted member; undefined otherwise. */
+  /**
+   * Groups of a member: from its admission when connected, else from the
+   * membership chain its verified card carries (a member we are not connected
+   * to right now is still a candidate; dialling it goes through the gate).
+   */
   memberGroups: (peerId: string) => string[] | undefined
   rttMs: (peerId: string) => number | undefined
   policy: PolicyEngine
@@ -169,7 +174,7 @@ export class TaskRouter {
       if (spec.peer === this.self) candidates = [{ peerId: this.self, local: true }]
       else {
         const card = this.c.cards().find(c => c.peerId === spec.peer)
-        if (card == null || this.c.memberGroups(spec.peer) == null) throw new NoCandidateError(`Peer ${spec.peer} is not a connected member with a verified card`)
+        if (card == null || this.c.memberGroups(spec.peer) == null) throw new NoCandidateError(`Peer ${spec.peer} is not a member with a verified card`)
         candidates = [{ peerId: spec.peer, card, local: false }]
       }
     } else {

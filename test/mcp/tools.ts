@@ -64,13 +64,14 @@ export async function checkToolErrors (client: Client): Promise<void> {
   assert.equal(localOnly.isError, true)
   assert.match(textOf(localOnly), /Denied by policy/)
 
+  // every node serves memory now; these meshes hold no documents
   const search = await call(client, 'memory_search', { query: 'parental leave', k: 3 })
-  assert.equal(search.isError, true)
-  assert.match(textOf(search), /No member of the mesh offers memory\.search/)
+  assert.notEqual(search.isError, true)
+  assert.doesNotMatch(textOf(search), /parental leave is/i)
 
   const ask = await call(client, 'memory_ask', { question: 'What is our leave policy?', collection: 'hr' })
   assert.equal(ask.isError, true)
-  assert.match(textOf(ask), /No member of the mesh offers memory\.ask/)
+  assert.match(textOf(ask), /hr/)
 
   // arguments of the wrong shape are refused before anything runs (as a tool error or a protocol error)
   const bad = await call(client, 'delegate_task', { kind: 42 }).catch((err: Error) => ({ isError: true, content: [{ type: 'text', text: err.message }] }))
