@@ -41,6 +41,8 @@ import { encodeSignedRecord, openSignedRecord, signRecord } from '../identity/si
 import type { Ed25519KeyPair } from '../identity/keys.ts'
 import { writeFileAtomic } from '../identity/atomic-write.ts'
 import { CARD_DOMAIN, CARD_PAYLOAD_TYPE, MAX_CARD_BYTES } from '../protocol/cards/card.ts'
+import { decodeCbor, encodeCbor } from '../protocol/cbor.ts'
+import { arrayOf, parse, str } from '../protocol/shape.ts'
 import { orgIdOf, RENEW_PROTOCOL } from '../protocol/ids.ts'
 import { CERT_RENEW_CHECK_INTERVAL_MS, MEMBERSHIP_CERT_TTL_MS, MODEL_WATCH_INTERVAL_MS } from './constants.ts'
 import { sign, verify } from '../identity/keys.ts'
@@ -282,7 +284,9 @@ export class MycelNode {
     gate.guardProtocols()
 
     await this.startApi(opts.api)
-    this.dialBootstrap(opts.bootstrap)
+    // members seen last time, so a restarted node (the founder included, which has no bootstrap list) finds the mesh again
+    this.dialBootstrap([...opts.bootstrap, ...await this.loadKnownAddrs()])
+    cards.addEventListener('card:updated', (evt) => { if (evt.detail.peerId !== this.peerId) this.saveKnownAddrsSoon() })
     this.timers.push(setInterval(() => { void this.maintain() }, this.init.renewCheckIntervalMs ?? CERT_RENEW_CHECK_INTERVAL_MS))
     // `mycel models add/rm` edit the registry file while the node runs: pick changes up for the card
     this.timers.push(setInterval(() => { void this.watchModels() }, MODEL_WATCH_INTERVAL_MS))
@@ -486,13 +490,37 @@ export class MycelNode {
     }
   }
 
+  private knownAddrsTimer?: ReturnType<typeof setTimeout>
+
+  private async loadKnownAddrs (): Promise<string[]> {
+    try {
+      const bytes = await this.db?.sublevel<string, Uint8Array>('state', { valueEncoding: 'view' }).get('known-addrs')
+      if (bytes == null) return []
+      return parse(arrayOf(str({ max: 256 }), { max: 512 }), decodeCbor(bytes, { maxBytes: 256 * 1024 }), 'known addresses')
+    } catch (err) {
+      this.log('ignoring stored member addresses: %s', (err as Error).message)
+      return []
+    }
+  }
+
+  private saveKnownAddrsSoon (): void {
+    if (this.knownAddrsTimer != null) return
+    this.knownAddrsTimer = setTimeout(() => { this.knownAddrsTimer = undefined; void this.saveKnownAddrs() }, 2_000)
+  }
+
+  private async saveKnownAddrs (): Promise<void> {
+    const own = new Set(this.host?.getMultiaddrs().map(String) ?? [])
+    const addrs = this.memberAddrs().filter(a => !own.has(a) && !a.endsWith(`/p2p/${this.peerId}`)).slice(0, 512)
+    await this.db?.sublevel<string, Uint8Array>('state', { valueEncoding: 'view' }).put('known-addrs', encodeCbor(addrs)).catch(() => {})
+  }
+
   /** Periodic upkeep: renew our certificate, drop expired members, reconnect when alone. */
   private async maintain (): Promise<void> {
     try {
       await this.gate?.enforceExpiry()
       await this.renewIfDue()
       if ((this.gate?.listMembers().length ?? 0) === 0) {
-        this.dialBootstrap(mergeStartOptions(this.config, this.init.env ?? process.env, this.init).bootstrap)
+        this.dialBootstrap([...mergeStartOptions(this.config, this.init.env ?? process.env, this.init).bootstrap, ...await this.loadKnownAddrs()])
       }
     } catch (err) {
       this.log('maintenance failed: %s', (err as Error).message)
@@ -615,6 +643,8 @@ export class MycelNode {
 
   private async doStop (): Promise<void> {
     for (const t of this.timers) clearInterval(t)
+    if (this.knownAddrsTimer != null) { clearTimeout(this.knownAddrsTimer); this.knownAddrsTimer = undefined }
+    await this.saveKnownAddrs().catch(() => {})
     await this.api?.close().catch(() => {})
     this.api?.closeAll()
     await rm(this.paths.api, { force: true }).catch(() => {})
