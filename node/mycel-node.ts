@@ -84,6 +84,8 @@ export interface MycelNodeInit extends StartFlags {
   runtime?: RuntimeInit | false
   executor?: ExecutorInit
   router?: RouterInit
+  /** Registered model whose embeddings join BM25 in memory search. @default $MYCEL_EMBED_MODEL, else none (BM25 only) */
+  embedModel?: string
 }
 
 export interface PeerSummary {
@@ -361,8 +363,19 @@ export class MycelNode {
   }
 
   private async startMemory (): Promise<void> {
-    this.memory = await openMemory(join(this.paths.dataDir, 'memory'), { ...(this.init.passphrase != null ? { passphrase: this.init.passphrase } : {}) })
     const runtime = this.runtime
+    const embedModel = this.init.embedModel ?? nonEmpty((this.init.env ?? process.env).MYCEL_EMBED_MODEL)
+    this.memory = await openMemory(join(this.paths.dataDir, 'memory'), {
+      ...(this.init.passphrase != null ? { passphrase: this.init.passphrase } : {}),
+      ...(runtime != null && embedModel != null
+        ? {
+            embed: async (texts: string[], o?: { signal?: AbortSignal }) => {
+              const r = await runtime.embed({ model: embedModel, input: texts, priority: 'background', ...(o?.signal != null ? { signal: o.signal } : {}) })
+              return r.embeddings.map(e => Float32Array.from(e))
+            }
+          }
+        : {})
+    })
     for (const kind of memoryKinds({
       store: this.memory.store,
       self: () => this.peerId,
@@ -670,3 +683,7 @@ export class MycelNode {
 }
 
 export { orgIdOf, toHex }
+
+function nonEmpty (v: string | undefined): string | undefined {
+  return v == null || v === '' ? undefined : v
+}
