@@ -34,3 +34,6 @@ export const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000
 
 /** How often a running node looks for models added or removed by the CLI. */
 export const MODEL_WATCH_INTERVAL_MS = 3_000
+
+/** How often a node dials bootstrap and remembered members it is not connected to. */
+export const RECONNECT_INTERVAL_MS = 10_000

@@ -44,7 +44,7 @@ import { CARD_DOMAIN, CARD_PAYLOAD_TYPE, MAX_CARD_BYTES } from '../protocol/card
 import { decodeCbor, encodeCbor } from '../protocol/cbor.ts'
 import { arrayOf, parse, str } from '../protocol/shape.ts'
 import { orgIdOf, RENEW_PROTOCOL } from '../protocol/ids.ts'
-import { CERT_RENEW_CHECK_INTERVAL_MS, MEMBERSHIP_CERT_TTL_MS, MODEL_WATCH_INTERVAL_MS } from './constants.ts'
+import { CERT_RENEW_CHECK_INTERVAL_MS, MEMBERSHIP_CERT_TTL_MS, MODEL_WATCH_INTERVAL_MS, RECONNECT_INTERVAL_MS } from './constants.ts'
 import { sign, verify } from '../identity/keys.ts'
 import { loadSecretFile, saveSecretFile } from '../identity/secret-file.ts'
 import { generateEncryptionKeyPair, encryptionPublicKey, type EncryptionKeyPair } from '../protocol/e2e/index.ts'
@@ -290,6 +290,7 @@ export class MycelNode {
     this.dialBootstrap([...opts.bootstrap, ...await this.loadKnownAddrs()])
     cards.addEventListener('card:updated', (evt) => { if (evt.detail.peerId !== this.peerId) this.saveKnownAddrsSoon() })
     this.timers.push(setInterval(() => { void this.maintain() }, this.init.renewCheckIntervalMs ?? CERT_RENEW_CHECK_INTERVAL_MS))
+    this.timers.push(setInterval(() => { void this.reconnect() }, RECONNECT_INTERVAL_MS))
     // `mycel models add/rm` edit the registry file while the node runs: pick changes up for the card
     this.timers.push(setInterval(() => { void this.watchModels() }, MODEL_WATCH_INTERVAL_MS))
     this.log('node %s started, listening on %s', this.peerId, host.getMultiaddrs().map(String).join(', '))
@@ -532,12 +533,25 @@ export class MycelNode {
     try {
       await this.gate?.enforceExpiry()
       await this.renewIfDue()
-      if ((this.gate?.listMembers().length ?? 0) === 0) {
-        this.dialBootstrap([...mergeStartOptions(this.config, this.init.env ?? process.env, this.init).bootstrap, ...await this.loadKnownAddrs()])
-      }
     } catch (err) {
       this.log('maintenance failed: %s', (err as Error).message)
     }
+  }
+
+  /**
+   * Dials bootstrap and remembered members this node is not connected to.
+   * Being connected to some members is not enough: the one we miss may hold
+   * the newer revocation list or cards.
+   */
+  private async reconnect (): Promise<void> {
+    const host = this.host
+    if (host == null) return
+    const connected = new Set(host.getConnections().map(c => c.remotePeer.toString()))
+    const addrs = [...mergeStartOptions(this.config, this.init.env ?? process.env, this.init).bootstrap, ...await this.loadKnownAddrs()]
+    this.dialBootstrap(addrs.filter(a => {
+      const id = /\/p2p\/([^/]+)$/.exec(a)?.[1]
+      return id == null || !connected.has(id)
+    }))
   }
 
   /** Renews this node's certificate when less than half its lifetime is left. Returns whether it renewed. */
