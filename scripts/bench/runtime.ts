@@ -23,6 +23,11 @@ const RUNS = 3
 const SEQUENCES = 4
 
 /** Path of the bench model, generated into `os.tmpdir()/mycel-bench` when missing. */
+/** A llama.cpp instance for benchmarks: prebuilt binaries only, quiet. */
+export async function benchLlama (): Promise<Llama> {
+  return await getLlama({ gpu: 'auto', build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error })
+}
+
 export async function benchModelPath (): Promise<string> {
   const path = join(tmpdir(), 'mycel-bench', 'bench-s1.gguf')
   try { await stat(path) } catch { await makeTestModel({ out: path, size: 'bench', seed: 1 }) }
@@ -70,10 +75,10 @@ export async function measureConcurrent (generate: GenerateFn, concurrency: numb
 }
 
 /** node-llama-cpp with no Mycel in between: same model, context shape, threads and greedy sampling. */
-async function directGenerator (llama: Llama, modelPath: string): Promise<{ generate: GenerateFn, dispose: () => Promise<void> }> {
+export async function directGenerator (llama: Llama, modelPath: string, sequences = SEQUENCES): Promise<{ generate: GenerateFn, dispose: () => Promise<void> }> {
   const model = await llama.loadModel({ modelPath })
   const threads = defaultThreads()
-  const context = await model.createContext({ sequences: SEQUENCES, contextSize: 2048, ...(threads != null ? { threads } : {}) })
+  const context = await model.createContext({ sequences, contextSize: 2048, ...(threads != null ? { threads } : {}) })
   const generate: GenerateFn = async (maxTokens, onText) => {
     const sequence = context.getSequence()
     const prompt = [...(model.tokens.bos != null ? [model.tokens.bos] : []), ...model.tokenize(BENCH_PROMPT)]
@@ -101,7 +106,7 @@ async function run (): Promise<BenchRow[]> {
   const suite = 'runtime'
   const modelPath = await benchModelPath()
   const home = await mkdtemp(join(tmpdir(), 'mycel-bench-home-'))
-  const llama = await getLlama({ gpu: 'auto', build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error })
+  const llama = await benchLlama()
   const registry = new ModelRegistry({ dir: join(home, 'models') })
   await registry.add(modelPath, { name: 'bench' })
   const rt = createRuntime({ llama, sequences: SEQUENCES, keepAliveMs: 600_000 })({ registry })

@@ -20,7 +20,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp'
 import { Harness } from '../../test/helpers/harness.ts'
 import { waitFor } from '../../test/helpers/wait.ts'
 import type { MycelNode } from '../../node/mycel-node.ts'
@@ -28,14 +27,13 @@ import { homePaths } from '../../node/home.ts'
 import { defaultFounderPolicy, formatPolicy } from '../../node/policy/defaults.ts'
 import { PolicyEngine } from '../../node/policy/engine.ts'
 import { digest, openAuditLog } from '../../node/audit/index.ts'
-import { defaultThreads } from '../../node/runtime/index.ts'
 import { encodeCbor } from '../../protocol/cbor.ts'
 import { generateEncryptionKeyPair, openSession, sealSession } from '../../protocol/e2e/index.ts'
 import { decodeTaskRequest, encodeTaskRequest, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, type TaskRequest } from '../../protocol/task/messages.ts'
 import { encodeSignedRecord, openSignedRecord, signRecord } from '../../identity/signed-record.ts'
 import { generateKeyPair } from '../../identity/keys.ts'
 import { rawRequestResponse } from './mesh.ts'
-import { BENCH_PROMPT, BENCH_TOKENS, benchModelPath, measureTokenRate, type GenerateFn } from './runtime.ts'
+import { BENCH_PROMPT, BENCH_TOKENS, benchLlama, benchModelPath, directGenerator, measureTokenRate, type GenerateFn } from './runtime.ts'
 import { opsPerSecond, percentile, type BenchRow, type BenchSuite } from './table.ts'
 
 const ECHO_REQUESTS = 1000
@@ -129,34 +127,17 @@ async function parts (): Promise<{ signVerifyUs: number, e2eUs: number, auditUs:
   return { signVerifyUs, e2eUs, auditUs: auditUs * AUDIT_APPENDS_PER_TASK, policyUs: policyUs * POLICY_DECISIONS_PER_TASK }
 }
 
-/** node-llama-cpp with no Mycel in between (same prompt, greedy, same context shape as the runtime suite). */
-async function directGenerator (modelPath: string): Promise<{ generate: GenerateFn, dispose: () => Promise<void> }> {
-  const llama = await getLlama({ gpu: 'auto', build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error })
-  const model = await llama.loadModel({ modelPath })
-  const threads = defaultThreads()
-  const context = await model.createContext({ sequences: 1, contextSize: 2048, ...(threads != null ? { threads } : {}) })
-  const generate: GenerateFn = async (maxTokens, onText) => {
-    const sequence = context.getSequence()
-    const prompt = [...(model.tokens.bos != null ? [model.tokens.bos] : []), ...model.tokenize(BENCH_PROMPT)]
-    const out: Token[] = []
-    try {
-      for await (const token of sequence.evaluate(prompt, { temperature: 0 })) {
-        if (out.length === 0) onText(model.detokenize([token]))
-        out.push(token)
-        if (out.length >= maxTokens) break
-      }
-      return out.length
-    } finally {
-      await sequence.dispose()
-    }
-  }
-  return { generate, dispose: async () => { await context.dispose(); await model.dispose(); await llama.dispose() } }
+/** node-llama-cpp with no Mycel in between, one sequence; its own llama instance, disposed with it. */
+async function directGenerator1 (modelPath: string): Promise<{ generate: GenerateFn, dispose: () => Promise<void> }> {
+  const llama = await benchLlama()
+  const direct = await directGenerator(llama, modelPath, 1)
+  return { generate: direct.generate, dispose: async () => { await direct.dispose(); await llama.dispose() } }
 }
 
 async function tokenRows (suite: string): Promise<BenchRow[]> {
   const modelPath = await benchModelPath()
   const h = new Harness()
-  const direct = await directGenerator(modelPath)
+  const direct = await directGenerator1(modelPath)
   try {
     const [executor, delegator] = await twoNodes(h, { keepAliveMs: 600_000 }, async (home) => { await h.ok(home, ['models', 'add', modelPath, '--name', 'bench'], { inProcess: true }) })
     await executor.refreshModels()
