@@ -5,7 +5,7 @@
  *
  * @example
  * const node = await createMycelNode({ home: '/home/me/.mycel', listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0' })
- * console.log(node.status())
+ * const { peerId, peers } = node.status()
  * await node.stop()
  */
 import { randomBytes } from 'node:crypto'
@@ -22,7 +22,7 @@ import { MembershipGate, patchRegistrarMiddleware } from './membership/gate.ts'
 import { gateCredentials, verifyPeerMembership } from './membership/credentials.ts'
 import { RevocationStore } from './membership/revocation-store.ts'
 import { JoinServer } from './membership/join-server.ts'
-import { needsRenewal, requestRenewal, serveRenewal } from './membership/renewal.ts'
+import { renewChain, serveRenewal } from './membership/renewal.ts'
 import { NotAdminError } from './membership/errors.ts'
 import { CardService, type CardContent, type CardServiceInit } from './cards/card-service.ts'
 import { ApiServer } from './api/server.ts'
@@ -34,37 +34,30 @@ import { nodeAccess, registerMcpRoute } from './mcp/index.ts'
 import { registerDashboardRoutes } from './dashboard/routes.ts'
 import { loadNodeKey } from '../identity/keystore.ts'
 import { toLibp2pPrivateKey, peerIdFromPublicKey } from '../identity/peer-id.ts'
-import { fromHex, toHex } from '../identity/bytes.ts'
+import { fromHex } from '../identity/bytes.ts'
 import { pskToPnetKey } from '../identity/psk.ts'
-import { encodeMembershipChain, issueMembershipCert, verifyMembershipChain } from '../identity/certs.ts'
+import { verifyMembershipChain } from '../identity/certs.ts'
 import { encodeSignedRecord, openSignedRecord, signRecord } from '../identity/signed-record.ts'
 import type { Ed25519KeyPair } from '../identity/keys.ts'
 import { writeFileAtomic } from '../identity/atomic-write.ts'
 import { CARD_DOMAIN, CARD_PAYLOAD_TYPE, MAX_CARD_BYTES } from '../protocol/cards/card.ts'
-import { decodeCbor, encodeCbor } from '../protocol/cbor.ts'
-import { arrayOf, parse, str } from '../protocol/shape.ts'
-import { orgIdOf, RENEW_PROTOCOL } from '../protocol/ids.ts'
+import { RENEW_PROTOCOL } from '../protocol/ids.ts'
 import { CERT_RENEW_CHECK_INTERVAL_MS, MEMBERSHIP_CERT_TTL_MS, MODEL_WATCH_INTERVAL_MS, RECONNECT_INTERVAL_MS } from './constants.ts'
 import { sign, verify } from '../identity/keys.ts'
-import { loadSecretFile, saveSecretFile } from '../identity/secret-file.ts'
-import { generateEncryptionKeyPair, encryptionPublicKey, type EncryptionKeyPair } from '../protocol/e2e/index.ts'
+import { type EncryptionKeyPair } from '../protocol/e2e/index.ts'
 import { PolicyEngine } from './policy/engine.ts'
-import { loadPolicyFile } from './policy/load.ts'
-import { defaultFounderPolicy, formatPolicy } from './policy/defaults.ts'
-import { kindMatches } from './policy/patterns.ts'
+import { kindsOpenToMembers } from './policy/describe.ts'
+import { capSummary, withPeerId } from './cards/summary.ts'
 import { AuditLog } from './audit/log.ts'
-import { ModelRegistry } from './runtime/registry.ts'
 import { Runtime, type RuntimeInit } from './runtime/runtime.ts'
 import { TaskKindRegistry } from './tasks/registry.ts'
-import { TaskFailedError } from './tasks/errors.ts'
-import { echoKind } from './tasks/kinds/echo.ts'
-import { cardModels, llmKinds } from './tasks/kinds/llm.ts'
 import { TaskExecutor, type ExecutorInit } from './tasks/executor.ts'
 import { TaskRouter, type RouterInit } from './tasks/router.ts'
-import type { CardModel } from '../protocol/cards/card.ts'
-import { openMemory, type OpenedMemory } from './memory/open.ts'
-import { memoryKinds } from './tasks/kinds/memory.ts'
-import { DEFAULT_COLLECTION_CLASS, loadCollectionClasses, stricter } from './memory-classes.ts'
+import type { OpenedMemory } from './memory/open.ts'
+import { LocalServices } from './local-services.ts'
+import { AddressBook } from './address-book.ts'
+import { loadOrCreateEncryptionKeys, loadOrWritePolicy } from './home-files.ts'
+import { DEFAULT_COLLECTION_CLASS, stricter } from './memory-classes.ts'
 import type { DataClass } from '../protocol/task/messages.ts'
 import { join } from 'node:path'
 
@@ -140,24 +133,19 @@ export class MycelNode {
   private joinServer?: JoinServer
   policy?: PolicyEngine
   audit?: AuditLog
-  runtime?: Runtime
-  models?: ModelRegistry
   readonly tasks = new TaskKindRegistry()
   executor?: TaskExecutor
   router?: TaskRouter
   private encryptionKeys?: EncryptionKeyPair
-  private cardModelsCache: CardModel[] = []
-  memory?: OpenedMemory
-  private collectionClasses: Record<string, DataClass> = {}
-  private cardCollections: Array<{ name: string, classification: DataClass }> = []
+  private local?: LocalServices
+  private addressBook?: AddressBook
+  private bootstrap: string[] = []
   private api?: ApiServer
   private apiUrl = ''
   private startedAt = 0
   private readonly timers: Array<ReturnType<typeof setInterval>> = []
   private stopping?: Promise<void>
   private readonly rtt = new Map<string, number>()
-  /** Extra card content providers (runtime, tasks, memory) register here. */
-  readonly cardContent: Array<() => Partial<CardContent>> = []
 
   constructor (init: MycelNodeInit) {
     this.init = init
@@ -185,8 +173,8 @@ export class MycelNode {
     const opts = mergeStartOptions(config, this.init.env ?? process.env, this.init)
 
     // an invalid policy stops the node here, naming the line
-    const policy = this.policy = new PolicyEngine({ logger: createLogger('mycel:node:policy') }, { policy: await this.loadPolicy() })
-    this.encryptionKeys = await this.loadEncryptionKeys()
+    const policy = this.policy = new PolicyEngine({ logger: createLogger('mycel:node:policy') }, { policy: await loadOrWritePolicy(this.paths.policy) })
+    this.encryptionKeys = await loadOrCreateEncryptionKeys(join(this.paths.root, 'encryption.key'), this.init.passphrase)
 
     const db = this.db = await openNodeDb(this.paths.dataDir)
     const audit = this.audit = new AuditLog({
@@ -198,8 +186,21 @@ export class MycelNode {
     })
     await audit.start()
     await audit.append({ type: 'node.start', actor: peerIdFromPublicKey(this.key.publicKey), data: { org: this.org.id } })
-    await this.startRuntime()
-    await this.startMemory()
+    const embedModel = this.init.embedModel ?? nonEmpty((this.init.env ?? process.env).MYCEL_EMBED_MODEL)
+    const local = this.local = new LocalServices({
+      paths: this.paths,
+      tasks: this.tasks,
+      logger: this.log,
+      self: () => this.peerId,
+      mayRead: (peerId, kind, collection, dataClass) => {
+        const groups = this.gate?.member(peerId)?.groups
+        return groups != null && (this.policy?.decide({ peerId, groups, kind, collection, dataClass, direction: 'inbound' }).allow ?? false)
+      },
+      ...(this.init.runtime != null ? { runtime: this.init.runtime } : {}),
+      ...(this.init.passphrase != null ? { passphrase: this.init.passphrase } : {}),
+      ...(embedModel != null ? { embedModel } : {})
+    })
+    await local.start()
     const state = db.sublevel<string, Uint8Array>('state', { valueEncoding: 'view' })
     const revocations = this.revocations = new RevocationStore({
       logger: createLogger('mycel:node:revocations'),
@@ -211,6 +212,7 @@ export class MycelNode {
       }
     })
     await revocations.load()
+    this.addressBook = new AddressBook({ store: { get: async (k) => await state.get(k), put: async (k, v) => { await state.put(k, v) } }, logger: this.log })
 
     const gate = this.gate = new MembershipGate({
       logger: createLogger('mycel:node:gate'),
@@ -262,7 +264,7 @@ export class MycelNode {
       audit,
       executor,
       registry: this.tasks,
-      localModels: () => this.cardModelsCache.map(m => m.name)
+      localModels: () => local.models.map(m => m.name)
     }, this.init.router)
 
     const cards = this.cards = new CardService({
@@ -287,10 +289,11 @@ export class MycelNode {
 
     await this.startApi(opts.api)
     // members seen last time, so a restarted node (the founder included, which has no bootstrap list) finds the mesh again
-    this.dialBootstrap([...opts.bootstrap, ...await this.loadKnownAddrs()])
-    cards.addEventListener('card:updated', (evt) => { if (evt.detail.peerId !== this.peerId) this.saveKnownAddrsSoon() })
+    this.bootstrap = opts.bootstrap
+    this.dialBootstrap([...this.bootstrap, ...await this.addressBook.load()])
+    cards.addEventListener('card:updated', (evt) => { if (evt.detail.peerId !== this.peerId) this.addressBook?.update(this.otherMemberAddrs()) })
     this.timers.push(setInterval(() => { void this.maintain() }, this.init.renewCheckIntervalMs ?? CERT_RENEW_CHECK_INTERVAL_MS))
-    this.timers.push(setInterval(() => { void this.reconnect() }, RECONNECT_INTERVAL_MS))
+    this.timers.push(setInterval(() => { this.reconnect() }, RECONNECT_INTERVAL_MS))
     // `mycel models add/rm` edit the registry file while the node runs: pick changes up for the card
     this.timers.push(setInterval(() => { void this.watchModels() }, MODEL_WATCH_INTERVAL_MS))
     this.log('node %s started, listening on %s', this.peerId, host.getMultiaddrs().map(String).join(', '))
@@ -321,81 +324,8 @@ export class MycelNode {
     })
   }
 
-  private async loadPolicy () {
-    try {
-      return await loadPolicyFile(this.paths.policy)
-    } catch (err) {
-      if ((err as Error).name !== 'PolicyFileNotFoundError') throw err
-      // a node without a policy file starts from the founder's default, written out so it can be read and edited
-      await writeFileAtomic(this.paths.policy, new TextEncoder().encode(formatPolicy(defaultFounderPolicy())), { mode: 0o600 })
-      return await loadPolicyFile(this.paths.policy)
-    }
-  }
-
-  private async loadEncryptionKeys (): Promise<EncryptionKeyPair> {
-    const path = join(this.paths.root, 'encryption.key')
-    const opts = { label: 'encryption-key', ...(this.init.passphrase != null ? { passphrase: this.init.passphrase } : {}) }
-    try {
-      const file = await loadSecretFile(path, opts)
-      return { secretKey: file.secret, publicKey: encryptionPublicKey(file.secret) }
-    } catch (err) {
-      if ((err as Error).name !== 'KeyNotFoundError') throw err
-      const keys = generateEncryptionKeyPair()
-      await saveSecretFile(path, keys.secretKey, opts)
-      return keys
-    }
-  }
-
-  private async startRuntime (): Promise<void> {
-    this.tasks.register(echoKind())
-    if (this.init.runtime === false) return
-    this.models = new ModelRegistry({ dir: this.paths.modelsDir })
-    const runtime = this.runtime = new Runtime({ registry: this.models, logger: createLogger('mycel:node:runtime') }, { onWarning: (m) => { this.log.error('%s', m) }, ...this.init.runtime })
-    await runtime.start()
-    for (const kind of llmKinds(runtime)) this.tasks.register(kind)
-    await this.refreshModels()
-  }
-
   private async watchModels (): Promise<void> {
-    const before = JSON.stringify([this.cardModelsCache, this.cardCollections])
-    await this.refreshModels()
-    await this.refreshCollections()
-    if (JSON.stringify([this.cardModelsCache, this.cardCollections]) !== before) await this.cards?.publish().catch(() => {})
-  }
-
-  private async startMemory (): Promise<void> {
-    const runtime = this.runtime
-    const embedModel = this.init.embedModel ?? nonEmpty((this.init.env ?? process.env).MYCEL_EMBED_MODEL)
-    this.memory = await openMemory(join(this.paths.dataDir, 'memory'), {
-      ...(this.init.passphrase != null ? { passphrase: this.init.passphrase } : {}),
-      ...(runtime != null && embedModel != null
-        ? {
-            embed: async (texts: string[], o?: { signal?: AbortSignal }) => {
-              const r = await runtime.embed({ model: embedModel, input: texts, priority: 'background', ...(o?.signal != null ? { signal: o.signal } : {}) })
-              return r.embeddings.map(e => Float32Array.from(e))
-            }
-          }
-        : {})
-    })
-    for (const kind of memoryKinds({
-      store: this.memory.store,
-      self: () => this.peerId,
-      classOf: (c) => this.classOf(c),
-      mayRead: (peerId, kind, collection) => {
-        const groups = this.gate?.member(peerId)?.groups
-        return groups != null && (this.policy?.decide({ peerId, groups, kind, collection, dataClass: this.classOf(collection), direction: 'inbound' }).allow ?? false)
-      },
-      ...(runtime != null
-        ? {
-            generate: async (prompt, o) => {
-              const model = o.model ?? this.cardModelsCache[0]?.name
-              if (model == null) throw new TaskFailedError('unavailable', 'This node has no model to answer with')
-              return await runtime.complete({ model, prompt, priority: 'delegated', signal: o.signal, onText: o.onText, ...(o.maxTokens != null ? { maxTokens: o.maxTokens } : {}), ...(o.temperature != null ? { temperature: o.temperature } : {}) })
-            }
-          }
-        : {})
-    })) this.tasks.register(kind)
-    await this.refreshCollections()
+    if (await this.local?.refresh() === true) await this.cards?.publish().catch(() => {})
   }
 
   /** Groups certified by the membership chain in a member's verified card. */
@@ -409,26 +339,20 @@ export class MycelNode {
     }
   }
 
+  /** The memory store and conversations, once started. */
+  get memory (): OpenedMemory | undefined { return this.local?.memory?.opened }
+
+  /** The local inference runtime, unless the node runs without one. */
+  get runtime (): Runtime | undefined { return this.local?.runtime }
+
   /** The data class of a memory collection (`collections.json`; `internal` by default). */
   classOf (collection: string): DataClass {
-    return this.collectionClasses[collection] ?? DEFAULT_COLLECTION_CLASS
+    return this.local?.classOf(collection) ?? DEFAULT_COLLECTION_CLASS
   }
 
   /** Re-reads collections and their classes for the card. */
   async refreshCollections (): Promise<void> {
-    if (this.memory == null) return
-    try {
-      this.collectionClasses = await loadCollectionClasses(join(this.paths.root, 'collections.json'))
-      this.cardCollections = (await this.memory.store.collections()).slice(0, 256).map(c => ({ name: c.name, classification: this.classOf(c.name) }))
-    } catch (err) {
-      this.log('could not list collections: %s', (err as Error).message)
-    }
-  }
-
-  /** Re-reads the model registry for the card; call after models change. */
-  async refreshModels (): Promise<void> {
-    if (this.runtime == null) return
-    try { this.cardModelsCache = await cardModels(this.runtime) } catch (err) { this.log('could not list models: %s', (err as Error).message) }
+    await this.local?.memory?.refresh()
   }
 
   private adminCredentials (): { key: Ed25519KeyPair, cert: Uint8Array } {
@@ -457,12 +381,12 @@ export class MycelNode {
     const hw = this.runtime?.hardware()
     const load = this.executor?.load() ?? { running: 0, queued: 0, slots: 0 }
     const kinds = this.tasks.kinds()
-    const base: CardContent = {
+    return {
       name: this.config.name,
       taskKinds: kinds,
-      models: this.cardModelsCache.slice(0, 64),
+      models: this.local?.models.slice(0, 64) ?? [],
       tools: [],
-      collections: this.cardCollections,
+      collections: this.local?.memory?.collections ?? [],
       hardware: {
         backend: hw?.backend ?? 'cpu',
         ...(hw?.gpuName != null ? { gpuName: hw.gpuName } : {}),
@@ -474,22 +398,14 @@ export class MycelNode {
       load,
       encryptionKey: this.encryptionKeys?.publicKey ?? new Uint8Array(32),
       roles: this.org.admin ? ['admin'] : [],
-      policy: { kinds: this.policyKinds(kinds) }
+      policy: { kinds: this.policy != null ? kindsOpenToMembers(this.policy.policy, kinds) : [] }
     }
-    for (const provide of this.cardContent) Object.assign(base, provide())
-    return base
-  }
-
-  /** Kinds the node's policy lets org members invoke (the card's policy summary). */
-  private policyKinds (kinds: string[]): string[] {
-    const rules = this.policy?.policy.rules.filter(r => r.effect === 'allow' && r.direction !== 'outbound' && (r.groups.includes('members') || r.groups.includes('*') || r.peers.includes('*'))) ?? []
-    return kinds.filter(k => rules.some(r => r.kinds.some(p => kindMatches(p, k))))
   }
 
   /** Multiaddrs of this node and the members it holds cards of. */
   memberAddrs (): string[] {
     const own = this.host?.getMultiaddrs().map(String) ?? []
-    const others = this.cards?.cards().flatMap(h => h.card.addrs.map(a => a.includes('/p2p/') ? a : `${a}/p2p/${h.card.peerId}`)) ?? []
+    const others = this.cards?.cards().flatMap(h => h.card.addrs.map(a => withPeerId(a, h.card.peerId))) ?? []
     return [...new Set([...own, ...others])]
   }
 
@@ -504,31 +420,13 @@ export class MycelNode {
     }
   }
 
-  private knownAddrsTimer?: ReturnType<typeof setTimeout>
-
-  private async loadKnownAddrs (): Promise<string[]> {
-    try {
-      const bytes = await this.db?.sublevel<string, Uint8Array>('state', { valueEncoding: 'view' }).get('known-addrs')
-      if (bytes == null) return []
-      return parse(arrayOf(str({ max: 256 }), { max: 512 }), decodeCbor(bytes, { maxBytes: 256 * 1024 }), 'known addresses')
-    } catch (err) {
-      this.log('ignoring stored member addresses: %s', (err as Error).message)
-      return []
-    }
-  }
-
-  private saveKnownAddrsSoon (): void {
-    if (this.knownAddrsTimer != null) return
-    this.knownAddrsTimer = setTimeout(() => { this.knownAddrsTimer = undefined; void this.saveKnownAddrs() }, 2_000)
-  }
-
-  private async saveKnownAddrs (): Promise<void> {
+  /** Addresses of the other members this node holds cards of. */
+  private otherMemberAddrs (): string[] {
     const own = new Set(this.host?.getMultiaddrs().map(String) ?? [])
-    const addrs = this.memberAddrs().filter(a => !own.has(a) && !a.endsWith(`/p2p/${this.peerId}`)).slice(0, 512)
-    await this.db?.sublevel<string, Uint8Array>('state', { valueEncoding: 'view' }).put('known-addrs', encodeCbor(addrs)).catch(() => {})
+    return this.memberAddrs().filter(a => !own.has(a) && !a.endsWith(`/p2p/${this.peerId}`))
   }
 
-  /** Periodic upkeep: renew our certificate, drop expired members, reconnect when alone. */
+  /** Periodic upkeep: drop members whose certificates expired, renew our own. */
   private async maintain (): Promise<void> {
     try {
       await this.gate?.enforceExpiry()
@@ -543,11 +441,11 @@ export class MycelNode {
    * Being connected to some members is not enough: the one we miss may hold
    * the newer revocation list or cards.
    */
-  private async reconnect (): Promise<void> {
+  private reconnect (): void {
     const host = this.host
     if (host == null) return
     const connected = new Set(host.getConnections().map(c => c.remotePeer.toString()))
-    const addrs = [...mergeStartOptions(this.config, this.init.env ?? process.env, this.init).bootstrap, ...await this.loadKnownAddrs()]
+    const addrs = [...this.bootstrap, ...this.addressBook?.list() ?? []]
     this.dialBootstrap(addrs.filter(a => {
       const id = /\/p2p\/([^/]+)$/.exec(a)?.[1]
       return id == null || !connected.has(id)
@@ -556,26 +454,21 @@ export class MycelNode {
 
   /** Renews this node's certificate when less than half its lifetime is left. Returns whether it renewed. */
   async renewIfDue (force = false): Promise<boolean> {
-    const verified = verifyMembershipChain(this.chain, { orgRoot: this.orgRoot, skewMs: Number.MAX_SAFE_INTEGER })
-    if (!force && !needsRenewal(verified.notBefore, verified.notAfter)) return false
-    if (this.org.admin) {
-      const admin = this.adminCredentials()
-      await this.adoptChain(encodeMembershipChain(issueMembershipCert({ admin: admin.key, adminCert: admin.cert, peerId: this.peerId, groups: verified.groups, ttlMs: this.init.certTtlMs ?? MEMBERSHIP_CERT_TTL_MS })))
-      return true
-    }
-    const issuer = peerIdFromPublicKey(verified.issuer)
-    const admins = [issuer, ...(this.cards?.cards().filter(h => h.card.roles.includes('admin')).map(h => h.card.peerId) ?? [])]
-    for (const admin of [...new Set(admins)]) {
-      if (admin === this.peerId || !(this.gate?.isMember(admin) ?? false)) continue
-      try {
-        const renewed = await requestRenewal({ dial: async (p, proto, o) => await this.host!.dialProtocol(p, proto, o), admin, chain: this.chain, orgRoot: this.orgRoot, myPeerId: this.peerId })
-        await this.adoptChain(renewed.chain)
-        return true
-      } catch (err) {
-        this.log('renewal with %s failed: %s', admin, (err as Error).message)
-      }
-    }
-    return false
+    const renewed = await renewChain({
+      chain: this.chain,
+      orgRoot: this.orgRoot,
+      self: this.peerId,
+      force,
+      ...(this.org.admin ? { admin: this.adminCredentials() } : {}),
+      certTtlMs: this.init.certTtlMs ?? MEMBERSHIP_CERT_TTL_MS,
+      admins: this.cards?.cards().filter(h => h.card.roles.includes('admin')).map(h => h.card.peerId) ?? [],
+      isMember: (peerId) => this.gate?.isMember(peerId) ?? false,
+      dial: async (p, proto, o) => await this.host!.dialProtocol(p, proto, o),
+      logger: this.log
+    })
+    if (renewed == null) return false
+    await this.adoptChain(renewed)
+    return true
   }
 
   private async adoptChain (chain: Uint8Array): Promise<void> {
@@ -600,7 +493,6 @@ export class MycelNode {
   }
 
   status (): StatusSummary {
-    const verified = this.chainInfo()
     return {
       peerId: this.peerId,
       name: this.config.name,
@@ -609,16 +501,12 @@ export class MycelNode {
       api: this.apiUrl,
       peers: this.gate?.listMembers().length ?? 0,
       uptimeMs: Date.now() - this.startedAt,
-      groups: verified.groups,
-      certExpiresAt: verified.notAfter,
+      groups: this.org.groups,
+      certExpiresAt: this.org.certExpiresAt,
       admin: this.org.admin,
       cards: { known: this.cards?.cards().length ?? 0, rejected: this.cards?.rejectedCounts() ?? {} },
       revocationSeq: this.revocations?.seq() ?? 0
     }
-  }
-
-  private chainInfo (): { groups: string[], notAfter: number } {
-    return { groups: this.org.groups, notAfter: this.org.certExpiresAt }
   }
 
   /** Connected, admitted members with a fresh round-trip time where ping answers. */
@@ -634,11 +522,11 @@ export class MycelNode {
     }))
     return members.map(m => {
       const card = this.cards?.card(m.peerId)
-      const conns = host.getConnections(peerIdFromString(m.peerId)).map(c => `${c.remoteAddr.toString()}${c.remoteAddr.toString().includes('/p2p/') ? '' : `/p2p/${m.peerId}`}`)
+      const conns = host.getConnections(peerIdFromString(m.peerId)).map(c => withPeerId(c.remoteAddr.toString(), m.peerId))
       return {
         peerId: m.peerId,
         name: card?.name ?? null,
-        addresses: [...new Set([...conns, ...(card?.addrs.map(a => a.includes('/p2p/') ? a : `${a}/p2p/${m.peerId}`) ?? [])])],
+        addresses: [...new Set([...conns, ...(card?.addrs.map(a => withPeerId(a, m.peerId)) ?? [])])],
         rttMs: this.rtt.get(m.peerId) ?? null,
         groups: m.groups
       }
@@ -646,20 +534,7 @@ export class MycelNode {
   }
 
   caps (): Array<Record<string, unknown>> {
-    return (this.cards?.cards() ?? []).map(({ card }) => ({
-      peerId: card.peerId,
-      name: card.name,
-      seq: card.seq,
-      expiresAt: card.expiresAt,
-      taskKinds: card.taskKinds,
-      models: card.models,
-      tools: card.tools.map(t => t.name),
-      collections: card.collections,
-      hardware: card.hardware,
-      load: card.load,
-      roles: card.roles,
-      self: card.peerId === this.peerId
-    }))
+    return (this.cards?.cards() ?? []).map(({ card }) => capSummary(card, this.peerId))
   }
 
   /** Stops everything in reverse order; safe to call twice. */
@@ -670,16 +545,15 @@ export class MycelNode {
 
   private async doStop (): Promise<void> {
     for (const t of this.timers) clearInterval(t)
-    if (this.knownAddrsTimer != null) { clearTimeout(this.knownAddrsTimer); this.knownAddrsTimer = undefined }
-    await this.saveKnownAddrs().catch(() => {})
+    if (this.host != null) this.addressBook?.update(this.otherMemberAddrs())
+    await this.addressBook?.flush()
     await this.api?.close().catch(() => {})
     this.api?.closeAll()
     await rm(this.paths.api, { force: true }).catch(() => {})
     await this.executor?.stop()
     await this.cards?.stop()
     this.revocations?.stop()
-    await this.runtime?.stop().catch(() => {})
-    await this.memory?.close().catch(() => {})
+    await this.local?.stop()
     if (this.audit != null) {
       await this.audit.append({ type: 'node.stop', actor: this.peerId }).catch(() => {})
       await this.audit.stop().catch(() => {})
@@ -695,8 +569,6 @@ export class MycelNode {
     await this.stop()
   }
 }
-
-export { orgIdOf, toHex }
 
 function nonEmpty (v: string | undefined): string | undefined {
   return v == null || v === '' ? undefined : v

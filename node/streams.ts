@@ -83,3 +83,36 @@ export function frame (stream: Stream, opts: { maxFrameBytes: number }): FramedS
     }
   }
 }
+
+/**
+ * Frames published in the same tick (state, chunk, result) leave as one
+ * muxer message; order is kept and the stream is not written concurrently.
+ */
+export class Outbox {
+  private readonly framed: FramedStream
+  private queued: Uint8Array[] = []
+  private flushing: Promise<void> = Promise.resolve()
+  private scheduled = false
+  private broken = false
+
+  constructor (framed: FramedStream) { this.framed = framed }
+
+  push (frame: Uint8Array): void {
+    if (this.broken) return
+    this.queued.push(frame)
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      const batch = this.queued
+      this.queued = []
+      this.flushing = this.flushing.then(async () => { await this.framed.writeMany(batch) }).catch(() => { this.broken = true })
+    })
+  }
+
+  /** Resolves once everything pushed so far is written (or the stream broke). */
+  async drain (): Promise<void> {
+    while (this.scheduled || this.queued.length > 0) await new Promise(resolve => setImmediate(resolve))
+    await this.flushing
+  }
+}

@@ -13,6 +13,7 @@ import { decodeRenewReply, decodeRenewRequest, encodeMembershipMessage, refusal 
 import { RemoteError } from '../../protocol/codes.ts'
 import { encodeMembershipChain, issueMembershipCert, verifyMembershipChain, type VerifiedMembership } from '../../identity/certs.ts'
 import type { Ed25519KeyPair } from '../../identity/keys.ts'
+import { peerIdFromPublicKey } from '../../identity/peer-id.ts'
 import { frame } from '../streams.ts'
 import { CERT_RENEW_REMAINING_FRACTION, MEMBERSHIP_CERT_TTL_MS, PROTOCOL_EXCHANGE_TIMEOUT_MS } from '../constants.ts'
 import { MembershipRefusedError, verifyPeerMembership } from './credentials.ts'
@@ -75,4 +76,39 @@ export async function requestRenewal (opts: {
   const verified = verifyMembershipChain(reply.chain, { orgRoot: opts.orgRoot })
   if (verified.peerId !== opts.myPeerId) throw new MembershipRefusedError('cert-invalid', 'Renewed certificate names another peer')
   return { chain: reply.chain, verified }
+}
+
+/**
+ * This node's renewed chain, or undefined when none is due or no admin could
+ * renew it. An admin issues its own; a member asks the admin that issued its
+ * certificate first, then every other admitted admin it knows of.
+ */
+export async function renewChain (opts: {
+  chain: Uint8Array
+  orgRoot: Uint8Array
+  self: string
+  force?: boolean
+  /** This node's admin key and certificate, when it is an admin. */
+  admin?: { key: Ed25519KeyPair, cert: Uint8Array }
+  certTtlMs: number
+  /** Peer ids of other admins (from their cards). */
+  admins: string[]
+  isMember: (peerId: string) => boolean
+  dial: (peer: PeerId, protocol: string, o: { signal: AbortSignal }) => Promise<Stream>
+  logger: Logger
+}): Promise<Uint8Array | undefined> {
+  const verified = verifyMembershipChain(opts.chain, { orgRoot: opts.orgRoot, skewMs: Number.MAX_SAFE_INTEGER })
+  if (opts.force !== true && !needsRenewal(verified.notBefore, verified.notAfter)) return undefined
+  if (opts.admin != null) {
+    return encodeMembershipChain(issueMembershipCert({ admin: opts.admin.key, adminCert: opts.admin.cert, peerId: opts.self, groups: verified.groups, ttlMs: opts.certTtlMs }))
+  }
+  for (const admin of new Set([peerIdFromPublicKey(verified.issuer), ...opts.admins])) {
+    if (admin === opts.self || !opts.isMember(admin)) continue
+    try {
+      return (await requestRenewal({ dial: opts.dial, admin, chain: opts.chain, orgRoot: opts.orgRoot, myPeerId: opts.self })).chain
+    } catch (err) {
+      opts.logger('renewal with %s failed: %s', admin, (err as Error).message)
+    }
+  }
+  return undefined
 }

@@ -1,5 +1,6 @@
 /** `mycel policy show [--json]`: a summary a person can read and a script can parse. */
 import type { Policy } from './types.ts'
+import { kindMatches } from './patterns.ts'
 
 export interface PolicySummary {
   source: string
@@ -53,4 +54,14 @@ export function describePolicy (policy: Policy): PolicySummary {
       classes: [...policy.cloudFallback.classes]
     }
   }
+}
+
+/**
+ * Of these task kinds, those an allow rule opens to every org member (the
+ * `members` group or `*`) inbound: the policy summary a capability card
+ * carries, so delegators skip nodes that would refuse them anyway.
+ */
+export function kindsOpenToMembers (policy: Policy, kinds: string[]): string[] {
+  const rules = policy.rules.filter(r => r.effect === 'allow' && r.direction !== 'outbound' && (r.groups.includes('members') || r.groups.includes('*') || r.peers.includes('*')))
+  return kinds.filter(k => rules.some(r => r.kinds.some(p => kindMatches(p, k))))
 }

@@ -8,7 +8,6 @@
  * registry.register(echoKind())
  * registry.get('echo')?.run(input, ctx)
  */
-import type { CardModel } from '../../protocol/cards/card.ts'
 
 export type TaskPriority = 'interactive' | 'delegated' | 'background'
 
@@ -38,8 +37,6 @@ export interface TaskKindHandler<I = unknown> {
   run: (input: I, ctx: TaskRunContext) => Promise<TaskOutput>
   /** The model an input asks for, for policy and routing. */
   modelOf?: (input: I) => string | undefined
-  /** Models this kind can serve, for the capability card. */
-  models?: () => Promise<CardModel[]>
 }
 
 export class TaskKindRegistry {

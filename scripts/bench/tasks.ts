@@ -140,7 +140,6 @@ async function tokenRows (suite: string): Promise<BenchRow[]> {
   const direct = await directGenerator1(modelPath)
   try {
     const [executor, delegator] = await twoNodes(h, { keepAliveMs: 600_000 }, async (home) => { await h.ok(home, ['models', 'add', modelPath, '--name', 'bench'], { inProcess: true }) })
-    await executor.refreshModels()
     await executor.cards?.publish()
     await waitFor(() => delegator.cards?.card(executor.peerId)?.models.some(m => m.name === 'bench'), { what: 'the bench model in the executor\'s card', timeoutMs: 60_000 })
     const via = (node: MycelNode, opts: { peer?: string, local?: true }): GenerateFn => async (maxTokens, onText) => {

@@ -7,7 +7,7 @@ import { arrayOf, num, object, oneOf, optional, parse, str, uint } from '../../.
 import type { CardModel } from '../../../protocol/cards/card.ts'
 import type { Runtime } from '../../runtime/runtime.ts'
 import { InvalidTaskInputError } from '../errors.ts'
-import type { TaskKindHandler } from '../registry.ts'
+import type { TaskKindHandler, TaskOutput } from '../registry.ts'
 
 const Sampling = {
   model: str({ min: 1, max: 128 }),
@@ -55,36 +55,23 @@ export async function cardModels (runtime: Runtime): Promise<CardModel[]> {
   }))
 }
 
+/** A kind served by one model: input checked by `shape`, the model named by the input. */
+function modelKind<I extends { model: string }> (kind: string, shape: (v: unknown, p: string) => I, run: TaskKindHandler<I>['run']): TaskKindHandler<I> {
+  return { kind, parseInput: (v) => parseWith(shape, v, `${kind} input`), modelOf: (i) => i.model, run }
+}
+
 export function llmKinds (runtime: Runtime): Array<TaskKindHandler<any>> {
-  const complete: TaskKindHandler<CompleteInput> = {
-    kind: 'llm.complete',
-    parseInput: (v) => parseWith(CompleteInput, v, 'llm.complete input'),
-    modelOf: (i) => i.model,
-    models: async () => await cardModels(runtime),
-    async run (input, ctx) {
-      const r = await runtime.complete({ model: input.model, prompt: input.prompt, ...sampling(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit })
-      return { output: r.text, usage: r.usage, finishReason: r.finishReason }
-    }
-  }
-  const chat: TaskKindHandler<ChatInput> = {
-    kind: 'llm.chat',
-    parseInput: (v) => parseWith(ChatInput, v, 'llm.chat input'),
-    modelOf: (i) => i.model,
-    models: async () => await cardModels(runtime),
-    async run (input, ctx) {
-      const r = await runtime.chat({ model: input.model, messages: input.messages, ...sampling(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit })
-      return { output: r.text, usage: r.usage, finishReason: r.finishReason }
-    }
-  }
-  const embed: TaskKindHandler<EmbedInput> = {
-    kind: 'llm.embed',
-    parseInput: (v) => parseWith(EmbedInput, v, 'llm.embed input'),
-    modelOf: (i) => i.model,
-    models: async () => await cardModels(runtime),
-    async run (input, ctx) {
+  const generated = (r: { text: string, usage: { promptTokens: number, completionTokens: number }, finishReason: string }): TaskOutput => ({ output: r.text, usage: r.usage, finishReason: r.finishReason })
+  return [
+    modelKind<CompleteInput>('llm.complete', CompleteInput, async (input, ctx) => generated(await runtime.complete({
+      model: input.model, prompt: input.prompt, ...sampling(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit
+    }))),
+    modelKind<ChatInput>('llm.chat', ChatInput, async (input, ctx) => generated(await runtime.chat({
+      model: input.model, messages: input.messages, ...sampling(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit
+    }))),
+    modelKind<EmbedInput>('llm.embed', EmbedInput, async (input, ctx) => {
       const r = await runtime.embed({ model: input.model, input: input.input, priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId })
       return { output: r.embeddings, usage: { promptTokens: r.usage.promptTokens, completionTokens: 0 } }
-    }
-  }
-  return [complete, chat, embed]
+    })
+  ]
 }
