@@ -14,9 +14,9 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { gossipsub } from '@libp2p/gossipsub'
-import { preSharedKey } from '@libp2p/pnet'
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import { dhtProtocol } from '../protocol/ids.ts'
+import { privateNetwork } from './net/pnet.ts'
 
 export interface HostInit {
   privateKey: PrivateKey
@@ -44,7 +44,7 @@ export async function createHost (init: HostInit): Promise<MycelHost> {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    ...(init.swarmKey != null ? { connectionProtector: preSharedKey({ psk: init.swarmKey }) } : {}),
+    ...(init.swarmKey != null ? { connectionProtector: privateNetwork({ psk: init.swarmKey }) } : {}),
     ...(init.connectionGater != null ? { connectionGater: init.connectionGater } : {}),
     connectionManager: { maxConnections: 256 },
     services: {
