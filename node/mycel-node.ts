@@ -25,13 +25,10 @@ import { JoinServer } from './membership/join-server.ts'
 import { renewChain, serveRenewal } from './membership/renewal.ts'
 import { NotAdminError } from './membership/errors.ts'
 import { CardService, type CardContent, type CardServiceInit } from './cards/card-service.ts'
-import { ApiServer } from './api/server.ts'
-import { registerControlRoutes } from './api/control-routes.ts'
-import { registerTaskRoutes } from './api/task-routes.ts'
-import { registerMemoryRoutes } from './api/memory-routes.ts'
-import { apiErrorBody, registerOpenAiRoutes } from './openai/index.ts'
-import { nodeAccess, registerMcpRoute } from './mcp/index.ts'
-import { registerDashboardRoutes } from './dashboard/routes.ts'
+import type { ApiServer } from './api/server.ts'
+import { createApiServer } from './http/index.ts'
+import { issueInvite } from './api/invites.ts'
+import type { ApiModules, PeerSummary, StatusSummary } from './api/modules.ts'
 import { loadNodeKey } from '../identity/keystore.ts'
 import { toLibp2pPrivateKey, peerIdFromPublicKey } from '../identity/peer-id.ts'
 import { fromHex } from '../identity/bytes.ts'
@@ -57,7 +54,7 @@ import type { OpenedMemory } from './memory/open.ts'
 import { LocalServices } from './local-services.ts'
 import { AddressBook } from './address-book.ts'
 import { loadOrCreateEncryptionKeys, loadOrWritePolicy } from './home-files.ts'
-import { DEFAULT_COLLECTION_CLASS, stricter } from './memory-classes.ts'
+import { DEFAULT_COLLECTION_CLASS, setCollectionClass, stricter } from './memory-classes.ts'
 import type { DataClass } from '../protocol/task/messages.ts'
 import { join } from 'node:path'
 
@@ -81,28 +78,7 @@ export interface MycelNodeInit extends StartFlags {
   embedModel?: string
 }
 
-export interface PeerSummary {
-  peerId: string
-  name: string | null
-  addresses: string[]
-  rttMs: number | null
-  groups: string[]
-}
-
-export interface StatusSummary {
-  peerId: string
-  name: string
-  org: { name: string, id: string } | null
-  addresses: string[]
-  api: string
-  peers: number
-  uptimeMs: number
-  groups: string[]
-  certExpiresAt: number | null
-  admin: boolean
-  cards: { known: number, rejected: Record<string, number> }
-  revocationSeq: number
-}
+export type { PeerSummary, StatusSummary }
 
 /** Starts a node for the home; resolves once it listens, serves the API and has published its card. */
 export async function createMycelNode (init: MycelNodeInit): Promise<MycelNode> {
@@ -362,19 +338,49 @@ export class MycelNode {
 
   private async startApi (address: string): Promise<void> {
     const token = randomBytes(32).toString('hex')
-    const api = this.api = new ApiServer({ token, logger: createLogger('mycel:node:api'), errorBody: apiErrorBody })
-    registerControlRoutes(api, this)
-    registerTaskRoutes(api, this)
-    registerMemoryRoutes(api, this)
-    registerOpenAiRoutes(api, this)
-    registerMcpRoute(api, () => nodeAccess(this))
-    registerDashboardRoutes(api)
+    const api = this.api = createApiServer({ token, logger: createLogger('mycel:node:api') }, this.apiModules())
     const idx = address.lastIndexOf(':')
     const hostPart = idx > 0 ? address.slice(0, idx) : '127.0.0.1'
     const port = Number(idx > 0 ? address.slice(idx + 1) : address)
     const bound = await api.listen(hostPart, port)
     this.apiUrl = `http://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`
     await writeFileAtomic(this.paths.api, new TextEncoder().encode(JSON.stringify({ url: this.apiUrl, token, pid: process.pid }) + '\n'), { mode: 0o600 })
+  }
+
+  /** What the HTTP side may use of this node (see `ApiModules`); built once the services exist. */
+  private apiModules (): ApiModules {
+    const router = this.router as TaskRouter
+    const executor = this.executor as TaskExecutor
+    const policy = this.policy as PolicyEngine
+    const audit = this.audit as AuditLog
+    return {
+      node: { status: () => this.status(), peers: async () => await this.peers(), caps: () => this.caps() },
+      admin: {
+        revoke: async (peerId) => await this.revoke(peerId),
+        createInvite: (req) => {
+          const admin = this.adminCredentials()
+          return issueInvite({ key: admin.key, adminCert: admin.cert, psk: fromHex(this.org.psk), addrs: this.status().addresses }, req)
+        }
+      },
+      cards: { republish: async () => { const card = await this.cards?.publish(); return card == null ? undefined : { seq: card.seq } } },
+      tasks: {
+        run: async (spec) => await router.run(spec),
+        list: () => [...router.list(), ...executor.list()],
+        // a task this node delegated is canceled through its router, which tells the executor
+        cancel: (taskId) => executor.cancel(taskId) || router.cancel(taskId)
+      },
+      policy: { current: () => policy.policy },
+      audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify() },
+      memory: {
+        store: () => this.memory?.store,
+        classOf: (collection) => this.classOf(collection),
+        setClass: async (collection, dataClass) => {
+          await setCollectionClass(join(this.paths.root, 'collections.json'), collection, dataClass)
+          await this.refreshCollections()
+        },
+        refresh: async () => { await this.refreshCollections() }
+      }
+    }
   }
 
   private cardContentNow (): CardContent {
@@ -547,8 +553,8 @@ export class MycelNode {
     for (const t of this.timers) clearInterval(t)
     if (this.host != null) this.addressBook?.update(this.otherMemberAddrs())
     await this.addressBook?.flush()
+    // ends open streams with a last error line and cuts slow bodies, within a bounded time
     await this.api?.close().catch(() => {})
-    this.api?.closeAll()
     await rm(this.paths.api, { force: true }).catch(() => {})
     await this.executor?.stop()
     await this.cards?.stop()

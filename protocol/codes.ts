@@ -1,7 +1,11 @@
 /**
- * The closed list of error codes that cross the wire. A remote never sees
- * our `err.message` or a stack; it sees one of these, and maps it back to a
- * typed error with a fixed message.
+ * The closed lists of error codes. `WIRE_ERROR_CODES` cross the libp2p wire:
+ * a remote never sees our `err.message` or a stack; it sees one of these,
+ * and maps it back to a typed error with a fixed message. `API_ERROR_CODES`
+ * add the codes only the node's HTTP side speaks (a missing token, a route
+ * that does not exist, no member to run a task), so every error an API
+ * answers with has exactly one code, and each code one status per API
+ * (`ERROR_STATUS`).
  */
 export const WIRE_ERROR_CODES = [
   'malformed',
@@ -30,6 +34,23 @@ export const WIRE_ERROR_CODES = [
 
 export type WireErrorCode = typeof WIRE_ERROR_CODES[number]
 
+/** Codes of the HTTP APIs (control, OpenAI, MCP) that never cross the libp2p wire. */
+export const HTTP_ONLY_ERROR_CODES = [
+  'unauthorized',
+  'no-route',
+  'method-not-allowed',
+  'invalid-json',
+  'forbidden-host',
+  'forbidden-origin',
+  'unsupported-parameter',
+  'no-candidate',
+  'executor-failed'
+] as const
+
+export const API_ERROR_CODES = [...WIRE_ERROR_CODES, ...HTTP_ONLY_ERROR_CODES] as const
+
+export type ApiErrorCode = typeof API_ERROR_CODES[number]
+
 /** Fixed, human-readable text for each code; safe to show to a user. */
 export const WIRE_ERROR_TEXT: Record<WireErrorCode, string> = {
   malformed: 'the peer could not parse our message',
@@ -54,6 +75,56 @@ export const WIRE_ERROR_TEXT: Record<WireErrorCode, string> = {
   timeout: 'timed out',
   unavailable: 'the peer cannot serve this now',
   internal: 'the peer hit an internal error'
+}
+
+/**
+ * How each API reports a code: the HTTP status (control and OpenAI APIs),
+ * the word both HTTP APIs put in `error.code` (OpenAI's own words where
+ * OpenAI has one, so its clients' typed exceptions fire), and the start of
+ * the one line an MCP tool error shows.
+ */
+export interface ErrorStatus { http: number, api: string, mcp: string }
+
+export const ERROR_STATUS: Record<ApiErrorCode, ErrorStatus> = {
+  malformed: { http: 400, api: 'invalid_request', mcp: 'Invalid request' },
+  'too-large': { http: 413, api: 'request_too_large', mcp: 'Too large' },
+  'unsupported-version': { http: 400, api: 'unsupported_version', mcp: 'Unsupported protocol version' },
+  'not-a-member': { http: 403, api: 'not_a_member', mcp: 'Not a member' },
+  'wrong-org': { http: 403, api: 'wrong_org', mcp: 'Another organisation' },
+  'cert-invalid': { http: 403, api: 'cert_invalid', mcp: 'Invalid certificate' },
+  'cert-expired': { http: 403, api: 'cert_expired', mcp: 'Certificate expired' },
+  revoked: { http: 403, api: 'revoked', mcp: 'Membership revoked' },
+  'invite-invalid': { http: 400, api: 'invite_invalid', mcp: 'Invalid invite' },
+  'invite-expired': { http: 400, api: 'invite_expired', mcp: 'Invite expired' },
+  'invite-used': { http: 409, api: 'invite_used', mcp: 'Invite already used' },
+  'invite-revoked': { http: 403, api: 'invite_revoked', mcp: 'Invite revoked' },
+  'not-admin': { http: 403, api: 'not_admin', mcp: 'Not an admin' },
+  denied: { http: 403, api: 'policy_denied', mcp: 'Denied by policy' },
+  busy: { http: 429, api: 'rate_limit_exceeded', mcp: 'Every capable member is busy' },
+  'not-found': { http: 404, api: 'not_found', mcp: 'Not found' },
+  replay: { http: 409, api: 'replay', mcp: 'Replayed request' },
+  expired: { http: 400, api: 'expired', mcp: 'Request expired' },
+  // 499: nginx's "client closed request"; the client asked for the cancel
+  canceled: { http: 499, api: 'canceled', mcp: 'Canceled' },
+  timeout: { http: 504, api: 'timeout', mcp: 'Timed out' },
+  unavailable: { http: 503, api: 'unavailable', mcp: 'Unavailable' },
+  internal: { http: 500, api: 'internal_error', mcp: 'Task failed' },
+  unauthorized: { http: 401, api: 'invalid_api_key', mcp: 'Missing or wrong API token' },
+  'no-route': { http: 404, api: 'unknown_url', mcp: 'No such endpoint' },
+  'method-not-allowed': { http: 405, api: 'method_not_allowed', mcp: 'Method not allowed' },
+  'invalid-json': { http: 400, api: 'invalid_json', mcp: 'Invalid JSON' },
+  'forbidden-host': { http: 403, api: 'forbidden_host', mcp: 'Forbidden host' },
+  'forbidden-origin': { http: 403, api: 'forbidden_origin', mcp: 'Forbidden origin' },
+  'unsupported-parameter': { http: 400, api: 'unsupported_parameter', mcp: 'Unsupported parameter' },
+  'no-candidate': { http: 404, api: 'model_not_found', mcp: 'No member can run this' },
+  // the executor, not this node, failed: a gateway error
+  'executor-failed': { http: 502, api: 'executor_failed', mcp: 'Task failed on the executor' }
+}
+
+const API_CODE_SET: ReadonlySet<string> = new Set(API_ERROR_CODES)
+
+export function isApiErrorCode (value: unknown): value is ApiErrorCode {
+  return typeof value === 'string' && API_CODE_SET.has(value)
 }
 
 /** An error reported by a remote peer with a wire code. */

@@ -3,13 +3,13 @@
  * `peers` and `caps` print; write routes validate their bodies first.
  */
 import type { ApiServer } from './server.ts'
-import type { MycelNode } from '../mycel-node.ts'
+import type { ApiModules } from './modules.ts'
 import { HttpError } from './errors.ts'
-import { arrayOf, object, optional, parse, str, uint } from '../../protocol/shape.ts'
-import { MalformedMessageError } from '../../protocol/errors.ts'
-import { createInvite } from '../../identity/invite.ts'
-import { fromHex } from '../../identity/bytes.ts'
+import { body } from './body.ts'
+import { arrayOf, object, optional, str, uint } from '../../protocol/shape.ts'
 import { isPeerId } from '../../identity/peer-id.ts'
+
+export { inviteAddrs } from './invites.ts'
 
 const RevokeBody = object({ peerId: str({ max: 128 }) })
 const InviteBody = object({
@@ -18,52 +18,22 @@ const InviteBody = object({
   groups: optional(arrayOf(str({ max: 64 }), { max: 16 }))
 })
 
-/** Parses a body with a shape, turning shape errors into 400s. */
-export function body<T> (shape: (v: unknown, p: string) => T, value: unknown, what: string): T {
-  try {
-    return parse(shape, value ?? {}, what)
-  } catch (err) {
-    if (err instanceof MalformedMessageError) throw new HttpError(400, 'invalid_request', err.message)
-    throw err
-  }
-}
-
-export function registerControlRoutes (api: ApiServer, node: MycelNode): void {
+export function registerControlRoutes (api: ApiServer, { node, admin, cards }: Pick<ApiModules, 'node' | 'admin' | 'cards'>): void {
   api.route('GET', '/api/status', async () => node.status())
   api.route('GET', '/api/peers', async () => await node.peers())
   api.route('GET', '/api/caps', async () => node.caps())
   /** Signs and spreads a fresh card now (after a change the node cannot see, and for benchmarks). */
   api.route('POST', '/api/cards/republish', async () => {
-    const card = await node.cards?.publish()
-    if (card == null) throw new HttpError(503, 'unavailable', 'The node is not publishing cards')
+    const card = await cards.republish()
+    if (card == null) throw new HttpError('unavailable', 'The node is not publishing cards')
     return { seq: card.seq }
   })
 
   api.route('POST', '/api/revoke', async ({ body: b }) => {
     const { peerId } = body(RevokeBody, b, 'revoke request')
-    if (!isPeerId(peerId)) throw new HttpError(400, 'invalid_request', 'Not a valid peer id')
-    return await node.revoke(peerId)
+    if (!isPeerId(peerId)) throw new HttpError('malformed', 'Not a valid peer id')
+    return await admin.revoke(peerId)
   })
 
-  api.route('POST', '/api/invites', async ({ body: b }) => {
-    const req = body(InviteBody, b, 'invite request')
-    if (!node.isAdmin) throw new HttpError(403, 'NotAdminError', 'This node does not hold an admin key of the organisation')
-    const org = node.orgSettings
-    const created = createInvite({
-      admin: node.identityKey,
-      adminCert: new Uint8Array(Buffer.from(org.adminCert ?? '', 'base64')),
-      addrs: inviteAddrs(node.status().addresses),
-      psk: fromHex(org.psk),
-      ...(req.uses != null ? { uses: req.uses } : {}),
-      ...(req.ttlMs != null ? { ttlMs: req.ttlMs } : {}),
-      ...(req.groups != null ? { groups: req.groups } : {})
-    })
-    return { invite: created.invite, inviteId: created.inviteId, expiresAt: created.expiresAt, uses: created.uses, groups: created.groups }
-  })
-}
-
-/** The addresses an invite carries: dialable ones first, at most 8. */
-export function inviteAddrs (addrs: string[]): string[] {
-  const usable = addrs.filter(a => !a.includes('/ip4/0.0.0.0/') && !a.includes('/ip6/::/'))
-  return usable.slice(0, 8)
+  api.route('POST', '/api/invites', async ({ body: b }) => admin.createInvite(body(InviteBody, b, 'invite request')))
 }

@@ -3,7 +3,9 @@
  * same methods the memory commands call, carried over the control API.
  */
 import { resolve } from 'node:path'
-import type { ApiClient } from './client.ts'
+import { ApiRequestError, type ApiClient } from './client.ts'
+import { isApiErrorCode } from '../../protocol/codes.ts'
+import { MalformedApiResponseError } from './errors.ts'
 import type { MemoryStore } from '../memory/store.ts'
 import type { IngestOptions, IngestResult } from '../memory/ingest.ts'
 import type { SearchHit, SearchOptions } from '../memory/search.ts'
@@ -21,10 +23,10 @@ export function remoteMemoryStore (api: ApiClient): RemoteMemoryStore {
         ...(opts.prune === true ? { prune: true } : {})
       }, opts.signal)) {
         if (e.type === 'progress') opts.onProgress?.({ done: e.done, total: e.total, ...(e.path != null ? { path: e.path } : {}) })
-        else if (e.type === 'error') throw Object.assign(new Error(e.error?.message ?? 'Ingest failed'), { name: e.error?.code ?? 'Error' })
+        else if (e.type === 'error') throw new ApiRequestError(Number(e.error?.status ?? 500), isApiErrorCode(e.error?.wire) ? e.error.wire : 'internal', String(e.error?.message ?? 'Ingest failed'))
         else if (e.type === 'result') { const { type: _t, ...rest } = e; result = rest as IngestResult }
       }
-      if (result == null) throw new Error('The node closed the stream without an ingest result')
+      if (result == null) throw new MalformedApiResponseError('The node closed the stream without an ingest result')
       return result
     },
     async collections (): Promise<CollectionInfo[]> {

@@ -4,30 +4,28 @@
  * collections, search, removal and data classes.
  */
 import { resolve } from 'node:path'
-import { join } from 'node:path'
 import type { ApiServer } from './server.ts'
-import { HANDLED } from './server.ts'
-import type { MycelNode } from '../mycel-node.ts'
+import type { ApiModules, MemoryStoreApi } from './modules.ts'
 import { HttpError } from './errors.ts'
-import { body } from './control-routes.ts'
+import { body } from './body.ts'
 import { arrayOf, bool, object, oneOf, optional, str, uint } from '../../protocol/shape.ts'
 import { DATA_CLASSES } from '../../protocol/task/messages.ts'
-import { setCollectionClass } from '../memory-classes.ts'
 
 const IngestBody = object({ paths: arrayOf(str({ min: 1, max: 4096 }), { min: 1, max: 1024 }), collection: optional(str({ max: 128 })), prune: optional(bool) })
 const SearchBody = object({ query: str({ min: 1, max: 4096 }), collection: optional(str({ max: 128 })), k: optional(uint({ min: 1, max: 1000 })) })
 const RmBody = object({ collection: str({ min: 1, max: 128 }), doc: optional(str({ max: 4096 })) })
 const ClassBody = object({ collection: str({ min: 1, max: 128 }), class: oneOf(DATA_CLASSES) })
 
-export function registerMemoryRoutes (api: ApiServer, node: MycelNode): void {
-  const store = (): NonNullable<MycelNode['memory']>['store'] => {
-    if (node.memory == null) throw new HttpError(503, 'unavailable', 'Memory is not open on this node')
-    return node.memory.store
+export function registerMemoryRoutes (api: ApiServer, { memory }: Pick<ApiModules, 'memory'>): void {
+  const store = (): MemoryStoreApi => {
+    const s = memory.store()
+    if (s == null) throw new HttpError('unavailable', 'Memory is not open on this node')
+    return s
   }
 
   api.route('GET', '/api/memory/collections', async () => {
     const list = await store().collections()
-    return list.map(c => ({ ...c, classification: node.classOf(c.name) }))
+    return list.map(c => ({ ...c, classification: memory.classOf(c.name) }))
   })
 
   api.route('POST', '/api/memory/search', async ({ body: b, signal }) => {
@@ -36,40 +34,37 @@ export function registerMemoryRoutes (api: ApiServer, node: MycelNode): void {
     return hits.map(h => ({ text: h.text, source: h.source, score: h.score, collection: h.collection }))
   })
 
-  api.route('POST', '/api/memory/ingest', async ({ body: b, res, signal }) => {
+  api.route('POST', '/api/memory/ingest', async ({ body: b, signal, stream }) => {
     const req = body(IngestBody, b, 'ingest request')
     const s = store()
-    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
-    const line = (v: unknown): void => { res.write(JSON.stringify(v) + '\n') }
+    const out = stream.ndjson()
     try {
       // paths are the CLI user's, resolved by the CLI; the node reads them as its own user
       const result = await s.ingest(req.paths.map(p => resolve(p)), {
         ...(req.collection != null ? { collection: req.collection } : {}),
         ...(req.prune === true ? { prune: true } : {}),
         signal,
-        onProgress: (p) => { line({ type: 'progress', ...p }) }
+        onProgress: (p) => { out.write({ type: 'progress', ...p }) }
       })
-      line({ type: 'result', ...result })
-      await node.refreshCollections()
+      out.write({ type: 'result', ...result })
+      await memory.refresh()
     } catch (err) {
-      line({ type: 'error', error: { code: (err as Error).name, message: (err as Error).message } })
+      out.fail(err)
     }
-    res.end()
-    return HANDLED
+    out.end()
   })
 
   api.route('POST', '/api/memory/rm', async ({ body: b }) => {
     const req = body(RmBody, b, 'remove request')
     if (req.doc != null) await store().removeDocument(req.collection, resolve(req.doc))
     else await store().removeCollection(req.collection)
-    await node.refreshCollections()
+    await memory.refresh()
     return { removed: req.doc ?? req.collection }
   })
 
   api.route('POST', '/api/memory/class', async ({ body: b }) => {
     const req = body(ClassBody, b, 'class request')
-    await setCollectionClass(join(node.paths.root, 'collections.json'), req.collection, req.class)
-    await node.refreshCollections()
+    await memory.setClass(req.collection, req.class)
     return { collection: req.collection, class: req.class }
   })
 }

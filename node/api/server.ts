@@ -1,24 +1,33 @@
 /**
- * The node's HTTP server on 127.0.0.1: the control API used by the CLI, and
- * later the OpenAI-compatible API, the MCP endpoint and the dashboard.
+ * The node's HTTP server on 127.0.0.1: the control API used by the CLI, the
+ * OpenAI-compatible API, the MCP endpoint and the dashboard.
  *
  * Every `/api/` and `/v1/` request must carry the node's token as a bearer
  * token (compared in constant time; never logged). Bodies are bounded and
  * parsed as JSON before a handler sees them; a handler's typed error becomes
- * a JSON error with a fitting status, and the server keeps serving.
+ * a JSON error with the status of its code (`ERROR_STATUS`), and the server
+ * keeps serving. Nothing about a request is decoded before its token is
+ * checked, so a malformed path cannot tell an outsider more than 401.
  *
  * Browsers are held to loopback: a request whose `Host` is a DNS name other
  * than `localhost`, or whose `Origin` is not a loopback origin, is refused
  * before any handler runs (DNS rebinding and cross-site requests; the MCP
  * streamable HTTP spec asks servers to validate `Origin`). Clients outside a
  * browser send no `Origin` and talk to an IP address, so they are unaffected.
+ *
+ * `close()` stops accepting, ends every open stream with a last error line
+ * in its own format, aborts bodies still arriving, and resolves within
+ * `CLOSE_GRACE_MS` whatever the clients do.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from '../logger.ts'
 import { MAX_API_BODY_BYTES } from '../constants.ts'
-import { HttpError, statusOf } from './errors.ts'
+import { CLOSE_GRACE_MS, HEADERS_TIMEOUT_MS } from './constants.ts'
+import { apiErrorObject, HttpError, retryAfterSeconds, statusOf } from './errors.ts'
+import { NDJSON, ResponseStream, sseFormat } from './response-stream.ts'
+import { checkBrowserOrigin } from './origin.ts'
 
 export interface RouteContext {
   req: IncomingMessage
@@ -26,11 +35,17 @@ export interface RouteContext {
   body: unknown
   query: URLSearchParams
   params: Record<string, string>
-  /** Aborts when the client goes away. */
+  /** Aborts when the client goes away or the server closes. */
   signal: AbortSignal
+  /** Opens a streaming response the server ends cleanly at shutdown. */
+  stream: {
+    ndjson: () => ResponseStream
+    /** Server-sent events; `error` shapes the last event when the stream fails. */
+    sse: (error: (err: unknown) => unknown) => ResponseStream
+  }
 }
 
-/** Returned by a handler that wrote the response itself (streams). */
+/** Returned by a handler that wrote the response itself (files, MCP). */
 export const HANDLED = Symbol('handled')
 
 export type RouteHandler = (ctx: RouteContext) => Promise<unknown>
@@ -49,9 +64,13 @@ export interface ApiServerInit {
   logger: Logger
   /** @default MAX_API_BODY_BYTES */
   maxBodyBytes?: number
+  /** @default CLOSE_GRACE_MS */
+  closeGraceMs?: number
   /** Shapes error bodies for a path (the OpenAI API has its own error format). */
-  errorBody?: (path: string, status: number, code: string, message: string, err: Error) => unknown
+  errorBody?: (path: string, err: unknown) => unknown
 }
+
+interface InFlight { controller: AbortController, res: ServerResponse }
 
 export class ApiServer {
   private readonly routes: Route[] = []
@@ -59,13 +78,18 @@ export class ApiServer {
   private readonly token: Buffer
   private readonly log: Logger
   private readonly maxBodyBytes: number
+  private readonly closeGraceMs: number
   private readonly errorBody: NonNullable<ApiServerInit['errorBody']>
+  private readonly inFlight = new Set<InFlight>()
+  private readonly streams = new Set<ResponseStream>()
+  private closing?: Promise<void>
 
   constructor (init: ApiServerInit) {
     this.token = Buffer.from(init.token)
     this.log = init.logger
     this.maxBodyBytes = init.maxBodyBytes ?? MAX_API_BODY_BYTES
-    this.errorBody = init.errorBody ?? ((_path, _status, code, message) => ({ error: { code, message } }))
+    this.closeGraceMs = init.closeGraceMs ?? CLOSE_GRACE_MS
+    this.errorBody = init.errorBody ?? ((_path, err) => ({ error: apiErrorObject(err) }))
   }
 
   /** Registers a route; `:name` segments become params. Auth is on unless `auth: false`. */
@@ -77,7 +101,7 @@ export class ApiServer {
 
   async listen (host: string, port: number): Promise<{ host: string, port: number }> {
     const server = createServer((req, res) => { void this.dispatch(req, res) })
-    server.headersTimeout = 30_000
+    server.headersTimeout = HEADERS_TIMEOUT_MS
     server.requestTimeout = 0 // streams (SSE, task output) may run long
     this.server = server
     await new Promise<void>((resolve, reject) => {
@@ -88,17 +112,45 @@ export class ApiServer {
     return { host: addr.address, port: addr.port }
   }
 
+  /** Stops accepting and ends every open request (see the module comment); safe to call twice. */
   async close (): Promise<void> {
-    const server = this.server
-    if (server == null) return
-    this.server = undefined
-    server.closeIdleConnections()
-    await new Promise<void>(resolve => server.close(() => { resolve() }))
+    this.closing ??= this.shutdown()
+    await this.closing
   }
 
-  /** Closes open streaming responses too (at shutdown). */
+  /** Cuts every connection now, without last lines (tests that end abruptly). */
   closeAll (): void {
     this.server?.closeAllConnections()
+  }
+
+  private async shutdown (): Promise<void> {
+    const server = this.server
+    if (server == null) return
+    const closed = new Promise<void>(resolve => server.close(() => { resolve() }))
+    server.closeIdleConnections()
+    const reason = shuttingDown()
+    // streams first, so their last line says why, not what the aborted handler saw
+    for (const s of [...this.streams]) if (s.started) s.fail(reason)
+    for (const f of this.inFlight) f.controller.abort(reason)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const grace = new Promise<void>(resolve => { timer = setTimeout(resolve, this.closeGraceMs) })
+    await Promise.race([this.settled(), grace])
+    // whatever has not ended by now (a handler ignoring its signal, a client not reading) is cut off
+    for (const f of this.inFlight) if (!f.res.headersSent) this.sendError(f.res, '', reason)
+    server.closeAllConnections()
+    await Promise.race([closed, grace])
+    clearTimeout(timer)
+    this.server = undefined
+  }
+
+  /** Resolves once no request is in flight. */
+  private async settled (): Promise<void> {
+    while (this.inFlight.size > 0) {
+      await Promise.race([...this.inFlight].map(async f => await new Promise<void>(resolve => {
+        if (f.res.writableFinished || f.res.destroyed) resolve()
+        else f.res.once('close', () => { resolve() })
+      })))
+    }
   }
 
   private authorized (req: IncomingMessage): boolean {
@@ -110,76 +162,85 @@ export class ApiServer {
   }
 
   private async dispatch (req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost')
     const controller = new AbortController()
-    res.on('close', () => { if (!res.writableFinished) controller.abort() })
+    const flight: InFlight = { controller, res }
+    this.inFlight.add(flight)
+    res.once('close', () => {
+      this.inFlight.delete(flight)
+      if (!res.writableFinished) controller.abort()
+    })
+    let path = ''
     try {
-      const match = this.match(req.method ?? 'GET', url.pathname)
-      if (match == null) throw new HttpError(404, 'not_found', `No route for ${req.method ?? 'GET'} ${url.pathname}`)
-      if (match === 'method') throw new HttpError(405, 'method_not_allowed', `Method ${req.method ?? ''} not allowed on ${url.pathname}`)
-      const { route, params } = match
+      if (this.closing != null) throw shuttingDown()
+      const url = parseTarget(req.url)
+      path = url.pathname
+      const match = this.match(req.method ?? 'GET', path)
+      if (match == null) throw new HttpError('no-route', `No route for ${req.method ?? 'GET'} ${safePath(path)}`)
+      if (match === 'method') throw new HttpError('method-not-allowed', `Method ${req.method ?? ''} not allowed on ${safePath(path)}`)
+      const { route, captures } = match
       checkBrowserOrigin(req)
       if (route.auth && !this.authorized(req)) {
         // log the path only: the header may hold a (wrong) token
-        this.log('unauthorized request to %s', url.pathname)
-        throw new HttpError(401, 'unauthorized', 'Missing or wrong API token')
+        this.log('unauthorized request to %s', safePath(path))
+        throw new HttpError('unauthorized', 'Missing or wrong API token')
       }
-      const body = route.rawBody ? undefined : await this.readJson(req)
-      const result = await route.handler({ req, res, body, query: url.searchParams, params, signal: controller.signal })
-      if (result === HANDLED) return
+      const params = decodeParams(route.keys, captures)
+      const body = route.rawBody ? undefined : await this.readJson(req, controller.signal)
+      const stream = {
+        ndjson: () => this.track(res, NDJSON),
+        sse: (error: (err: unknown) => unknown) => this.track(res, sseFormat(error))
+      }
+      const result = await route.handler({ req, res, body, query: url.searchParams, params, signal: controller.signal, stream })
+      if (result === HANDLED || res.headersSent || res.writableEnded) return
       this.send(res, 200, result ?? { ok: true })
     } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err))
-      const status = statusOf(e)
-      const code = e instanceof HttpError ? e.code : e.name
-      // a 500 hides internals; typed errors have messages written for users
-      const message = status === 500 ? 'Internal error' : e.message
-      if (status === 500) this.log.error('handler for %s failed: %s', url.pathname, e.stack ?? e.message)
-      if (res.headersSent) { res.end(); return }
-      for (const [k, v] of Object.entries(e instanceof HttpError ? e.headers : {})) res.setHeader(k, v)
-      const retryAfterMs = (e as Error & { retryAfterMs?: number }).retryAfterMs
-      if (retryAfterMs != null) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))))
-      this.send(res, status, this.errorBody(url.pathname, status, code, message, e))
+      // at shutdown the handler sees its signal abort; the client should hear why
+      const e = this.closing != null ? shuttingDown() : err
+      if (statusOf(e) === 500) this.log.error('handler for %s failed: %s', safePath(path), (err as Error)?.stack ?? String(err))
+      if (res.headersSent) { if (!res.writableEnded) res.end(); return }
+      this.sendError(res, path, e)
     }
   }
 
-  private match (method: string, path: string): { route: Route, params: Record<string, string> } | 'method' | undefined {
+  private track (res: ServerResponse, format: typeof NDJSON): ResponseStream {
+    const s = new ResponseStream(res, format, (done) => { this.streams.delete(done) })
+    this.streams.add(s)
+    return s
+  }
+
+  private sendError (res: ServerResponse, path: string, err: unknown): void {
+    if (res.headersSent || res.destroyed) return
+    for (const [k, v] of Object.entries(err instanceof HttpError ? err.headers : {})) res.setHeader(k, v)
+    const retry = retryAfterSeconds(err)
+    if (retry != null) res.setHeader('Retry-After', String(retry))
+    // a body still arriving is abandoned: close the connection rather than read the rest
+    if (this.closing != null || !(res.req?.complete ?? true)) res.setHeader('connection', 'close')
+    this.send(res, statusOf(err), this.errorBody(path, err))
+  }
+
+  private match (method: string, path: string): { route: Route, captures: string[] } | 'method' | undefined {
     let pathMatched = false
     for (const route of this.routes) {
       const m = route.pattern.exec(path)
       if (m == null) continue
       pathMatched = true
       if (route.method !== method) continue
-      const params: Record<string, string> = {}
-      route.keys.forEach((k, i) => { params[k] = decodeURIComponent(m[i + 1] ?? '') })
-      return { route, params }
+      return { route, captures: m.slice(1) }
     }
     return pathMatched ? 'method' : undefined
   }
 
-  private async readJson (req: IncomingMessage): Promise<unknown> {
+  private async readJson (req: IncomingMessage, signal: AbortSignal): Promise<unknown> {
     if (req.method === 'GET' || req.method === 'HEAD') return undefined
     const declared = Number(req.headers['content-length'] ?? 0)
-    if (declared > this.maxBodyBytes) throw new HttpError(413, 'too_large', `Body exceeds ${this.maxBodyBytes} bytes`)
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length
-      if (size > this.maxBodyBytes) throw new HttpError(413, 'too_large', `Body exceeds ${this.maxBodyBytes} bytes`)
-      chunks.push(chunk as Buffer)
-    }
-    if (size === 0) return undefined
+    if (declared > this.maxBodyBytes) throw new HttpError('too-large', `Body exceeds ${this.maxBodyBytes} bytes`)
+    const raw = await readBody(req, this.maxBodyBytes, signal)
+    if (raw.length === 0) return undefined
     try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+      return JSON.parse(raw.toString('utf8'))
     } catch {
-      throw new HttpError(400, 'invalid_json', 'Body is not valid JSON')
+      throw new HttpError('invalid-json', 'Body is not valid JSON')
     }
-  }
-
-  /** Writes the headers of a server-sent events stream (`text/event-stream`). */
-  static startEventStream (res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' })
-    res.flushHeaders()
   }
 
   send (res: ServerResponse, status: number, value: unknown): void {
@@ -189,38 +250,60 @@ export class ApiServer {
   }
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
-
-/** True for `localhost`, `*.localhost`, and IP literals (which DNS rebinding cannot produce). */
-function isSafeHostname (hostname: string): boolean {
-  const h = hostname.toLowerCase()
-  if (LOOPBACK_NAMES.has(h) || h.endsWith('.localhost')) return true
-  if (h.startsWith('[') && h.endsWith(']')) return true
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(h)
+function shuttingDown (): HttpError {
+  return new HttpError('unavailable', 'The node is shutting down')
 }
 
-function isLoopbackOrigin (origin: string): boolean {
-  let u: URL
-  try { u = new URL(origin) } catch { return false }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return false
-  const h = u.hostname.toLowerCase()
-  return LOOPBACK_NAMES.has(h) || h.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
-}
-
-function sameOrigin (origin: string, host: string | undefined): boolean {
-  try { return host != null && new URL(origin).host === host.toLowerCase() } catch { return false }
-}
-
-/** Refuses requests a web page on another site could make (see the module comment). */
-function checkBrowserOrigin (req: IncomingMessage): void {
-  const host = req.headers.host
-  if (host != null) {
-    let hostname = ''
-    try { hostname = new URL(`http://${host}`).hostname } catch {}
-    if (!isSafeHostname(hostname)) throw new HttpError(403, 'forbidden_host', 'Requests must address the node by IP address or localhost')
+/** The request target as a URL; a target no URL parser takes is malformed. */
+function parseTarget (target: string | undefined): URL {
+  try {
+    // prefixing keeps `//x/y` a path rather than a host
+    return new URL(`http://localhost${target?.startsWith('/') === true ? target : '/'}`)
+  } catch {
+    throw new HttpError('malformed', 'Malformed request target')
   }
-  const origin = req.headers.origin
-  // same-origin from a page served here (the dashboard on a LAN address) is fine too: the Host was checked above
-  if (origin != null && origin !== 'null' && !isLoopbackOrigin(origin) && !sameOrigin(origin, host)) throw new HttpError(403, 'forbidden_origin', 'Cross-origin requests from non-local pages are refused')
-  if (origin === 'null') throw new HttpError(403, 'forbidden_origin', 'Cross-origin requests from opaque origins are refused')
 }
+
+/** Decodes path parameters, after the token check (a bad escape is the caller's 400, not our 500). */
+function decodeParams (keys: string[], captures: string[]): Record<string, string> {
+  const params: Record<string, string> = {}
+  keys.forEach((k, i) => {
+    try {
+      params[k] = decodeURIComponent(captures[i] ?? '')
+    } catch {
+      throw new HttpError('malformed', `Malformed percent-encoding in the path parameter ${k}`)
+    }
+  })
+  return params
+}
+
+/** A path fit for a log line or a message: bounded, printable. */
+function safePath (path: string): string {
+  return path.slice(0, 200).replace(/[^\x21-\x7e]/g, '?')
+}
+
+/** Reads a body up to `max` bytes; gives up when `signal` aborts (shutdown) or the client goes away. */
+async function readBody (req: IncomingMessage, max: number, signal: AbortSignal): Promise<Buffer> {
+  return await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const done = (err?: unknown): void => {
+      req.off('data', onData); req.off('end', onEnd); req.off('error', done); req.off('aborted', onAborted)
+      signal.removeEventListener('abort', onAbort)
+      if (err != null) reject(err)
+      else resolve(Buffer.concat(chunks))
+    }
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      if (size > max) { req.pause(); done(new HttpError('too-large', `Body exceeds ${max} bytes`)); return }
+      chunks.push(chunk)
+    }
+    const onEnd = (): void => { done() }
+    const onAborted = (): void => { done(new HttpError('canceled', 'The client went away')) }
+    const onAbort = (): void => { req.pause(); done(signal.reason ?? new HttpError('canceled', 'Aborted')) }
+    if (signal.aborted) { onAbort(); return }
+    req.on('data', onData); req.once('end', onEnd); req.once('error', done); req.once('aborted', onAborted)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+

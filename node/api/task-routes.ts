@@ -1,40 +1,58 @@
 /**
  * Control API routes for tasks, policy and audit. `POST /api/tasks` streams
- * newline-delimited JSON events (routed, text, failover, reset) and ends
- * with one `result` or `error` line, so `mycel run` prints output as it comes.
+ * the events of `task-stream.ts` (routed, text, failover, reset) and ends
+ * with one `result` or `error` line, so `mycel run` prints output as it
+ * comes. The status line waits for the first output (at most
+ * `TASK_STATUS_HOLD_MS`): a task refused before any (busy, denied, no
+ * member) is answered with its own status, 429 with `Retry-After`
+ * included, rather than a 200 whose last line says so.
  */
 import type { ApiServer } from './server.ts'
-import { HANDLED } from './server.ts'
-import type { MycelNode } from '../mycel-node.ts'
+import type { ApiModules } from './modules.ts'
+import type { RouteEvent, RunResult } from '../tasks/router.ts'
 import { HttpError } from './errors.ts'
-import { body } from './control-routes.ts'
-import { json, literal, object, oneOf, optional, record, str } from '../../protocol/shape.ts'
-import { DATA_CLASSES } from '../../protocol/task/messages.ts'
+import { body } from './body.ts'
+import { TaskBody, taskEvent, type TaskEvent } from './task-stream.ts'
+import { TASK_STATUS_HOLD_MS } from './constants.ts'
 import { describePolicy } from '../policy/describe.ts'
 import { entryToJson } from '../audit/entry.ts'
-import { statusOf } from './errors.ts'
-import { wireCodeOf } from '../tasks/errors.ts'
 
-const TaskBody = object({
-  kind: str({ min: 1, max: 64 }),
-  model: optional(str({ max: 128 })),
-  input: record(json({ maxDepth: 12, maxItems: 100_000 }), { max: 64 }),
-  dataClass: optional(oneOf(DATA_CLASSES)),
-  peer: optional(str({ max: 128 })),
-  local: optional(literal(true)),
-  collection: optional(str({ max: 128 })),
-  priority: optional(oneOf(['interactive', 'background'] as const))
-})
+/** Most tasks `GET /api/tasks` lists, newest first. */
+const MAX_LISTED_TASKS = 200
+const TASK_ID = /^[0-9a-f]{32}$/
 
-export function registerTaskRoutes (api: ApiServer, node: MycelNode): void {
-  api.route('POST', '/api/tasks', async ({ body: b, res, signal }) => {
+function resultEvent (r: RunResult): TaskEvent {
+  return {
+    type: 'result',
+    taskId: r.taskId,
+    executor: r.executor,
+    ...(r.output !== undefined ? { output: r.output } : {}),
+    ...(r.usage != null ? { usage: { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens } } : {}),
+    ...(r.finishReason != null ? { finishReason: r.finishReason } : {}),
+    attempts: r.attempts
+  }
+}
+
+export function registerTaskRoutes (api: ApiServer, { tasks, policy, audit }: Pick<ApiModules, 'tasks' | 'policy' | 'audit'>): void {
+  api.route('POST', '/api/tasks', async ({ body: b, signal, stream }) => {
     const spec = body(TaskBody, b, 'task request')
-    const router = node.router
-    if (router == null) throw new HttpError(503, 'unavailable', 'The node is not ready')
-    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
-    const line = (v: unknown): void => { res.write(JSON.stringify(v) + '\n') }
+    const out = stream.ndjson()
+    // routing events wait for the first output, so a refusal can still choose the status
+    const held: TaskEvent[] = []
+    let hold: ReturnType<typeof setTimeout> | undefined
+    const flush = (): void => { clearTimeout(hold); for (const h of held.splice(0)) out.write(h) }
+    const emit = (e: RouteEvent | TaskEvent): void => {
+      const event = taskEvent(e)
+      if (!out.started && (event.type === 'routed' || event.type === 'failover')) {
+        held.push(event)
+        hold ??= setTimeout(flush, TASK_STATUS_HOLD_MS)
+        return
+      }
+      flush()
+      out.write(event)
+    }
     try {
-      const result = await router.run({
+      const result = await tasks.run({
         kind: spec.kind,
         input: spec.input as Record<string, unknown>,
         ...(spec.model != null ? { model: spec.model } : {}),
@@ -44,40 +62,34 @@ export function registerTaskRoutes (api: ApiServer, node: MycelNode): void {
         ...(spec.collection != null ? { collection: spec.collection } : {}),
         priority: spec.priority ?? 'interactive',
         signal,
-        onEvent: (e) => { line(e) }
+        onEvent: emit
       })
-      line({ type: 'result', ...result })
+      emit(resultEvent(result))
     } catch (err) {
-      const e = err as Error & { code?: string, retryAfterMs?: number }
-      const status = statusOf(e)
-      line({ type: 'error', error: { code: e.name, wire: wireCodeOf(e), status, message: status === 500 && e.name !== 'TaskFailedError' ? 'Internal error' : e.message, ...(e.retryAfterMs != null ? { retryAfterMs: e.retryAfterMs } : {}) } })
+      clearTimeout(hold)
+      if (!out.started) throw err
+      out.fail(err)
     }
-    res.end()
-    return HANDLED
+    out.end()
   })
 
   api.route('GET', '/api/tasks', async () => {
-    const all = [...(node.router?.list() ?? []), ...(node.executor?.list() ?? [])]
-    return all.sort((a, b) => b.createdAt - a.createdAt).slice(0, 200)
+    return tasks.list().sort((a, b) => b.createdAt - a.createdAt).slice(0, MAX_LISTED_TASKS)
   })
 
   api.route('POST', '/api/tasks/:id/cancel', async ({ params }) => {
-    if (!/^[0-9a-f]{32}$/.test(params.id ?? '')) throw new HttpError(400, 'invalid_request', 'Not a task id')
-    // a task this node delegated is canceled through its router, which tells the executor
-    const ok = (node.executor?.cancel(params.id as string) ?? false) || (node.router?.cancel(params.id as string) ?? false)
-    if (!ok) throw new HttpError(404, 'UnknownTaskError', 'No running task with that id on this node')
-    return { canceled: params.id }
+    const id = params.id ?? ''
+    if (!TASK_ID.test(id)) throw new HttpError('malformed', 'Not a task id')
+    if (!tasks.cancel(id)) throw new HttpError('not-found', 'No running task with that id on this node')
+    return { canceled: id }
   })
 
-  api.route('GET', '/api/policy', async () => {
-    if (node.policy == null) throw new HttpError(503, 'unavailable', 'The node is not ready')
-    return describePolicy(node.policy.policy)
-  })
+  api.route('GET', '/api/policy', async () => describePolicy(policy.current()))
 
   api.route('GET', '/api/audit/tail', async ({ query }) => {
     const n = Math.min(1000, Math.max(1, Number(query.get('n') ?? 20) || 20))
-    return (await node.audit!.tail(n)).map(entryToJson)
+    return (await audit.tail(n)).map(entryToJson)
   })
 
-  api.route('GET', '/api/audit/verify', async () => await node.audit!.verify())
+  api.route('GET', '/api/audit/verify', async () => await audit.verify())
 }

@@ -9,11 +9,5 @@ export class UsageError extends Error {
   }
 }
 
-/** A command that needs a running node found none at the home's API address. */
-export class NodeNotRunningError extends Error {
-  static override name = 'NodeNotRunningError'
-  constructor (message = 'No running node found for this home; start one with `mycel start`') {
-    super(message)
-    this.name = NodeNotRunningError.name
-  }
-}
+/** A command that needs a running node found none (declared with the API client, which throws it). */
+export { NodeNotRunningError } from '../api/errors.ts'

@@ -6,8 +6,10 @@
  * policy and audit are the same as for `mycel run`.
  */
 import { ApiClient, readApiFile } from '../api/client.ts'
-import { NodeNotRunningError } from '../cli/errors.ts'
-import type { RunResult, RunSpec } from '../tasks/router.ts'
+import { codeOf, NodeNotRunningError, publicMessage } from '../api/errors.ts'
+import type { NodeModule, TasksModule } from '../api/modules.ts'
+import type { TaskRequestBody } from '../api/task-stream.ts'
+import type { ApiErrorCode } from '../../protocol/codes.ts'
 import type { DataClass } from '../../protocol/task/messages.ts'
 
 export interface MeshTask {
@@ -32,12 +34,12 @@ export interface MeshAccess {
   run: (task: MeshTask, opts?: { signal?: AbortSignal, onText?: (text: string) => void }) => Promise<MeshTaskResult>
 }
 
-/** A task the node refused or that failed; `code` is the node's typed error name (`NoCandidateError`, ...). */
+/** A task the node refused or that failed; `code` is its API error code (`protocol/codes.ts`). */
 export class MeshTaskError extends Error {
   static override name = 'MeshTaskError'
-  readonly code: string
+  readonly code: ApiErrorCode
   readonly retryAfterMs?: number
-  constructor (code: string, message: string, retryAfterMs?: number) {
+  constructor (code: ApiErrorCode, message: string, retryAfterMs?: number) {
     super(message)
     this.name = MeshTaskError.name
     this.code = code
@@ -45,7 +47,14 @@ export class MeshTaskError extends Error {
   }
 }
 
-function spec (task: MeshTask): Omit<RunSpec, 'signal' | 'onEvent'> {
+/** Any failure on the way as a `MeshTaskError`, keeping its code and, for typed errors, its message. */
+function meshError (err: unknown): MeshTaskError {
+  if (err instanceof MeshTaskError) return err
+  const ms = (err as { retryAfterMs?: unknown } | undefined)?.retryAfterMs
+  return new MeshTaskError(codeOf(err), publicMessage(err), typeof ms === 'number' ? ms : undefined)
+}
+
+function spec (task: MeshTask): TaskRequestBody {
   return {
     kind: task.kind,
     input: task.input,
@@ -58,25 +67,19 @@ function spec (task: MeshTask): Omit<RunSpec, 'signal' | 'onEvent'> {
 }
 
 /** Access from inside the node process. */
-export function nodeAccess (node: { readonly router?: { run: (s: RunSpec) => Promise<RunResult> } | undefined, caps: () => Array<Record<string, unknown>> }): MeshAccess {
+export function nodeAccess ({ tasks, node }: { tasks: Pick<TasksModule, 'run'>, node: Pick<NodeModule, 'caps'> }): MeshAccess {
   return {
     capabilities: async () => node.caps(),
     async run (task, opts = {}) {
-      if (node.router == null) throw new MeshTaskError('unavailable', 'The node is not ready')
       try {
-        const r = await node.router.run({ ...spec(task), ...(opts.signal != null ? { signal: opts.signal } : {}), onEvent: e => { if (e.type === 'text') opts.onText?.(e.text) } })
+        const r = await tasks.run({ ...spec(task), ...(opts.signal != null ? { signal: opts.signal } : {}), onEvent: e => { if (e.type === 'text') opts.onText?.(e.text) } })
         return { taskId: r.taskId, executor: r.executor, output: r.output, ...(r.usage != null ? { usage: r.usage } : {}) }
       } catch (err) {
-        const e = err as Error & { code?: string, retryAfterMs?: number }
-        // a task that failed on an executor names its wire code; everything else its error class
-        const code = e.name === 'TaskFailedError' && e.code != null ? `TaskFailedError:${e.code}` : e.name
-        throw new MeshTaskError(code, e.name === 'Error' ? 'Internal error' : e.message, e.retryAfterMs)
+        throw meshError(err)
       }
     }
   }
 }
-
-interface TaskLine { type: string, text?: string, taskId?: string, executor?: string, output?: unknown, usage?: MeshTaskResult['usage'], error?: { code: string, wire?: string, message: string, retryAfterMs?: number } }
 
 /** Access through the control API of the node running for `home`. */
 export function apiAccess (home: string): MeshAccess {
@@ -88,25 +91,17 @@ export function apiAccess (home: string): MeshAccess {
   return {
     capabilities: async (signal) => await (await client()).get<Array<Record<string, unknown>>>('/api/caps', signal),
     async run (task, opts = {}) {
-      const api = await client()
       let result: MeshTaskResult | undefined
       try {
-        for await (const line of api.stream<TaskLine>('/api/tasks', spec(task), opts.signal)) {
-          if (line.type === 'text' && line.text != null) opts.onText?.(line.text)
-          else if (line.type === 'error') {
-            const e = line.error
-            const code = e?.code === 'TaskFailedError' && e.wire != null ? `TaskFailedError:${e.wire}` : e?.code ?? 'Error'
-            throw new MeshTaskError(code, e?.message ?? 'Task failed', e?.retryAfterMs)
-          } else if (line.type === 'result') {
-            result = { taskId: String(line.taskId), executor: String(line.executor), output: line.output, ...(line.usage != null ? { usage: line.usage } : {}) }
-          }
+        for await (const e of (await client()).runTask(spec(task), opts.signal)) {
+          if (e.type === 'text') opts.onText?.(e.text)
+          else if (e.type === 'error') throw new MeshTaskError(e.error.wire, e.error.message, e.error.retryAfterMs)
+          else if (e.type === 'result') result = { taskId: e.taskId, executor: e.executor, output: e.output, ...(e.usage != null ? { usage: e.usage } : {}) }
         }
       } catch (err) {
-        if (err instanceof MeshTaskError) throw err
-        const e = err as Error & { code?: string }
-        throw new MeshTaskError(e.name === 'ApiRequestError' ? e.code ?? 'Error' : e.name, e.message)
+        throw meshError(err)
       }
-      if (result == null) throw new MeshTaskError('Error', 'The node closed the stream without a result')
+      if (result == null) throw new MeshTaskError('malformed', 'The node closed the stream without a result')
       return result
     }
   }

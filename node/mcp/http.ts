@@ -10,20 +10,22 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { ApiServer } from '../api/server.ts'
 import { HANDLED } from '../api/server.ts'
 import { HttpError } from '../api/errors.ts'
-import type { MeshAccess } from './access.ts'
+import type { ApiModules } from '../api/modules.ts'
+import { nodeAccess } from './access.ts'
 import { createMcpServer } from './server.ts'
 
-export function registerMcpRoute (api: ApiServer, mesh: () => MeshAccess): void {
+export function registerMcpRoute (api: ApiServer, modules: Pick<ApiModules, 'tasks' | 'node'>): void {
+  const mesh = nodeAccess(modules)
   api.route('POST', '/mcp', async ({ req, res, body }) => {
-    if (body === undefined) throw new HttpError(400, 'invalid_request', 'Expected a JSON-RPC message')
-    const server = createMcpServer(mesh())
+    if (body === undefined) throw new HttpError('malformed', 'Expected a JSON-RPC message')
+    const server = createMcpServer(mesh)
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })
     res.on('close', () => { void transport.close(); void server.close() })
     await server.connect(transport)
     await transport.handleRequest(req, res, body)
     return HANDLED
   })
-  const noSessions = async (): Promise<never> => { throw new HttpError(405, 'method_not_allowed', 'This MCP endpoint is stateless: POST only', { allow: 'POST' }) }
+  const noSessions = async (): Promise<never> => { throw new HttpError('method-not-allowed', 'This MCP endpoint is stateless: POST only', { allow: 'POST' }) }
   api.route('GET', '/mcp', noSessions)
   api.route('DELETE', '/mcp', noSessions)
 }

@@ -10,6 +10,8 @@ import { z } from 'zod'
 import { DATA_CLASSES } from '../../protocol/task/messages.ts'
 import { MeshTaskError, type MeshAccess, type MeshTask, type MeshTaskResult } from './access.ts'
 import { MAX_TOOL_TEXT_CHARS } from './constants.ts'
+import { codeOf, publicMessage } from '../api/errors.ts'
+import { ERROR_STATUS } from '../../protocol/codes.ts'
 
 type Extra = { signal: AbortSignal, _meta?: { progressToken?: string | number }, sendNotification: (n: any) => Promise<void> }
 
@@ -23,20 +25,19 @@ function toolError (message: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: message }] }
 }
 
-/** One line a user (or a model) can act on, by the node's typed error name. */
+/** One line a user (or a model) can act on, by the failure's error code (`ERROR_STATUS[code].mcp` leads it). */
 export function describeFailure (err: unknown, kind: string): string {
-  const e = err as MeshTaskError
-  const code = e instanceof MeshTaskError ? e.code : (err as Error).name
-  if (code === 'NoCandidateError' && kind.startsWith('memory.')) {
-    return `No member of the mesh offers ${kind} (${kind === 'memory.ask' ? 'answering from documents' : 'memory search'}) to this node yet: ${e.message}`
+  const code = err instanceof MeshTaskError ? err.code : codeOf(err)
+  const message = err instanceof MeshTaskError ? err.message : publicMessage(err)
+  if (code === 'no-candidate' && kind.startsWith('memory.')) {
+    return `No member of the mesh offers ${kind} (${kind === 'memory.ask' ? 'answering from documents' : 'memory search'}) to this node yet: ${message}`
   }
-  if (code === 'NoCandidateError') return `No member can run this: ${e.message}`
-  if (code === 'PolicyDeniedError' || code === 'TaskFailedError:denied') return `Denied by policy: ${e.message}`
-  if (code === 'BusyError' || code === 'TaskFailedError:busy' || code === 'RateLimitedError') {
-    return `Every capable member is busy; try again in ${Math.max(1, Math.ceil((e.retryAfterMs ?? 1000) / 1000))} s`
+  const lead = ERROR_STATUS[code].mcp
+  if (code === 'busy') {
+    const ms = (err as { retryAfterMs?: number }).retryAfterMs ?? 1000
+    return `${lead}; try again in ${Math.max(1, Math.ceil(ms / 1000))} s`
   }
-  if (code === 'NodeNotRunningError') return e.message
-  return `Task failed (${code}): ${e.message}`
+  return `${lead}: ${message}`
 }
 
 /** Runs a task, forwarding streamed text as MCP progress notifications when the client asked for them. */

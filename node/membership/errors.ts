@@ -21,6 +21,7 @@ export class JoinFailedError extends Error {
 
 export class NotAdminError extends Error {
   static override name = 'NotAdminError'
+  readonly code = 'not-admin'
   constructor (message = 'This node does not hold an admin key of the organisation') {
     super(message)
     this.name = NotAdminError.name

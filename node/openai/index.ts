@@ -5,10 +5,10 @@
  *
  * @example
  * const api = new ApiServer({ token, logger, errorBody: apiErrorBody })
- * registerOpenAiRoutes(api, node)
- * // then: new OpenAI({ baseURL: `${node.apiAddress}/v1`, apiKey: token })
+ * registerOpenAiRoutes(api, { tasks, node })
+ * // then: new OpenAI({ baseURL: `${apiUrl}/v1`, apiKey: token })
  */
-export { registerOpenAiRoutes, type OpenAiNode } from './routes.ts'
-export { apiErrorBody, openAiError, taskHttpError, OpenAiRequestError } from './errors.ts'
+export { registerOpenAiRoutes, type OpenAiModules } from './routes.ts'
+export { apiErrorBody, openAiError, OpenAiRequestError } from './errors.ts'
 export { listModels, type OpenAiModel } from './models.ts'
 export { parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest } from './requests.ts'

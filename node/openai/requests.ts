@@ -74,26 +74,26 @@ const EmbeddingsBody = loose({
 function unsupportedUnlessEmpty (what: string): Shape<unknown> {
   return (value, path) => {
     if (value === '' || (Array.isArray(value) && value.length === 0)) return value
-    throw new OpenAiRequestError(400, 'unsupported_parameter', `${what} are not supported by Mycel`, path)
+    throw new OpenAiRequestError('unsupported-parameter', `${what} are not supported by Mycel`, path)
   }
 }
 
 function unsupportedUnless (allowed: unknown, what: string): Shape<unknown> {
   return (value, path) => {
     if (value === allowed) return value
-    throw new OpenAiRequestError(400, 'unsupported_parameter', `${what}: not supported by Mycel`, path)
+    throw new OpenAiRequestError('unsupported-parameter', `${what}: not supported by Mycel`, path)
   }
 }
 
 /** Runs a shape over a body, turning shape errors into 400s that name the field. */
 function check<T> (shape: Shape<T>, value: unknown): T {
-  if (!isPlainObject(value)) throw new OpenAiRequestError(400, 'invalid_request', 'The request body must be a JSON object')
+  if (!isPlainObject(value)) throw new OpenAiRequestError('malformed', 'The request body must be a JSON object')
   try {
     return shape(value, '')
   } catch (err) {
     if (!(err instanceof MalformedMessageError)) throw err
     const param = /^([^:]+): /.exec(err.message)?.[1] ?? null
-    throw new OpenAiRequestError(400, 'invalid_request', `Invalid request: ${err.message}`, param)
+    throw new OpenAiRequestError('malformed', `Invalid request: ${err.message}`, param)
   }
 }
 

@@ -8,19 +8,18 @@
  * an `error` event, which OpenAI's clients raise.
  */
 import { randomBytes } from 'node:crypto'
-import type { ServerResponse } from 'node:http'
-import { ApiServer, HANDLED } from '../api/server.ts'
+import type { ApiServer, RouteContext } from '../api/server.ts'
+import type { NodeModule, TasksModule } from '../api/modules.ts'
 import { HttpError } from '../api/errors.ts'
 import type { RouteEvent, RunResult, RunSpec } from '../tasks/router.ts'
-import { openAiError, taskHttpError } from './errors.ts'
+import { openAiError } from './errors.ts'
 import { parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, type GenerationRequest } from './requests.ts'
 import { listModels } from './models.ts'
-import { statusOf } from '../api/errors.ts'
 
-/** What the routes need of the node. */
-export interface OpenAiNode {
-  readonly router?: { run: (spec: RunSpec) => Promise<RunResult> } | undefined
-  caps: () => Array<Record<string, unknown>>
+/** What the routes need of the node: running tasks, and the members' cards for `/v1/models`. */
+export interface OpenAiModules {
+  tasks: Pick<TasksModule, 'run'>
+  node: Pick<NodeModule, 'caps'>
 }
 
 type Usage = { prompt_tokens: number, completion_tokens: number, total_tokens: number }
@@ -35,19 +34,6 @@ function finishReasonOf (r: RunResult): 'stop' | 'length' {
   return r.finishReason === 'length' ? 'length' : 'stop'
 }
 
-function router (node: OpenAiNode): NonNullable<OpenAiNode['router']> {
-  if (node.router == null) throw new HttpError(503, 'unavailable', 'The node is not ready')
-  return node.router
-}
-
-async function run (node: OpenAiNode, spec: RunSpec): Promise<RunResult> {
-  try {
-    return await router(node).run(spec)
-  } catch (err) {
-    throw taskHttpError(err)
-  }
-}
-
 interface StreamShape {
   /** The chunk carrying a piece of text. */
   text: (text: string) => unknown
@@ -58,43 +44,36 @@ interface StreamShape {
 }
 
 /** Runs a task and streams it as OpenAI SSE chunks (see the module comment). */
-async function stream (node: OpenAiNode, spec: RunSpec, res: ServerResponse, signal: AbortSignal, shape: StreamShape): Promise<typeof HANDLED> {
-  const r = router(node)
+async function stream (tasks: OpenAiModules['tasks'], spec: RunSpec, ctx: RouteContext, shape: StreamShape): Promise<void> {
   const local = new AbortController()
-  const send = (v: unknown): void => { res.write(`data: ${JSON.stringify(v)}\n\n`) }
-  let started = false
+  // at shutdown the server ends the stream with an OpenAI error event too
+  const out = ctx.stream.sse(openAiError)
   const start = (): void => {
-    if (started) return
-    started = true
-    ApiServer.startEventStream(res)
-    for (const c of shape.head?.() ?? []) send(c)
+    if (out.started) return
+    out.start()
+    for (const c of shape.head?.() ?? []) out.write(c)
   }
   let diverged = false
   const onEvent = (e: RouteEvent): void => {
     if (diverged) return
-    if (e.type === 'reset' && started) {
+    if (e.type === 'reset' && out.started) {
       // a failed-over executor wrote different text than was already sent, and SSE cannot take text back
       diverged = true
-      local.abort(new HttpError(502, 'executor_failed', 'The executor failed mid-stream and its replacement produced different output'))
+      local.abort(new HttpError('executor-failed', 'The executor failed mid-stream and its replacement produced different output'))
       return
     }
-    if (e.type === 'text') { start(); send(shape.text(e.text)) }
+    if (e.type === 'text') { start(); out.write(shape.text(e.text)) }
   }
   try {
-    const result = await r.run({ ...spec, signal: AbortSignal.any([signal, local.signal]), onEvent })
+    const result = await tasks.run({ ...spec, signal: AbortSignal.any([ctx.signal, local.signal]), onEvent })
     start()
-    for (const c of shape.tail(result)) send(c)
-    res.end('data: [DONE]\n\n')
+    for (const c of shape.tail(result)) out.write(c)
+    out.end('data: [DONE]\n\n')
   } catch (err) {
-    const e = local.signal.aborted ? local.signal.reason as Error : taskHttpError(err)
-    if (!started) throw e
-    if (!res.writableEnded && !res.destroyed) {
-      const status = statusOf(e)
-      send(openAiError(status, e instanceof HttpError ? e.code : e.name, status === 500 ? 'Internal error' : e.message, e))
-      res.end()
-    }
+    const e = local.signal.aborted ? local.signal.reason as Error : err
+    if (!out.started) throw e
+    out.fail(e)
   }
-  return HANDLED
 }
 
 function newId (prefix: string): string {
@@ -105,22 +84,22 @@ function generationInput (req: GenerationRequest): Record<string, unknown> {
   return { model: req.model, ...req.sampling }
 }
 
-export function registerOpenAiRoutes (api: ApiServer, node: OpenAiNode): void {
+export function registerOpenAiRoutes (api: ApiServer, { tasks, node }: OpenAiModules): void {
   api.route('GET', '/v1/models', async () => ({ object: 'list', data: listModels(node.caps()) }))
 
   api.route('GET', '/v1/models/:model', async ({ params }) => {
     const model = listModels(node.caps()).find(m => m.id === params.model)
-    if (model == null) throw new HttpError(404, 'model_not_found', `No member offers the model "${params.model ?? ''}"`)
+    if (model == null) throw new HttpError('no-candidate', `No member offers the model "${params.model ?? ''}"`)
     return model
   })
 
-  api.route('POST', '/v1/chat/completions', async ({ body, res, signal }) => {
-    const req = parseChatRequest(body)
+  api.route('POST', '/v1/chat/completions', async (ctx) => {
+    const req = parseChatRequest(ctx.body)
     const id = newId('chatcmpl')
     const created = Math.floor(Date.now() / 1000)
-    const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: { ...generationInput(req), messages: req.messages }, priority: 'interactive', signal }
+    const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: { ...generationInput(req), messages: req.messages }, priority: 'interactive', signal: ctx.signal }
     if (!req.stream) {
-      const r = await run(node, spec)
+      const r = await tasks.run(spec)
       return {
         id,
         object: 'chat.completion',
@@ -132,7 +111,7 @@ export function registerOpenAiRoutes (api: ApiServer, node: OpenAiNode): void {
       }
     }
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): unknown => ({ id, object: 'chat.completion.chunk', created, model: req.model, system_fingerprint: null, choices, ...extra })
-    return await stream(node, spec, res, signal, {
+    await stream(tasks, spec, ctx, {
       head: () => [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }])],
       text: (text) => chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
       tail: (r) => [
@@ -142,18 +121,18 @@ export function registerOpenAiRoutes (api: ApiServer, node: OpenAiNode): void {
     })
   })
 
-  api.route('POST', '/v1/completions', async ({ body, res, signal }) => {
-    const req = parseCompletionRequest(body)
+  api.route('POST', '/v1/completions', async (ctx) => {
+    const req = parseCompletionRequest(ctx.body)
     const id = newId('cmpl')
     const created = Math.floor(Date.now() / 1000)
-    const spec: RunSpec = { kind: 'llm.complete', model: req.model, input: { ...generationInput(req), prompt: req.prompt }, priority: 'interactive', signal }
+    const spec: RunSpec = { kind: 'llm.complete', model: req.model, input: { ...generationInput(req), prompt: req.prompt }, priority: 'interactive', signal: ctx.signal }
     const chunk = (text: string, finish: string | null, extra: Record<string, unknown> = {}): unknown =>
       ({ id, object: 'text_completion', created, model: req.model, choices: [{ index: 0, text, logprobs: null, finish_reason: finish }], ...extra })
     if (!req.stream) {
-      const r = await run(node, spec)
+      const r = await tasks.run(spec)
       return { ...(chunk(String(r.output ?? ''), finishReasonOf(r)) as object), usage: usageOf(r), system_fingerprint: null }
     }
-    return await stream(node, spec, res, signal, {
+    await stream(tasks, spec, ctx, {
       text: (text) => chunk(text, null),
       tail: (r) => [
         chunk('', finishReasonOf(r)),
@@ -164,9 +143,9 @@ export function registerOpenAiRoutes (api: ApiServer, node: OpenAiNode): void {
 
   api.route('POST', '/v1/embeddings', async ({ body, signal }) => {
     const req = parseEmbeddingsRequest(body)
-    const r = await run(node, { kind: 'llm.embed', model: req.model, input: { model: req.model, input: req.input }, priority: 'interactive', signal })
+    const r = await tasks.run({ kind: 'llm.embed', model: req.model, input: { model: req.model, input: req.input }, priority: 'interactive', signal })
     const vectors = Array.isArray(r.output) ? r.output : []
-    if (vectors.length !== req.input.length) throw new HttpError(502, 'executor_failed', 'The executor returned a wrong number of embeddings')
+    if (vectors.length !== req.input.length) throw new HttpError('executor-failed', 'The executor returned a wrong number of embeddings')
     return {
       object: 'list',
       data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: encodeVector(v, req.encoding) })),

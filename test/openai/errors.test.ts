@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import OpenAI from 'openai'
 import { ApiServer } from '../../node/api/server.ts'
 import { createLogger } from '../../node/logger.ts'
-import { apiErrorBody, registerOpenAiRoutes, type OpenAiNode } from '../../node/openai/index.ts'
+import { apiErrorBody, registerOpenAiRoutes, type OpenAiModules } from '../../node/openai/index.ts'
 import { BusyError, InvalidTaskInputError, PolicyDeniedError, TaskFailedError } from '../../node/tasks/errors.ts'
 import type { RunResult, RunSpec } from '../../node/tasks/router.ts'
 
@@ -16,9 +16,9 @@ const TOKEN = 'a'.repeat(64)
 
 describe('OpenAI API errors from the router', () => {
   let behaviour: (spec: RunSpec) => Promise<RunResult>
-  const node: OpenAiNode = {
-    router: { run: async (spec) => await behaviour(spec) },
-    caps: () => [{ peerId: 'p1', name: 'alpha', models: [{ name: 'm' }] }, { peerId: 'p2', name: 'beta', models: [{ name: 'm' }, { name: 'n' }] }]
+  const node: OpenAiModules = {
+    tasks: { run: async (spec) => await behaviour(spec) },
+    node: { caps: () => [{ peerId: 'p1', name: 'alpha', models: [{ name: 'm' }] }, { peerId: 'p2', name: 'beta', models: [{ name: 'm' }, { name: 'n' }] }] }
   }
   const api = new ApiServer({ token: TOKEN, logger: createLogger('test:openai'), errorBody: apiErrorBody })
   registerOpenAiRoutes(api, node)

@@ -5,17 +5,19 @@ import { parseInteger, parseNumber } from '../parse.ts'
 import { table } from '../output.ts'
 import { DATA_CLASSES } from '../../../protocol/task/messages.ts'
 import type { TaskSummary } from '../../tasks/executor.ts'
+import type { TaskRequestBody, TaskResultEvent } from '../../api/task-stream.ts'
+import { MalformedApiResponseError } from '../../api/errors.ts'
 
-interface RunEvent { type: string, text?: string, executor?: string, from?: string, reason?: string, taskId?: string, output?: unknown, usage?: unknown, error?: { code: string, message: string, retryAfterMs?: number } }
-
-/** The error a run ended with, so the exit code and message follow the node's typed error. */
+/** The error a run ended with; `code` is the node's API error code (`protocol/codes.ts`). */
 export class RunFailedError extends Error {
   static override name = 'RunFailedError'
   readonly code: string
-  constructor (code: string, message: string) {
+  readonly retryAfterMs?: number
+  constructor (code: string, message: string, retryAfterMs?: number) {
     super(message)
     this.name = RunFailedError.name
     this.code = code
+    if (retryAfterMs != null) this.retryAfterMs = retryAfterMs
   }
 }
 
@@ -56,31 +58,31 @@ export const run: Command = {
     if (v['max-tokens'] != null) input.maxTokens = parseInteger(v['max-tokens'] as string, '--max-tokens', { min: 1, max: 1_000_000 })
     if (v.temperature != null) input.temperature = parseNumber(v.temperature as string, '--temperature', { min: 0, max: 5 })
     if (v.seed != null) input.seed = parseInteger(v.seed as string, '--seed', { min: 0, max: 2 ** 32 - 1 })
-    const request = {
+    const request: TaskRequestBody = {
       kind,
       input,
       ...(model != null && kind.startsWith('llm.') ? { model } : {}),
-      ...(dataClass != null ? { dataClass } : {}),
-      ...(v.peer != null ? { peer: v.peer } : {}),
+      ...(dataClass != null ? { dataClass: dataClass as NonNullable<TaskRequestBody['dataClass']> } : {}),
+      ...(v.peer != null ? { peer: v.peer as string } : {}),
       ...(v.local === true ? { local: true } : {})
     }
-    let result: RunEvent | undefined
+    let result: TaskResultEvent | undefined
     let streamed = false
-    for await (const e of api.stream<RunEvent>('/api/tasks', request, ctx.signal)) {
-      if (e.type === 'text' && !ctx.json) { ctx.out.write(e.text ?? ''); streamed = true }
-      else if (e.type === 'failover') ctx.out.error(`\n[executor ${String(e.from)} failed (${String(e.reason)}); failing over]`)
+    for await (const e of api.runTask(request, ctx.signal)) {
+      if (e.type === 'text' && !ctx.json) { ctx.out.write(e.text); streamed = true }
+      else if (e.type === 'failover') ctx.out.error(`\n[executor ${e.from} failed (${e.reason}); failing over]`)
       else if (e.type === 'reset' && !ctx.json) ctx.out.error('\n[output restarts]')
-      else if (e.type === 'error') throw new RunFailedError(e.error?.code ?? 'Error', e.error?.message ?? 'Task failed')
+      else if (e.type === 'error') throw new RunFailedError(e.error.wire, e.error.message, e.error.retryAfterMs)
       else if (e.type === 'result') result = e
     }
-    if (result == null) throw new RunFailedError('Error', 'The node closed the stream without a result')
+    if (result == null) throw new MalformedApiResponseError('The node closed the stream without a result')
     if (ctx.json) {
       ctx.out.json({ taskId: result.taskId, executor: result.executor, output: result.output, usage: result.usage ?? null })
       return
     }
     if (!streamed && typeof result.output !== 'string') ctx.out.write(JSON.stringify(result.output))
     ctx.out.line()
-    ctx.out.error(`[task ${String(result.taskId)} ran on ${String(result.executor)}]`)
+    ctx.out.error(`[task ${result.taskId} ran on ${result.executor}]`)
   }
 }
 

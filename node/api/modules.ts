@@ -1,0 +1,105 @@
+/**
+ * What the node's HTTP side needs of the node, as narrow modules (Lodestar's
+ * `ApiModules`): each route group takes `Pick<ApiModules, ...>` of what it
+ * uses and never the node itself, so the API can be built and tested over
+ * any set of services that fill these interfaces. The shapes the control
+ * API answers with (`StatusSummary`, `PeerSummary`, ...) are declared here,
+ * next to the modules that produce them.
+ */
+import type { DataClass } from '../../protocol/task/messages.ts'
+import type { RunResult, RunSpec } from '../tasks/router.ts'
+import type { TaskSummary } from '../tasks/executor.ts'
+import type { MemoryStore } from '../memory/store.ts'
+import type { Policy } from '../policy/types.ts'
+import type { AuditEntry } from '../audit/entry.ts'
+import type { AuditVerifyResult } from '../audit/verify.ts'
+
+export interface PeerSummary {
+  peerId: string
+  name: string | null
+  addresses: string[]
+  rttMs: number | null
+  groups: string[]
+}
+
+export interface StatusSummary {
+  peerId: string
+  name: string
+  org: { name: string, id: string } | null
+  addresses: string[]
+  api: string
+  peers: number
+  uptimeMs: number
+  groups: string[]
+  certExpiresAt: number | null
+  admin: boolean
+  cards: { known: number, rejected: Record<string, number> }
+  revocationSeq: number
+}
+
+/** One member's verified card as the API shows it (`cards/summary.ts`). */
+export type CapSummary = Record<string, unknown>
+
+/** This node's own view of itself and the mesh. */
+export interface NodeModule {
+  status: () => StatusSummary
+  /** Connected, admitted members. */
+  peers: () => Promise<PeerSummary[]>
+  /** Verified cards of the members, this node's own included. */
+  caps: () => CapSummary[]
+}
+
+export interface InviteRequest { uses?: number, ttlMs?: number, groups?: string[] }
+export interface InviteCreated { invite: string, inviteId: string, expiresAt: number, uses: number, groups: string[] }
+
+/** What only an admin node can do; each throws `NotAdminError` on other nodes. */
+export interface AdminModule {
+  revoke: (peerId: string) => Promise<{ seq: number }>
+  createInvite: (req: InviteRequest) => InviteCreated
+}
+
+export interface CardsModule {
+  /** Signs and spreads a fresh card now; undefined when the node does not publish cards. */
+  republish: () => Promise<{ seq: number } | undefined>
+}
+
+/** Tasks through the router (routed, policy-checked, audited) and those this node runs. */
+export interface TasksModule {
+  run: (spec: RunSpec) => Promise<RunResult>
+  /** Tasks this node sent, received and ran locally, in any order. */
+  list: () => TaskSummary[]
+  /** Cancels a running task by id, delegated or executed here; false when none runs. */
+  cancel: (taskId: string) => boolean
+}
+
+export interface PolicyModule {
+  /** The policy in force now (it may be reloaded). */
+  current: () => Policy
+}
+
+export type AuditModule = {
+  tail: (n: number) => Promise<AuditEntry[]>
+  verify: () => Promise<AuditVerifyResult>
+}
+
+export type MemoryStoreApi = Pick<MemoryStore, 'ingest' | 'collections' | 'removeDocument' | 'removeCollection' | 'search'>
+
+export interface MemoryModule {
+  /** The memory store, or undefined while memory is not open on this node. */
+  store: () => MemoryStoreApi | undefined
+  /** The data class of a collection (`internal` by default). */
+  classOf: (collection: string) => DataClass
+  setClass: (collection: string, dataClass: DataClass) => Promise<void>
+  /** Re-reads collections and their classes for the card, after a change. */
+  refresh: () => Promise<void>
+}
+
+export interface ApiModules {
+  node: NodeModule
+  admin: AdminModule
+  cards: CardsModule
+  tasks: TasksModule
+  policy: PolicyModule
+  audit: AuditModule
+  memory: MemoryModule
+}

@@ -1,0 +1,42 @@
+/**
+ * Everything the node serves over HTTP, registered on one server from the
+ * node's modules (`ApiModules`, `api/modules.ts`): the control API, the
+ * OpenAI-compatible API, MCP and the dashboard. The node builds the modules
+ * from its services and calls this once; no route sees the node itself.
+ *
+ * @example
+ * const server = createApiServer({ token, logger }, modules)
+ * await server.listen('127.0.0.1', 7878)
+ * await server.close() // ends open streams with a last error line
+ */
+import type { Logger } from '../logger.ts'
+import { ApiServer } from '../api/server.ts'
+import type { ApiModules } from '../api/modules.ts'
+import { registerControlRoutes } from '../api/control-routes.ts'
+import { registerTaskRoutes } from '../api/task-routes.ts'
+import { registerMemoryRoutes } from '../api/memory-routes.ts'
+import { apiErrorBody, registerOpenAiRoutes } from '../openai/index.ts'
+import { registerMcpRoute } from '../mcp/http.ts'
+import { registerDashboardRoutes } from '../dashboard/routes.ts'
+
+export interface ApiInit {
+  token: string
+  logger: Logger
+}
+
+/** Registers every route group on `server`, each with only the modules it uses. */
+export function registerApi (server: ApiServer, modules: ApiModules): void {
+  registerControlRoutes(server, modules)
+  registerTaskRoutes(server, modules)
+  registerMemoryRoutes(server, modules)
+  registerOpenAiRoutes(server, modules)
+  registerMcpRoute(server, modules)
+  registerDashboardRoutes(server)
+}
+
+/** A server with every route of `modules`, not yet listening. */
+export function createApiServer (init: ApiInit, modules: ApiModules): ApiServer {
+  const server = new ApiServer({ ...init, errorBody: apiErrorBody })
+  registerApi(server, modules)
+  return server
+}
