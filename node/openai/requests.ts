@@ -3,8 +3,10 @@
  * bounds of every field we use, with the offending field named in the 400.
  * Unlike the wire shapes, unknown fields are ignored (clients send many we
  * have no use for: `user`, `metadata`, ...), but fields that would change the
- * answer and that the mesh cannot honour (`tools`, `n > 1`, `stop`, ...) are
- * refused rather than silently dropped.
+ * answer and that the mesh cannot honour (`tools`, `n > 1`, `stop`,
+ * `logit_bias`, `presence_penalty`, `frequency_penalty`, ...) are refused
+ * rather than silently dropped; their neutral values (0, `{}`) change
+ * nothing and pass.
  */
 import { arrayOf, bool, isPlainObject, literal, nullable, num, object, oneOf, optional, str, uint, type Shape } from '../../protocol/shape.ts'
 import { MalformedMessageError } from '../../protocol/errors.ts'
@@ -40,7 +42,11 @@ const sampling = {
   n: optional(nullable(literal(1))),
   // refused when they would change the answer (see the module comment)
   stop: optional(nullable(unsupportedUnlessEmpty('stop sequences'))),
-  logprobs: optional(nullable(unsupportedUnless(false, 'log probabilities')))
+  logprobs: optional(nullable(unsupportedUnless(false, 'log probabilities'))),
+  // the runtime has no repeat penalties or token bias yet (its llm input would take presencePenalty, frequencyPenalty, logitBias)
+  presence_penalty: optional(nullable(unsupportedUnless(0, 'presence penalty'))),
+  frequency_penalty: optional(nullable(unsupportedUnless(0, 'frequency penalty'))),
+  logit_bias: optional(nullable(unsupportedUnlessEmpty('token biases')))
 }
 
 const ChatBody = loose({
@@ -73,7 +79,7 @@ const EmbeddingsBody = loose({
 
 function unsupportedUnlessEmpty (what: string): Shape<unknown> {
   return (value, path) => {
-    if (value === '' || (Array.isArray(value) && value.length === 0)) return value
+    if (value === '' || (Array.isArray(value) && value.length === 0) || (isPlainObject(value) && Object.keys(value).length === 0)) return value
     throw new OpenAiRequestError('unsupported-parameter', `${what} are not supported by Mycel`, path)
   }
 }

@@ -50,6 +50,21 @@ describe('OpenAI API errors from the router', () => {
     assert.deepEqual(seen?.input, { model: 'm', maxTokens: 5, temperature: 0.5, topP: 0.9, seed: 7, messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }] })
   })
 
+  it('fields that would change the answer and are not honoured are refused naming the field; neutral values pass', async () => {
+    behaviour = async () => ({ taskId: 't', executor: 'p1', output: 'ok', attempts: 1 })
+    const refused: Array<[string, unknown]> = [['presence_penalty', 0.5], ['frequency_penalty', -1], ['logit_bias', { 50256: -100 }]]
+    for (const [field, value] of refused) {
+      for (const path of ['/v1/chat/completions', '/v1/completions']) {
+        const body = path === '/v1/completions' ? { model: 'm', prompt: 'x', [field]: value } : { ...chat, [field]: value }
+        const res = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        const err = (await res.json() as { error: { param: string, code: string } }).error
+        assert.deepEqual([res.status, err.param, err.code], [400, field, 'unsupported_parameter'], `${path} ${field}`)
+      }
+    }
+    const neutral = await client.chat.completions.create({ ...chat, presence_penalty: 0, frequency_penalty: 0, logit_bias: {} })
+    assert.equal(neutral.choices[0]?.message.content, 'ok')
+  })
+
   it('a policy denial is 403, locally or on the executor', async () => {
     behaviour = async () => { throw new PolicyDeniedError('Denied by rule x') }
     await assert.rejects(client.chat.completions.create(chat), (err: unknown) => err instanceof OpenAI.PermissionDeniedError && err.code === 'policy_denied')
