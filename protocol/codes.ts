@@ -53,7 +53,7 @@ export type ApiErrorCode = typeof API_ERROR_CODES[number]
 
 /** Fixed, human-readable text for each code; safe to show to a user. */
 export const WIRE_ERROR_TEXT: Record<WireErrorCode, string> = {
-  malformed: 'the peer could not parse our message',
+  malformed: 'the peer refused the request as malformed or outside its limits',
   'too-large': 'the message was too large for the peer',
   'unsupported-version': 'the peer speaks another protocol version',
   'not-a-member': 'not a member of this organisation',

@@ -120,6 +120,16 @@ describe('OpenAI-compatible API over a two-node mesh', () => {
     await assert.rejects(client.models.retrieve('no-such-model'), OpenAI.NotFoundError)
   })
 
+  it('a request the executor refuses keeps its reason: 400 saying it is outside the executor\'s limits', async () => {
+    // beta has no model: alpha runs it, and refuses maxTokens above its runtime's limit
+    await assert.rejects(client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 100_000 }), (err: unknown) => {
+      assert.ok(err instanceof OpenAI.BadRequestError, String(err))
+      assert.match(err.message, /limits/)
+      assert.doesNotMatch(err.message, /could not parse/)
+      return true
+    })
+  })
+
   it('refuses a wrong API key with 401', async () => {
     const wrong = new OpenAI({ baseURL: `${beta.api.url}/v1`, apiKey: 'not-the-token', maxRetries: 0 })
     await assert.rejects(wrong.models.list(), (err: unknown) => err instanceof OpenAI.AuthenticationError && err.status === 401)
