@@ -16,9 +16,13 @@ import { createMcpServer } from './server.ts'
 
 export function registerMcpRoute (api: ApiServer, modules: Pick<ApiModules, 'tasks' | 'node'>): void {
   const mesh = nodeAccess(modules)
-  api.route('POST', '/mcp', async ({ req, res, body }) => {
+  api.route('POST', '/mcp', async ({ req, res, body, signal }) => {
     if (body === undefined) throw new HttpError('malformed', 'Expected a JSON-RPC message')
-    const server = createMcpServer(mesh)
+    // a tool call ends with the request, and so at shutdown, not only when the client goes away
+    const server = createMcpServer({
+      capabilities: mesh.capabilities,
+      run: async (task, opts = {}) => await mesh.run(task, { ...opts, signal: opts.signal != null ? AbortSignal.any([opts.signal, signal]) : signal })
+    })
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })
     res.on('close', () => { void transport.close(); void server.close() })
     await server.connect(transport)
