@@ -6,7 +6,7 @@
 import { resolve } from 'node:path'
 import type { ApiServer } from './server.ts'
 import type { ApiModules, MemoryStoreApi } from './modules.ts'
-import { HttpError } from './errors.ts'
+import { codeOf, HttpError } from './errors.ts'
 import { body } from './body.ts'
 import { arrayOf, bool, object, oneOf, optional, str, uint } from '../../protocol/shape.ts'
 import { DATA_CLASSES } from '../../protocol/task/messages.ts'
@@ -49,7 +49,8 @@ export function registerMemoryRoutes (api: ApiServer, { memory }: Pick<ApiModule
       out.write({ type: 'result', ...result })
       await memory.refresh()
     } catch (err) {
-      out.fail(err)
+      // the paths and names are the caller's own: say what was wrong with them (a missing file, a bad name)
+      out.fail(codeOf(err) === 'internal' ? new HttpError('malformed', (err as Error).message ?? String(err)) : err)
     }
     out.end()
   })
