@@ -1,0 +1,28 @@
+/**
+ * Tool providers of a node: a registry of tools named `PROVIDER.TOOL`, each
+ * with a JSON input schema checked (Ajv) before anything runs, a timeout, an
+ * output bound and cancel; MCP servers as supervised connectors; and the
+ * built-in `code.run`, JavaScript in a QuickJS WebAssembly sandbox. Results
+ * have the shape of MCP's CallToolResult. See docs/tools.md.
+ *
+ * @example
+ * const tools = toolRegistry()({ logger })
+ * await tools.add(codeRun()({}))
+ * await tools.add(mcpConnector({ name: 'fs', command: 'mcp-server-filesystem', args: ['/srv/docs'], dataClass: 'confidential' })({ logger }))
+ * await tools.start()
+ * tools.list()                                   // [{ name: 'code.run', … }, { name: 'fs.read_text_file', … }, …]
+ * await tools.call('code.run', { code: '6*7' })  // { content: [{ type: 'text', text: '{"value":42,"logs":[]}' }], isError: false, structuredContent: { value: 42, logs: [] } }
+ * await tools.call('fs.read_text_file', { path: '/srv/docs/a.md' }, { signal, timeoutMs: 5000 })
+ * await tools.stop()
+ */
+export { toolRegistry, ToolRegistry } from './registry.ts'
+export type { ToolRegistryInit, ToolRegistryComponents, CallToolOptions, ToolListReport } from './registry.ts'
+export { codeRun, CodeRun } from './code-run.ts'
+export type { CodeRunInit, CodeRunComponents, CodeRunOptions } from './code-run.ts'
+export type { SandboxResult } from './quickjs-sandbox.ts'
+export { checkSchema, compileSchema } from './schema.ts'
+export type {
+  DataClass, JsonSchema, ToolSpec, ToolDescriptor, ToolContent, TextContent, ToolResult, ToolProvider, ProviderCallOptions
+} from './types.ts'
+export * from './errors.ts'
+export * as toolsConstants from './constants.ts'
