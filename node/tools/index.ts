@@ -18,8 +18,12 @@
 export { toolRegistry, ToolRegistry } from './registry.ts'
 export type { ToolRegistryInit, ToolRegistryComponents, CallToolOptions, ToolListReport } from './registry.ts'
 export { codeRun, CodeRun } from './code-run.ts'
+export { mcpConnector, McpConnector } from './mcp-connector.ts'
+export type { McpConnectorInit, McpConnectorComponents, McpConnectorState, McpConnectorStatus } from './mcp-connector.ts'
 export type { CodeRunInit, CodeRunComponents, CodeRunOptions } from './code-run.ts'
 export type { SandboxResult } from './quickjs-sandbox.ts'
+export { parseToolServers, connectorInit, TOOL_SERVERS_MAX } from './config.ts'
+export type { ToolServerEntry } from './config.ts'
 export { checkSchema, compileSchema } from './schema.ts'
 export type {
   DataClass, JsonSchema, ToolSpec, ToolDescriptor, ToolContent, TextContent, ToolResult, ToolProvider, ProviderCallOptions
