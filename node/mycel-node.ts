@@ -48,13 +48,12 @@ import { capSummary, withPeerId } from './cards/summary.ts'
 import { AuditLog } from './audit/log.ts'
 import { Runtime, type RuntimeInit } from './runtime/runtime.ts'
 import { TaskKindRegistry } from './tasks/registry.ts'
-import { TaskExecutor, type ExecutorInit } from './tasks/executor.ts'
-import { TaskRouter, type RouterInit } from './tasks/router.ts'
+import { TaskExecutor, TaskRouter, type ExecutorInit, type RouterInit } from './tasks/index.ts'
 import type { OpenedMemory } from './memory/open.ts'
 import { LocalServices } from './local-services.ts'
 import { AddressBook } from './address-book.ts'
 import { loadOrCreateEncryptionKeys, loadOrWritePolicy } from './home-files.ts'
-import { DEFAULT_COLLECTION_CLASS, setCollectionClass, stricter } from './memory-classes.ts'
+import { DEFAULT_COLLECTION_CLASS, setCollectionClass } from './memory-classes.ts'
 import type { DataClass } from '../protocol/task/messages.ts'
 import { join } from 'node:path'
 
@@ -224,7 +223,7 @@ export class MycelNode {
       registry: this.tasks,
       policy,
       audit,
-      effectiveClass: (req) => req.kind.startsWith('memory.') && req.collection != null ? stricter(req.dataClass, this.classOf(req.collection)) : req.dataClass,
+      classOf: (collection) => this.classOf(collection),
       seen: (() => { const seen = db.sublevel<string, Uint8Array>('seen', { valueEncoding: 'view' }); return { get: async (k: string) => await seen.get(k), put: async (k: string, v: Uint8Array) => { await seen.put(k, v) } } })()
     }, this.init.executor)
     await executor.start()
@@ -240,7 +239,8 @@ export class MycelNode {
       audit,
       executor,
       registry: this.tasks,
-      localModels: () => local.models.map(m => m.name)
+      localModels: () => local.models.map(m => m.name),
+      classOf: (collection) => this.classOf(collection)
     }, this.init.router)
 
     const cards = this.cards = new CardService({

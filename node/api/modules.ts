@@ -7,8 +7,8 @@
  * next to the modules that produce them.
  */
 import type { DataClass } from '../../protocol/task/messages.ts'
-import type { RunResult, RunSpec } from '../tasks/router.ts'
-import type { TaskSummary } from '../tasks/executor.ts'
+import type { RunResult, RunSpec } from '../tasks/index.ts'
+import type { TaskSummary } from '../tasks/index.ts'
 import type { MemoryStore } from '../memory/store.ts'
 import type { Policy } from '../policy/types.ts'
 import type { AuditEntry } from '../audit/entry.ts'

@@ -9,7 +9,7 @@
  */
 import type { ApiServer } from './server.ts'
 import type { ApiModules } from './modules.ts'
-import type { RouteEvent, RunResult } from '../tasks/router.ts'
+import type { RouteEvent, RunResult } from '../tasks/index.ts'
 import { HttpError } from './errors.ts'
 import { body } from './body.ts'
 import { TaskBody, taskEvent, type TaskEvent } from './task-stream.ts'

@@ -24,3 +24,33 @@ export const MAX_FAILOVER_ATTEMPTS = 4
 export const MAX_BUSY_ROUNDS = 3
 /** Recent tasks kept for `mycel tasks`. */
 export const RECENT_TASKS = 200
+
+/** Attach and cancel streams a delegator may hold to one executor beside its task streams. */
+export const TASK_CONTROL_STREAMS = 16
+/**
+ * Task streams one connection carries each way: the executor's admission
+ * bound (running + queued) plus control streams. A delegator past it gets
+ * `busy` from its own dialer instead of a stream the executor would refuse.
+ */
+export const TASK_STREAMS_PER_CONNECTION = EXECUTOR_MAX_RUNNING + EXECUTOR_MAX_QUEUED + TASK_CONTROL_STREAMS
+/** Output frames of finished tasks kept for re-attach, all tasks together; the oldest finished go first. */
+export const TASK_RETAINED_MAX_BYTES = 64 * 1024 * 1024
+/** How often finished tasks past their retention are swept. */
+export const TASK_SWEEP_INTERVAL_MS = 60_000
+
+/** A stream must carry its first frame this soon. */
+export const TASK_FIRST_FRAME_TIMEOUT_MS = 10_000
+/** Opening a task stream to a member gives up after this. */
+export const TASK_DIAL_TIMEOUT_MS = 10_000
+/** A cancel to an executor gives up after this. */
+export const TASK_CANCEL_TIMEOUT_MS = 5_000
+
+/** What one malformed answer or failed card claim adds to a member's score (in load units: 1 = all slots busy). */
+export const PEER_FAILURE_PENALTY = 1
+/** A member's penalty halves this often, so a member that recovers is trusted again. */
+export const PEER_PENALTY_HALF_LIFE_MS = 5 * 60_000
+
+/** Refusals of one peer audited one by one per interval; past this they are only counted, and further submits are turned away unread. */
+export const REFUSALS_PER_PEER_MAX = 20
+/** The interval of refusal counting; each peer's surplus is audited as one count per interval. */
+export const REFUSAL_INTERVAL_MS = 10_000

@@ -1,4 +1,7 @@
-/** Errors of task delegation; `code` is the wire code a remote sees. */
+/**
+ * Errors of task delegation. Each carries `code`, the wire code from
+ * `protocol/codes.ts` a remote sees and the API maps to a status.
+ */
 import type { WireErrorCode } from '../../protocol/codes.ts'
 import { WIRE_ERROR_TEXT } from '../../protocol/codes.ts'
 
@@ -17,6 +20,7 @@ export class TaskFailedError extends Error {
 
 export class PolicyDeniedError extends Error {
   static override name = 'PolicyDeniedError'
+  readonly code = 'denied' satisfies WireErrorCode
   readonly rule: string
   constructor (message = 'Denied by policy', rule = 'default-deny') {
     super(message)
@@ -27,6 +31,7 @@ export class PolicyDeniedError extends Error {
 
 export class NoCandidateError extends Error {
   static override name = 'NoCandidateError'
+  readonly code = 'not-found' satisfies WireErrorCode
   constructor (message = 'No member offers this task kind') {
     super(message)
     this.name = NoCandidateError.name
@@ -35,6 +40,7 @@ export class NoCandidateError extends Error {
 
 export class BusyError extends Error {
   static override name = 'BusyError'
+  readonly code = 'busy' satisfies WireErrorCode
   readonly retryAfterMs: number
   constructor (retryAfterMs: number, message = 'Every capable member is busy; try again shortly') {
     super(message)
@@ -45,6 +51,7 @@ export class BusyError extends Error {
 
 export class InvalidTaskInputError extends Error {
   static override name = 'InvalidTaskInputError'
+  readonly code = 'malformed' satisfies WireErrorCode
   constructor (message = 'Invalid task input') {
     super(message)
     this.name = InvalidTaskInputError.name
@@ -53,6 +60,7 @@ export class InvalidTaskInputError extends Error {
 
 export class UnknownTaskError extends Error {
   static override name = 'UnknownTaskError'
+  readonly code = 'not-found' satisfies WireErrorCode
   constructor (message = 'No such task') {
     super(message)
     this.name = UnknownTaskError.name

@@ -9,7 +9,9 @@
  * registry.get('echo')?.run(input, ctx)
  */
 
-export type TaskPriority = 'interactive' | 'delegated' | 'background'
+import type { TaskPriority } from '../runtime/scheduler.ts'
+
+export type { TaskPriority }
 
 export interface TaskRunContext {
   taskId: string

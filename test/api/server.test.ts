@@ -13,7 +13,7 @@ import { registerTaskRoutes } from '../../node/api/task-routes.ts'
 import type { ApiModules } from '../../node/api/modules.ts'
 import { apiErrorBody, registerOpenAiRoutes } from '../../node/openai/index.ts'
 import { createLogger } from '../../node/logger.ts'
-import type { RunResult, RunSpec } from '../../node/tasks/router.ts'
+import type { RunResult, RunSpec } from '../../node/tasks/index.ts'
 
 const TOKEN = 'c'.repeat(64)
 

@@ -16,7 +16,7 @@ import { registerTaskRoutes } from '../../node/api/task-routes.ts'
 import type { ApiModules } from '../../node/api/modules.ts'
 import { createLogger } from '../../node/logger.ts'
 import { BusyError, TaskFailedError } from '../../node/tasks/errors.ts'
-import type { RunResult, RunSpec } from '../../node/tasks/router.ts'
+import type { RunResult, RunSpec } from '../../node/tasks/index.ts'
 
 const TOKEN = 'b'.repeat(64)
 

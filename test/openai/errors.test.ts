@@ -10,7 +10,7 @@ import { ApiServer } from '../../node/api/server.ts'
 import { createLogger } from '../../node/logger.ts'
 import { apiErrorBody, registerOpenAiRoutes, type OpenAiModules } from '../../node/openai/index.ts'
 import { BusyError, InvalidTaskInputError, PolicyDeniedError, TaskFailedError } from '../../node/tasks/errors.ts'
-import type { RunResult, RunSpec } from '../../node/tasks/router.ts'
+import type { RunResult, RunSpec } from '../../node/tasks/index.ts'
 
 const TOKEN = 'a'.repeat(64)
 

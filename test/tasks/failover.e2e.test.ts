@@ -11,7 +11,7 @@ import assert from 'node:assert/strict'
 import { harness, type Harness, type MycelProcess } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
 import type { MycelNode } from '../../node/mycel-node.ts'
-import type { RouteEvent } from '../../node/tasks/router.ts'
+import type { RouteEvent } from '../../node/tasks/index.ts'
 
 describe('failover after an executor is killed mid-stream', () => {
   const h: Harness = harness({ after })

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict'
 import { harness } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
 import type { MycelNode } from '../../node/mycel-node.ts'
-import type { RunResult } from '../../node/tasks/router.ts'
+import type { RunResult } from '../../node/tasks/index.ts'
 import { auditOf, inProcessOrg, signedRequest, submitRaw } from './helpers.ts'
 
 describe('task protocol under attack, and a busy executor', () => {

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.ts'
 import { parseInteger, parseNumber } from '../parse.ts'
 import { table } from '../output.ts'
 import { DATA_CLASSES } from '../../../protocol/task/messages.ts'
-import type { TaskSummary } from '../../tasks/executor.ts'
+import type { TaskSummary } from '../../tasks/index.ts'
 import type { TaskRequestBody, TaskResultEvent } from '../../api/task-stream.ts'
 import { MalformedApiResponseError } from '../../api/errors.ts'
 

@@ -6,6 +6,7 @@
 import { object, optional, parse, str, uint } from '../../../protocol/shape.ts'
 import { InvalidTaskInputError } from '../errors.ts'
 import type { TaskKindHandler } from '../registry.ts'
+import { sleep } from '../sleep.ts'
 
 const EchoInput = object({
   prompt: str({ max: 1024 * 1024 }),
@@ -36,11 +37,4 @@ export function echoKind (): TaskKindHandler<EchoInput> {
       return { output: input.prompt, usage: { promptTokens: input.prompt.length, completionTokens: input.prompt.length } }
     }
   }
-}
-
-async function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason) }, { once: true })
-  })
 }

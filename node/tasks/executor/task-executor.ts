@@ -1,0 +1,118 @@
+/**
+ * The executor service: the engine that runs handlers, the admission checks
+ * and the wire server that faces delegators, built together over the
+ * components they use. `start()` opens the protocol and the retention
+ * sweep; `stop()` closes them and cancels unfinished tasks so their
+ * delegators fail over. Both are idempotent.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import type { Logger } from '../../logger.ts'
+import type { DataClass } from '../../../protocol/task/messages.ts'
+import type { EncryptionKeyPair } from '../../../protocol/e2e/index.ts'
+import type { PolicyEngine } from '../../policy/engine.ts'
+import type { AuditLog } from '../../audit/log.ts'
+import type { TaskKindRegistry, TaskOutput, TaskPriority } from '../registry.ts'
+import { DEFAULT_TASK_CLASS, type ClassOf } from '../data-class.ts'
+import { Admission, type AdmissionInit } from '../wire/admission.ts'
+import { TaskServer } from '../wire/server.ts'
+import { TASK_SWEEP_INTERVAL_MS } from '../constants.ts'
+import { TaskEngine, type EngineInit, type TaskSummary } from './executor.ts'
+
+export interface ExecutorComponents {
+  logger: Logger
+  host: {
+    peerId: { toString: () => string }
+    handle: (p: string, h: (s: Stream, c: Connection) => Promise<void>, o?: { maxInboundStreams?: number, maxOutboundStreams?: number }) => Promise<void>
+    unhandle: (p: string) => Promise<void>
+  }
+  orgId: string
+  /** Groups of an admitted member, or undefined for anyone else. */
+  memberGroups: (peerId: string) => string[] | undefined
+  encryptionKeys: EncryptionKeyPair
+  registry: TaskKindRegistry
+  policy: PolicyEngine
+  audit: AuditLog
+  /** The data class of a collection on this node; a request naming one is at least that strict. @default every collection `internal` */
+  classOf?: ClassOf
+  /** Message ids already seen, persisted so a replay is refused across restarts. */
+  seen: { get: (msgId: string) => Promise<Uint8Array | undefined>, put: (msgId: string, v: Uint8Array) => Promise<void> }
+}
+
+export interface ExecutorInit extends EngineInit, AdmissionInit {
+  /** How often finished tasks past their retention are swept. @default TASK_SWEEP_INTERVAL_MS */
+  sweepIntervalMs?: number
+}
+
+export class TaskExecutor {
+  private readonly engine: TaskEngine
+  private readonly admission: Admission
+  private readonly server: TaskServer
+  private readonly sweepIntervalMs: number
+  private sweeper?: ReturnType<typeof setInterval>
+
+  constructor (components: ExecutorComponents, init: ExecutorInit = {}) {
+    const self = (): string => components.host.peerId.toString()
+    const { logger, audit, registry } = components
+    this.engine = new TaskEngine({ logger, self, registry, audit }, init)
+    this.admission = new Admission({ logger, self, orgId: components.orgId, audit, seen: components.seen }, init)
+    this.server = new TaskServer({
+      logger,
+      host: components.host,
+      self,
+      memberGroups: components.memberGroups,
+      encryptionKeys: components.encryptionKeys,
+      registry,
+      policy: components.policy,
+      audit,
+      classOf: components.classOf ?? (() => DEFAULT_TASK_CLASS),
+      admission: this.admission,
+      engine: this.engine
+    })
+    this.sweepIntervalMs = init.sweepIntervalMs ?? TASK_SWEEP_INTERVAL_MS
+  }
+
+  async start (): Promise<void> {
+    if (this.sweeper != null) return
+    this.engine.start()
+    this.admission.start()
+    await this.server.start()
+    this.sweeper = setInterval(() => { this.sweep() }, this.sweepIntervalMs)
+    this.sweeper.unref()
+  }
+
+  /** Stops taking work; running tasks are canceled so their delegators fail over. */
+  async stop (): Promise<void> {
+    if (this.sweeper == null) return
+    clearInterval(this.sweeper)
+    this.sweeper = undefined
+    await this.server.stop()
+    this.engine.stop()
+    await this.admission.stop()
+  }
+
+  load (): { running: number, queued: number, slots: number } { return this.engine.load() }
+
+  list (): TaskSummary[] { return this.engine.list() }
+
+  /** Runs a task on this node for a local caller: same handlers, same audit, no encryption. */
+  async runLocal (opts: { kind: string, input: unknown, dataClass: DataClass, priority?: TaskPriority, signal?: AbortSignal, taskId?: string, onText?: (t: string) => void }): Promise<TaskOutput & { taskId: string }> {
+    return await this.engine.runLocal(opts)
+  }
+
+  /** Cancels a local or executed task by id. */
+  cancel (taskId: string): boolean { return this.engine.cancel(taskId) }
+
+  /** Forgets finished tasks past their retention now (the timer does this every minute); returns how many went. */
+  sweep (): number {
+    void this.admission.flush()
+    return this.engine.records.sweep()
+  }
+
+  /** What finished tasks keep for re-attach: count and output bytes. */
+  retained (): { tasks: number, bytes: number } { return this.engine.records.retained() }
+}
+
+/** @example const executor = taskExecutor({ maxRunning: 4 })(components); await executor.start() */
+export function taskExecutor (init: ExecutorInit = {}): (components: ExecutorComponents) => TaskExecutor {
+  return (components) => new TaskExecutor(components, init)
+}

@@ -1,0 +1,49 @@
+/**
+ * Candidate executors for a task, best first. A member is a candidate when
+ * its verified card offers the kind (and model) and its policy summary
+ * admits the kind; this node is one when it serves the kind itself. The
+ * score is load (running + queued per slot), plus round-trip time (100 ms
+ * weighs like one busy slot in ten), plus what experience charged the
+ * member (see health.ts). `local-only` data has no remote candidate.
+ *
+ * @example
+ * rankCandidates({ kind: 'echo', dataClass: 'internal' }, components)[0]?.peerId
+ */
+import type { CapabilityCard } from '../../../protocol/cards/card.ts'
+import type { DataClass } from '../../../protocol/task/messages.ts'
+import { kindMatches } from '../../policy/patterns.ts'
+
+export interface Candidate { peerId: string, card?: CapabilityCard, local: boolean }
+
+export interface CandidateSpec { kind: string, model?: string, dataClass?: DataClass }
+
+export interface ScoringComponents {
+  self: string
+  /** Verified, unexpired cards of other members. */
+  cards: () => CapabilityCard[]
+  memberGroups: (peerId: string) => string[] | undefined
+  rttMs: (peerId: string) => number | undefined
+  /** Whether this node serves the kind (and model) itself, and its load. */
+  local: (spec: CandidateSpec) => { running: number, queued: number, slots: number } | undefined
+  penalty: (peerId: string) => number
+}
+
+/** What an unmeasured round trip counts as. */
+const RTT_GUESS_MS = 50
+
+export function rankCandidates (spec: CandidateSpec, c: ScoringComponents): Candidate[] {
+  const out: Array<Candidate & { score: number }> = []
+  const load = c.local(spec)
+  if (load != null) out.push({ peerId: c.self, local: true, score: (load.running + load.queued) / Math.max(1, load.slots) })
+  if (spec.dataClass !== 'local-only') {
+    for (const card of c.cards()) {
+      if (card.peerId === c.self || c.memberGroups(card.peerId) == null) continue
+      if (!card.taskKinds.includes(spec.kind)) continue
+      if (!card.policy.kinds.some(p => kindMatches(p, spec.kind))) continue
+      if (spec.model != null && !card.models.some(m => m.name === spec.model)) continue
+      const busy = (card.load.running + card.load.queued) / Math.max(1, card.load.slots)
+      out.push({ peerId: card.peerId, card, local: false, score: busy + (c.rttMs(card.peerId) ?? RTT_GUESS_MS) / 1000 + c.penalty(card.peerId) })
+    }
+  }
+  return out.sort((a, b) => a.score - b.score || Number(b.local) - Number(a.local)).map(({ score: _, ...cand }) => cand)
+}

@@ -1,0 +1,282 @@
+/**
+ * The delegator side: picks an executor and sees the task through.
+ *
+ * Candidates are ranked by `rankCandidates` (load, round trip, experience);
+ * a task's data class is decided from its collection (`effectiveClass`), so
+ * a task touching a `local-only` collection of this node runs here or
+ * waits, never leaves (one pinned to another member names that member's
+ * collection, and the member applies its own class). A failed attempt is judged by its error's code: busy members are
+ * retried after the longest suggested pause, broken or lying members are
+ * failed over (liars also demoted), and errors that another member would
+ * give too end the task. Output already shown is not shown twice.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Stream } from '@libp2p/interface'
+import type { peerIdFromString } from '@libp2p/peer-id'
+import type { Logger } from '../../logger.ts'
+import type { CapabilityCard } from '../../../protocol/cards/card.ts'
+import type { DataClass, TaskState } from '../../../protocol/task/messages.ts'
+import type { Ed25519KeyPair } from '../../../identity/keys.ts'
+import type { PolicyEngine } from '../../policy/engine.ts'
+import type { AuditLog } from '../../audit/log.ts'
+import type { TaskExecutor } from '../executor/task-executor.ts'
+import type { TaskSummary } from '../executor/executor.ts'
+import type { TaskKindRegistry, TaskOutput, TaskPriority, TaskUsage } from '../registry.ts'
+import { BusyError, NoCandidateError, PolicyDeniedError, TaskFailedError, wireCodeOf } from '../errors.ts'
+import { DEFAULT_TASK_CLASS, effectiveClass, type ClassOf } from '../data-class.ts'
+import { sleep } from '../sleep.ts'
+import { BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_FAILOVER_ATTEMPTS, RECENT_TASKS } from '../constants.ts'
+import { TaskClient, type TaskClientInit } from '../wire/client.ts'
+import { TaskClientError } from '../wire/errors.ts'
+import { rankCandidates, type Candidate, type CandidateSpec } from './candidates.ts'
+import { Delivery } from './delivery.ts'
+import { PeerHealthBook, type HealthInit, type PeerHealth } from './health.ts'
+import { runRemote } from './remote.ts'
+
+export interface RouterComponents {
+  logger: Logger
+  host: {
+    peerId: { toString: () => string }
+    dialProtocol: (peer: ReturnType<typeof peerIdFromString>, protocol: string, o: { signal: AbortSignal, maxOutboundStreams?: number }) => Promise<Stream>
+  }
+  orgId: string
+  key: Ed25519KeyPair
+  /** Verified, unexpired cards of other members. */
+  cards: () => CapabilityCard[]
+  /**
+   * Groups of a member: from its admission when connected, else from the
+   * membership chain its verified card carries (a member we are not connected
+   * to right now is still a candidate; dialling it goes through the gate).
+   */
+  memberGroups: (peerId: string) => string[] | undefined
+  rttMs: (peerId: string) => number | undefined
+  policy: PolicyEngine
+  audit: AuditLog
+  executor: Pick<TaskExecutor, 'runLocal' | 'load'>
+  registry: TaskKindRegistry
+  /** Models this node can serve itself. */
+  localModels: () => string[]
+  /** The data class of a collection on this node: decides a task's effective class. */
+  classOf: ClassOf
+}
+
+export interface RouterInit extends TaskClientInit, HealthInit {}
+
+export type RouteEvent =
+  | { type: 'routed', taskId: string, executor: string, attempt: number }
+  | { type: 'text', text: string }
+  | { type: 'failover', from: string, reason: string }
+  /** Output shown so far is void (a failed-over attempt diverged from it). */
+  | { type: 'reset' }
+
+export interface RunSpec {
+  kind: string
+  model?: string
+  /** The kind's input, e.g. `{ prompt, maxTokens }`; encrypted to the executor. */
+  input: Record<string, unknown>
+  /** Made stricter by the collection's class. @default 'internal' */
+  dataClass?: DataClass
+  /** Pin one executor. */
+  peer?: string
+  /** Run on this node. */
+  local?: boolean
+  collection?: string
+  tool?: string
+  priority?: TaskPriority
+  signal?: AbortSignal
+  onEvent?: (e: RouteEvent) => void
+}
+
+export interface RunResult {
+  taskId: string
+  executor: string
+  output: unknown
+  usage?: TaskUsage
+  finishReason?: string
+  attempts: number
+}
+
+export class TaskRouter {
+  private readonly c: RouterComponents
+  private readonly client: TaskClient
+  private readonly health: PeerHealthBook
+  private readonly recent: TaskSummary[] = []
+  /** Tasks being routed, so `cancel(taskId)` reaches a delegated one too. */
+  private readonly inFlight = new Map<string, AbortController>()
+
+  constructor (components: RouterComponents, init: RouterInit = {}) {
+    this.c = components
+    this.client = new TaskClient({ logger: components.logger, host: components.host }, init)
+    this.health = new PeerHealthBook(init)
+  }
+
+  private get self (): string { return this.c.host.peerId.toString() }
+
+  /** Delegated tasks this node sent, newest first. */
+  list (): TaskSummary[] {
+    return [...this.recent].reverse()
+  }
+
+  /** What experience says of other members: failures by kind and the current penalty. */
+  peerHealth (): PeerHealth[] {
+    return this.health.list()
+  }
+
+  /** Candidate executors for a kind and model, best first. */
+  candidates (spec: CandidateSpec): Candidate[] {
+    return rankCandidates(spec, {
+      self: this.self,
+      cards: this.c.cards,
+      memberGroups: this.c.memberGroups,
+      rttMs: this.c.rttMs,
+      penalty: peer => this.health.penalty(peer),
+      local: s => this.c.registry.get(s.kind) != null && (s.model == null || this.c.localModels().includes(s.model)) ? this.c.executor.load() : undefined
+    })
+  }
+
+  /** Cancels a task this node is routing (run here or delegated); the executor is told to stop. */
+  cancel (taskId: string): boolean {
+    const controller = this.inFlight.get(taskId)
+    if (controller == null) return false
+    controller.abort(new TaskFailedError('canceled', 'Canceled'))
+    return true
+  }
+
+  async run (spec: RunSpec): Promise<RunResult> {
+    const taskId = randomBytes(16).toString('hex')
+    const controller = new AbortController()
+    this.inFlight.set(taskId, controller)
+    try {
+      return await this.route({ ...spec, signal: spec.signal != null ? AbortSignal.any([spec.signal, controller.signal]) : controller.signal }, taskId)
+    } finally {
+      this.inFlight.delete(taskId)
+    }
+  }
+
+  private pick (spec: RunSpec, dataClass: DataClass): Candidate[] {
+    if (dataClass === 'local-only' || spec.local === true) {
+      if (spec.peer != null && spec.peer !== this.self) throw new PolicyDeniedError('local-only data never leaves this node', 'local-only')
+      return [{ peerId: this.self, local: true }]
+    }
+    if (spec.peer != null) {
+      if (spec.peer === this.self) return [{ peerId: this.self, local: true }]
+      const card = this.c.cards().find(c => c.peerId === spec.peer)
+      if (card == null || this.c.memberGroups(spec.peer) == null) throw new NoCandidateError(`Peer ${spec.peer} is not a member with a verified card`)
+      return [{ peerId: spec.peer, card, local: false }]
+    }
+    const candidates = this.candidates({ kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), dataClass })
+    if (candidates.length === 0) throw new NoCandidateError(`No member offers "${spec.kind}"${spec.model != null ? ` with model "${spec.model}"` : ''}`)
+    return candidates
+  }
+
+  private async route (spec: RunSpec, taskId: string): Promise<RunResult> {
+    // a task pinned to another member names that member's collection, whose class it applies itself;
+    // any other task touching one of ours is at least as strict as that collection
+    const remotePin = spec.peer != null && spec.peer !== this.self && spec.local !== true
+    const dataClass = remotePin ? spec.dataClass ?? DEFAULT_TASK_CLASS : effectiveClass(spec, this.c.classOf)
+    const candidates = this.pick(spec, dataClass)
+    const summary: TaskSummary = { taskId, kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), role: 'delegator', peer: '', executor: '', state: 'submitted', createdAt: Date.now(), updatedAt: Date.now() }
+    this.remember(summary)
+    const delivery = new Delivery(spec.onEvent)
+    const pinned = spec.peer != null || spec.local === true || dataClass === 'local-only'
+    const end = (state: TaskState, err: TaskClientError): Error => {
+      summary.state = state
+      summary.updatedAt = Date.now()
+      return callerError(err)
+    }
+    let last: TaskClientError | undefined
+    let attempts = 0
+    for (let round = 0; round < MAX_BUSY_ROUNDS; round++) {
+      let busyFor = 0
+      for (const cand of candidates.slice(0, MAX_FAILOVER_ATTEMPTS)) {
+        spec.signal?.throwIfAborted()
+        attempts++
+        Object.assign(summary, { executor: cand.peerId, peer: cand.peerId, state: 'working', updatedAt: Date.now() })
+        spec.onEvent?.({ type: 'routed', taskId, executor: cand.peerId, attempt: attempts })
+        delivery.newAttempt()
+        try {
+          const out = await this.attempt(cand, spec, dataClass, taskId, delivery)
+          summary.state = 'completed'
+          summary.updatedAt = Date.now()
+          return { taskId, executor: cand.peerId, output: out.output, ...(out.usage != null ? { usage: out.usage } : {}), ...(out.finishReason != null ? { finishReason: out.finishReason } : {}), attempts }
+        } catch (caught) {
+          const err = last = asClientError(caught)
+          if (spec.signal?.aborted === true) throw end('canceled', err)
+          const failover = (reason: string): void => { spec.onEvent?.({ type: 'failover', from: cand.peerId, reason }) }
+          switch (err.code) {
+            case 'canceled': throw end('canceled', err)
+            case 'busy': busyFor = Math.max(busyFor, err.retryAfterMs ?? BUSY_RETRY_AFTER_MS); continue
+            case 'dial': case 'closed': case 'stalled':
+              this.health.failed(cand.peerId, 'transport')
+              failover(err.message)
+              continue
+            case 'malformed':
+              this.health.failed(cand.peerId, 'malformed')
+              failover(err.message)
+              continue
+            case 'remote':
+              switch (err.remoteCode) {
+                case 'canceled': throw end('canceled', err)
+                case 'denied': if (pinned) throw end('rejected', err); continue
+                case 'unavailable': case 'timeout': case 'internal': failover(err.message); continue
+                case 'not-found': case 'malformed':
+                  // from a member chosen by its card, this is a claim that failed (a model or kind it
+                  // does not serve, an input it cannot read): demote it and try an honest one
+                  if (pinned || cand.local) throw end('failed', err)
+                  this.health.failed(cand.peerId, 'claim')
+                  failover(err.message)
+                  continue
+                default: throw end('failed', err)
+              }
+          }
+        }
+      }
+      if (busyFor === 0) break
+      spec.signal?.throwIfAborted()
+      await sleep(busyFor, spec.signal)
+    }
+    summary.state = 'failed'
+    summary.updatedAt = Date.now()
+    if (last?.code === 'busy') throw new BusyError(last.retryAfterMs ?? BUSY_RETRY_AFTER_MS)
+    if (last?.remoteCode === 'denied') throw new PolicyDeniedError(`Every candidate's policy denied "${spec.kind}"`)
+    throw last != null ? callerError(last) : new NoCandidateError()
+  }
+
+  private async attempt (cand: Candidate, spec: RunSpec, dataClass: DataClass, taskId: string, delivery: Delivery): Promise<TaskOutput> {
+    const onText = (t: string): void => { delivery.push(t) }
+    if (cand.local) {
+      return await this.c.executor.runLocal({ kind: spec.kind, input: spec.input, dataClass, taskId, priority: spec.priority ?? 'interactive', ...(spec.signal != null ? { signal: spec.signal } : {}), onText })
+    }
+    return await runRemote({ ...this.c, self: this.self, client: this.client }, cand.peerId, cand.card as CapabilityCard, {
+      kind: spec.kind, input: spec.input, dataClass, taskId, onText,
+      ...(spec.model != null ? { model: spec.model } : {}),
+      ...(spec.collection != null ? { collection: spec.collection } : {}),
+      ...(spec.tool != null ? { tool: spec.tool } : {}),
+      ...(spec.signal != null ? { signal: spec.signal } : {})
+    })
+  }
+
+  private remember (s: TaskSummary): void {
+    this.recent.push(s)
+    if (this.recent.length > RECENT_TASKS) this.recent.shift()
+  }
+}
+
+/** A local failure joins the remote ones as a `remote` code (it carries the error a caller should see). */
+function asClientError (err: unknown): TaskClientError {
+  if (err instanceof TaskClientError) return err
+  const code = wireCodeOf(err)
+  const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs
+  return new TaskClientError(code === 'busy' ? 'busy' : 'remote', (err as Error).message, { remoteCode: code, cause: err, ...(retryAfterMs != null ? { retryAfterMs } : {}) })
+}
+
+/** What the caller sees: a local error as it was thrown, a remote one as the task's wire code. */
+function callerError (err: TaskClientError): Error {
+  if (err.cause instanceof Error) return err.cause
+  return new TaskFailedError(err.wireCode, err.message, err.retryAfterMs)
+}
+
+/** @example const router = taskRouter()(components); await router.run({ kind: 'echo', input: { prompt: 'hi' } }) */
+export function taskRouter (init: RouterInit = {}): (components: RouterComponents) => TaskRouter {
+  return (components) => new TaskRouter(components, init)
+}

@@ -1,0 +1,162 @@
+/**
+ * The delegator's side of the task protocol: `submit`, `attach` and
+ * `cancel`, each one stream. Submit and attach are async generators of the
+ * task's events (output pieces and the result, in clear, in order), so the
+ * router reads a remote task like a local one. Everything that can go wrong
+ * is one `TaskClientError` whose `code` the router switches on.
+ *
+ * @example
+ * for await (const e of client.submit(peer, request, session, { signal })) {
+ *   if (e.type === 'text') show(e.data); else return e.output
+ * }
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Stream } from '@libp2p/interface'
+import type { Logger } from '../../logger.ts'
+import { frame, type FramedStream } from '../../streams.ts'
+import { decodeCbor } from '../../../protocol/cbor.ts'
+import { isPlainObject } from '../../../protocol/shape.ts'
+import { WIRE_ERROR_TEXT } from '../../../protocol/codes.ts'
+import { decodeTaskEvent, encodeTaskFrame, MAX_TASK_FRAME_BYTES, TASK_PROTOCOL, type TaskCall, type TaskEvent } from '../../../protocol/task/messages.ts'
+import type { E2ESession } from '../../../protocol/e2e/index.ts'
+import type { TaskOutput } from '../registry.ts'
+import { TaskClientError } from './errors.ts'
+import { BUSY_RETRY_AFTER_MS, TASK_CANCEL_TIMEOUT_MS, TASK_DIAL_TIMEOUT_MS, TASK_STALL_TIMEOUT_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
+
+export type ClientEvent =
+  | { type: 'text', seq: number, data: Uint8Array }
+  | { type: 'result', seq: number, output: TaskOutput }
+
+export interface TaskClientComponents {
+  logger: Logger
+  host: {
+    dialProtocol: (peer: ReturnType<typeof peerIdFromString>, protocol: string, o: { signal: AbortSignal, maxOutboundStreams?: number }) => Promise<Stream>
+  }
+}
+
+export interface TaskClientInit {
+  /** A task that sends nothing this long is stalled. @default TASK_STALL_TIMEOUT_MS */
+  stallTimeoutMs?: number
+  /** @default TASK_DIAL_TIMEOUT_MS */
+  dialTimeoutMs?: number
+  /** Task streams open to one member at once; past it a submit is `busy`. @default TASK_STREAMS_PER_CONNECTION */
+  maxOutboundStreams?: number
+}
+
+export interface ExchangeOptions {
+  signal?: AbortSignal
+  /** Events up to this sequence number were seen already (a re-attach). @default 0 */
+  afterSeq?: number
+}
+
+export class TaskClient {
+  private readonly c: TaskClientComponents
+  private readonly stallTimeoutMs: number
+  private readonly dialTimeoutMs: number
+  private readonly maxOutboundStreams: number
+
+  constructor (components: TaskClientComponents, init: TaskClientInit = {}) {
+    this.c = components
+    this.stallTimeoutMs = init.stallTimeoutMs ?? TASK_STALL_TIMEOUT_MS
+    this.dialTimeoutMs = init.dialTimeoutMs ?? TASK_DIAL_TIMEOUT_MS
+    this.maxOutboundStreams = init.maxOutboundStreams ?? TASK_STREAMS_PER_CONNECTION
+  }
+
+  /** Sends a signed request and yields the task's output until its result. */
+  submit (peer: string, request: Uint8Array, session: E2ESession, opts: ExchangeOptions = {}): AsyncGenerator<ClientEvent> {
+    return this.exchange(peer, { v: 1, t: 'submit', request }, session, opts)
+  }
+
+  /** Re-attaches to a task after a broken stream; yields what comes after `afterSeq`. */
+  attach (peer: string, taskId: string, session: E2ESession, opts: ExchangeOptions = {}): AsyncGenerator<ClientEvent> {
+    return this.exchange(peer, { v: 1, t: 'attach', taskId, afterSeq: opts.afterSeq ?? 0 }, session, opts)
+  }
+
+  /** Asks the executor to stop a task; best effort, never throws. */
+  async cancel (peer: string, taskId: string): Promise<void> {
+    try {
+      const framed = await this.open(peer, AbortSignal.timeout(TASK_CANCEL_TIMEOUT_MS))
+      await framed.write(encodeTaskFrame({ v: 1, t: 'cancel', taskId }))
+      await framed.read(decodeTaskEvent, { signal: AbortSignal.timeout(TASK_CANCEL_TIMEOUT_MS) }).catch(() => {})
+      await framed.close()
+    } catch (err) {
+      this.c.logger('cancel of %s on %s failed: %s', taskId, peer, (err as Error).message)
+    }
+  }
+
+  private async open (peer: string, signal: AbortSignal): Promise<FramedStream> {
+    const stream = await this.c.host.dialProtocol(peerIdFromString(peer), TASK_PROTOCOL, { signal, maxOutboundStreams: this.maxOutboundStreams })
+    return frame(stream, { maxFrameBytes: MAX_TASK_FRAME_BYTES })
+  }
+
+  private async * exchange (peer: string, call: TaskCall, session: E2ESession, opts: ExchangeOptions): AsyncGenerator<ClientEvent> {
+    const { signal } = opts
+    let framed: FramedStream
+    try {
+      framed = await this.open(peer, anySignal(AbortSignal.timeout(this.dialTimeoutMs), signal))
+      await framed.write(encodeTaskFrame(call))
+    } catch (err) {
+      if (signal?.aborted === true) throw new TaskClientError('canceled', 'Canceled')
+      // our own dialer refuses past the stream limit: the executor would answer busy anyway
+      if ((err as Error).name === 'TooManyOutboundProtocolStreamsError') throw new TaskClientError('busy', `Too many tasks open to ${peer}`, { retryAfterMs: BUSY_RETRY_AFTER_MS })
+      throw new TaskClientError('dial', `Could not reach ${peer}: ${(err as Error).message}`)
+    }
+    let last = opts.afterSeq ?? 0
+    let ended = false
+    try {
+      for (;;) {
+        const event = await this.next(framed, peer, signal)
+        if (event.t === 'state') continue
+        if (event.t === 'error') {
+          const text = `Executor ${event.state === 'rejected' ? 'rejected' : 'failed'} the task: ${WIRE_ERROR_TEXT[event.code]}`
+          throw new TaskClientError(event.code === 'busy' ? 'busy' : 'remote', text, { remoteCode: event.code, ...(event.retryAfterMs != null ? { retryAfterMs: event.retryAfterMs } : {}) })
+        }
+        if (event.seq <= last) continue // already seen before a re-attach
+        if (event.seq !== last + 1) throw new TaskClientError('malformed', `${peer} skipped output (sequence gap)`)
+        let plain: Uint8Array
+        try { plain = session.open(event.data, event.seq) } catch { throw new TaskClientError('malformed', `${peer} sent output that does not open`) }
+        last = event.seq
+        if (event.t === 'chunk') { yield { type: 'text', seq: event.seq, data: plain }; continue }
+        const output = decodeOutput(plain)
+        if (output == null) throw new TaskClientError('malformed', `${peer} sent a result that is not a task output`)
+        ended = true
+        await framed.close()
+        yield { type: 'result', seq: event.seq, output }
+        return
+      }
+    } finally {
+      // an error, or a consumer that stopped reading: the stream is not needed any more
+      if (!ended) framed.reset(new TaskClientError('closed', 'The exchange ended early'))
+    }
+  }
+
+  private async next (framed: FramedStream, peer: string, signal?: AbortSignal): Promise<TaskEvent> {
+    try {
+      return await framed.read(decodeTaskEvent, { signal: anySignal(AbortSignal.timeout(this.stallTimeoutMs), signal) })
+    } catch (err) {
+      const name = (err as Error).name
+      if (signal?.aborted === true) throw new TaskClientError('canceled', 'Canceled')
+      if (name === 'MalformedMessageError' || name === 'MessageTooLargeError') throw new TaskClientError('malformed', `${peer} sent a malformed frame`)
+      if (name === 'TimeoutError' || name === 'AbortError') throw new TaskClientError('stalled', `No output from ${peer} for ${this.stallTimeoutMs} ms`)
+      throw new TaskClientError('closed', name === 'StreamClosedError' ? `${peer} closed the stream` : `The stream to ${peer} broke: ${(err as Error).message}`)
+    }
+  }
+}
+
+function decodeOutput (plain: Uint8Array): TaskOutput | undefined {
+  try {
+    const value = decodeCbor(plain, { maxBytes: MAX_TASK_FRAME_BYTES })
+    return isPlainObject(value) && 'output' in value ? value as unknown as TaskOutput : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function anySignal (a: AbortSignal, b?: AbortSignal): AbortSignal {
+  return b == null ? a : AbortSignal.any([a, b])
+}
+
+/** @example const client = taskClient()({ logger, host }) */
+export function taskClient (init: TaskClientInit = {}): (components: TaskClientComponents) => TaskClient {
+  return (components) => new TaskClient(components, init)
+}

@@ -1,0 +1,195 @@
+/**
+ * The executor's face on the task protocol: one handler per message type
+ * (`submit`, `attach`, `cancel`). A submit passes admission, the member
+ * check, policy, the rate limit and the capacity bound before its input is
+ * decrypted; output is sealed here, per stream, from the executor's clear
+ * frames. Stream limits are sized to the executor's admission bound, so
+ * libp2p never refuses a stream the executor would have taken.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import type { Logger } from '../../logger.ts'
+import { frame, Outbox, type FramedStream } from '../../streams.ts'
+import { decodeCbor } from '../../../protocol/cbor.ts'
+import type { WireErrorCode } from '../../../protocol/codes.ts'
+import {
+  decodeTaskCall, encodeTaskFrame, FINAL_STATES, MAX_TASK_FRAME_BYTES, MAX_TASK_INPUT_BYTES, TASK_PROTOCOL,
+  type Attach, type Cancel, type Submit, type TaskCall, type TaskEvent
+} from '../../../protocol/task/messages.ts'
+import { openSession, type EncryptionKeyPair } from '../../../protocol/e2e/index.ts'
+import type { PolicyEngine } from '../../policy/engine.ts'
+import type { AuditLog } from '../../audit/log.ts'
+import { digest } from '../../audit/entry.ts'
+import type { TaskKindRegistry } from '../registry.ts'
+import { effectiveClass, type ClassOf } from '../data-class.ts'
+import { TaskFailedError } from '../errors.ts'
+import { BUSY_RETRY_AFTER_MS, TASK_CONTROL_STREAMS, TASK_FIRST_FRAME_TIMEOUT_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
+import type { TaskEngine } from '../executor/executor.ts'
+import type { TaskRecord } from '../executor/records.ts'
+import type { Admission } from './admission.ts'
+
+export interface TaskServerComponents {
+  logger: Logger
+  host: {
+    handle: (p: string, h: (s: Stream, c: Connection) => Promise<void>, o?: { maxInboundStreams?: number, maxOutboundStreams?: number }) => Promise<void>
+    unhandle: (p: string) => Promise<void>
+  }
+  self: () => string
+  /** Groups of an admitted member, or undefined for anyone else. */
+  memberGroups: (peerId: string) => string[] | undefined
+  encryptionKeys: EncryptionKeyPair
+  registry: TaskKindRegistry
+  policy: PolicyEngine
+  audit: AuditLog
+  classOf: ClassOf
+  admission: Admission
+  engine: TaskEngine
+}
+
+type Handlers = { [K in TaskCall['t']]: (call: Extract<TaskCall, { t: K }>, peer: string, framed: FramedStream) => Promise<void> }
+
+export class TaskServer {
+  private readonly c: TaskServerComponents
+  private readonly handlers: Handlers
+  private started = false
+
+  constructor (components: TaskServerComponents) {
+    this.c = components
+    this.handlers = {
+      submit: async (call, peer, framed) => { await this.onSubmit(call, peer, framed) },
+      attach: async (call, peer, framed) => { await this.onAttach(call, peer, framed) },
+      cancel: async (call, peer, framed) => { await this.onCancel(call, peer, framed) }
+    }
+  }
+
+  /** Streams one connection may carry: every task the executor may admit, plus attach and cancel streams. */
+  get streamLimit (): number {
+    return Math.max(TASK_STREAMS_PER_CONNECTION, this.c.engine.bound + TASK_CONTROL_STREAMS)
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.started = true
+    const limit = this.streamLimit
+    await this.c.host.handle(TASK_PROTOCOL, async (stream, connection) => { await this.onStream(stream, connection) }, { maxInboundStreams: limit, maxOutboundStreams: limit })
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await this.c.host.unhandle(TASK_PROTOCOL).catch(() => {})
+  }
+
+  private async onStream (stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    const framed = frame(stream, { maxFrameBytes: MAX_TASK_FRAME_BYTES })
+    let call: TaskCall
+    try {
+      call = await framed.read(decodeTaskCall, { signal: AbortSignal.timeout(TASK_FIRST_FRAME_TIMEOUT_MS) })
+    } catch (err) {
+      this.c.logger('bad task frame from %s: %s', peer, (err as Error).message)
+      framed.reset(err as Error)
+      return
+    }
+    try {
+      await (this.handlers[call.t] as (c: TaskCall, p: string, f: FramedStream) => Promise<void>)(call, peer, framed)
+    } catch (err) {
+      this.c.logger('task stream with %s ended: %s', peer, (err as Error).message)
+      framed.reset(err as Error)
+    }
+  }
+
+  private async refuse (framed: FramedStream, code: WireErrorCode, taskId?: string, retryAfterMs?: number): Promise<void> {
+    await framed.write(encodeTaskFrame({ v: 1, t: 'error', ...(taskId != null ? { taskId } : {}), state: 'rejected', code, ...(retryAfterMs != null ? { retryAfterMs } : {}) }))
+    await framed.close()
+  }
+
+  private async onSubmit (submit: Submit, peer: string, framed: FramedStream): Promise<void> {
+    const { admission, engine } = this.c
+    const self = this.c.self()
+    const throttledFor = admission.throttled(peer)
+    if (throttledFor != null) {
+      await admission.refused(peer, 'throttled')
+      await this.refuse(framed, 'busy', undefined, throttledFor)
+      return
+    }
+    // writes on the accept path are not awaited one by one: the audit log groups
+    // concurrent appends into one write, and every final frame waits for all of them
+    const pending: Array<Promise<unknown>> = []
+    const req = await admission.check(submit, peer, pending)
+    if (typeof req === 'string') {
+      await admission.refused(peer, req)
+      await this.refuse(framed, req)
+      return
+    }
+    const groups = this.c.memberGroups(peer)
+    if (groups == null) { await this.refuse(framed, 'not-a-member', req.taskId); return }
+    pending.push(this.c.audit.append({ type: 'task.received', actor: self, peer, task: req.taskId, data: { kind: req.kind, model: req.model ?? null, dataClass: req.dataClass, msgId: req.msgId, input: digest(req.input) } }))
+
+    const decision = this.c.policy.decide({
+      peerId: peer,
+      groups,
+      kind: req.kind,
+      ...(req.model != null ? { model: req.model } : {}),
+      ...(req.tool != null ? { tool: req.tool } : {}),
+      ...(req.collection != null ? { collection: req.collection } : {}),
+      dataClass: effectiveClass(req, this.c.classOf),
+      direction: 'inbound'
+    })
+    pending.push(this.c.audit.append({ type: 'policy.decision', actor: self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind } }))
+    if (!decision.allow) { await Promise.all(pending); await this.refuse(framed, 'denied', req.taskId); return }
+    const rate = this.c.policy.checkRate(peer)
+    if (!rate.allow) { await Promise.all(pending); await this.refuse(framed, 'busy', req.taskId, rate.retryAfterMs); return }
+    const handler = this.c.registry.get(req.kind)
+    if (handler == null) { await Promise.all(pending); await this.refuse(framed, 'not-found', req.taskId); return }
+    if (engine.full()) {
+      await Promise.all(pending)
+      await this.c.audit.append({ type: 'task.state', actor: self, peer, task: req.taskId, data: { state: 'rejected', code: 'busy' } })
+      await this.refuse(framed, 'busy', req.taskId, BUSY_RETRY_AFTER_MS)
+      return
+    }
+    let session
+    let input: unknown
+    try {
+      session = openSession(this.c.encryptionKeys, req.enc, { org: req.org, taskId: req.taskId, delegator: peer, executor: self })
+      input = handler.parseInput(decodeCbor(session.open(req.input, 0), { maxBytes: MAX_TASK_INPUT_BYTES }))
+    } catch (err) {
+      await Promise.all(pending)
+      await admission.refused(peer, 'malformed', req.taskId, (err as Error).name)
+      await this.refuse(framed, 'malformed', req.taskId)
+      return
+    }
+    const s = session
+    const record = engine.newRecord({ taskId: req.taskId, kind: req.kind, model: handler.modelOf?.(input) ?? req.model, dataClass: req.dataClass, delegator: peer, seal: (b, seq) => s.seal(b, seq) })
+    record.pendingAudit.push(...pending)
+    const running = engine.execute(record, handler, input, 'delegated')
+    await this.send(record, 0, framed)
+    await running
+  }
+
+  /** Sends a task's frames after `afterSeq`, sealed for its delegator, until it is final; then closes. */
+  private async send (record: TaskRecord, afterSeq: number, framed: FramedStream): Promise<void> {
+    const outbox = new Outbox(framed)
+    for await (const e of this.c.engine.follow(record, afterSeq)) outbox.push(encodeTaskFrame(sealed(record, e)))
+    await outbox.drain()
+    await framed.close()
+  }
+
+  private async onAttach (call: Attach, peer: string, framed: FramedStream): Promise<void> {
+    const record = this.c.engine.records.get(peer, call.taskId)
+    if (record == null) { await this.refuse(framed, 'not-found', call.taskId); return }
+    // replay what the delegator missed, then follow live until the task is final
+    await this.send(record, call.afterSeq, framed)
+  }
+
+  private async onCancel (call: Cancel, peer: string, framed: FramedStream): Promise<void> {
+    const record = this.c.engine.records.get(peer, call.taskId)
+    if (record == null) { await this.refuse(framed, 'not-found', call.taskId); return }
+    if (!FINAL_STATES.has(record.state)) record.controller.abort(new TaskFailedError('canceled', 'Canceled by the delegator'))
+    await framed.write(encodeTaskFrame({ v: 1, t: 'state', taskId: call.taskId, state: 'canceled' }))
+    await framed.close()
+  }
+}
+
+function sealed (record: TaskRecord, e: TaskEvent): TaskEvent {
+  return e.t === 'chunk' || e.t === 'result' ? { ...e, data: record.seal(e.data, e.seq) } : e
+}
