@@ -10,7 +10,7 @@
  * await framed.write(encodeHello(hello))
  * const reply = await framed.read(decodeWelcome, { signal })
  */
-import { lpStream } from '@libp2p/utils'
+import { byteStream } from '@libp2p/utils'
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import { MalformedMessageError, MessageTooLargeError } from '../protocol/errors.ts'
 
@@ -29,6 +29,30 @@ export interface FramedStream {
   stream: Stream
 }
 
+/** The most bytes a varint length prefix of a 53-bit number takes. */
+const MAX_VARINT_BYTES = 8
+
+/** Unsigned LEB128, the length prefix of `it-length-prefixed`. */
+function varint (n: number): Uint8Array {
+  const out: number[] = []
+  while (n >= 0x80) { out.push((n % 128) | 0x80); n = Math.floor(n / 128) }
+  out.push(n)
+  return Uint8Array.from(out)
+}
+
+function concat (parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
+  let at = 0
+  for (const p of parts) { out.set(p, at); at += p.byteLength }
+  return out
+}
+
+function varintLength (n: number): number {
+  let len = 1
+  while (n >= 0x80) { n = Math.floor(n / 128); len++ }
+  return len
+}
+
 export class StreamClosedError extends Error {
   static override name = 'StreamClosedError'
   constructor (message = 'The remote closed the stream') {
@@ -37,23 +61,38 @@ export class StreamClosedError extends Error {
   }
 }
 
+/**
+ * Reads length-prefixed frames (unsigned varint length, then the bytes, as
+ * `it-length-prefixed` writes them) and counts what it has read of the frame
+ * in hand, so the end of input is told apart by structure, never by the text
+ * of libp2p's errors: no byte of a frame yet means the remote closed between
+ * frames; a frame cut short means a broken transport when the stream was
+ * reset or aborted, and a truncated (malformed) frame when the remote closed
+ * its side cleanly in the middle of one.
+ */
 export function frame (stream: Stream, opts: { maxFrameBytes: number }): FramedStream {
-  const lp = lpStream(stream, { maxDataLength: opts.maxFrameBytes })
+  const bytes = byteStream(stream, { maxBufferSize: opts.maxFrameBytes + MAX_VARINT_BYTES })
+  const maxLengthBytes = varintLength(opts.maxFrameBytes)
 
   async function readBytes (options?: AbortOptions): Promise<Uint8Array | null> {
+    let read = 0
     try {
-      const list = await lp.read(options)
-      return list.subarray()
+      let length = 0
+      for (let shift = 0; ; shift += 7) {
+        const b = (await bytes.read({ ...options, bytes: 1 })).get(0)
+        read++
+        length += (b & 0x7f) * 2 ** shift
+        if ((b & 0x80) === 0) break
+        if (read >= maxLengthBytes) throw new MessageTooLargeError(`Frame exceeds the limit of ${opts.maxFrameBytes} bytes`)
+      }
+      if (length > opts.maxFrameBytes) throw new MessageTooLargeError(`Frame exceeds the limit of ${opts.maxFrameBytes} bytes`)
+      if (length === 0) return new Uint8Array(0)
+      return (await bytes.read({ ...options, bytes: length })).subarray()
     } catch (err: any) {
-      if (err?.name === 'InvalidDataLengthError' || err?.name === 'InvalidDataLengthLengthError') {
-        throw new MessageTooLargeError(`Frame exceeds the limit of ${opts.maxFrameBytes} bytes`)
-      }
-      if (err?.name === 'UnexpectedEOFError') {
-        // a clean close between frames reads as EOF with nothing buffered
-        if (/after reading 0\//.test(String(err.message))) return null
-        throw new MalformedMessageError('Truncated frame')
-      }
-      throw err
+      if (err?.name !== 'UnexpectedEOFError') throw err
+      if (read === 0) return null
+      if (stream.status === 'reset' || stream.status === 'aborted') throw new StreamClosedError('The stream broke in the middle of a frame')
+      throw new MalformedMessageError('Truncated frame')
     }
   }
 
@@ -68,12 +107,11 @@ export function frame (stream: Stream, opts: { maxFrameBytes: number }): FramedS
       const bytes = await readBytes(options)
       return bytes == null ? null : decode(bytes)
     },
-    async write (bytes, options) {
-      await lp.write(bytes, options)
+    async write (data, options) {
+      await bytes.write(concat([varint(data.byteLength), data]), options)
     },
     async writeMany (frames, options) {
-      if (frames.length === 1) await lp.write(frames[0] as Uint8Array, options)
-      else if (frames.length > 1) await lp.writeV(frames, options)
+      if (frames.length > 0) await bytes.write(concat(frames.flatMap(f => [varint(f.byteLength), f])), options)
     },
     async close (options) {
       await stream.close(options).catch(() => {})

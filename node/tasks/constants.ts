@@ -54,3 +54,8 @@ export const PEER_PENALTY_HALF_LIFE_MS = 5 * 60_000
 export const REFUSALS_PER_PEER_MAX = 20
 /** The interval of refusal counting; each peer's surplus is audited as one count per interval. */
 export const REFUSAL_INTERVAL_MS = 10_000
+
+/** Dials a re-attach tries before the task fails over (a dropped connection can linger a moment). */
+export const REATTACH_DIALS = 4
+/** Pause before the next re-attach dial, times the dials so far. */
+export const REATTACH_DIAL_PAUSE_MS = 250

@@ -18,7 +18,8 @@ import type { AuditLog } from '../../audit/log.ts'
 import { digest } from '../../audit/entry.ts'
 import type { TaskOutput } from '../registry.ts'
 import { PolicyDeniedError } from '../errors.ts'
-import { REQUEST_TTL_MS } from '../constants.ts'
+import { REATTACH_DIAL_PAUSE_MS, REATTACH_DIALS, REQUEST_TTL_MS } from '../constants.ts'
+import { sleep } from '../sleep.ts'
 import type { ClientEvent, TaskClient } from '../wire/client.ts'
 import { TaskClientError } from '../wire/errors.ts'
 
@@ -92,11 +93,18 @@ export async function runRemote (c: RemoteComponents, peer: string, card: Capabi
     if (!broken || signal?.aborted === true) throw await noteFailure(c, peer, taskId, err, signal)
     c.logger('stream to %s broke (%s); re-attaching to %s after seq %d', peer, (err as Error).message, taskId, lastSeq)
   }
-  try {
-    return await done(await consume(c.client.attach(peer, taskId, session, { afterSeq: lastSeq, ...(signal != null ? { signal } : {}) })), true)
-  } catch (err) {
-    void c.client.cancel(peer, taskId)
-    throw await noteFailure(c, peer, taskId, err, signal)
+  // the broken connection may linger in the connection manager a moment; a dial that fails is tried again
+  for (let dial = 1; ; dial++) {
+    try {
+      return await done(await consume(c.client.attach(peer, taskId, session, { afterSeq: lastSeq, ...(signal != null ? { signal } : {}) })), true)
+    } catch (err) {
+      if (err instanceof TaskClientError && err.code === 'dial' && dial < REATTACH_DIALS) {
+        await sleep(REATTACH_DIAL_PAUSE_MS * dial, signal).catch(() => {})
+        continue
+      }
+      void c.client.cancel(peer, taskId)
+      throw await noteFailure(c, peer, taskId, err, signal)
+    }
   }
 }
 
