@@ -59,3 +59,5 @@ export const REFUSAL_INTERVAL_MS = 10_000
 export const REATTACH_DIALS = 4
 /** Pause before the next re-attach dial, times the dials so far. */
 export const REATTACH_DIAL_PAUSE_MS = 250
+/** libp2p's per-protocol stream limits are this many times ours: they are a backstop, ours is exact. */
+export const LIBP2P_STREAM_HEADROOM = 2

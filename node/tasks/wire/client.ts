@@ -21,7 +21,7 @@ import { decodeTaskEvent, encodeTaskFrame, MAX_TASK_FRAME_BYTES, TASK_PROTOCOL, 
 import type { E2ESession } from '../../../protocol/e2e/index.ts'
 import type { TaskOutput } from '../registry.ts'
 import { TaskClientError } from './errors.ts'
-import { BUSY_RETRY_AFTER_MS, TASK_CANCEL_TIMEOUT_MS, TASK_DIAL_TIMEOUT_MS, TASK_STALL_TIMEOUT_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
+import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CANCEL_TIMEOUT_MS, TASK_DIAL_TIMEOUT_MS, TASK_STALL_TIMEOUT_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
 
 export type ClientEvent =
   | { type: 'text', seq: number, data: Uint8Array }
@@ -54,6 +54,8 @@ export class TaskClient {
   private readonly stallTimeoutMs: number
   private readonly dialTimeoutMs: number
   private readonly maxOutboundStreams: number
+  /** Task streams open per member. */
+  private readonly streams = new Map<string, number>()
 
   constructor (components: TaskClientComponents, init: TaskClientInit = {}) {
     this.c = components
@@ -85,11 +87,26 @@ export class TaskClient {
   }
 
   private async open (peer: string, signal: AbortSignal): Promise<FramedStream> {
-    const stream = await this.c.host.dialProtocol(peerIdFromString(peer), TASK_PROTOCOL, { signal, maxOutboundStreams: this.maxOutboundStreams })
+    const stream = await this.c.host.dialProtocol(peerIdFromString(peer), TASK_PROTOCOL, { signal, maxOutboundStreams: this.maxOutboundStreams * LIBP2P_STREAM_HEADROOM })
     return frame(stream, { maxFrameBytes: MAX_TASK_FRAME_BYTES })
   }
 
   private async * exchange (peer: string, call: TaskCall, session: E2ESession, opts: ExchangeOptions): AsyncGenerator<ClientEvent> {
+    // counted here, not by libp2p: its per-protocol count misses streams still negotiating,
+    // so a burst would pass it and meet the executor's inbound limit as a closed stream
+    const open = this.streams.get(peer) ?? 0
+    if (open >= this.maxOutboundStreams) throw new TaskClientError('busy', `${open} tasks are open to ${peer} already`, { retryAfterMs: BUSY_RETRY_AFTER_MS })
+    this.streams.set(peer, open + 1)
+    try {
+      yield * this.exchangeOn(peer, call, session, opts)
+    } finally {
+      const n = (this.streams.get(peer) ?? 1) - 1
+      if (n <= 0) this.streams.delete(peer)
+      else this.streams.set(peer, n)
+    }
+  }
+
+  private async * exchangeOn (peer: string, call: TaskCall, session: E2ESession, opts: ExchangeOptions): AsyncGenerator<ClientEvent> {
     const { signal } = opts
     let framed: FramedStream
     try {
@@ -97,7 +114,6 @@ export class TaskClient {
       await framed.write(encodeTaskFrame(call))
     } catch (err) {
       if (signal?.aborted === true) throw new TaskClientError('canceled', 'Canceled')
-      // our own dialer refuses past the stream limit: the executor would answer busy anyway
       if ((err as Error).name === 'TooManyOutboundProtocolStreamsError') throw new TaskClientError('busy', `Too many tasks open to ${peer}`, { retryAfterMs: BUSY_RETRY_AFTER_MS })
       throw new TaskClientError('dial', `Could not reach ${peer}: ${(err as Error).message}`)
     }

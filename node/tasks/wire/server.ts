@@ -22,7 +22,7 @@ import { digest } from '../../audit/entry.ts'
 import type { TaskKindRegistry } from '../registry.ts'
 import { effectiveClass, type ClassOf } from '../data-class.ts'
 import { TaskFailedError } from '../errors.ts'
-import { BUSY_RETRY_AFTER_MS, TASK_CONTROL_STREAMS, TASK_FIRST_FRAME_TIMEOUT_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
+import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CONTROL_STREAMS, TASK_FIRST_FRAME_TIMEOUT_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
 import type { TaskEngine } from '../executor/executor.ts'
 import type { TaskRecord } from '../executor/records.ts'
 import type { Admission } from './admission.ts'
@@ -69,7 +69,8 @@ export class TaskServer {
   async start (): Promise<void> {
     if (this.started) return
     this.started = true
-    const limit = this.streamLimit
+    // libp2p's own count is a backstop: it misses streams still negotiating, so it gets headroom
+    const limit = this.streamLimit * LIBP2P_STREAM_HEADROOM
     await this.c.host.handle(TASK_PROTOCOL, async (stream, connection) => { await this.onStream(stream, connection) }, { maxInboundStreams: limit, maxOutboundStreams: limit })
   }
 
