@@ -2,7 +2,7 @@
  * Admission of a delegated request, cheapest checks first so a forger pays
  * the least: the signature over the exact request bytes (before the payload
  * means anything), signer = connection peer, org, audience, expiry, and the
- * replay guard. Refusals are audited, but at most `maxAudited` per peer per
+ * replay guard. Refusals are audited, but at most `maxAuditedRefusals` per peer per
  * interval: past that a peer's refusals are only counted (one audited count
  * per interval), and its further submits are turned away unread, so garbage
  * costs neither a signature check nor a database write.
@@ -31,9 +31,9 @@ export interface AdmissionComponents {
 
 export interface AdmissionInit {
   /** Refusals of one peer audited one by one per interval. @default REFUSALS_PER_PEER_MAX */
-  maxAudited?: number
-  /** @default REFUSAL_INTERVAL_MS */
-  intervalMs?: number
+  maxAuditedRefusals?: number
+  /** The interval refusals are counted in. @default REFUSAL_INTERVAL_MS */
+  refusalIntervalMs?: number
 }
 
 interface Window { startedAt: number, audited: number, counted: Map<string, number> }
@@ -48,8 +48,8 @@ export class Admission {
 
   constructor (components: AdmissionComponents, init: AdmissionInit = {}) {
     this.c = components
-    this.maxAudited = init.maxAudited ?? REFUSALS_PER_PEER_MAX
-    this.intervalMs = init.intervalMs ?? REFUSAL_INTERVAL_MS
+    this.maxAudited = init.maxAuditedRefusals ?? REFUSALS_PER_PEER_MAX
+    this.intervalMs = init.refusalIntervalMs ?? REFUSAL_INTERVAL_MS
   }
 
   start (): void {
@@ -94,8 +94,9 @@ export class Admission {
   /** Records a refusal: audited while the peer is under its limit this interval, else only counted. */
   async refused (peer: string, code: WireErrorCode | 'throttled', task?: string, reason?: string): Promise<void> {
     const now = Date.now()
+    // the window turns over synchronously, so concurrent refusals never count into a lost one
     let w = this.windows.get(peer)
-    if (w != null && now - w.startedAt >= this.intervalMs) { await this.flushPeer(peer, w); w = undefined }
+    if (w != null && now - w.startedAt >= this.intervalMs) { void this.flushPeer(peer, w); w = undefined }
     if (w == null) { w = { startedAt: now, audited: 0, counted: new Map() }; this.windows.set(peer, w) }
     if (w.audited < this.maxAudited && code !== 'throttled') {
       w.audited++
@@ -112,7 +113,7 @@ export class Admission {
   }
 
   private async flushPeer (peer: string, w: Window): Promise<void> {
-    this.windows.delete(peer)
+    if (this.windows.get(peer) === w) this.windows.delete(peer)
     if (w.counted.size === 0) return
     const count = [...w.counted.values()].reduce((a, b) => a + b, 0)
     const codes = [...w.counted].map(([c, n]) => `${c}:${n}`)
