@@ -112,6 +112,14 @@ export class TaskRouter {
 
   private get self (): string { return this.c.host.peerId.toString() }
 
+  /** Nothing to open: the router dials on demand. Here for the service lifecycle. */
+  async start (): Promise<void> {}
+
+  /** Aborts the tasks it is routing (their executors are told to stop); idempotent. */
+  async stop (): Promise<void> {
+    for (const controller of this.inFlight.values()) controller.abort(new TaskFailedError('unavailable', 'Node is shutting down'))
+  }
+
   /** Delegated tasks this node sent, newest first. */
   list (): TaskSummary[] {
     return [...this.recent].reverse()

@@ -58,9 +58,9 @@ export class Admission {
     this.timer.unref()
   }
 
+  /** Writes the counts still open; safe to call twice (the second has nothing to write). */
   async stop (): Promise<void> {
-    if (this.timer == null) return
-    clearInterval(this.timer)
+    if (this.timer != null) clearInterval(this.timer)
     this.timer = undefined
     await this.flush(Number.POSITIVE_INFINITY)
   }

@@ -1,0 +1,82 @@
+/**
+ * The wire server's handlers and the client, over in-memory stream pairs:
+ * a submit streams sealed output and its result, an attach replays what
+ * came after a sequence number, a cancel stops a running task, and
+ * unknown tasks are `not-found`.
+ */
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import type { ClientEvent } from '../../../node/tasks/wire/client.ts'
+import { TaskClientError } from '../../../node/tasks/wire/errors.ts'
+import { wirePair } from './fixtures.ts'
+
+async function collect (events: AsyncGenerator<ClientEvent>): Promise<{ text: string, seqs: number[], output?: unknown }> {
+  const decoder = new TextDecoder()
+  let text = ''
+  const seqs: number[] = []
+  for await (const e of events) {
+    seqs.push(e.seq)
+    if (e.type === 'text') text += decoder.decode(e.data, { stream: true })
+    else return { text, seqs, output: e.output.output }
+  }
+  return { text, seqs }
+}
+
+describe('task wire server and client', () => {
+  it('submit: streams output in order and ends with the result', async () => {
+    const w = await wirePair()
+    const req = w.request({ prompt: 'abcdefgh', chunks: 4 })
+    const got = await collect(w.client.submit(w.executorId, req.bytes, req.session))
+    assert.deepEqual(got, { text: 'abcdefgh', seqs: [1, 2, 3, 4, 5], output: 'abcdefgh' })
+    assert.deepEqual(w.audit.filter(e => e.type === 'task.state').map(e => e.data?.state), ['submitted', 'working', 'completed'])
+  })
+
+  it('attach: replays what came after a sequence number', async () => {
+    const w = await wirePair()
+    const req = w.request({ prompt: 'abcdefgh', chunks: 4 })
+    await collect(w.client.submit(w.executorId, req.bytes, req.session))
+    const again = await collect(w.client.attach(w.executorId, req.taskId, req.session, { afterSeq: 2 }))
+    assert.deepEqual(again, { text: 'efgh', seqs: [3, 4, 5], output: 'abcdefgh' })
+  })
+
+  it('cancel: stops a running task, whose stream ends canceled', async () => {
+    const w = await wirePair()
+    const req = w.request({ prompt: 'slow', chunks: 4, delayMs: 2_000 })
+    const events = w.client.submit(w.executorId, req.bytes, req.session)
+    const first = await events.next()
+    assert.equal(first.value?.type, 'text')
+    await w.client.cancel(w.executorId, req.taskId)
+    await assert.rejects(collect(events), (err: TaskClientError) => err.code === 'remote' && err.remoteCode === 'canceled')
+    assert.equal(w.engine.load().running, 0)
+  })
+
+  it('answers an attach to an unknown task not-found', async () => {
+    const w = await wirePair()
+    const req = w.request()
+    await assert.rejects(collect(w.client.attach(w.executorId, req.taskId, req.session)), (err: TaskClientError) => err.code === 'remote' && err.remoteCode === 'not-found')
+  })
+
+  it('answers busy with a retry-after when every slot and the queue are full', async () => {
+    const w = await wirePair({ maxRunning: 1, maxQueued: 0 })
+    const slow = w.request({ prompt: 'slow', chunks: 4, delayMs: 2_000 })
+    const running = w.client.submit(w.executorId, slow.bytes, slow.session)
+    await running.next()
+    const next = w.request()
+    await assert.rejects(collect(w.client.submit(w.executorId, next.bytes, next.session)), (err: TaskClientError) => err.code === 'busy' && (err.retryAfterMs ?? 0) > 0)
+    await w.client.cancel(w.executorId, slow.taskId)
+    await collect(running).catch(() => {})
+  })
+})
+
+describe('task service lifecycle', () => {
+  it('starts and stops the server and admission idempotently', async () => {
+    const w = await wirePair()
+    await w.server.start()
+    await w.server.stop()
+    await w.server.stop()
+    const req = w.request()
+    await assert.rejects(collect(w.client.submit(w.executorId, req.bytes, req.session)), (err: TaskClientError) => err.code === 'dial')
+    await w.admission.stop()
+    await w.admission.stop()
+  })
+})
