@@ -8,7 +8,7 @@
 import { keys, parseNum, range } from './keys.ts'
 import { ChunkRecord, CollectionRecord, decodePostings, DocumentRecord } from './records.ts'
 import { termFrequencies } from './tokenize.ts'
-import type { MemoryStore } from './store.ts'
+import type { RecordStore } from './record-store.ts'
 
 export interface ConsistencyReport {
   ok: boolean
@@ -21,18 +21,18 @@ export interface ConsistencyReport {
   vectors: number
 }
 
-export async function checkConsistency (store: MemoryStore): Promise<ConsistencyReport> {
+export async function checkConsistency (records: RecordStore): Promise<ConsistencyReport> {
   const problems: string[] = []
   const problem = (p: string): void => { if (problems.length < 20) problems.push(p) }
   const report = { collections: 0, documents: 0, chunks: 0, postings: 0, vectors: 0 }
   const chunkOwner = new Map<number, string>() // chunk -> col/doc token
   const cols = new Map<string, CollectionRecord>()
-  for await (const [key, value] of store.kv.iterator(range(keys.colPrefix))) cols.set(key.slice(keys.colPrefix.length), store.decode(key, value, CollectionRecord))
+  for await (const [key, value] of records.kv.iterator(range(keys.colPrefix))) cols.set(key.slice(keys.colPrefix.length), records.decode(key, value, CollectionRecord))
   report.collections = cols.size
   for (const [token, col] of cols) {
     let docs = 0; let chunks = 0; let tokens = 0
-    for await (const [key, value] of store.kv.iterator(range(keys.docPrefix(token)))) {
-      const d = store.decode(key, value, DocumentRecord)
+    for await (const [key, value] of records.kv.iterator(range(keys.docPrefix(token)))) {
+      const d = records.decode(key, value, DocumentRecord)
       docs++; chunks += d.chunks.length; tokens += d.tokens
       for (const n of d.chunks) {
         if (chunkOwner.has(n)) problem(`chunk ${n} listed by two documents`)
@@ -46,9 +46,9 @@ export async function checkConsistency (store: MemoryStore): Promise<Consistency
   }
   const expected = new Map<string, Map<number, string>>() // block key -> chunk -> 'tf,len'
   const seenChunks = new Set<number>()
-  for await (const [key, value] of store.kv.iterator(range(keys.chunkPrefix))) {
+  for await (const [key, value] of records.kv.iterator(range(keys.chunkPrefix))) {
     const n = parseNum(key)
-    const c = store.decode(key, value, ChunkRecord)
+    const c = records.decode(key, value, ChunkRecord)
     report.chunks++
     seenChunks.add(n)
     const owner = chunkOwner.get(n)
@@ -56,7 +56,7 @@ export async function checkConsistency (store: MemoryStore): Promise<Consistency
     const { tf, length } = termFrequencies(c.text)
     if (length !== c.len) problem(`chunk ${n}: stored length ${c.len}, text has ${length} tokens`)
     for (const [term, count] of tf) {
-      const key = keys.posting(c.c, store.codec.token('term', term), c.seg)
+      const key = keys.posting(c.c, records.codec.token('term', term), c.seg)
       let block = expected.get(key)
       if (block == null) { block = new Map(); expected.set(key, block) }
       block.set(n, `${count},${length}`)
@@ -64,8 +64,8 @@ export async function checkConsistency (store: MemoryStore): Promise<Consistency
   }
   for (const n of chunkOwner.keys()) if (!seenChunks.has(n)) problem(`chunk ${n} listed by a document is missing`)
   let postings = 0
-  for await (const [key, value] of store.kv.iterator(range('pst/'))) {
-    const triples = decodePostings(store.codec.open(key, value))
+  for await (const [key, value] of records.kv.iterator(range('pst/'))) {
+    const triples = decodePostings(records.codec.open(key, value))
     const block = expected.get(key)
     for (let i = 0; i < triples.length; i += 3) {
       postings++
@@ -79,7 +79,7 @@ export async function checkConsistency (store: MemoryStore): Promise<Consistency
   report.postings = postings
   if (expected.size > 0) problem(`postings missing in ${expected.size} blocks`)
   const vectorsPerCol = new Map<string, number>()
-  for await (const key of store.kv.keys(range('vec/'))) {
+  for await (const key of records.kv.keys(range('vec/'))) {
     report.vectors++
     const colToken = key.slice(4, key.lastIndexOf('/'))
     vectorsPerCol.set(colToken, (vectorsPerCol.get(colToken) ?? 0) + 1)
@@ -88,6 +88,6 @@ export async function checkConsistency (store: MemoryStore): Promise<Consistency
   for (const [token, col] of cols) {
     if ((vectorsPerCol.get(token) ?? 0) !== col.vectors) problem(`collection ${col.name}: ${col.vectors} vectors recorded, ${vectorsPerCol.get(token) ?? 0} stored`)
   }
-  for await (const key of store.kv.keys(range(keys.pendingPrefix))) problem(`document left half-written: ${key}`)
+  for await (const key of records.kv.keys(range(keys.pendingPrefix))) problem(`document left half-written: ${key}`)
   return { ok: problems.length === 0, problems, ...report }
 }

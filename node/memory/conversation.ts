@@ -22,7 +22,7 @@ import { checkFormat } from './format.ts'
 import { num, range } from './keys.ts'
 import { decodeRecord, encodeRecord } from './records.ts'
 import { rankTexts } from './bm25.ts'
-import type { MemoryDb, MemoryKv } from './store.ts'
+import type { MemoryDb, MemoryKv } from './record-store.ts'
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool'
 export interface ChatMessage { role: Role, content: string }

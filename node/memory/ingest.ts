@@ -10,16 +10,35 @@
  * and mtime, or the same hash) write nothing.
  */
 import { stat, readFile } from 'node:fs/promises'
+import type { Logger } from '../logger.ts'
 import { EMBED_BATCH_SIZE, MAX_BATCH_BYTES, MAX_HTML_BYTES } from './constants.ts'
-import { Chunker, type TextChunk } from './chunker.ts'
+import { Chunker, type ChunkerInit, type TextChunk } from './chunker.ts'
+import type { Collection, Documents } from './documents.ts'
 import { EmbeddingDimensionError } from './errors.ts'
 import { htmlToText } from './extract.ts'
 import { findFiles, probeFile, readTextSlices, type FoundFile, type Skip } from './files.ts'
 import { keys } from './keys.ts'
 import { DocumentRecord, encodePostings, encodeVector, type CollectionRecord } from './records.ts'
+import type { BatchOp, RecordStore } from './record-store.ts'
 import { termFrequencies } from './tokenize.ts'
 import { normalize } from './vector-index.ts'
-import type { BatchOp, MemoryStore } from './store.ts'
+import type { CollectionVectors, EmbedFn } from './vectors.ts'
+
+export interface IngestComponents {
+  records: RecordStore
+  documents: Documents
+  vectors: CollectionVectors
+  log: Logger
+}
+
+export interface IngestInit {
+  /** Embedding function; without it only the BM25 index is written. @default none */
+  embed?: EmbedFn
+  /** Chunk sizes. @default CHUNK_TARGET_CHARS etc. */
+  chunking?: ChunkerInit
+  /** @default MAX_BATCH_BYTES */
+  maxBatchBytes?: number
+}
 
 export interface IngestProgress {
   /** Files finished. */
@@ -51,63 +70,60 @@ export interface IngestResult {
   chunks: number
 }
 
-type Col = { token: string, record: CollectionRecord }
-
-export async function ingest (store: MemoryStore, paths: string[], opts: IngestOptions): Promise<IngestResult> {
+/** Ingests files and folders into one collection; the caller serialises writes. */
+export async function ingest (c: IngestComponents, init: IngestInit, paths: string[], opts: IngestOptions): Promise<IngestResult> {
   const signal = opts.signal
-  const col = await store.collectionFor(opts.collection)
+  const col = await c.documents.collectionFor(opts.collection)
   const { files, skipped } = await findFiles(paths, signal)
   const result: IngestResult = { collection: col.record.name, added: [], updated: [], unchanged: [], skipped, pruned: [], chunks: 0 }
   for (let i = 0; i < files.length; i++) {
     const file = files[i] as FoundFile
     opts.onProgress?.({ done: i, total: files.length, path: file.path })
     try {
-      const r = await ingestFile(store, col, file, signal)
+      const r = await ingestFile(c, init, col, file, signal)
       if (r.status === 'skipped') skipped.push({ path: file.path, reason: r.reason })
       else result[r.status].push(file.path)
       result.chunks += r.chunks
     } catch (err) {
       if (signal?.aborted === true) throw err
       if ((err as Error).name === EmbeddingDimensionError.name) throw err
-      store.log.error('ingest of %s failed: %s', file.path, (err as Error).message)
+      c.log.error('ingest of %s failed: %s', file.path, (err as Error).message)
       skipped.push({ path: file.path, reason: (err as Error).message })
     }
   }
   opts.onProgress?.({ done: files.length, total: files.length })
   if (opts.prune === true && !col.created) {
     const { existsSync } = await import('node:fs')
-    for await (const [key, value] of store.kv.iterator({ gte: keys.docPrefix(col.token), lt: keys.docPrefix(col.token) + '\uffff' })) {
-      const d = store.decode(key, value, DocumentRecord)
-      if (!existsSync(d.source)) result.pruned.push(d.source)
-    }
-    for (const source of result.pruned) await store.removeDocumentUnlocked(col.token, col.record, source)
+    for (const d of await c.documents.documents(col.record.name)) if (!existsSync(d.source)) result.pruned.push(d.source)
+    for (const source of result.pruned) await c.documents.removeDocument(col, source)
   }
-  await store.vectors.saveAll()
+  await c.vectors.saveAll()
   return result
 }
 
 type FileOutcome = { status: 'added' | 'updated' | 'unchanged', chunks: number } | { status: 'skipped', reason: string, chunks: 0 }
 
-async function ingestFile (store: MemoryStore, col: Col, file: FoundFile, signal?: AbortSignal): Promise<FileOutcome> {
-  const docToken = store.codec.token('doc', file.path)
+async function ingestFile (c: IngestComponents, init: IngestInit, col: Collection, file: FoundFile, signal?: AbortSignal): Promise<FileOutcome> {
+  const { records } = c
+  const docToken = records.codec.token('doc', file.path)
   const docKey = keys.doc(col.token, docToken)
-  const old = await store.read(docKey, DocumentRecord)
+  const old = await records.read(docKey, DocumentRecord)
   const st = await stat(file.path)
   if (old != null && old.size === st.size && old.mtimeMs === st.mtimeMs) return { status: 'unchanged', chunks: 0 }
   const probe = await probeFile(file.path, signal)
   if (probe.problem != null || (file.kind === 'html' && probe.size > MAX_HTML_BYTES)) {
     let reason = probe.problem ?? `HTML larger than ${MAX_HTML_BYTES} bytes`
-    if (old != null && await store.removeDocumentUnlocked(col.token, col.record, file.path)) reason += '; its earlier version was removed'
+    if (old != null && await c.documents.removeDocument(col, file.path)) reason += '; its earlier version was removed'
     return { status: 'skipped', reason, chunks: 0 }
   }
   if (old != null && old.hash === probe.hash) {
     // same bytes, new mtime: remember the mtime so the next run skips the hash too
-    await store.kv.put(docKey, store.seal(docKey, { ...old, mtimeMs: probe.mtimeMs }))
+    await records.batch([records.put(docKey, { ...old, mtimeMs: probe.mtimeMs })])
     return { status: 'unchanged', chunks: 0 }
   }
-  const writer = new DocWriter(store, col, docToken, file.path)
+  const writer = new DocWriter(c, init, col, docToken, file)
   try {
-    const chunker = new Chunker(store.init.chunking)
+    const chunker = new Chunker(init.chunking)
     if (file.kind === 'html') {
       await writer.add(chunker.push(htmlToText(await readFile(file.path, 'utf8'))), signal)
     } else {
@@ -124,8 +140,9 @@ async function ingestFile (store: MemoryStore, col: Col, file: FoundFile, signal
 
 /** Accumulates one document's writes; see the file comment for the batching rule. */
 class DocWriter {
-  private readonly store: MemoryStore
-  private readonly col: Col
+  private readonly c: IngestComponents
+  private readonly init: IngestInit
+  private readonly col: Collection
   private readonly docToken: string
   private readonly source: string
   private ops: BatchOp[] = []
@@ -143,13 +160,14 @@ class DocWriter {
   private seg: number
   private segments = 0
 
-  constructor (store: MemoryStore, col: Col, docToken: string, source: string) {
-    this.store = store
+  constructor (c: IngestComponents, init: IngestInit, col: Collection, docToken: string, file: FoundFile) {
+    this.c = c
+    this.init = init
     this.col = col
     this.docToken = docToken
-    this.source = source
-    this.first = store.nextChunk
-    this.seg = store.nextChunk
+    this.source = file.path
+    this.first = c.documents.nextChunk
+    this.seg = c.documents.nextChunk
     this.dims = col.record.dims
   }
 
@@ -158,7 +176,7 @@ class DocWriter {
       signal?.throwIfAborted()
       const group = chunks.slice(i, i + EMBED_BATCH_SIZE)
       let vecs: Float32Array[] | undefined
-      const embed = this.store.embed
+      const embed = this.init.embed
       if (embed != null) {
         vecs = (await embed(group.map(c => c.text), signal != null ? { signal } : {})).map(normalize)
         if (vecs.length !== group.length) throw new EmbeddingDimensionError('The embed function returned a different number of vectors than texts')
@@ -168,16 +186,16 @@ class DocWriter {
         }
       }
       group.forEach((c, j) => { this.addChunk(c, vecs?.[j]) })
-      if (this.bytes > (this.store.init.maxBatchBytes ?? MAX_BATCH_BYTES)) await this.flush()
+      if (this.bytes > (this.init.maxBatchBytes ?? MAX_BATCH_BYTES)) await this.flush()
     }
   }
 
   private addChunk (chunk: TextChunk, vec?: Float32Array): void {
-    const { codec } = this.store
-    const n = this.store.nextChunk++
+    const { records: { codec }, documents } = this.c
+    const n = documents.nextChunk++
     const { tf, length } = termFrequencies(chunk.text)
     const chunkKey = keys.chunk(n)
-    const value = this.store.seal(chunkKey, { text: chunk.text, source: this.source, start: chunk.start, end: chunk.end, c: this.col.token, d: this.docToken, len: length, seg: this.seg })
+    const value = this.c.records.seal(chunkKey, { text: chunk.text, source: this.source, start: chunk.start, end: chunk.end, c: this.col.token, d: this.docToken, len: length, seg: this.seg })
     this.push({ type: 'put', key: chunkKey, value })
     for (const [term, count] of tf) {
       const t = codec.token('term', term)
@@ -198,13 +216,13 @@ class DocWriter {
 
   /** Turns this segment's posting blocks into puts; the next chunks start a new segment. */
   private closeSegment (): void {
-    const { codec } = this.store
+    const { codec } = this.c.records
     for (const [t, triples] of this.blocks) {
       const key = keys.posting(this.col.token, t, this.seg)
       this.ops.push({ type: 'put', key, value: codec.seal(key, encodePostings(triples)) })
     }
     this.blocks = new Map()
-    this.seg = this.store.nextChunk
+    this.seg = this.c.documents.nextChunk
     this.segments++
   }
 
@@ -218,24 +236,24 @@ class DocWriter {
     this.closeSegment()
     const ops = this.ops
     if (!this.staged) {
-      ops.unshift(this.store.put(keys.pending(this.col.token, this.docToken), { first: this.first, source: this.source }))
+      ops.unshift(this.c.records.put(keys.pending(this.col.token, this.docToken), { first: this.first, source: this.source }))
       this.staged = true
       this.addedIds = []
       this.addedVecs = []
     }
-    ops.push(this.store.put(keys.nextChunk, this.store.nextChunk))
+    ops.push(this.c.records.put(keys.nextChunk, this.c.documents.nextChunk))
     this.ops = []
     this.bytes = 0
-    await this.store.kv.batch(ops)
+    await this.c.records.batch(ops)
   }
 
   async commit (meta: { hash: string, mtimeMs: number, size: number }, old: DocumentRecord | undefined): Promise<void> {
-    const { store, col } = this
+    const { c: { records, documents, vectors }, col } = this
     this.closeSegment()
     const ops = this.ops
-    const removed = old != null ? await store.deleteChunkOps(col.token, old.chunks, ops) : { vectors: 0 }
+    const removed = old != null ? await documents.deleteChunkOps(col.token, old.chunks, ops) : { vectors: 0 }
     const doc: DocumentRecord = { source: this.source, ...meta, chunks: this.nums, tokens: this.tokens, ingestedAt: Date.now() }
-    ops.push(store.put(keys.doc(col.token, this.docToken), doc))
+    ops.push(records.put(keys.doc(col.token, this.docToken), doc))
     const next: CollectionRecord = {
       ...col.record,
       documents: col.record.documents + (old == null ? 1 : 0),
@@ -246,17 +264,17 @@ class DocWriter {
       vgen: col.record.vgen + (this.vectors > 0 || removed.vectors > 0 ? 1 : 0)
     }
     if (next.vectors === 0) next.dims = 0
-    ops.push(store.put(keys.col(col.token), next))
-    ops.push(store.put(keys.nextChunk, store.nextChunk))
+    ops.push(records.put(keys.col(col.token), next))
+    ops.push(records.put(keys.nextChunk, documents.nextChunk))
     if (this.staged) ops.push({ type: 'del', key: keys.pending(col.token, this.docToken) })
-    await store.kv.batch(ops)
+    await records.batch(ops)
     col.record = next
-    await store.vectors.afterCommit(col.token, this.addedIds, this.addedVecs, old?.chunks ?? [], this.staged)
+    await vectors.afterCommit(col.token, this.addedIds, this.addedVecs, old?.chunks ?? [], this.staged)
   }
 
   /** Drops what was not written and rolls back what was. */
   async abort (): Promise<void> {
     this.ops = []
-    if (this.staged) await this.store.rollbackPending(this.col.token, this.docToken)
+    if (this.staged) await this.c.documents.rollbackPending(this.col.token, this.docToken)
   }
 }

@@ -5,13 +5,25 @@
  * score(d) = sum over rankings of 1 / (RRF_K + rank(d)). Rank-based fusion
  * needs no score calibration between the two retrievers.
  */
+import type { Logger } from '../logger.ts'
 import { BM25_B, BM25_K1, FUSION_CANDIDATES, MAX_QUERY_TERMS, MAX_SEARCH_K, RRF_K, SEARCH_K } from './constants.ts'
 import { idf, queryTerms } from './bm25.ts'
 import { keys, range } from './keys.ts'
 import { ChunkRecord, decodePostings, type CollectionRecord } from './records.ts'
+import type { RecordStore } from './record-store.ts'
+import type { Documents } from './documents.ts'
 import { normalize } from './vector-index.ts'
+import type { CollectionVectors, EmbedFn } from './vectors.ts'
 import { buildAskPrompt } from './prompt.ts'
-import type { MemoryStore } from './store.ts'
+
+export interface SearchComponents {
+  records: RecordStore
+  documents: Documents
+  vectors: CollectionVectors
+  log: Logger
+  /** Embeds the query; without it retrieval is BM25 alone. */
+  embed?: EmbedFn
+}
 
 export interface SearchOptions {
   /** Search one collection; all collections when absent. */
@@ -48,22 +60,23 @@ export function fuseRrf (rankings: Ranked[][], k = RRF_K): Ranked[] {
 }
 
 /** BM25 over one collection: the top `n` chunks for the query. */
-export async function bm25Search (store: MemoryStore, colToken: string, record: CollectionRecord, query: string, n: number): Promise<Ranked[]> {
+export async function bm25Search (c: Pick<SearchComponents, 'records' | 'documents'>, colToken: string, record: CollectionRecord, query: string, n: number): Promise<Ranked[]> {
   const terms = queryTerms(query, MAX_QUERY_TERMS)
   if (terms.length === 0 || record.chunks === 0) return []
   const avg = record.tokens / record.chunks
   const k1 = BM25_K1
   const b = BM25_B
   // dense accumulator over chunk numbers: far cheaper than a Map at 100k candidates
-  const scores = new Float64Array(store.nextChunk)
+  const { records: { kv, codec } } = c
+  const scores = new Float64Array(c.documents.nextChunk)
   const touched: number[] = []
   // read every term's blocks at once: level serves iterators from its thread pool in parallel
   const readList = async (term: string): Promise<Uint32Array[]> => {
     const blocks: Uint32Array[] = []
-    const it = store.kv.iterator(range(keys.termPrefix(colToken, store.codec.token('term', term))))
+    const it = kv.iterator(range(keys.termPrefix(colToken, codec.token('term', term))))
     try {
       for (let entries = await it.nextv(1024); entries.length > 0; entries = await it.nextv(1024)) {
-        for (const [key, value] of entries) blocks.push(decodePostings(store.codec.open(key, value)))
+        for (const [key, value] of entries) blocks.push(decodePostings(codec.open(key, value)))
       }
     } finally {
       await it.close()
@@ -111,23 +124,23 @@ function topN (scores: Float64Array, touched: number[], n: number): Ranked[] {
   return top
 }
 
-export async function search (store: MemoryStore, query: string, opts: SearchOptions): Promise<SearchHit[]> {
+export async function search (c: SearchComponents, query: string, opts: SearchOptions): Promise<SearchHit[]> {
+  const { records, documents, vectors, log, embed } = c
   const k = Math.max(1, Math.min(MAX_SEARCH_K, Math.floor(opts.k ?? SEARCH_K)))
-  const cols = opts.collection != null ? [await store.requireCollection(opts.collection)] : await store.collectionRecords()
+  const cols = opts.collection != null ? [await documents.requireCollection(opts.collection)] : await documents.collectionRecords()
   const n = Math.max(k, FUSION_CANDIDATES)
   let queryVector: Float32Array | undefined
   const merged: Array<Ranked & { collection: string }> = []
   for (const { token, record } of cols) {
     opts.signal?.throwIfAborted()
-    const lexical = await bm25Search(store, token, record, query, n)
+    const lexical = await bm25Search(c, token, record, query, n)
     let ranked = lexical
-    const embed = store.embed
     if (embed != null && record.vectors > 0 && opts.lexical !== true) {
-      const index = await store.vectors.get(token, record)
+      const index = await vectors.get(token, record)
       if (index != null) {
         queryVector ??= normalize((await embed([query], opts.signal != null ? { signal: opts.signal } : {}))[0] ?? new Float32Array(0))
         if (queryVector.length === index.dims) ranked = fuseRrf([lexical, index.search(queryVector, n)])
-        else store.log.error('query embedding has %d dimensions, collection %s holds %d: BM25 only', queryVector.length, record.name, index.dims)
+        else log.error('query embedding has %d dimensions, collection %s holds %d: BM25 only', queryVector.length, record.name, index.dims)
       }
     }
     for (const r of ranked.slice(0, k)) merged.push({ ...r, collection: record.name })
@@ -135,13 +148,13 @@ export async function search (store: MemoryStore, query: string, opts: SearchOpt
   merged.sort((a, b) => b.score - a.score || a.id - b.id)
   const top = merged.slice(0, k)
   const chunkKeys = top.map(r => keys.chunk(r.id))
-  const values = await store.kv.getMany(chunkKeys)
+  const values = await records.kv.getMany(chunkKeys)
   const hits: SearchHit[] = []
   top.forEach((r, i) => {
     const v = values[i]
     if (v == null) return // removed between ranking and reading
-    const c = store.decode(chunkKeys[i] as string, v, ChunkRecord)
-    hits.push({ text: c.text, source: c.source, score: r.score, collection: r.collection, chunkId: String(r.id), start: c.start, end: c.end })
+    const chunk = records.decode(chunkKeys[i] as string, v, ChunkRecord)
+    hits.push({ text: chunk.text, source: chunk.source, score: r.score, collection: r.collection, chunkId: String(r.id), start: chunk.start, end: chunk.end })
   })
   return hits
 }
@@ -161,11 +174,6 @@ export interface AskSource { n: number, source: string, chunkId: string, collect
 export interface AskResult { answer: string, sources: AskSource[] }
 
 export const NOTHING_FOUND_ANSWER = 'Nothing in memory matches the question.'
-
-/** Retrieves chunks, numbers them as sources and asks the model to answer citing them. */
-export async function ask (store: MemoryStore, question: string, opts: AskOptions): Promise<AskResult> {
-  return await askWith(async (q, o) => await search(store, q, o), question, opts)
-}
 
 /** `ask` over any search function: a local store's, or a running node's through its control API. */
 export async function askWith (searchFn: (query: string, opts: SearchOptions) => Promise<SearchHit[]>, question: string, opts: AskOptions): Promise<AskResult> {

@@ -8,27 +8,36 @@
 import { join } from 'node:path'
 import { mkdir, unlink } from 'node:fs/promises'
 import type { Logger } from '../logger.ts'
-import type { ValueCodec } from './crypto.ts'
 import { keys, range } from './keys.ts'
-import { decodeVector, type CollectionRecord } from './records.ts'
+import { CollectionRecord, decodeVector } from './records.ts'
+import type { RecordStore } from './record-store.ts'
 import { loadUsearch, normalize, VectorIndex } from './vector-index.ts'
-import type { MemoryKv, MemoryStoreInit } from './store.ts'
 
-export interface CollectionVectorsDeps {
-  kv: MemoryKv
-  codec: ValueCodec
+/** Turns texts into vectors; the runtime's embedding context in a node, a stub in tests. */
+export type EmbedFn = (texts: string[], opts?: { signal?: AbortSignal }) => Promise<Float32Array[]>
+
+export interface CollectionVectorsInit {
+  /** Folder for saved ANN graphs (beside the database). @default not saved, rebuilt on first use */
+  indexDir?: string
+  /** @default ANN_THRESHOLD_VECTORS */
+  annThreshold?: number
+  /** @default ANN_EXPANSION_SEARCH */
+  annExpansionSearch?: number
+}
+
+export interface CollectionVectorsComponents {
+  records: RecordStore
   log: Logger
-  init: Pick<MemoryStoreInit, 'indexDir' | 'annThreshold' | 'annExpansionSearch'>
-  /** The collection's current record, for the generation a saved graph is stamped with. */
-  record: (colToken: string) => Promise<CollectionRecord | undefined>
 }
 
 export class CollectionVectors {
-  private readonly deps: CollectionVectorsDeps
+  private readonly c: CollectionVectorsComponents
+  private readonly init: CollectionVectorsInit
   private readonly loaded = new Map<string, Promise<VectorIndex | undefined>>()
 
-  constructor (deps: CollectionVectorsDeps) {
-    this.deps = deps
+  constructor (components: CollectionVectorsComponents, init: CollectionVectorsInit = {}) {
+    this.c = components
+    this.init = init
   }
 
   /** The collection's index; undefined when it holds no vectors. */
@@ -59,12 +68,13 @@ export class CollectionVectors {
 
   /** Saves the ANN graphs that changed since they were loaded or saved. */
   async saveAll (): Promise<void> {
-    const dir = this.deps.init.indexDir
+    const dir = this.init.indexDir
     if (dir == null) return
     for (const [token, p] of this.loaded) {
       const index = await p.catch(() => undefined)
       if (index == null || !index.dirty) continue
-      const record = await this.deps.record(token)
+      // the saved graph is stamped with the collection's current generation
+      const record = await this.c.records.read(keys.col(token), CollectionRecord)
       if (record == null) continue
       await mkdir(dir, { recursive: true })
       await index.save(this.path(token), record.vgen)
@@ -74,7 +84,7 @@ export class CollectionVectors {
   /** Drops a removed collection's index and its saved graph. */
   async forget (colToken: string): Promise<void> {
     this.loaded.delete(colToken)
-    if (this.deps.init.indexDir == null) return
+    if (this.init.indexDir == null) return
     for (const f of [this.path(colToken), this.path(colToken) + '.json']) await unlink(f).catch(() => {})
   }
 
@@ -83,11 +93,12 @@ export class CollectionVectors {
   }
 
   private path (colToken: string): string {
-    return join(this.deps.init.indexDir as string, `${colToken.replace(/[^A-Za-z0-9._-]/g, '_')}.usearch`)
+    return join(this.init.indexDir as string, `${colToken.replace(/[^A-Za-z0-9._-]/g, '_')}.usearch`)
   }
 
   private async load (colToken: string, record: CollectionRecord): Promise<VectorIndex | undefined> {
-    const { kv, codec, log, init } = this.deps
+    const { records: { kv, codec }, log } = this.c
+    const init = this.init
     const index = new VectorIndex(record.dims, await loadUsearch(log), {
       logger: log,
       ...(init.annThreshold != null ? { annThreshold: init.annThreshold } : {}),

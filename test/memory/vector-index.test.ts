@@ -52,11 +52,11 @@ test('the ANN graph is saved beside the database, reused when fresh and rebuilt 
   for (let i = 0; i < 60; i++) files[`n${i}.txt`] = `Note ${i} about topic${i % 7} and subject${i % 11}.`
   await writeFiles(docs, files)
   const indexDir = join(root, 'vectors')
-  const open = async (): Promise<{ store: MemoryStore, close: () => Promise<void> }> => {
+  const open = async (): Promise<{ store: MemoryStore, db: Level<string, Uint8Array>, close: () => Promise<void> }> => {
     const db = new Level<string, Uint8Array>(join(root, 'db'), { keyEncoding: 'utf8', valueEncoding: 'view' })
     const store = new MemoryStore({ db }, { embed: stubEmbed(), indexDir, annThreshold: 20 })
     await store.start()
-    return { store, close: async () => { await store.stop(); await db.close() } }
+    return { store, db, close: async () => { await store.stop(); await db.close() } }
   }
   let s = await open()
   await s.store.ingest([docs], { collection: 'notes' })
@@ -75,8 +75,7 @@ test('the ANN graph is saved beside the database, reused when fresh and rebuilt 
   const withExtra = await s.store.search('topic3 subject5', { collection: 'notes', k: 5 })
   await s.store.removeDocument('notes', join(docs, 'extra.txt'))
   // simulate a crash: no stop(), so the saved graph still has the old generation
-  const db2 = (s.store as unknown as { kv: { db: Level<string, Uint8Array> } }).kv.db
-  await db2.close()
+  await s.db.close()
   s = await open()
   const rebuilt = await s.store.search('topic3 subject5', { collection: 'notes', k: 5 })
   assert.ok(withExtra.some(h => h.source.endsWith('extra.txt')))
