@@ -5,12 +5,18 @@
  * UTF-8); only then is it decoded and chunked.
  */
 import { open, readdir, lstat, stat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { basename, join, relative, resolve } from 'node:path'
 import { createHash } from 'node:crypto'
 import { READ_SLICE_BYTES } from './constants.ts'
 import { kindOf, type TextKind } from './extract.ts'
 
-export interface FoundFile { path: string, kind: TextKind }
+export interface FoundFile {
+  /** Absolute path. */
+  path: string
+  /** The path relative to the folder it was found in (its name when named itself): what members other than this node are shown. */
+  rel: string
+  kind: TextKind
+}
 export interface Skip { path: string, reason: string }
 
 /** Expands files and folders into readable files; hidden entries, node_modules and symlinked folders are passed over. */
@@ -18,12 +24,12 @@ export async function findFiles (paths: string[], signal?: AbortSignal): Promise
   const files: FoundFile[] = []
   const skipped: Skip[] = []
   const seen = new Set<string>()
-  const add = (path: string, kind: TextKind): void => {
+  const add = (path: string, rel: string, kind: TextKind): void => {
     if (seen.has(path)) return
     seen.add(path)
-    files.push({ path, kind })
+    files.push({ path, rel, kind })
   }
-  const walk = async (dir: string): Promise<void> => {
+  const walk = async (dir: string, root: string): Promise<void> => {
     signal?.throwIfAborted()
     let entries
     try {
@@ -36,10 +42,10 @@ export async function findFiles (paths: string[], signal?: AbortSignal): Promise
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue
       const p = join(dir, e.name)
-      if (e.isDirectory()) await walk(p)
+      if (e.isDirectory()) await walk(p, root)
       else if (e.isFile()) {
         const kind = kindOf(p)
-        if (kind != null) add(p, kind)
+        if (kind != null) add(p, relative(root, p), kind)
         else skipped.push({ path: p, reason: 'unsupported file type' })
       } else if (e.isSymbolicLink()) {
         skipped.push({ path: p, reason: 'symbolic link (name it to ingest it)' })
@@ -56,8 +62,8 @@ export async function findFiles (paths: string[], signal?: AbortSignal): Promise
       skipped.push({ path, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'cannot read' })
       continue
     }
-    if (st.isDirectory()) await walk(path)
-    else if (st.isFile()) add(path, kindOf(path) ?? 'text') // named explicitly: try it as text, the probe refuses binaries
+    if (st.isDirectory()) await walk(path, path)
+    else if (st.isFile()) add(path, basename(path), kindOf(path) ?? 'text') // named explicitly: try it as text, the probe refuses binaries
     else skipped.push({ path, reason: 'not a regular file' })
   }
   return { files, skipped }

@@ -145,6 +145,7 @@ class DocWriter {
   private readonly col: Collection
   private readonly docToken: string
   private readonly source: string
+  private readonly rel: string
   private ops: BatchOp[] = []
   private bytes = 0
   private staged = false
@@ -166,6 +167,7 @@ class DocWriter {
     this.col = col
     this.docToken = docToken
     this.source = file.path
+    this.rel = file.rel
     this.first = c.documents.nextChunk
     this.seg = c.documents.nextChunk
     this.dims = col.record.dims
@@ -195,7 +197,7 @@ class DocWriter {
     const n = documents.nextChunk++
     const { tf, length } = termFrequencies(chunk.text)
     const chunkKey = keys.chunk(n)
-    const value = this.c.records.seal(chunkKey, { text: chunk.text, source: this.source, start: chunk.start, end: chunk.end, c: this.col.token, d: this.docToken, len: length, seg: this.seg })
+    const value = this.c.records.seal(chunkKey, { text: chunk.text, source: this.source, rel: this.rel, start: chunk.start, end: chunk.end, c: this.col.token, d: this.docToken, len: length, seg: this.seg })
     this.push({ type: 'put', key: chunkKey, value })
     for (const [term, count] of tf) {
       const t = codec.token('term', term)

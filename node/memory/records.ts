@@ -39,6 +39,11 @@ export type DocumentRecord = Infer<typeof DocumentRecord>
 export const ChunkRecord = object({
   text: str({ max: MAX_TEXT_CHARS }),
   source: str({ max: 4096 }),
+  /**
+   * The source relative to the folder it was ingested from, shown to other members instead of
+   * this machine's path. Optional so stores written before it still read (format unchanged).
+   */
+  rel: optional(str({ max: 4096 })),
   start: uint(),
   end: uint(),
   /** Collection token. */

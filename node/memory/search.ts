@@ -6,6 +6,7 @@
  * needs no score calibration between the two retrievers.
  */
 import type { Logger } from '../logger.ts'
+import { basename } from 'node:path'
 import { BM25_B, BM25_K1, FUSION_CANDIDATES, MAX_QUERY_TERMS, MAX_SEARCH_K, RRF_K, SEARCH_K } from './constants.ts'
 import { idf, queryTerms } from './bm25.ts'
 import { keys, range } from './keys.ts'
@@ -32,12 +33,14 @@ export interface SearchOptions {
   k?: number
   /** BM25 alone, even where embeddings exist. @default false */
   lexical?: boolean
+  /** Sources relative to the folder each was ingested from, as other members are shown them, not this machine's paths. @default false */
+  relativeSources?: boolean
   signal?: AbortSignal
 }
 
 export interface SearchHit {
   text: string
-  /** Source file path. */
+  /** Source file path on this machine; with `relativeSources`, relative to the folder it was ingested from. */
   source: string
   /** BM25 score, or the fused RRF score when vectors took part. */
   score: number
@@ -154,7 +157,9 @@ export async function search (c: SearchComponents, query: string, opts: SearchOp
     const v = values[i]
     if (v == null) return // removed between ranking and reading
     const chunk = records.decode(chunkKeys[i] as string, v, ChunkRecord)
-    hits.push({ text: chunk.text, source: chunk.source, score: r.score, collection: r.collection, chunkId: String(r.id), start: chunk.start, end: chunk.end })
+    // chunks written before `rel` existed show only their file name
+    const source = opts.relativeSources === true ? chunk.rel ?? basename(chunk.source) : chunk.source
+    hits.push({ text: chunk.text, source, score: r.score, collection: r.collection, chunkId: String(r.id), start: chunk.start, end: chunk.end })
   })
   return hits
 }

@@ -56,6 +56,20 @@ test('search results carry text, source, score, collection and chunk id; k bound
   assert.deepEqual(await store.search('xylophone', { collection: 'atlas' }), [])
 })
 
+test('relativeSources shows sources relative to the folder they were ingested from, never this machine\'s path', async (t) => {
+  const dir = await tempDir(t)
+  const other = await tempDir(t)
+  await writeFiles(dir, { 'guides/ovens.md': 'The kiln ovens are cleaned every Friday.' })
+  await writeFiles(other, { 'loose.txt': 'A loose note: the kiln key hangs by the door.' })
+  const { store } = await openStore(t)
+  await store.ingest([dir, join(other, 'loose.txt')], { collection: 'plant' })
+  const local = await store.search('kiln', { collection: 'plant' })
+  assert.deepEqual(local.map(h => h.source).sort(), [join(dir, 'guides', 'ovens.md'), join(other, 'loose.txt')].sort())
+  const shown = await store.search('kiln', { collection: 'plant', relativeSources: true })
+  assert.deepEqual(shown.map(h => h.source).sort(), [join('guides', 'ovens.md'), 'loose.txt'])
+  for (const h of shown) assert.ok(!h.source.includes(dir) && !h.source.includes(other) && !h.source.startsWith('/'), h.source)
+})
+
 test('an unknown collection is a typed error; a bad name too', async (t) => {
   const { store } = await openStore(t)
   await assert.rejects(store.search('x', { collection: 'nope' }), { name: 'UnknownCollectionError' })

@@ -23,9 +23,10 @@ describe('memory tasks across the mesh', () => {
   const h = harness({ after })
   let alpha: MycelNode
   let beta: MycelNode
+  let docs: string
 
   before(async () => {
-    const docs = await h.tempDir('mycel-docs-')
+    docs = await h.tempDir('mycel-docs-')
     await mkdir(join(docs, 'handbook'))
     await mkdir(join(docs, 'secret'))
     await writeFile(join(docs, 'handbook', 'expenses.md'), 'Receipts for travel expenses are due within thirty days of the trip.\n')
@@ -56,6 +57,18 @@ describe('memory tasks across the mesh', () => {
     assert.ok(hits.length > 0)
     assert.match(hits[0]?.text ?? '', /Receipts for travel expenses/)
     assert.equal(hits[0]?.collection, 'handbook')
+  })
+
+  it('shows a remote member sources relative to the ingested folder, never the executor\'s paths', async () => {
+    const hits = [...await search(beta, { query: 'receipts travel expenses', collection: 'handbook' }, 'handbook'), ...await search(beta, { query: 'travel expenses' })]
+    assert.ok(hits.length > 0)
+    for (const hit of hits) {
+      assert.equal(hit.source, 'expenses.md')
+      assert.ok(!JSON.stringify(hit).includes(docs), `absolute path in ${JSON.stringify(hit)}`)
+    }
+    // the node itself still sees where its files are
+    const own = await alpha.router!.run({ kind: 'memory.search', local: true, input: { query: 'receipts', collection: 'handbook' }, collection: 'handbook' })
+    assert.equal((own.output as Hit[])[0]?.source, join(docs, 'handbook', 'expenses.md'))
   })
 
   it('denies a remote search of a local-only collection and audits the denial', async () => {

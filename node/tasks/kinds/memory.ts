@@ -54,10 +54,15 @@ async function allowedCollections (init: MemoryKindsInit, kind: string, ctx: Tas
   return (await init.store.collections()).map(c => c.name).filter(readable)
 }
 
-/** Searches all collections, or only the given ones, best hits first. */
-async function searchIn (store: MemoryStore, query: string, collections: string[] | undefined, k: number, signal: AbortSignal): Promise<SearchHit[]> {
-  if (collections == null) return await store.search(query, { k, signal })
-  const per = await Promise.all(collections.map(async c => await store.search(query, { collection: c, k, signal })))
+/**
+ * Searches all collections, or only the given ones, best hits first. A remote
+ * caller sees sources relative to the folder they were ingested from, never
+ * this machine's paths.
+ */
+async function searchIn (init: MemoryKindsInit, ctx: TaskRunContext, query: string, collections: string[] | undefined, k: number): Promise<SearchHit[]> {
+  const opts = { k, signal: ctx.signal, ...(ctx.from !== init.self() ? { relativeSources: true } : {}) }
+  if (collections == null) return await init.store.search(query, opts)
+  const per = await Promise.all(collections.map(async c => await init.store.search(query, { ...opts, collection: c })))
   // scores from separate collections are on one scale only per query; keep the best k overall
   return per.flat().sort((a, b) => b.score - a.score).slice(0, k)
 }
@@ -68,7 +73,7 @@ export function memoryKinds (init: MemoryKindsInit): Array<TaskKindHandler<any>>
     parseInput: (v) => parseWith(SearchInput, v, 'memory.search input'),
     async run (input, ctx) {
       const collections = await allowedCollections(init, 'memory.search', ctx, input.collection)
-      const hits = await searchIn(init.store, input.query, collections, input.k ?? 5, ctx.signal)
+      const hits = await searchIn(init, ctx, input.query, collections, input.k ?? 5)
       return { output: hits.map(h => ({ text: h.text, source: h.source, score: h.score, collection: h.collection })) }
     }
   }
@@ -82,7 +87,7 @@ export function memoryKinds (init: MemoryKindsInit): Array<TaskKindHandler<any>>
       const collections = await allowedCollections(init, 'memory.ask', ctx, input.collection)
       if (collections != null && collections.length === 0) throw new TaskFailedError('not-found', 'No collection this peer may read')
       let usage = { promptTokens: 0, completionTokens: 0 }
-      const hits = await searchIn(init.store, input.question, collections, input.k ?? 5, ctx.signal)
+      const hits = await searchIn(init, ctx, input.question, collections, input.k ?? 5)
       const sources = hits.map((h, i) => ({ n: i + 1, source: h.source, collection: h.collection, score: h.score, text: h.text }))
       let answer = NOTHING_FOUND_ANSWER
       if (sources.length > 0) {
