@@ -1,18 +1,27 @@
 /**
- * `mycel ask` and `mycel memory classify` against a running node: the
- * question becomes a `memory.ask` task that the mesh routes like any other
- * (to this node or to a member whose policy lets us read its collection).
+ * `mycel ask` against a running node: the question becomes a `memory.ask`
+ * task that the mesh routes like any other (to this node or to a member
+ * whose policy lets us read its collection). The named collection travels
+ * with the task, not only inside its input, so the node decides the task's
+ * data class from it: a `local-only` collection's question never leaves.
  */
-import type { Command, CommandContext } from '../command.ts'
+import type { CommandContext } from '../command.ts'
 import { ApiClient } from '../../api/client.ts'
-import { UsageError } from '../errors.ts'
-import { DATA_CLASSES } from '../../../protocol/task/messages.ts'
 import { RunFailedError } from './run.ts'
-import type { AskArgs } from './ask.ts'
 
 interface AskEvent { type: string, text?: string, taskId?: string, executor?: string, output?: { answer: string, sources: Array<{ n: number, source: string, collection: string, score: number }> }, error?: { code: string, message: string } }
 
-export interface MeshAskArgs extends AskArgs { peer?: string, local?: boolean }
+export interface MeshAskArgs {
+  question: string
+  k: number
+  collection?: string
+  model?: string
+  maxTokens?: number
+  /** Ask this member. */
+  peer?: string
+  /** Answer on this node even when members could. */
+  local?: boolean
+}
 
 /** Runs `memory.ask` through the running node; streams the answer, then prints numbered sources. */
 export async function askThroughNode (ctx: CommandContext, a: MeshAskArgs): Promise<number> {
@@ -42,18 +51,4 @@ export async function askThroughNode (ctx: CommandContext, a: MeshAskArgs): Prom
   for (const s of out.sources) ctx.out.line(`  [${s.n}] ${s.source} (${s.collection})`)
   ctx.out.error(`[answered by ${String(result?.executor)}]`)
   return 0
-}
-
-export const memoryClassify: Command = {
-  path: ['memory', 'classify'],
-  summary: 'Set a collection\'s data class (local-only collections never serve other members)',
-  usage: 'COLLECTION CLASS',
-  positionals: { min: 2, max: 2 },
-  async run (ctx, args) {
-    const [collection, cls] = args.positionals as [string, string]
-    if (!(DATA_CLASSES as readonly string[]).includes(cls)) throw new UsageError(`CLASS must be one of ${DATA_CLASSES.join(', ')}`)
-    const r = await (await ApiClient.fromHome(ctx.home)).post<{ collection: string, class: string }>('/api/memory/class', { collection, class: cls }, ctx.signal)
-    if (ctx.json) ctx.out.json(r)
-    else ctx.out.line(`${r.collection} is now ${r.class}`)
-  }
 }

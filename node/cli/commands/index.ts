@@ -14,7 +14,6 @@ import { run, tasks } from './run.ts'
 import { policyShow } from './policy.ts'
 import { auditTail, auditVerify } from './audit.ts'
 import { demo } from './demo.ts'
-import { memoryClassify } from './ask-mesh.ts'
 import { mcp } from './mcp.ts'
 import { ask } from './ask.ts'
 
@@ -38,7 +37,6 @@ export const commands: Command[] = [
   mcp,
   ...runtimeCommands,
   ...memoryCommands,
-  memoryClassify,
   ask,
   demo,
   version

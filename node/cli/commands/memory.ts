@@ -1,5 +1,5 @@
 /**
- * `mycel memory ingest|ls|rm|search`: the node's private document memory.
+ * `mycel memory ingest|ls|rm|search|classify`: the node's private document memory.
  * Handlers parse, open the store and call one function that takes the
  * store, so the same functions can later run behind the control API when a
  * running node holds the database.
@@ -11,6 +11,7 @@ import { table, type Output } from '../output.ts'
 import { homePaths } from '../../home.ts'
 import { openMemory, type MemoryStore, type OpenedMemory } from '../../memory/index.ts'
 import { DEFAULT_COLLECTION, MAX_SEARCH_K, SEARCH_K } from '../../memory/constants.ts'
+import { DATA_CLASSES } from '../../../protocol/task/messages.ts'
 import { ApiClient, readApiFile } from '../../api/client.ts'
 import { remoteMemoryStore } from '../../api/memory-client.ts'
 
@@ -166,4 +167,18 @@ export const memorySearch: Command = {
   }
 }
 
-export const memoryCommands: Command[] = [memoryIngest, memoryLs, memoryRm, memorySearch]
+export const memoryClassify: Command = {
+  path: ['memory', 'classify'],
+  summary: 'Set a collection\'s data class (local-only collections never serve other members)',
+  usage: 'COLLECTION CLASS',
+  positionals: { min: 2, max: 2 },
+  async run (ctx, args) {
+    const [collection, cls] = args.positionals as [string, string]
+    if (!(DATA_CLASSES as readonly string[]).includes(cls)) throw new UsageError(`CLASS must be one of ${DATA_CLASSES.join(', ')}`)
+    const r = await (await ApiClient.fromHome(ctx.home)).post<{ collection: string, class: string }>('/api/memory/class', { collection, class: cls }, ctx.signal)
+    if (ctx.json) ctx.out.json(r)
+    else ctx.out.line(`${r.collection} is now ${r.class}`)
+  }
+}
+
+export const memoryCommands: Command[] = [memoryIngest, memoryLs, memoryRm, memorySearch, memoryClassify]
