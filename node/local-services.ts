@@ -16,8 +16,8 @@ import { TaskFailedError } from './tasks/errors.ts'
 import { echoKind } from './tasks/kinds/echo.ts'
 import { cardModels, llmKinds } from './tasks/kinds/llm.ts'
 import { memoryKinds } from './tasks/kinds/memory.ts'
-import { NodeMemory, runtimeEmbedder } from './node-memory.ts'
-import { DEFAULT_COLLECTION_CLASS } from './memory-classes.ts'
+import { memoryService, runtimeEmbedder, type NodeMemory } from './memory/node-memory.ts'
+import { DEFAULT_COLLECTION_CLASS } from './memory/classes.ts'
 import type { CardModel } from '../protocol/cards/card.ts'
 import type { DataClass } from '../protocol/task/messages.ts'
 
@@ -58,15 +58,14 @@ export class LocalServices {
       await this.refreshModels()
     }
     const runtime = this.runtime
-    const memory = this.memory = await NodeMemory.open({
-      dir: join(init.paths.dataDir, 'memory'),
-      classesPath: join(init.paths.root, 'collections.json'),
+    const memory = this.memory = memoryService(init.passphrase != null ? { passphrase: init.passphrase } : {})({
+      files: { memoryDir: join(init.paths.dataDir, 'memory'), collections: join(init.paths.root, 'collections.json') },
       logger: init.logger,
-      ...(init.passphrase != null ? { passphrase: init.passphrase } : {}),
       ...(runtime != null && init.embedModel != null ? { embed: runtimeEmbedder(runtime, init.embedModel) } : {})
     })
+    await memory.start()
     for (const kind of memoryKinds({
-      store: memory.opened.store,
+      store: memory.store,
       self: init.self,
       classOf: (c) => this.classOf(c),
       mayRead: (peerId, kind, collection) => init.mayRead(peerId, kind, collection, this.classOf(collection)),
@@ -102,6 +101,6 @@ export class LocalServices {
 
   async stop (): Promise<void> {
     await this.runtime?.stop().catch(() => {})
-    await this.memory?.close().catch(() => {})
+    await this.memory?.stop().catch(() => {})
   }
 }

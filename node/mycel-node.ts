@@ -49,11 +49,12 @@ import { AuditLog } from './audit/log.ts'
 import { Runtime, type RuntimeInit } from './runtime/runtime.ts'
 import { TaskKindRegistry } from './tasks/registry.ts'
 import { TaskExecutor, TaskRouter, type ExecutorInit, type RouterInit } from './tasks/index.ts'
-import type { OpenedMemory } from './memory/open.ts'
+import type { NodeMemory } from './memory/node-memory.ts'
+import { mayRead } from './memory/read-permission.ts'
 import { LocalServices } from './local-services.ts'
 import { AddressBook } from './address-book.ts'
 import { loadOrCreateEncryptionKeys, loadOrWritePolicy } from './home-files.ts'
-import { DEFAULT_COLLECTION_CLASS, setCollectionClass } from './memory-classes.ts'
+import { DEFAULT_COLLECTION_CLASS, setCollectionClass } from './memory/classes.ts'
 import type { DataClass } from '../protocol/task/messages.ts'
 import { join } from 'node:path'
 
@@ -167,10 +168,7 @@ export class MycelNode {
       tasks: this.tasks,
       logger: this.log,
       self: () => this.peerId,
-      mayRead: (peerId, kind, collection, dataClass) => {
-        const groups = this.gate?.member(peerId)?.groups
-        return groups != null && (this.policy?.decide({ peerId, groups, kind, collection, dataClass, direction: 'inbound' }).allow ?? false)
-      },
+      mayRead: mayRead({ groupsOf: (peerId) => this.gate?.member(peerId)?.groups, policy }),
       ...(this.init.runtime != null ? { runtime: this.init.runtime } : {}),
       ...(this.init.passphrase != null ? { passphrase: this.init.passphrase } : {}),
       ...(embedModel != null ? { embedModel } : {})
@@ -316,7 +314,7 @@ export class MycelNode {
   }
 
   /** The memory store and conversations, once started. */
-  get memory (): OpenedMemory | undefined { return this.local?.memory?.opened }
+  get memory (): NodeMemory | undefined { return this.local?.memory }
 
   /** The local inference runtime, unless the node runs without one. */
   get runtime (): Runtime | undefined { return this.local?.runtime }

@@ -10,39 +10,23 @@
  * const hits = await store.search('parental leave', { collection: 'hr', k: 5 })
  * await close()
  *
- * In a node: `memory({ embed, encryptionKey })({ db, logger })` gives a service
- * with `store` and `conversations`, started and stopped with the node.
+ * Over a database the caller owns: `memory({ embed, encryptionKey })({ db })`
+ * gives a service with `store` and `conversations`. In a node:
+ * `memoryService({ passphrase })({ files, logger, embed })` opens the home's
+ * store and knows each collection's data class; `mayRead({ groupsOf, policy })`
+ * is the rule for remote reads.
+ *
+ * Layers, each importing only those below it: records (`record-store.ts`),
+ * vectors, documents, then ingest, search and the consistency check; the
+ * store (`store.ts`) is the façade over them.
  */
-import { ConversationMemory } from './conversation.ts'
-import { MemoryStore, type MemoryComponents, type MemoryStoreInit } from './store.ts'
-
-export type MemoryInit = MemoryStoreInit
-
-export class MemoryService {
-  readonly store: MemoryStore
-  readonly conversations: ConversationMemory
-
-  constructor (components: MemoryComponents, init: MemoryInit = {}) {
-    this.store = new MemoryStore(components, init)
-    this.conversations = new ConversationMemory(components, init.encryptionKey != null ? { encryptionKey: init.encryptionKey } : {})
-  }
-
-  async start (): Promise<void> {
-    await this.store.start()
-    await this.conversations.start()
-  }
-
-  async stop (): Promise<void> {
-    await this.store.stop()
-    await this.conversations.stop()
-  }
-}
-
-/** The node's memory service factory, js-libp2p style. */
-export function memory (init: MemoryInit = {}): (components: MemoryComponents) => MemoryService {
-  return (components) => new MemoryService(components, init)
-}
-
+export { memory, MemoryService } from './service.ts'
+export type { MemoryInit } from './service.ts'
+export { memoryService, NodeMemory, runtimeEmbedder } from './node-memory.ts'
+export type { NodeMemoryComponents, NodeMemoryInit } from './node-memory.ts'
+export { mayRead } from './read-permission.ts'
+export type { MayRead, MayReadComponents } from './read-permission.ts'
+export { DEFAULT_COLLECTION_CLASS, loadCollectionClasses, setCollectionClass, stricter } from './classes.ts'
 export { MemoryStore, validCollectionName } from './store.ts'
 export type { MemoryComponents, MemoryStoreInit, MemoryDb, EmbedFn, CollectionInfo, DocumentInfo } from './store.ts'
 export { openMemory, deriveMemoryKey } from './open.ts'

@@ -8,8 +8,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { randomBytes, scrypt } from 'node:crypto'
 import { dirname } from 'node:path'
 import { Level } from 'level'
-import { ConversationMemory } from './conversation.ts'
-import { MemoryStore, type MemoryStoreInit } from './store.ts'
+import type { ConversationMemory } from './conversation.ts'
+import { memory } from './service.ts'
+import type { MemoryStore, MemoryStoreInit } from './store.ts'
 
 export interface OpenMemoryInit extends Omit<MemoryStoreInit, 'encryptionKey'> {
   /** Derive the encryption key from this passphrase (scrypt, salt kept in `<dir>.salt`). @default unencrypted */
@@ -50,11 +51,9 @@ export async function openMemory (dir: string, init: OpenMemoryInit = {}): Promi
   const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' })
   await db.open()
   const storeInit: MemoryStoreInit = { indexDir: `${dir}.vectors`, ...rest, ...(encryptionKey != null ? { encryptionKey } : {}) }
-  const store = new MemoryStore({ db }, storeInit)
-  const conversations = new ConversationMemory({ db }, encryptionKey != null ? { encryptionKey } : {})
+  const service = memory(storeInit)({ db })
   try {
-    await store.start()
-    await conversations.start()
+    await service.start()
   } catch (err) {
     await db.close()
     throw err
@@ -63,9 +62,8 @@ export async function openMemory (dir: string, init: OpenMemoryInit = {}): Promi
   const close = async (): Promise<void> => {
     if (closed) return
     closed = true
-    await store.stop()
-    await conversations.stop()
+    await service.stop()
     await db.close()
   }
-  return { store, conversations, close, [Symbol.asyncDispose]: close }
+  return { store: service.store, conversations: service.conversations, close, [Symbol.asyncDispose]: close }
 }

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { symlink } from 'node:fs/promises'
 import { Level } from 'level'
-import { memory } from '../../node/memory/index.ts'
+import { mayRead, memory, memoryService, setCollectionClass } from '../../node/memory/index.ts'
+import type { DecisionRequest } from '../../node/policy/types.ts'
+import { createLogger } from '../../node/logger.ts'
 import { tempDir, writeFiles, stubEmbed } from './helpers.ts'
 
 test('the memory service shares one level database with the node and stops idempotently', async (t) => {
@@ -24,4 +26,37 @@ test('the memory service shares one level database with the node and stops idemp
   await svc.stop()
   await assert.rejects(svc.store.search('kiln'), { name: 'StoreClosedError' })
   assert.equal(await db.sublevel('audit').get('x'), 'other services keep their own sublevels')
+})
+
+test('the node memory service opens the home\'s store and knows each collection\'s class', async (t) => {
+  const home = await tempDir(t)
+  const docs = await tempDir(t)
+  await writeFiles(docs, { 'hr/leave.md': 'Parental leave is sixteen weeks.', 'board/merger.md': 'The merger with Initech closes in March.' })
+  const files = { memoryDir: join(home, 'data', 'memory'), collections: join(home, 'collections.json') }
+  await setCollectionClass(files.collections, 'board-minutes', 'local-only')
+  const mem = memoryService()({ files, logger: createLogger('test:memory') })
+  await assert.rejects(async () => mem.store, { name: 'StoreClosedError' })
+  await mem.start()
+  await mem.start()
+  t.after(async () => { await mem.stop() })
+  await mem.store.ingest([join(docs, 'hr')], { collection: 'hr' })
+  await mem.store.ingest([join(docs, 'board')], { collection: 'board-minutes' })
+  await mem.refresh()
+  assert.equal(mem.classOf('hr'), 'internal')
+  assert.equal(mem.classOf('board-minutes'), 'local-only')
+  await mem.stop()
+  await mem.stop()
+  await assert.rejects(async () => mem.store, { name: 'StoreClosedError' })
+})
+
+test('mayRead asks the policy only for members, with the collection and its class', () => {
+  const asked: DecisionRequest[] = []
+  const may = mayRead({
+    groupsOf: (peerId) => peerId === 'member' ? ['staff'] : undefined,
+    policy: { decide: (req) => { asked.push(req); return { allow: req.collection === 'hr', rule: 'r', reason: 'test' } } }
+  })
+  assert.equal(may('member', 'memory.search', 'hr', 'internal'), true)
+  assert.equal(may('member', 'memory.search', 'finance', 'internal'), false)
+  assert.equal(may('stranger', 'memory.search', 'hr', 'internal'), false)
+  assert.deepEqual(asked.map(r => [r.peerId, r.groups, r.collection, r.dataClass, r.direction]), [['member', ['staff'], 'hr', 'internal', 'inbound'], ['member', ['staff'], 'finance', 'internal', 'inbound']])
 })

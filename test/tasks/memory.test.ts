@@ -3,8 +3,8 @@
  * and `secret` (local-only), and a policy that lets members search and ask
  * its collections. Beta's remote search of `handbook` gets hits; its search
  * of `secret` is denied by the local-only rule and audited on alpha; a search
- * of "everything" never returns a `secret` chunk. Alpha itself can search
- * both.
+ * of "everything" never returns a `secret` chunk, and no hit carries alpha's
+ * paths. Alpha itself can search both.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -14,7 +14,7 @@ import { harness } from '../helpers/harness.ts'
 import type { MycelNode } from '../../node/mycel-node.ts'
 import { homePaths } from '../../node/home.ts'
 import { defaultFounderPolicy, formatPolicy } from '../../node/policy/defaults.ts'
-import { setCollectionClass } from '../../node/memory-classes.ts'
+import { setCollectionClass } from '../../node/memory/classes.ts'
 import { auditOf, inProcessOrg } from './helpers.ts'
 
 interface Hit { text: string, source: string, collection: string }

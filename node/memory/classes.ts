@@ -4,9 +4,9 @@
  * collection never serves a remote peer, whatever the policy file says.
  */
 import { readFile } from 'node:fs/promises'
-import { writeFileAtomic } from '../identity/atomic-write.ts'
-import { oneOf, parse, record } from '../protocol/shape.ts'
-import { DATA_CLASSES, type DataClass } from '../protocol/task/messages.ts'
+import { writeFileAtomic } from '../../identity/atomic-write.ts'
+import { oneOf, parse, record } from '../../protocol/shape.ts'
+import { DATA_CLASSES, type DataClass } from '../../protocol/task/messages.ts'
 
 const ClassesFile = record(oneOf(DATA_CLASSES), { max: 10_000, keyMax: 128 })
 
@@ -32,3 +32,4 @@ export async function setCollectionClass (path: string, collection: string, data
 export function stricter (a: DataClass, b: DataClass): DataClass {
   return RANK[a] >= RANK[b] ? a : b
 }
+

@@ -1,0 +1,108 @@
+/**
+ * The node's memory service: the store on the home's memory folder (its own
+ * database, so `mycel memory` can open it while no node runs), embeddings
+ * when the assembly hands an embed function in, and the data class of every
+ * collection (`collections.json`), kept in step for the capability card.
+ *
+ * @example
+ * const mem = memoryService({ passphrase })({ files: paths, logger, embed })
+ * await mem.start()
+ * mem.classOf('hr')              // 'internal' unless classified
+ * mem.collections                // what the card shows
+ * await mem.stop()
+ */
+import type { Logger } from '../logger.ts'
+import type { Runtime } from '../runtime/runtime.ts'
+import type { DataClass } from '../../protocol/task/messages.ts'
+import { DEFAULT_COLLECTION_CLASS, loadCollectionClasses } from './classes.ts'
+import type { ConversationMemory } from './conversation.ts'
+import { StoreClosedError } from './errors.ts'
+import { openMemory, type OpenedMemory } from './open.ts'
+import type { EmbedFn, MemoryStore } from './store.ts'
+
+/** Collections listed for the card at most (the card's own bound). */
+const MAX_CARD_COLLECTIONS = 256
+
+export interface NodeMemoryComponents {
+  /** Where the store's database and the collection classes live (the home's paths). */
+  files: { memoryDir: string, collections: string }
+  logger: Logger
+  /** Embeds texts for hybrid search; without it search is BM25 alone. */
+  embed?: EmbedFn
+}
+
+export interface NodeMemoryInit {
+  /** Derives the key the store is sealed with. @default unencrypted */
+  passphrase?: string
+}
+
+export class NodeMemory {
+  private readonly c: NodeMemoryComponents
+  private readonly init: NodeMemoryInit
+  private opened?: OpenedMemory
+  private classes: Record<string, DataClass> = {}
+  private listed: Array<{ name: string, classification: DataClass }> = []
+
+  constructor (components: NodeMemoryComponents, init: NodeMemoryInit = {}) {
+    this.c = components
+    this.init = init
+  }
+
+  /** Opens the store and reads the classes. Idempotent. */
+  async start (): Promise<void> {
+    if (this.opened != null) return
+    this.opened = await openMemory(this.c.files.memoryDir, {
+      ...(this.init.passphrase != null ? { passphrase: this.init.passphrase } : {}),
+      ...(this.c.embed != null ? { embed: this.c.embed } : {})
+    })
+    await this.refresh()
+  }
+
+  /** Closes the store and its database. Idempotent. */
+  async stop (): Promise<void> {
+    const opened = this.opened
+    this.opened = undefined
+    await opened?.close()
+  }
+
+  get store (): MemoryStore { return this.started().store }
+  get conversations (): ConversationMemory { return this.started().conversations }
+
+  /** The data class of a collection (`internal` unless classified). */
+  classOf (collection: string): DataClass {
+    return this.classes[collection] ?? DEFAULT_COLLECTION_CLASS
+  }
+
+  /** Collections with their classes, as the card shows them. */
+  get collections (): Array<{ name: string, classification: DataClass }> {
+    return this.listed.slice(0, MAX_CARD_COLLECTIONS)
+  }
+
+  /** Re-reads classes and collections (the CLI changes them while the node runs). */
+  async refresh (): Promise<void> {
+    try {
+      this.classes = await loadCollectionClasses(this.c.files.collections)
+      this.listed = (await this.store.collections()).map(c => ({ name: c.name, classification: this.classOf(c.name) }))
+    } catch (err) {
+      this.c.logger('could not list collections: %s', (err as Error).message)
+    }
+  }
+
+  private started (): OpenedMemory {
+    if (this.opened == null) throw new StoreClosedError()
+    return this.opened
+  }
+}
+
+/** The node's memory service factory, js-libp2p style. */
+export function memoryService (init: NodeMemoryInit = {}): (components: NodeMemoryComponents) => NodeMemory {
+  return (components) => new NodeMemory(components, init)
+}
+
+/** Embeddings from a registered model, as the memory store wants them. */
+export function runtimeEmbedder (runtime: Pick<Runtime, 'embed'>, model: string): EmbedFn {
+  return async (texts, o) => {
+    const r = await runtime.embed({ model, input: texts, priority: 'background', ...(o?.signal != null ? { signal: o.signal } : {}) })
+    return r.embeddings.map(e => Float32Array.from(e))
+  }
+}
