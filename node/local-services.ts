@@ -93,10 +93,10 @@ export class LocalServices {
 
   /** Re-reads models and collections; true when what the card shows changed. */
   async refresh (): Promise<boolean> {
-    const before = JSON.stringify([this.models, this.memory?.collections])
+    const before = JSON.stringify([this.models, this.memory?.advertisedCollections()])
     await this.refreshModels()
     await this.memory?.refresh()
-    return JSON.stringify([this.models, this.memory?.collections]) !== before
+    return JSON.stringify([this.models, this.memory?.advertisedCollections()]) !== before
   }
 
   async stop (): Promise<void> {

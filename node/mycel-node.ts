@@ -390,7 +390,7 @@ export class MycelNode {
       taskKinds: kinds,
       models: this.local?.models.slice(0, 64) ?? [],
       tools: [],
-      collections: this.local?.memory?.collections ?? [],
+      collections: this.local?.memory?.advertisedCollections() ?? [],
       hardware: {
         backend: hw?.backend ?? 'cpu',
         ...(hw?.gpuName != null ? { gpuName: hw.gpuName } : {}),

@@ -1,7 +1,8 @@
 /**
  * Data classes of memory collections (`collections.json` in the home). A
  * collection is `internal` unless classified otherwise; a `local-only`
- * collection never serves a remote peer, whatever the policy file says.
+ * collection never serves a remote peer, whatever the policy file says, and
+ * is not even named to one.
  */
 import { readFile } from 'node:fs/promises'
 import { writeFileAtomic } from '../../identity/atomic-write.ts'
@@ -33,3 +34,12 @@ export function stricter (a: DataClass, b: DataClass): DataClass {
   return RANK[a] >= RANK[b] ? a : b
 }
 
+export interface ClassifiedCollection { name: string, classification: DataClass }
+
+/**
+ * The collections other members may be told about (the capability card):
+ * every one but the `local-only`, whose names alone can say too much.
+ */
+export function advertisedCollections (collections: readonly ClassifiedCollection[]): ClassifiedCollection[] {
+  return collections.filter(c => c.classification !== 'local-only')
+}

@@ -14,7 +14,8 @@
  * gives a service with `store` and `conversations`. In a node:
  * `memoryService({ passphrase })({ files, logger, embed })` opens the home's
  * store and knows each collection's data class; `mayRead({ groupsOf, policy })`
- * is the rule for remote reads.
+ * is the rule for remote reads, and `advertisedCollections()` what the card
+ * may name.
  *
  * Layers, each importing only those below it: records (`record-store.ts`),
  * vectors, documents, then ingest, search and the consistency check; the
@@ -26,7 +27,8 @@ export { memoryService, NodeMemory, runtimeEmbedder } from './node-memory.ts'
 export type { NodeMemoryComponents, NodeMemoryInit } from './node-memory.ts'
 export { mayRead } from './read-permission.ts'
 export type { MayRead, MayReadComponents } from './read-permission.ts'
-export { DEFAULT_COLLECTION_CLASS, loadCollectionClasses, setCollectionClass, stricter } from './classes.ts'
+export { advertisedCollections, DEFAULT_COLLECTION_CLASS, loadCollectionClasses, setCollectionClass, stricter } from './classes.ts'
+export type { ClassifiedCollection } from './classes.ts'
 export { MemoryStore, validCollectionName } from './store.ts'
 export type { MemoryComponents, MemoryStoreInit, MemoryDb, EmbedFn, CollectionInfo, DocumentInfo } from './store.ts'
 export { openMemory, deriveMemoryKey } from './open.ts'

@@ -8,13 +8,13 @@
  * const mem = memoryService({ passphrase })({ files: paths, logger, embed })
  * await mem.start()
  * mem.classOf('hr')              // 'internal' unless classified
- * mem.collections                // what the card shows
+ * mem.advertisedCollections()    // what the card may name
  * await mem.stop()
  */
 import type { Logger } from '../logger.ts'
 import type { Runtime } from '../runtime/runtime.ts'
 import type { DataClass } from '../../protocol/task/messages.ts'
-import { DEFAULT_COLLECTION_CLASS, loadCollectionClasses } from './classes.ts'
+import { advertisedCollections, DEFAULT_COLLECTION_CLASS, loadCollectionClasses, type ClassifiedCollection } from './classes.ts'
 import type { ConversationMemory } from './conversation.ts'
 import { StoreClosedError } from './errors.ts'
 import { openMemory, type OpenedMemory } from './open.ts'
@@ -41,7 +41,7 @@ export class NodeMemory {
   private readonly init: NodeMemoryInit
   private opened?: OpenedMemory
   private classes: Record<string, DataClass> = {}
-  private listed: Array<{ name: string, classification: DataClass }> = []
+  private listed: ClassifiedCollection[] = []
 
   constructor (components: NodeMemoryComponents, init: NodeMemoryInit = {}) {
     this.c = components
@@ -73,9 +73,9 @@ export class NodeMemory {
     return this.classes[collection] ?? DEFAULT_COLLECTION_CLASS
   }
 
-  /** Collections with their classes, as the card shows them. */
-  get collections (): Array<{ name: string, classification: DataClass }> {
-    return this.listed.slice(0, MAX_CARD_COLLECTIONS)
+  /** Collections with their classes, as the card may name them: never a `local-only` one. */
+  advertisedCollections (): ClassifiedCollection[] {
+    return advertisedCollections(this.listed).slice(0, MAX_CARD_COLLECTIONS)
   }
 
   /** Re-reads classes and collections (the CLI changes them while the node runs). */

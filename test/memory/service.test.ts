@@ -28,7 +28,7 @@ test('the memory service shares one level database with the node and stops idemp
   assert.equal(await db.sublevel('audit').get('x'), 'other services keep their own sublevels')
 })
 
-test('the node memory service opens the home\'s store and knows each collection\'s class', async (t) => {
+test('the node memory service knows each collection\'s class and advertises none that is local-only', async (t) => {
   const home = await tempDir(t)
   const docs = await tempDir(t)
   await writeFiles(docs, { 'hr/leave.md': 'Parental leave is sixteen weeks.', 'board/merger.md': 'The merger with Initech closes in March.' })
@@ -44,6 +44,8 @@ test('the node memory service opens the home\'s store and knows each collection\
   await mem.refresh()
   assert.equal(mem.classOf('hr'), 'internal')
   assert.equal(mem.classOf('board-minutes'), 'local-only')
+  assert.deepEqual(mem.advertisedCollections(), [{ name: 'hr', classification: 'internal' }])
+  assert.ok(!JSON.stringify(mem.advertisedCollections()).includes('board-minutes'))
   await mem.stop()
   await mem.stop()
   await assert.rejects(async () => mem.store, { name: 'StoreClosedError' })

@@ -4,7 +4,7 @@
  * its collections. Beta's remote search of `handbook` gets hits; its search
  * of `secret` is denied by the local-only rule and audited on alpha; a search
  * of "everything" never returns a `secret` chunk, and no hit carries alpha's
- * paths. Alpha itself can search both.
+ * paths; alpha's card never names `secret`. Alpha itself can search both.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -15,6 +15,7 @@ import type { MycelNode } from '../../node/mycel-node.ts'
 import { homePaths } from '../../node/home.ts'
 import { defaultFounderPolicy, formatPolicy } from '../../node/policy/defaults.ts'
 import { setCollectionClass } from '../../node/memory/classes.ts'
+import { waitFor } from '../helpers/wait.ts'
 import { auditOf, inProcessOrg } from './helpers.ts'
 
 interface Hit { text: string, source: string, collection: string }
@@ -90,5 +91,12 @@ describe('memory tasks across the mesh', () => {
     const res = await alpha.router!.run({ kind: 'memory.search', local: true, input: { query: 'merger Initech', collection: 'secret' }, collection: 'secret', dataClass: 'local-only' })
     const hits = res.output as Hit[]
     assert.match(hits[0]?.text ?? '', /Initech/)
+  })
+
+  it('names only collections others may query in its card, never a local-only one', async () => {
+    await alpha.cards!.publish()
+    const card = await waitFor(() => beta.cards?.card(alpha.peerId)?.collections.some(c => c.name === 'handbook') === true && beta.cards?.card(alpha.peerId), { what: 'beta to hold alpha\'s card with its collections', timeoutMs: 30_000 })
+    assert.deepEqual(card.collections, [{ name: 'handbook', classification: 'internal' }])
+    assert.ok(!JSON.stringify(alpha.cards!.card(alpha.peerId) ?? card).includes('secret'))
   })
 })
