@@ -39,7 +39,7 @@ export interface NodeMemoryInit {
 export class NodeMemory {
   private readonly c: NodeMemoryComponents
   private readonly init: NodeMemoryInit
-  private opened?: OpenedMemory
+  private handle?: OpenedMemory
   private classes: Record<string, DataClass> = {}
   private listed: ClassifiedCollection[] = []
 
@@ -50,8 +50,8 @@ export class NodeMemory {
 
   /** Opens the store and reads the classes. Idempotent. */
   async start (): Promise<void> {
-    if (this.opened != null) return
-    this.opened = await openMemory(this.c.files.memoryDir, {
+    if (this.handle != null) return
+    this.handle = await openMemory(this.c.files.memoryDir, {
       ...(this.init.passphrase != null ? { passphrase: this.init.passphrase } : {}),
       ...(this.c.embed != null ? { embed: this.c.embed } : {})
     })
@@ -60,13 +60,29 @@ export class NodeMemory {
 
   /** Closes the store and its database. Idempotent. */
   async stop (): Promise<void> {
-    const opened = this.opened
-    this.opened = undefined
+    const opened = this.handle
+    this.handle = undefined
     await opened?.close()
+  }
+
+  /**
+   * Opens a node memory from one init object.
+   * @deprecated the earlier entry point, kept until the assembly switches to `memoryService(init)(components)`
+   */
+  static async open (init: { dir: string, classesPath: string, logger: Logger, passphrase?: string, embed?: EmbedFn }): Promise<NodeMemory> {
+    const memory = new NodeMemory({ files: { memoryDir: init.dir, collections: init.classesPath }, logger: init.logger, ...(init.embed != null ? { embed: init.embed } : {}) }, init.passphrase != null ? { passphrase: init.passphrase } : {})
+    await memory.start()
+    return memory
   }
 
   get store (): MemoryStore { return this.started().store }
   get conversations (): ConversationMemory { return this.started().conversations }
+  /** @deprecated use `store` and `conversations`; `stop()` closes it */
+  get opened (): OpenedMemory { return this.started() }
+  /** What the card shows: the same as `advertisedCollections()`. */
+  get collections (): ClassifiedCollection[] { return this.advertisedCollections() }
+  /** @deprecated use `stop()` */
+  async close (): Promise<void> { await this.stop() }
 
   /** The data class of a collection (`internal` unless classified). */
   classOf (collection: string): DataClass {
@@ -89,8 +105,8 @@ export class NodeMemory {
   }
 
   private started (): OpenedMemory {
-    if (this.opened == null) throw new StoreClosedError()
-    return this.opened
+    if (this.handle == null) throw new StoreClosedError()
+    return this.handle
   }
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { symlink } from 'node:fs/promises'
 import { Level } from 'level'
-import { mayRead, memory, memoryService, setCollectionClass } from '../../node/memory/index.ts'
+import { mayRead, memory, memoryService, NodeMemory, setCollectionClass } from '../../node/memory/index.ts'
 import type { DecisionRequest } from '../../node/policy/types.ts'
 import { createLogger } from '../../node/logger.ts'
 import { tempDir, writeFiles, stubEmbed } from './helpers.ts'
@@ -49,6 +49,11 @@ test('the node memory service knows each collection\'s class and advertises none
   await mem.stop()
   await mem.stop()
   await assert.rejects(async () => mem.store, { name: 'StoreClosedError' })
+  // the earlier entry point opens the same store and shows the card the same list
+  const legacy = await NodeMemory.open({ dir: files.memoryDir, classesPath: files.collections, logger: createLogger('test:memory') })
+  t.after(async () => { await legacy.close() })
+  assert.deepEqual(legacy.collections, [{ name: 'hr', classification: 'internal' }])
+  assert.equal((await legacy.opened.store.collections()).length, 2)
 })
 
 test('mayRead asks the policy only for members, with the collection and its class', () => {
