@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { harness } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
 import type { MycelNode } from '../../node/mycel-node.ts'
-import { setCollectionClass } from '../../node/memory-classes.ts'
+import { setCollectionClass } from '../../node/memory/classes.ts'
 import { auditOf, inProcessOrg } from './helpers.ts'
 
 describe('a task touching a local-only collection', () => {
