@@ -28,3 +28,8 @@ export const RETRY_AFTER_MAX_MS = 30_000
 export const TASK_DURATION_GUESS_MS = 2_000
 /** Tokens held back at most while waiting for the rest of a multi-byte UTF-8 character. */
 export const UTF8_HOLD_TOKENS = 4
+/**
+ * `stop()` waits this long at most for node-llama-cpp to release llama.cpp's
+ * backend, then goes on (the process releases it at exit).
+ */
+export const LLAMA_DISPOSE_TIMEOUT_MS = 5_000

@@ -50,6 +50,14 @@ export class ModelPool {
   private readonly verified = new Map<string, FileStamp>()
   /** Loads so far, per model name (tests and stats use it to see reloads). */
   readonly loads = new Map<string, number>()
+  /**
+   * Loads that llama.cpp refused. node-llama-cpp 3.21.1 (`LlamaModel._create`)
+   * does not dispose a model whose native load failed: the half-made model
+   * keeps a hold on the `Llama` that only its own dispose releases, and once
+   * it is garbage-collected `llama.dispose()` waits forever. The runtime reads
+   * this to know it must not wait for that dispose.
+   */
+  failedNativeLoads = 0
 
   constructor (init: ModelPoolInit) {
     this.init = init
@@ -147,6 +155,7 @@ export class ModelPool {
     try {
       model = await this.init.llama.loadModel({ modelPath: entry.path })
     } catch (err) {
+      this.failedNativeLoads++
       throw new InvalidModelFileError(entry.path, `llama.cpp could not load it (${(err as Error).message.split('\n')[0] ?? 'error'})`)
     }
     try {

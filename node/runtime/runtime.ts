@@ -12,7 +12,7 @@ import { getLlama, LlamaLogLevel, type Llama, type LlamaGpuType } from 'node-lla
 import { createLogger, type Logger } from '../logger.ts'
 import { chatPromptTokens, completionPromptTokens, validateMessages, type ChatMessage } from './chat.ts'
 import {
-  CONTEXT_SIZE_TOKENS, DEFAULT_MAX_TOKENS, MAX_EMBED_INPUTS, MAX_QUEUED_TASKS, MAX_TOKENS_LIMIT,
+  CONTEXT_SIZE_TOKENS, DEFAULT_MAX_TOKENS, LLAMA_DISPOSE_TIMEOUT_MS, MAX_EMBED_INPUTS, MAX_QUEUED_TASKS, MAX_TOKENS_LIMIT,
   MODEL_KEEP_ALIVE_MS, SEQUENCES_PER_MODEL, TASK_TIMEOUT_MS
 } from './constants.ts'
 import {
@@ -181,7 +181,7 @@ export class Runtime {
     for (const t of this.inFlight) t.controller.abort(new RuntimeStoppedError('The runtime stopped during the task'))
     await Promise.allSettled([...this.inFlight].map(async t => await t.done))
     await this.pool?.unloadAll()
-    if (this.init.llama == null) await this.llama?.dispose()
+    if (this.init.llama == null && this.llama != null) await this.disposeLlama(this.llama, this.pool?.failedNativeLoads ?? 0)
     this.llama = undefined
     this.pool = undefined
     this.log('stopped')
@@ -189,6 +189,28 @@ export class Runtime {
 
   async [Symbol.asyncDispose] (): Promise<void> {
     await this.stop()
+  }
+
+  /**
+   * Releases llama.cpp's backend without ever hanging `stop()`. After a failed
+   * native load the dispose may never resolve (see `ModelPool.failedNativeLoads`),
+   * and a wait on it holds nothing on the event loop: the process would go
+   * idle with the promise pending. So it is started (it still disposes what is
+   * reachable) and awaited only when no load failed, and then for a bounded time.
+   */
+  private async disposeLlama (llama: Llama, failedNativeLoads: number): Promise<void> {
+    const disposed = llama.dispose().catch((err: Error) => { this.log.error('llama.cpp backend dispose failed: %s', err.message) })
+    if (failedNativeLoads > 0) {
+      this.log('not waiting for the llama.cpp backend: %d model load(s) failed, node-llama-cpp keeps a hold on it', failedNativeLoads)
+      return
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<boolean>(resolve => { timer = setTimeout(() => { resolve(true) }, LLAMA_DISPOSE_TIMEOUT_MS) })
+    try {
+      if (await Promise.race([disposed.then(() => false), timedOut])) this.log.error('llama.cpp backend not released after %d ms; going on', LLAMA_DISPOSE_TIMEOUT_MS)
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   /** Backend, GPU, memory and warnings, as detected at start. */
