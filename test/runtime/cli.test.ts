@@ -13,9 +13,9 @@ describe('mycel models / inspect gpu', { timeout: 120_000 }, () => {
     home = await testHome()
     tiny = join(home.dir, 'tiny.gguf')
     await makeTestModel({ out: tiny })
-  })
+  }, { timeout: 30_000 })
 
-  after(async () => { await home?.cleanup() })
+  after(async () => { await home?.cleanup() }, { timeout: 30_000 })
 
   const run = async (...argv: string[]): Promise<{ code: number, out: ReturnType<typeof captureOutput> }> => {
     const out = captureOutput()

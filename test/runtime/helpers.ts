@@ -32,6 +32,42 @@ export async function testHome (): Promise<TestHome> {
   }
 }
 
+export interface RegistryGate {
+  /** The real registry, with `resolve` held at the gate while it is closed. */
+  registry: ModelRegistry
+  /** Callers waiting at the gate. */
+  waiting: () => number
+  close: () => void
+  /** Lets every waiting caller through in one microtask turn. */
+  open: () => void
+}
+
+/**
+ * A real registry whose `resolve` (the first step of every task) holds its
+ * callers while the gate is closed. Tasks started apart then reach the
+ * scheduler and the context in the same tick, so node-llama-cpp puts them in
+ * the same batches every run, whatever the timing of their file reads.
+ */
+export function gatedRegistry (real: ModelRegistry): RegistryGate {
+  let gate: PromiseWithResolvers<void> | undefined
+  let waiting = 0
+  const registry = Object.create(real) as ModelRegistry
+  registry.resolve = async (name: string) => {
+    const entry = await real.resolve(name)
+    if (gate != null) {
+      waiting++
+      try { await gate.promise } finally { waiting-- }
+    }
+    return entry
+  }
+  return {
+    registry,
+    waiting: () => waiting,
+    close: () => { gate ??= Promise.withResolvers<void>() },
+    open: () => { gate?.resolve(); gate = undefined }
+  }
+}
+
 export interface CapturedOutput extends Output {
   stdout: string[]
   stderr: string[]

@@ -14,9 +14,9 @@ describe('runtime/registry', { timeout: 120_000 }, () => {
     home = await testHome()
     tiny = join(home.dir, 'tiny.gguf')
     await makeTestModel({ out: tiny })
-  })
+  }, { timeout: 30_000 })
 
-  after(async () => { await home?.cleanup() })
+  after(async () => { await home?.cleanup() }, { timeout: 30_000 })
 
   it('registers a GGUF with its hash and header metadata', async () => {
     const progress: number[] = []

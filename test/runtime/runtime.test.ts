@@ -5,9 +5,10 @@ import { join } from 'node:path'
 import { makeTestModel } from '../../scripts/make-test-model.ts'
 import { runtime, type Runtime } from '../../node/runtime/index.ts'
 import { fallbackChatPrompt } from '../../node/runtime/chat.ts'
-import { testHome, until, type TestHome } from './helpers.ts'
+import { gatedRegistry, testHome, until, type TestHome } from './helpers.ts'
 
 const PROMPT = 'The mesh says:'
+const HOOK_TIMEOUT_MS = 30_000
 const CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 
 describe('runtime on the generated tiny model', { timeout: 120_000 }, () => {
@@ -23,12 +24,13 @@ describe('runtime on the generated tiny model', { timeout: 120_000 }, () => {
     await home.addModel('chatml', { chatTemplate: CHATML })
     rt = runtime({ keepAliveMs: 60_000 })({ registry: home.registry })
     await rt.start()
-  })
+  }, { timeout: HOOK_TIMEOUT_MS })
 
+  // A describe's timeout does not cover its after hooks: each gets its own.
   after(async () => {
     await rt?.stop()
     await home?.cleanup()
-  })
+  }, { timeout: HOOK_TIMEOUT_MS })
 
   it('loads the model and generates up to maxTokens', async () => {
     const r = await rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 24 })
@@ -65,19 +67,31 @@ describe('runtime on the generated tiny model', { timeout: 120_000 }, () => {
   })
 
   it('4 concurrent tasks run together on one context and give the serial output', async () => {
-    const serial = await rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 200 })
-    const loadsBefore = rt.loadCount('tiny')
-    let peak = 0
-    const tasks = [0, 1, 2, 3].map(async () => await rt.complete({
-      model: 'tiny',
-      prompt: PROMPT,
-      maxTokens: 200,
-      onText: () => { peak = Math.max(peak, rt.stats().byKey.tiny ?? 0) }
-    }))
-    const results = await Promise.all(tasks)
-    for (const r of results) assert.equal(r.text, serial.text)
-    assert.equal(peak, 4, 'all four held a sequence at the same time')
-    assert.equal(rt.loadCount('tiny'), loadsBefore, 'no second model or context was created')
+    // The gate lets the four through together, so they share every decode
+    // batch in every run: the schedule no longer depends on timing.
+    const gate = gatedRegistry(home.registry)
+    const rt4 = runtime({ keepAliveMs: 60_000 })({ registry: gate.registry })
+    await rt4.start()
+    try {
+      const serial = await rt4.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 200 })
+      const loadsBefore = rt4.loadCount('tiny')
+      let peak = 0
+      gate.close()
+      const tasks = [0, 1, 2, 3].map(async () => await rt4.complete({
+        model: 'tiny',
+        prompt: PROMPT,
+        maxTokens: 200,
+        onText: () => { peak = Math.max(peak, rt4.stats().byKey.tiny ?? 0) }
+      }))
+      await until(() => gate.waiting() === 4)
+      gate.open()
+      const results = await Promise.all(tasks)
+      for (const r of results) assert.equal(r.text, serial.text)
+      assert.equal(peak, 4, 'all four held a sequence at the same time')
+      assert.equal(rt4.loadCount('tiny'), loadsBefore, 'no second model or context was created')
+    } finally {
+      await rt4.stop()
+    }
   })
 
   it('chat without a template uses the documented fallback format', async () => {
@@ -164,12 +178,12 @@ describe('runtime scheduling on the tiny model', { timeout: 120_000 }, () => {
   before(async () => {
     home = await testHome()
     await home.addModel('tiny')
-  })
+  }, { timeout: HOOK_TIMEOUT_MS })
 
   after(async () => {
     for (const r of runtimes) await r.stop()
     await home?.cleanup()
-  })
+  }, { timeout: HOOK_TIMEOUT_MS })
 
   async function make (init: Parameters<typeof runtime>[0]): Promise<Runtime> {
     const r = runtime(init)({ registry: home.registry })

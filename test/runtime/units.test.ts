@@ -7,7 +7,7 @@ import { validateModelUri } from '../../node/runtime/registry.ts'
 import { fallbackChatPrompt } from '../../node/runtime/chat.ts'
 import type { Token } from 'node-llama-cpp'
 
-describe('runtime/scheduler', () => {
+describe('runtime/scheduler', { timeout: 30_000 }, () => {
   it('grants freed slots by priority, then arrival', async () => {
     const s = new Scheduler({ capacity: () => 1, maxQueued: 10 })
     const first = await s.acquire('m', 'background')
@@ -56,7 +56,7 @@ describe('runtime/scheduler', () => {
   })
 })
 
-describe('runtime/stream', () => {
+describe('runtime/stream', { timeout: 30_000 }, () => {
   // A byte tokenizer: token n is byte n; detokenizing invalid UTF-8 yields U+FFFD, as llama.cpp's does through N-API.
   const detok = (tokens: readonly Token[]): string => Buffer.from(tokens as readonly number[]).toString('utf8')
 
@@ -91,7 +91,7 @@ describe('runtime/stream', () => {
   })
 })
 
-describe('runtime/registry URIs', () => {
+describe('runtime/registry URIs', { timeout: 30_000 }, () => {
   it('accepts Hugging Face and https URIs and refuses the rest with a clear error', () => {
     for (const ok of ['hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q8_0', 'hf:user/repo/model.Q4_K_M.gguf', 'https://example.com/m.gguf']) validateModelUri(ok)
     for (const bad of ['', 'hf:', 'hf:onlyowner', 'http://example.com/m.gguf', 'ftp://x/y.gguf', 'file:///etc/passwd', 'https://u:p@example.com/m.gguf', 'hf:a/b:../../x']) {
@@ -100,13 +100,13 @@ describe('runtime/registry URIs', () => {
   })
 })
 
-describe('runtime/chat fallback format', () => {
+describe('runtime/chat fallback format', { timeout: 30_000 }, () => {
   it('is one block per message then an open assistant block', () => {
     assert.equal(fallbackChatPrompt([{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hi' }]), '<|system|>\nBe terse.\n<|user|>\nHi\n<|assistant|>\n')
   })
 })
 
-describe('runtime/hardware', () => {
+describe('runtime/hardware', { timeout: 30_000 }, () => {
   it('warns loudly when a GPU is present but inference runs on the CPU', async () => {
     const { detectHardware } = await import('../../node/runtime/hardware.ts')
     const cpuOnly = { gpu: false as const, getGpuDeviceNames: async () => [], getVramState: async () => ({ total: 0, used: 0, free: 0, unifiedSize: 0 }) }
