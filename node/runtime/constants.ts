@@ -33,3 +33,7 @@ export const UTF8_HOLD_TOKENS = 4
  * backend, then goes on (the process releases it at exit).
  */
 export const LLAMA_DISPOSE_TIMEOUT_MS = 5_000
+/** Presence and frequency penalties look at this many recent tokens (llama.cpp's `repeat_last_n` default). */
+export const PENALTY_LAST_TOKENS = 64
+/** Tokens one task's `logitBias` may name. */
+export const MAX_LOGIT_BIAS_TOKENS = 1024

@@ -4,7 +4,8 @@
  * stream text through the decoder and coalescer. Cancel (the signal) stops at
  * once, without waiting for the next token.
  */
-import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
+import type { LlamaContextSequence, LlamaModel, Token, TokenBias } from 'node-llama-cpp'
+import type { Penalties } from './sampling.ts'
 import { ChunkCoalescer, TokenTextDecoder, type ChunkCoalescerInit } from './stream.ts'
 
 export type FinishReason = 'stop' | 'length'
@@ -22,6 +23,9 @@ export interface SamplingOptions {
   seed?: number
   topK?: number
   topP?: number
+  /** Presence and frequency penalties over the last `lastTokens` of prompt and text. */
+  penalties?: Penalties
+  tokenBias?: TokenBias
 }
 
 export interface GenerateParams {
@@ -55,11 +59,27 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
     if (p.signal.aborted) resolve(ABORTED)
     else p.signal.addEventListener('abort', onAbort, { once: true })
   })
+  // The tokens the penalties look back over: the prompt, then what is generated.
+  const seen: Token[] = [...p.prompt]
+  const penalties = p.sampling.penalties
   const iterator = p.sequence.evaluate(p.prompt, {
     temperature: p.sampling.temperature,
     ...(p.sampling.seed != null ? { seed: p.sampling.seed } : {}),
     ...(p.sampling.topK != null ? { topK: p.sampling.topK } : {}),
-    ...(p.sampling.topP != null ? { topP: p.sampling.topP } : {})
+    ...(p.sampling.topP != null ? { topP: p.sampling.topP } : {}),
+    ...(penalties != null
+      ? {
+          repeatPenalty: {
+            punishTokens: () => seen.slice(-penalties.lastTokens),
+            maxPunishTokens: penalties.lastTokens,
+            // OpenAI's penalties are additive; llama.cpp's multiplicative repeat penalty stays off
+            penalty: 1,
+            presencePenalty: penalties.presencePenalty,
+            frequencyPenalty: penalties.frequencyPenalty
+          }
+        }
+      : {}),
+    ...(p.sampling.tokenBias != null ? { tokenBias: p.sampling.tokenBias } : {})
   })[Symbol.asyncIterator]()
   try {
     while (completionTokens < limit) {
@@ -73,6 +93,7 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
       if (r.done === true) break
       if (completionTokens === 0) p.onFirstToken?.()
       completionTokens++
+      seen.push(r.value)
       const piece = decoder.push(r.value)
       text += piece
       if (p.onText != null) coalescer.push(piece)

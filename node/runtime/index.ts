@@ -16,6 +16,7 @@ export type {
   EmbedRequest, EmbedResult, ModelStatus, RuntimeStats
 } from './runtime.ts'
 export type { GenerateResult, FinishReason } from './generate.ts'
+export type { PenaltyOptions } from './sampling.ts'
 export type { TaskPriority, SchedulerStats } from './scheduler.ts'
 export { Scheduler } from './scheduler.ts'
 export { ModelRegistry, validateModelUri, defaultModelName } from './registry.ts'

@@ -20,6 +20,7 @@ import {
   TaskCanceledError, TaskTimeoutError, UnknownTaskError
 } from './errors.ts'
 import { generate, type GenerateResult } from './generate.ts'
+import { penaltiesFor, tokenBiasFor, validatePenalties, type PenaltyOptions } from './sampling.ts'
 import { detectHardware, type HardwareInfo } from './hardware.ts'
 import { ModelPool, type LoadedModel } from './model-pool.ts'
 import type { ModelRegistry, RegisteredModel } from './registry.ts'
@@ -69,7 +70,7 @@ export interface TaskOptions {
   taskId?: string
 }
 
-export interface GenerateOptions extends TaskOptions {
+export interface GenerateOptions extends TaskOptions, PenaltyOptions {
   /** @default DEFAULT_MAX_TOKENS */
   maxTokens?: number
   /** 0 (the default) is greedy: the same prompt gives the same text, byte for byte. */
@@ -294,7 +295,10 @@ export class Runtime {
     const temperature = req.temperature ?? 0
     if (!Number.isFinite(temperature) || temperature < 0 || temperature > 10) throw new InvalidRequestError('temperature must be between 0 and 10')
     if (req.seed != null && (!Number.isSafeInteger(req.seed) || req.seed < 0)) throw new InvalidRequestError('seed must be a non-negative integer')
+    validatePenalties(req)
+    const penalties = penaltiesFor(req)
     return await this.task(req, 'generate', async (loaded, signal) => {
+      const tokenBias = tokenBiasFor(loaded.model, req.logitBias)
       const limit = this.maxTokensFor(loaded.entry)
       if (maxTokens > limit) throw new MaxTokensExceededError(maxTokens, limit)
       const prompt = promptFor(loaded)
@@ -311,7 +315,9 @@ export class Runtime {
             temperature,
             ...(temperature > 0 ? { seed: req.seed ?? Math.floor(Math.random() * 2 ** 31) } : {}),
             ...(req.topK != null ? { topK: req.topK } : {}),
-            ...(req.topP != null ? { topP: req.topP } : {})
+            ...(req.topP != null ? { topP: req.topP } : {}),
+            ...(penalties != null ? { penalties } : {}),
+            ...(tokenBias != null ? { tokenBias } : {})
           },
           signal,
           ...(req.onText != null ? { onText: req.onText } : {}),
