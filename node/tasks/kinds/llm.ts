@@ -3,7 +3,7 @@
  * Delegated tasks run at `delegated` priority, so the node's own interactive
  * work goes first.
  */
-import { arrayOf, num, object, oneOf, optional, parse, str, uint } from '../../../protocol/shape.ts'
+import { arrayOf, num, object, oneOf, optional, parse, record, str, uint } from '../../../protocol/shape.ts'
 import type { CardModel } from '../../../protocol/cards/card.ts'
 import type { Runtime } from '../../runtime/runtime.ts'
 import { InvalidTaskInputError } from '../errors.ts'
@@ -15,7 +15,11 @@ const Sampling = {
   temperature: optional(num({ min: 0, max: 5 })),
   seed: optional(uint({ max: 2 ** 32 - 1 })),
   topK: optional(uint({ max: 100_000 })),
-  topP: optional(num({ min: 0, max: 1 }))
+  topP: optional(num({ min: 0, max: 1 })),
+  // OpenAI's ranges; the runtime checks token ids against the model
+  presencePenalty: optional(num({ min: -2, max: 2 })),
+  frequencyPenalty: optional(num({ min: -2, max: 2 })),
+  logitBias: optional(record(num({ min: -100, max: 100 }), { max: 1024, keyMax: 10 }))
 }
 const CompleteInput = object({ ...Sampling, prompt: str({ max: 1024 * 1024 }) })
 const ChatInput = object({
@@ -24,7 +28,10 @@ const ChatInput = object({
 })
 const EmbedInput = object({ model: str({ min: 1, max: 128 }), input: arrayOf(str({ max: 64 * 1024 }), { min: 1, max: 256 }) })
 
-type Sampled = { model: string, maxTokens?: number, temperature?: number, seed?: number, topK?: number, topP?: number }
+type Sampled = {
+  model: string, maxTokens?: number, temperature?: number, seed?: number, topK?: number, topP?: number,
+  presencePenalty?: number, frequencyPenalty?: number, logitBias?: Record<string, number>
+}
 export type CompleteInput = Sampled & { prompt: string }
 export type ChatInput = Sampled & { messages: Array<{ role: 'system' | 'user' | 'assistant', content: string }> }
 export type EmbedInput = { model: string, input: string[] }
@@ -33,13 +40,16 @@ function parseWith<T> (shape: (v: unknown, p: string) => T, value: unknown, what
   try { return parse(shape, value, what) } catch (err) { throw new InvalidTaskInputError((err as Error).message) }
 }
 
-function sampling (input: Sampled): Record<string, number> {
-  const out: Record<string, number> = {}
+function sampling (input: Sampled): Omit<Sampled, 'model'> {
+  const out: Omit<Sampled, 'model'> = {}
   if (input.maxTokens != null) out.maxTokens = input.maxTokens
   if (input.temperature != null) out.temperature = input.temperature
   if (input.seed != null) out.seed = input.seed
   if (input.topK != null) out.topK = input.topK
   if (input.topP != null) out.topP = input.topP
+  if (input.presencePenalty != null) out.presencePenalty = input.presencePenalty
+  if (input.frequencyPenalty != null) out.frequencyPenalty = input.frequencyPenalty
+  if (input.logitBias != null) out.logitBias = input.logitBias
   return out
 }
 
