@@ -37,3 +37,9 @@ export const LLAMA_DISPOSE_TIMEOUT_MS = 5_000
 export const PENALTY_LAST_TOKENS = 64
 /** Tokens one task's `logitBias` may name. */
 export const MAX_LOGIT_BIAS_TOKENS = 1024
+/** `models pull` gives up when the first bytes of the file take longer than this (connection, TLS, headers included). */
+export const PULL_CONNECT_TIMEOUT_MS = 30_000
+/** `models pull` gives up when a started download sends nothing for this long. */
+export const PULL_IDLE_TIMEOUT_MS = 60_000
+/** After giving up, how long to let the downloader wind down before its staging folder is removed. */
+export const PULL_ABORT_GRACE_MS = 2_000

@@ -8,7 +8,7 @@
 export type RuntimeErrorCode =
   | 'unknown-model' | 'model-hash-mismatch' | 'invalid-model-file' | 'model-exists' | 'invalid-model-uri'
   | 'busy' | 'max-tokens-exceeded' | 'prompt-too-long' | 'canceled' | 'timeout' | 'unknown-task'
-  | 'runtime-stopped' | 'invalid-request'
+  | 'runtime-stopped' | 'invalid-request' | 'download-stalled'
 
 abstract class RuntimeError extends Error {
   abstract readonly code: RuntimeErrorCode
@@ -56,8 +56,8 @@ export class InvalidModelFileError extends RuntimeError {
 export class ModelExistsError extends RuntimeError {
   static override name = 'ModelExistsError'
   readonly code = 'model-exists'
-  constructor (model: string) {
-    super(`A model named "${model}" is already registered (remove it first, or pick another --name)`)
+  constructor (model: string, message = `A model named "${model}" is already registered (remove it first, or pick another --name)`) {
+    super(message)
     this.name = ModelExistsError.name
   }
 }
@@ -68,6 +68,19 @@ export class InvalidModelUriError extends RuntimeError {
   constructor (uri: string, reason = 'expected hf:OWNER/REPO[:QUANT], hf:OWNER/REPO/FILE.gguf or an https:// URL of a .gguf file') {
     super(`Invalid model URI "${uri.length > 80 ? uri.slice(0, 77) + '...' : uri}": ${reason}`)
     this.name = InvalidModelUriError.name
+  }
+}
+
+/** A model download got no answer, or stopped sending, for too long; nothing was registered or kept. */
+export class ModelDownloadStalledError extends RuntimeError {
+  static override name = 'ModelDownloadStalledError'
+  readonly code = 'download-stalled'
+  readonly phase: 'connect' | 'idle'
+  constructor (uri: string, phase: 'connect' | 'idle', ms: number) {
+    const what = phase === 'connect' ? `no data arrived within ${ms / 1000} s` : `no data for ${ms / 1000} s mid-download`
+    super(`Download of "${uri.length > 80 ? uri.slice(0, 77) + '...' : uri}" stalled: ${what}; nothing was registered`)
+    this.name = ModelDownloadStalledError.name
+    this.phase = phase
   }
 }
 

@@ -10,11 +10,13 @@
  * const registry = new ModelRegistry({ dir: homePaths(home).modelsDir })
  * const model = await registry.add('/data/qwen2.5-0.5b-q8_0.gguf', { name: 'qwen-0.5b' })
  */
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join, resolve as resolvePath } from 'node:path'
 import { resolveModelFile } from 'node-llama-cpp'
 import { arrayOf, bool, literal, object, parse, str, uint } from '../../protocol/shape.ts'
 import { createLogger, type Logger } from '../logger.ts'
+import { PULL_ABORT_GRACE_MS, PULL_CONNECT_TIMEOUT_MS, PULL_IDLE_TIMEOUT_MS } from './constants.ts'
+import { downloadWatchdog, fetchModelFile } from './download.ts'
 import { InvalidModelFileError, InvalidModelUriError, ModelExistsError, ModelHashMismatchError, UnknownModelError } from './errors.ts'
 import { readModelFileInfo } from './gguf-info.ts'
 import { sha256File, type HashProgress } from './hash.ts'
@@ -53,6 +55,10 @@ export interface AddModelOptions {
 
 export interface PullModelOptions {
   name?: string
+  /** Give up when no data arrives within this long. @default PULL_CONNECT_TIMEOUT_MS */
+  connectTimeoutMs?: number
+  /** Give up when a started download sends nothing for this long. @default PULL_IDLE_TIMEOUT_MS */
+  idleTimeoutMs?: number
   /** Download progress, then hashing progress (`phase` tells which). */
   onProgress?: (phase: 'download' | 'hash', doneBytes: number, totalBytes: number) => void
   signal?: AbortSignal
@@ -172,19 +178,50 @@ export class ModelRegistry {
   }
 
   /**
-   * Downloads a model with node-llama-cpp's resolver (resumable, from Hugging
-   * Face or an https URL) into the models folder, then registers it.
+   * Downloads a model with node-llama-cpp's resolver (from Hugging Face or an
+   * https URL) into a staging folder inside the models folder, moves it beside
+   * the others and registers it. A download that stalls (see `download.ts`),
+   * fails or is canceled leaves nothing: no entry, no partial file.
+   * @throws ModelDownloadStalledError, InvalidModelUriError, ModelExistsError
    */
   async pull (uri: string, opts: PullModelOptions = {}): Promise<RegisteredModel> {
     validateModelUri(uri)
     await mkdir(this.dir, { recursive: true })
-    const path = await resolveModelFile(uri, {
-      directory: this.dir,
-      download: 'auto',
-      cli: false,
-      ...(opts.signal != null ? { signal: opts.signal } : {}),
-      onProgress: ({ totalSize, downloadedSize }) => { opts.onProgress?.('download', downloadedSize, totalSize) }
+    const staging = await mkdtemp(join(this.dir, '.pull-'))
+    const dog = downloadWatchdog(uri, {
+      connectTimeoutMs: opts.connectTimeoutMs ?? PULL_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: opts.idleTimeoutMs ?? PULL_IDLE_TIMEOUT_MS,
+      ...(opts.signal != null ? { signal: opts.signal } : {})
     })
+    const onBytes = (done: number, total: number): void => { dog.progress(done); opts.onProgress?.('download', done, total) }
+    // https URLs are fetched directly, so the watchdog's abort ends them at any stage; hf: URIs need the resolver
+    const download = uri.startsWith('https:')
+      ? fetchModelFile(uri, { directory: staging, signal: dog.signal, onProgress: onBytes })
+      : resolveModelFile(uri, {
+        directory: staging,
+        download: 'auto',
+        cli: false,
+        signal: dog.signal,
+        onProgress: ({ totalSize, downloadedSize }) => { onBytes(downloadedSize, totalSize) }
+      })
+    let staged: string
+    try {
+      staged = await Promise.race([download, dog.stalled])
+    } catch (err) {
+      // let the downloader wind down before its folder goes, so it cannot write into it again
+      await Promise.race([download.catch(() => {}), new Promise(resolve => setTimeout(resolve, PULL_ABORT_GRACE_MS))])
+      await rm(staging, { recursive: true, force: true })
+      throw err
+    } finally {
+      dog.stop()
+    }
+    const path = join(this.dir, basename(staged))
+    try {
+      if (await access(path).then(() => true, () => false)) throw new ModelExistsError(basename(staged), `A file named "${basename(staged)}" is already in ${this.dir}; remove it first`)
+      await rename(staged, path)
+    } finally {
+      await rm(staging, { recursive: true, force: true })
+    }
     return await this.add(path, {
       ...(opts.name != null ? { name: opts.name } : {}),
       ...(opts.signal != null ? { signal: opts.signal } : {}),

@@ -57,7 +57,7 @@ export const modelsRm: Command = {
 
 export const modelsPull: Command = {
   path: ['models', 'pull'],
-  summary: 'Download a GGUF (hf:OWNER/REPO[:QUANT] or an https URL), resumable, then register it',
+  summary: 'Download a GGUF (hf:OWNER/REPO[:QUANT] or an https URL), then register it',
   usage: '[--name NAME] URI',
   options: { name: { type: 'string', help: 'Name to register it under (default: the file name)' } },
   positionals: { min: 1, max: 1 },

@@ -1,0 +1,117 @@
+/**
+ * `models pull` against servers that misbehave on loopback: one that accepts
+ * connections and never answers, one that stalls in the middle of the body.
+ * Both end in ModelDownloadStalledError, with nothing registered and no file
+ * left in the models folder.
+ */
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { readdir, readFile } from 'node:fs/promises'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { getCACertificates, setDefaultCACertificates } from 'node:tls'
+import { promisify } from 'node:util'
+import { makeTestModel } from '../../scripts/make-test-model.ts'
+import { sha256File } from '../../node/runtime/index.ts'
+import { testHome, type TestHome } from './helpers.ts'
+
+const TIMEOUTS = { connectTimeoutMs: 400, idleTimeoutMs: 400 }
+
+/** A throwaway self-signed certificate for 127.0.0.1, trusted by this process only while the suite runs. */
+async function loopbackCertificate (dir: string): Promise<{ key: string, cert: string }> {
+  const key = join(dir, 'key.pem')
+  const cert = join(dir, 'cert.pem')
+  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { timeout: 20_000 })
+  return { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') }
+}
+
+async function listen (server: Server | HttpsServer): Promise<number> {
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const addr = server.address()
+  if (addr == null || typeof addr === 'string') throw new Error('no port')
+  return addr.port
+}
+
+describe('models pull timeouts', { timeout: 60_000 }, () => {
+  let home: TestHome
+  const sockets = new Set<Socket>()
+  const servers: Array<Server | HttpsServer> = []
+  const defaultCAs = getCACertificates('default')
+
+  let tls: { key: string, cert: string }
+
+  before(async () => {
+    home = await testHome()
+    tls = await loopbackCertificate(home.dir)
+    setDefaultCACertificates([...defaultCAs, tls.cert])
+  }, { timeout: 30_000 })
+
+  after(async () => {
+    setDefaultCACertificates(defaultCAs)
+    for (const s of sockets) s.destroy()
+    await Promise.all(servers.map(async s => { await new Promise(resolve => s.close(resolve)) }))
+    await home?.cleanup()
+  }, { timeout: 30_000 })
+
+  async function leavesNothing (): Promise<void> {
+    assert.deepEqual(await home.registry.list(), [])
+    assert.deepEqual(await readdir(home.modelsDir), [], 'no partial file or staging folder is left')
+  }
+
+  it('a server that accepts and never answers ends in a connect timeout', async () => {
+    const silent = createTcpServer(socket => { sockets.add(socket) }) // never writes a byte, never closes
+    servers.push(silent)
+    const port = await listen(silent)
+    await assert.rejects(home.registry.pull(`https://127.0.0.1:${port}/tiny.gguf`, TIMEOUTS), (err: Error & { phase?: string }) => {
+      assert.equal(err.name, 'ModelDownloadStalledError')
+      assert.equal(err.phase, 'connect')
+      assert.equal(err.message.split('\n').length, 1)
+      return true
+    })
+    await leavesNothing()
+  })
+
+  it('a server that stalls mid-body ends in an idle timeout', async () => {
+    const { key, cert } = tls
+    const total = 4 * 1024 * 1024
+    const stalling = createHttpsServer({ key, cert }, (req, res) => {
+      sockets.add(req.socket)
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total), 'accept-ranges': 'none' })
+      if (req.method === 'HEAD') { res.end(); return }
+      res.write(Buffer.alloc(256 * 1024, 0x47)) // then nothing, and the response never ends
+    })
+    servers.push(stalling)
+    const port = await listen(stalling)
+    let downloaded = 0
+    await assert.rejects(home.registry.pull(`https://127.0.0.1:${port}/tiny.gguf`, {
+      ...TIMEOUTS,
+      onProgress: (phase, done) => { if (phase === 'download') downloaded = Math.max(downloaded, done) }
+    }), (err: Error & { phase?: string }) => {
+      assert.equal(err.name, 'ModelDownloadStalledError')
+      assert.equal(err.phase, 'idle')
+      return true
+    })
+    assert.ok(downloaded > 0, 'the download had started')
+    await leavesNothing()
+  })
+
+  it('a server that answers in full gives a registered model, moved out of its staging folder', async () => {
+    const source = join(home.dir, 'served.gguf')
+    await makeTestModel({ out: source, seed: 5 })
+    const body = await readFile(source)
+    const serving = createHttpsServer(tls, (req, res) => {
+      sockets.add(req.socket)
+      res.writeHead(200, { 'content-length': String(body.length) })
+      res.end(req.method === 'HEAD' ? undefined : body)
+    })
+    servers.push(serving)
+    const port = await listen(serving)
+    const m = await home.registry.pull(`https://127.0.0.1:${port}/files/served.gguf`, { ...TIMEOUTS, name: 'served' })
+    assert.equal(m.name, 'served')
+    assert.equal(m.sha256, await sha256File(source))
+    assert.deepEqual((await readdir(home.modelsDir)).sort(), ['registry.json', 'served.gguf'])
+  })
+})
