@@ -6,6 +6,7 @@ import { runtime } from './runtime.ts'
 import { mesh } from './mesh.ts'
 import { tasks } from './tasks.ts'
 import { memory } from './memory.ts'
+import { retention } from './retention.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
@@ -14,4 +15,5 @@ export const suites: BenchSuite[] = [
   mesh,
   tasks,
   memory,
+  retention,
 ]
