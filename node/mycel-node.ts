@@ -46,6 +46,7 @@ import { PolicyEngine } from './policy/engine.ts'
 import { kindsOpenToMembers } from './policy/describe.ts'
 import { capSummary, withPeerId } from './cards/summary.ts'
 import { AuditLog } from './audit/log.ts'
+import { highWaterFile, highWaterPath } from './audit/high-water.ts'
 import { Runtime, type RuntimeInit } from './runtime/runtime.ts'
 import { TaskKindRegistry } from './tasks/registry.ts'
 import { TaskExecutor, TaskRouter, type ExecutorInit, type RouterInit } from './tasks/index.ts'
@@ -158,6 +159,7 @@ export class MycelNode {
       sign: (bytes) => sign(this.key.secretKey, bytes),
       verify,
       publicKey: this.key.publicKey,
+      highWater: highWaterFile(highWaterPath(this.paths.identityKey)),
       logger: createLogger('mycel:node:audit')
     })
     await audit.start()

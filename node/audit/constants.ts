@@ -1,9 +1,16 @@
 /** Defaults of the audit log. */
 
-/** Sign a checkpoint after this many new entries. */
+/** Sign a checkpoint after this many new entries; the last checkpoint of each such stretch is kept, the others are replaced by the next. */
 export const CHECKPOINT_EVERY_ENTRIES = 1000
-/** Sign a checkpoint at least this often while entries keep arriving. */
-export const CHECKPOINT_INTERVAL_MS = 60_000
+/**
+ * Sign a checkpoint this long after a batch of entries is written (a task's
+ * entries go out as one batch before its final frame): short, so no
+ * unsigned tail lasts, and not zero, so the batches of concurrent tasks
+ * share one signature.
+ */
+export const CHECKPOINT_INTERVAL_MS = 5
+/** The high-water mark's file name, beside the identity key (outside the data folder). */
+export const HIGH_WATER_FILE = 'audit-high-water.cbor'
 /** Largest encoded `data` map of one entry. Entries hold digests and ids, never payloads. */
 export const MAX_DATA_BYTES = 2048
 /** Most keys in one entry's `data` map. */

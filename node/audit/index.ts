@@ -1,11 +1,14 @@
 /**
  * The tamper-evident audit log: every delegation, policy decision, task state
  * and result digest, hash-chained and under an RFC 6962 Merkle tree, with
- * checkpoints signed by the node and kept by peers. Entries hold ids and
- * digests, never prompts or outputs: pass `digest(bytes)`.
+ * checkpoints signed by the node right after every batch and kept by peers,
+ * and a high-water mark outside the data folder so a rolled-back or wiped log
+ * fails verification. Entries hold ids and digests, never prompts or
+ * outputs: pass `digest(bytes)`.
  *
  * @example
- * const audit = auditLog({ checkpointEveryEntries: 1000 })({ db: level.sublevel('audit'), sign, verify, publicKey })
+ * const highWater = highWaterFile(highWaterPath(paths.identityKey))
+ * const audit = auditLog({ checkpointEveryEntries: 1000 })({ db: level.sublevel('audit'), sign, verify, publicKey, highWater })
  * await audit.start()
  * await audit.append({ type: 'policy.decision', actor: me, peer, task, data: { allow: false, rule: 'default-deny' } })
  * await audit.append({ type: 'task.result', actor: me, task, data: { output: digest(outputBytes) } })
@@ -19,6 +22,8 @@ export type { AuditEntry, AuditEntryInput, AuditEntryType, AuditValue, KnownAudi
 export { openCheckpoint, signCheckpoint, checkpointToJson } from './checkpoint.ts'
 export type { Checkpoint, SignFn, VerifyFn } from './checkpoint.ts'
 export type { AuditVerifyResult, AuditFailureCode } from './verify.ts'
+export { highWaterFile, highWaterPath, readHighWater } from './high-water.ts'
+export type { HighWater, HighWaterStore } from './high-water.ts'
 export type { AuditDb } from './store.ts'
 export { leafHash, nodeHash, rootOf, verifyConsistency, verifyInclusion, EMPTY_ROOT } from './merkle.ts'
 export type { Hash } from './merkle.ts'

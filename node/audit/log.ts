@@ -5,6 +5,10 @@
  * appends waiting while one batch is written go out in the next one. A failed
  * write stops the log (`AuditLogFailedError`) rather than leave memory ahead
  * of disk.
+ *
+ * A checkpoint is signed a few milliseconds after every batch, so no
+ * unsigned tail lasts that could be cut off unnoticed, and each one advances
+ * the high-water mark kept outside the data folder (see `high-water.ts`).
  */
 import { createLogger, type Logger } from '../logger.ts'
 import { CHECKPOINT_EVERY_ENTRIES, CHECKPOINT_INTERVAL_MS, GENESIS_HASH_BYTES, MAX_TAIL_ENTRIES } from './constants.ts'
@@ -12,8 +16,9 @@ import { openCheckpoint, signCheckpoint, type Checkpoint, type SignFn, type Veri
 import { checkEntryInput, decodeBody, decodeStored, encodeBody, encodeStored, entryHash, type AuditEntry, type AuditEntryInput } from './entry.ts'
 import { AuditLogClosedError, AuditLogFailedError, CheckpointRollbackError, InconsistentCheckpointError, InvalidProofRequestError } from './errors.ts'
 import { appendToFrontier, consistencyPath, frontierRoot, inclusionPath, leafHash, verifyConsistency, type FrontierNode, type Hash } from './merkle.ts'
-import { decodeMeta, encodeMeta, META_KEY, nodeKey, openStores, seqKey, taskKey, writeBatch, type AuditDb, type PutOp, type Stores } from './store.ts'
+import { decodeMeta, encodeMeta, META_KEY, nodeKey, openStores, seqKey, taskKey, writeBatch, type AuditDb, type BatchOp, type Stores } from './store.ts'
 import { verifyStores, type AuditVerifyResult } from './verify.ts'
+import { HighWaterMark, readHighWater, type HighWaterStore } from './high-water.ts'
 
 export interface AuditLogComponents {
   /** A `level` database or sublevel the log owns; its lifetime belongs to the caller. */
@@ -24,6 +29,12 @@ export interface AuditLogComponents {
   publicKey: Uint8Array
   /** ed25519 verification (identity module's `verify`). */
   verify: VerifyFn
+  /**
+   * Where the high-water mark lives, outside the log's database (see
+   * `highWaterFile(highWaterPath(identityKeyPath))`). Without one a rollback
+   * of the database to an older checkpoint cannot be told from the real log.
+   */
+  highWater?: HighWaterStore
   /** @default createLogger('mycel:node:audit') (silent unless DEBUG=mycel:*) */
   logger?: Logger
 }
@@ -31,7 +42,7 @@ export interface AuditLogComponents {
 export interface AuditLogInit {
   /** Sign a checkpoint after this many new entries. @default 1000 (CHECKPOINT_EVERY_ENTRIES) */
   checkpointEveryEntries?: number
-  /** Sign a checkpoint this often when there are new entries; 0 turns the timer off. @default 60000 (CHECKPOINT_INTERVAL_MS) */
+  /** The longest a written entry waits for a signed checkpoint: one is signed this long after each batch; 0 signs only every N entries and on stop. @default 5 (CHECKPOINT_INTERVAL_MS) */
   checkpointIntervalMs?: number
   /** Clock in milliseconds since the epoch. @default Date.now */
   now?: () => number
@@ -51,7 +62,7 @@ export interface PeerCheckpointResult {
   proven: boolean
 }
 
-interface Pending { ops: PutOp[], resolve: () => void, reject: (err: Error) => void }
+interface Pending { ops: BatchOp[], checkpoint?: SignedCheckpoint, resolve: () => void, reject: (err: Error) => void }
 
 const ZERO_HASH = new Uint8Array(GENESIS_HASH_BYTES)
 
@@ -72,7 +83,8 @@ export class AuditLog {
   private latest: SignedCheckpoint | null = null
   private pending: Pending[] = []
   private flushing: Promise<void> | null = null
-  private timer: ReturnType<typeof setInterval> | null = null
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private readonly highWater: HighWaterMark | null
   private peerQueue: Promise<unknown> = Promise.resolve()
 
   constructor (components: AuditLogComponents, init: AuditLogInit = {}) {
@@ -82,6 +94,7 @@ export class AuditLog {
     this.every = init.checkpointEveryEntries ?? CHECKPOINT_EVERY_ENTRIES
     this.intervalMs = init.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS
     this.now = init.now ?? Date.now
+    this.highWater = components.highWater != null ? new HighWaterMark(components.highWater, this.log) : null
   }
 
   async start (): Promise<void> {
@@ -102,24 +115,20 @@ export class AuditLog {
         this.log.error('latest stored checkpoint does not verify: %e', err)
       }
     }
+    await this.highWater?.load({ publicKey: this.components.publicKey, verify: this.components.verify, size: this.size, root: frontierRoot(this.frontier), read: this.readNode })
     this.failed = null
     this.started = true
-    if (this.intervalMs > 0) {
-      this.timer = setInterval(() => {
-        if (this.size > this.checkpointSize) this.checkpoint().catch(err => { this.log.error('timed checkpoint failed: %e', err) })
-      }, this.intervalMs)
-      this.timer.unref?.()
-    }
     this.log('started at size %d', this.size)
   }
 
   /** Waits for pending appends, signs a final checkpoint when there is anything new, and stops. Idempotent. */
   async stop (): Promise<void> {
     if (!this.started) return
-    if (this.timer != null) clearInterval(this.timer)
+    if (this.timer != null) clearTimeout(this.timer)
     this.timer = null
     if (this.failed == null && this.size > this.checkpointSize) await this.checkpoint()
     await this.flushing
+    await this.highWater?.flush()
     this.started = false
     this.log('stopped at size %d', this.size)
   }
@@ -142,7 +151,7 @@ export class AuditLog {
     const prevHash = this.head
     const body = encodeBody(entry, seq, time, prevHash)
     const hash = entryHash(prevHash, body)
-    const ops: PutOp[] = [{ sublevel: this.stores.entries, key: seqKey(seq), value: encodeStored(body, hash) }]
+    const ops: BatchOp[] = [{ sublevel: this.stores.entries, key: seqKey(seq), value: encodeStored(body, hash) }]
     for (const node of appendToFrontier(this.frontier, seq, leafHash(hash))) {
       // leaves are not stored: a leaf hash is one hash of the entry's own hash (see readNode)
       if (node.level > 0) ops.push({ sublevel: this.stores.nodes, key: nodeKey(node.level, node.index), value: node.hash })
@@ -150,16 +159,21 @@ export class AuditLog {
     if (entry.task != null) ops.push({ sublevel: this.stores.tasks, key: taskKey(entry.task, seq), value: new Uint8Array(0) })
     this.size = seq + 1
     this.head = hash
-    if (this.every > 0 && this.size - this.checkpointSize >= this.every) ops.push(this.signNow())
-    await this.enqueue(ops)
+    const signed = this.every > 0 && this.size - this.checkpointSize >= this.every ? this.signNow(ops) : undefined
+    await this.enqueue(ops, signed)
     return { ...entry, seq, time, prevHash, hash }
   }
 
   /** Signs a checkpoint over everything appended so far (or returns the latest if nothing is new). */
   async checkpoint (): Promise<SignedCheckpoint> {
     this.assertWritable()
-    if (this.latest == null || this.size > this.checkpointSize) await this.enqueue([this.signNow()])
-    else await this.flushing
+    if (this.latest == null || this.size > this.checkpointSize) {
+      const ops: BatchOp[] = []
+      const signed = this.signNow(ops)
+      await this.enqueue(ops, signed)
+    } else {
+      await this.flushing
+    }
     return this.latest as SignedCheckpoint
   }
 
@@ -256,7 +270,10 @@ export class AuditLog {
    */
   async verify (options: { signal?: AbortSignal } = {}): Promise<AuditVerifyResult> {
     await this.flushing
-    return await verifyStores(this.stores, this.components.publicKey, this.components.verify, { live: this.started, ...options })
+    await this.highWater?.flush()
+    // read afresh: the file, not what this process believes, is what a rollback would have to defeat
+    const highWater = await readHighWater(this.components.highWater, this.components.publicKey, this.components.verify)
+    return await verifyStores(this.stores, this.components.publicKey, this.components.verify, { live: this.started, highWater, ...options })
   }
 
   private readonly readNode = async (level: number, index: number): Promise<Hash> => {
@@ -275,18 +292,43 @@ export class AuditLog {
     if (this.failed != null) throw new AuditLogFailedError()
   }
 
-  private signNow (): PutOp {
+  /**
+   * Signs a checkpoint over everything appended so far and adds its write to
+   * `ops`. Checkpoints now come after every batch, so keeping each would
+   * store one per batch forever: the previous one is replaced when both fall
+   * in the same stretch of `every` entries. What stays is the last
+   * checkpoint of each stretch and the latest, and the latest covers
+   * everything before it.
+   */
+  private signNow (ops: BatchOp[]): SignedCheckpoint {
+    const previous = this.latest != null ? this.checkpointSize : 0
     const checkpoint: Checkpoint = { size: this.size, rootHash: frontierRoot(this.frontier), headHash: this.head, time: this.now() }
     const bytes = signCheckpoint(checkpoint, this.components.sign)
-    this.latest = { checkpoint, bytes }
+    const signed = this.latest = { checkpoint, bytes }
     this.checkpointSize = this.size
-    return { sublevel: this.stores.checkpoints, key: seqKey(this.size), value: bytes }
+    ops.push({ sublevel: this.stores.checkpoints, key: seqKey(this.size), value: bytes })
+    const stretch = this.every > 0 ? this.every : CHECKPOINT_EVERY_ENTRIES
+    if (previous > 0 && previous < this.size && Math.ceil(previous / stretch) === Math.ceil(this.size / stretch)) {
+      ops.push({ sublevel: this.stores.checkpoints, key: seqKey(previous), del: true })
+    }
+    return signed
   }
 
-  private async enqueue (ops: PutOp[]): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => { this.pending.push({ ops, resolve, reject }) })
+  private async enqueue (ops: BatchOp[], checkpoint?: SignedCheckpoint): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => { this.pending.push({ ops, ...(checkpoint != null ? { checkpoint } : {}), resolve, reject }) })
     this.flushing ??= this.flush()
     await done
+  }
+
+  /** After a batch: sign a checkpoint shortly, once, over whatever has arrived by then. */
+  private scheduleCheckpoint (): void {
+    if (this.intervalMs <= 0 || this.timer != null || !this.started || this.size <= this.checkpointSize) return
+    this.timer = setTimeout(() => {
+      this.timer = null
+      if (!this.started || this.failed != null || this.size <= this.checkpointSize) return
+      this.checkpoint().catch(err => { this.log.error('checkpoint after a batch failed: %e', err) })
+    }, this.intervalMs)
+    this.timer.unref?.()
   }
 
   private async flush (): Promise<void> {
@@ -310,11 +352,16 @@ export class AuditLog {
           return
         }
         this.committedSize = size
-        for (const p of group) p.resolve()
+        for (const p of group) {
+          // only a committed checkpoint may raise the mark: one still in memory could be lost in a crash
+          if (p.checkpoint != null) this.highWater?.offer(p.checkpoint)
+          p.resolve()
+        }
       }
     } finally {
       this.flushing = null
     }
+    this.scheduleCheckpoint()
   }
 }
 

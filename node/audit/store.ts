@@ -73,9 +73,15 @@ export function decodeMeta (value: Uint8Array): Meta {
 }
 
 export interface PutOp { sublevel: Sub, key: string, value: Uint8Array }
+/** Only superseded checkpoints are ever deleted; entries and nodes never are. */
+export interface DelOp { sublevel: Sub, key: string, del: true }
+export type BatchOp = PutOp | DelOp
 
-export async function writeBatch (stores: Stores, ops: PutOp[]): Promise<void> {
+export async function writeBatch (stores: Stores, ops: BatchOp[]): Promise<void> {
   const batch = stores.db.batch()
-  for (const op of ops) batch.put(op.key, op.value, { sublevel: op.sublevel as any })
+  for (const op of ops) {
+    if ('del' in op) batch.del(op.key, { sublevel: op.sublevel as any })
+    else batch.put(op.key, op.value, { sublevel: op.sublevel as any })
+  }
   await batch.write()
 }

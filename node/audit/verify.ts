@@ -6,18 +6,22 @@
  * its own seq (a deletion or a swap shows up here), its `prevHash` against
  * the recomputed chain, its hash against SHA-256(prevHash || body); at each
  * checkpoint's size the recomputed Merkle root and chain head against the
- * signed ones; finally the stored log head, and checkpoints beyond the last
- * entry (truncation).
+ * signed ones (and against the high-water mark kept outside the data folder);
+ * finally the stored log head, checkpoints beyond the last entry
+ * (truncation), and a log shorter than the high-water mark (rolled back or
+ * wiped). An empty log never passes: a node that ever ran has entries.
  */
 import { CHECKPOINT_SIGNATURE_DOMAIN } from './constants.ts'
 import { openCheckpoint, type Checkpoint, type VerifyFn } from './checkpoint.ts'
 import { decodeChainFields, decodeStored, entryHash } from './entry.ts'
 import { appendToFrontier, frontierRoot, leafHash, type FrontierNode, type Hash } from './merkle.ts'
 import { decodeMeta, META_KEY, seqKey, type Stores } from './store.ts'
+import type { HighWater } from './high-water.ts'
 
 export type AuditFailureCode =
   | 'malformed' | 'missing' | 'out-of-order' | 'hash-mismatch' | 'chain-broken'
   | 'checkpoint-signature' | 'checkpoint-mismatch' | 'truncated' | 'head-mismatch' | 'unexpected-entry'
+  | 'rolled-back' | 'high-water-invalid' | 'empty'
 
 export interface AuditVerifyResult {
   /** True only when chain, tree and signatures all check. */
@@ -31,8 +35,22 @@ export interface AuditVerifyResult {
 }
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
-export async function verifyStores (stores: Stores, publicKey: Uint8Array, verify: VerifyFn, opts: { live: boolean, signal?: AbortSignal }): Promise<AuditVerifyResult> {
+/** How the mark is named in a failure: its size, root and when it was signed. */
+function describeMark (cp: Checkpoint): string {
+  return `the high-water mark of ${cp.size} entries (root ${hex(cp.rootHash).slice(0, 16)}…, signed ${new Date(cp.time).toISOString()})`
+}
+
+export interface VerifyStoresInit {
+  /** Whether the log is running: entries past the head may then be in flight. */
+  live: boolean
+  /** The high-water mark read from outside the data folder. */
+  highWater?: HighWater
+  signal?: AbortSignal
+}
+
+export async function verifyStores (stores: Stores, publicKey: Uint8Array, verify: VerifyFn, opts: VerifyStoresInit): Promise<AuditVerifyResult> {
   let entries = 0
   const bad = (seq: number, code: AuditFailureCode, reason: string, checkpoints: number): AuditVerifyResult =>
     ({ ok: false, entries, checkpoints, firstBad: { seq, code, reason } })
@@ -60,10 +78,16 @@ export async function verifyStores (stores: Stores, publicKey: Uint8Array, verif
   }
   checkpoints.sort((a, b) => a.size - b.size)
   let nextCp = 0
+  const hw = opts.highWater ?? null
+  if (hw != null && 'invalid' in hw) return bad(0, 'high-water-invalid', hw.invalid, checkpoints.length)
+  const mark = hw?.checkpoint ?? null
 
   const frontier: FrontierNode[] = []
   let prev: Hash = new Uint8Array(32)
   const checkCheckpoints = (n: number): AuditVerifyResult | null => {
+    if (mark != null && mark.size === n && (!same(frontierRoot(frontier), mark.rootHash) || !same(prev, mark.headHash))) {
+      return bad(Math.max(0, n - 1), 'rolled-back', `entries 0..${n - 1} are not the ones in ${describeMark(mark)}: the log was replaced or rewritten`, nextCp)
+    }
     while (nextCp < checkpoints.length && (checkpoints[nextCp] as Checkpoint).size === n) {
       const cp = checkpoints[nextCp] as Checkpoint
       if (!same(frontierRoot(frontier), cp.rootHash) || !same(prev, cp.headHash)) {
@@ -104,6 +128,9 @@ export async function verifyStores (stores: Stores, publicKey: Uint8Array, verif
   }
 
   if (entries < size) return bad(entries, 'missing', `entry ${entries} is missing (the log head says ${size} entries)`, nextCp)
+  if (mark != null && entries < mark.size) {
+    return bad(entries, 'rolled-back', `the log holds ${entries} entries, fewer than ${describeMark(mark)}: it was truncated, wiped or restored from an older copy`, nextCp)
+  }
   if (nextCp < checkpoints.length) {
     const cp = checkpoints[nextCp] as Checkpoint
     return bad(entries, 'truncated', `a checkpoint covers ${cp.size} entries but only ${entries} are stored`, nextCp)
@@ -111,5 +138,6 @@ export async function verifyStores (stores: Stores, publicKey: Uint8Array, verif
   if (meta != null && (!same(meta.head, prev) || !same(frontierRoot(meta.frontier), frontierRoot(frontier)))) {
     return bad(Math.max(0, entries - 1), 'head-mismatch', 'the stored log head does not match the entries', nextCp)
   }
+  if (entries === 0) return bad(0, 'empty', 'the log is empty: this node has recorded nothing, or its log was wiped', nextCp)
   return { ok: true, entries, checkpoints: checkpoints.length, firstBad: null }
 }

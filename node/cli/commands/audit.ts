@@ -3,6 +3,7 @@ import { ApiClient, readApiFile } from '../../api/client.ts'
 import { homePaths } from '../../home.ts'
 import { openNodeDb } from '../../db.ts'
 import { AuditLog } from '../../audit/log.ts'
+import { highWaterFile, highWaterPath } from '../../audit/high-water.ts'
 import { entryToJson } from '../../audit/entry.ts'
 import type { AuditVerifyResult } from '../../audit/verify.ts'
 import { verify } from '../../../identity/keys.ts'
@@ -22,6 +23,7 @@ async function withOfflineLog<T> (home: string, fn: (log: AuditLog) => Promise<T
       db: db.sublevel<string, Uint8Array>('audit', { valueEncoding: 'view' }) as any,
       publicKey: info.publicKey,
       verify,
+      highWater: highWaterFile(highWaterPath(paths.identityKey)),
       sign: () => { throw new Error('read-only') }
     }, { checkpointIntervalMs: 0 })
     return await fn(log)
