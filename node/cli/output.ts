@@ -15,12 +15,25 @@ export interface Output {
   progress: (label: string, done: number, total: number) => void
 }
 
+/**
+ * Terminal control characters (C0 but tab and newline, DEL, C1) and the
+ * Unicode bidirectional overrides. Names, models and messages come from other
+ * members; printed raw, `\x1b[2J` or an OSC sequence in a card name would
+ * clear a screen, retitle the terminal or dress one line up as another.
+ */
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
+/** `text` with the characters that could drive the terminal removed; JSON output needs none of this (it escapes them). */
+export function printable (text: string): string {
+  return text.replace(UNPRINTABLE, '')
+}
+
 export function consoleOutput (stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): Output {
   return {
-    line: (text = '') => { stdout.write(text + '\n') },
-    write: (text) => { stdout.write(text) },
+    line: (text = '') => { stdout.write(printable(text) + '\n') },
+    write: (text) => { stdout.write(printable(text)) },
     json: (value) => { stdout.write(JSON.stringify(value, jsonReplacer, 2) + '\n') },
-    error: (text) => { stderr.write(text + '\n') },
+    error: (text) => { stderr.write(printable(text) + '\n') },
     progress: (label, done, total) => {
       if (stderr.isTTY !== true) return
       const width = 30
@@ -47,9 +60,10 @@ export function table (rows: Array<Record<string, unknown>>, columns: string[]):
   return [fmt(columns.map(c => c.toUpperCase())), ...cells.map(fmt)].join('\n')
 }
 
+/** One line per cell whatever it holds: a newline or escape sequence in a value must not break the table or reach the terminal. */
 function formatCell (v: unknown): string {
   if (v == null) return '-'
-  if (Array.isArray(v)) return v.join(',')
+  if (Array.isArray(v)) return printable(v.join(',')).replace(/[\t\n]/g, ' ')
   if (typeof v === 'object') return JSON.stringify(v)
-  return String(v)
+  return printable(String(v)).replace(/[\t\n]/g, ' ')
 }
