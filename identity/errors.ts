@@ -132,3 +132,12 @@ export class InviteExpiredError extends Error {
     this.name = InviteExpiredError.name
   }
 }
+
+export class InviteWithoutAddressError extends Error {
+  static override name = 'InviteWithoutAddressError'
+  readonly code = 'malformed'
+  constructor (message = 'An invite needs at least one address the new machine can dial') {
+    super(message)
+    this.name = InviteWithoutAddressError.name
+  }
+}

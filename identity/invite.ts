@@ -22,7 +22,7 @@ import { openAdminCert, verifyAdminCert } from './admin-cert.ts'
 import {
   CERT_MAX_BYTES, INVITE_MAX_ADDR_CHARS, INVITE_MAX_ADDRS, INVITE_MAX_CHARS, INVITE_MAX_USES, INVITE_TTL_MS, INVITE_USES, MAX_GROUPS
 } from './constants.ts'
-import { InviteExpiredError, InviteTamperedError, InviteTypoError, MalformedInviteError, UntrustedIssuerError, WrongOrgError } from './errors.ts'
+import { InviteExpiredError, InviteTamperedError, InviteTypoError, InviteWithoutAddressError, MalformedInviteError, UntrustedIssuerError, WrongOrgError } from './errors.ts'
 import { keyPairFromSeed, sign, verify, type Ed25519KeyPair } from './keys.ts'
 import { PSK_BYTES } from './psk.ts'
 import { recordSigningBytes } from './signed-record.ts'
@@ -79,7 +79,7 @@ export interface CreateInviteInit {
   admin: Ed25519KeyPair
   /** The admin's certificate from the org root. */
   adminCert: Uint8Array
-  /** Bootstrap multiaddrs of the issuing node (at most 8). */
+  /** Bootstrap multiaddrs of the issuing node (1 to 8): an invite without one cannot be redeemed. */
   addrs: string[]
   /** @default [] */
   groups?: string[]
@@ -106,6 +106,8 @@ export interface CreatedInvite {
 export function createInvite (init: CreateInviteInit): CreatedInvite {
   const cert = openAdminCert(init.adminCert)
   if (!bytesEqual(cert.admin, init.admin.publicKey)) throw new UntrustedIssuerError('This admin certificate is for a different key')
+  // the decoder still reads address-less invites (to inspect old ones), but none is made: nobody could redeem it
+  if (Array.isArray(init.addrs) && init.addrs.length === 0) throw new InviteWithoutAddressError()
   const seed = new Uint8Array(randomBytes(32))
   const body: Body = parse(BodyShape, {
     v: 1,

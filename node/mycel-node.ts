@@ -22,12 +22,15 @@ import { MembershipGate, patchRegistrarMiddleware } from './membership/gate.ts'
 import { gateCredentials, verifyPeerMembership } from './membership/credentials.ts'
 import { RevocationStore } from './membership/revocation-store.ts'
 import { JoinServer } from './membership/join-server.ts'
+import { levelInviteStore, type InviteBook } from './membership/invite-book.ts'
+import { revokeInvite, revokeMember, type RevokeMemberInit, type RevokeMemberResult } from './membership/revoke.ts'
 import { renewChain, serveRenewal } from './membership/renewal.ts'
 import { NotAdminError } from './membership/errors.ts'
 import { CardService, type CardContent, type CardServiceInit } from './cards/card-service.ts'
 import type { ApiServer } from './api/server.ts'
 import { createApiServer } from './http/index.ts'
-import { issueInvite } from './api/invites.ts'
+import { inviteAddrs } from './api/invites.ts'
+import { issueInvite, listInvites } from './membership/invites.ts'
 import type { ApiModules, PeerSummary, StatusSummary } from './api/modules.ts'
 import { loadNodeKey } from '../identity/keystore.ts'
 import { toLibp2pPrivateKey, peerIdFromPublicKey } from '../identity/peer-id.ts'
@@ -284,7 +287,7 @@ export class MycelNode {
       orgRoot: this.orgRoot,
       admin,
       revocations,
-      ledger: { get: async (id) => await ledger.get(id), put: async (id, v) => { await ledger.put(id, v) } },
+      ledger: levelInviteStore(ledger),
       memberAddrs: () => this.memberAddrs(),
       ...(this.init.certTtlMs != null ? { certTtlMs: this.init.certTtlMs } : {})
     })
@@ -356,11 +359,18 @@ export class MycelNode {
     return {
       node: { status: () => this.status(), peers: async () => await this.peers(), caps: () => this.caps() },
       admin: {
-        revoke: async (peerId) => await this.revoke(peerId),
-        createInvite: (req) => {
+        revoke: async (peerId, opts) => await this.revoke(peerId, opts),
+        createInvite: async (req) => {
           const admin = this.adminCredentials()
-          return issueInvite({ key: admin.key, adminCert: admin.cert, psk: fromHex(this.org.psk), addrs: this.status().addresses }, req)
-        }
+          const { addrs, ...rest } = req
+          const created = await issueInvite({ admin: admin.key, adminCert: admin.cert, psk: fromHex(this.org.psk), addrs: addrs ?? inviteAddrs(this.status().addresses), ...rest }, this.invites)
+          return { invite: created.invite, inviteId: created.inviteId, expiresAt: created.expiresAt, uses: created.uses, groups: created.groups }
+        },
+        listInvites: async () => {
+          this.adminCredentials()
+          return this.invites == null ? [] : await listInvites(this.invites, (inviteId) => this.revocations?.isRevoked({ inviteId }) ?? false)
+        },
+        revokeInvite: async (inviteId) => await revokeInvite({ admin: this.adminCredentials(), revocations: this.revocations! }, inviteId)
       },
       cards: { republish: async () => { const card = await this.cards?.publish(); return card == null ? undefined : { seq: card.seq } } },
       tasks: {
@@ -489,14 +499,20 @@ export class MycelNode {
     this.log('membership certificate renewed until %s', new Date(verified.notAfter).toISOString())
   }
 
-  /** Revokes a member (admins only): signs a new revocation list and spreads it. */
-  async revoke (peerId: string): Promise<{ seq: number }> {
+  /** Revokes a member and the invites it redeemed (admins only): signs a new revocation list and spreads it. */
+  async revoke (peerId: string, opts: RevokeMemberInit = {}): Promise<RevokeMemberResult> {
     peerIdFromString(peerId)
-    const admin = this.adminCredentials()
-    const serial = this.gate?.member(peerId)?.serial
-    const list = await this.revocations!.revoke(admin, { peerIds: [peerId], ...(serial != null ? { serials: [serial] } : {}) })
-    return { seq: list.seq }
+    return await revokeMember({
+      self: this.peerId,
+      admin: this.adminCredentials(),
+      revocations: this.revocations!,
+      members: () => this.gate?.listMembers() ?? [],
+      ...(this.joinServer != null ? { invites: this.joinServer.invites } : {})
+    }, peerId, opts)
   }
+
+  /** The invites this admin node issued and who redeemed them; undefined on other nodes. */
+  get invites (): InviteBook | undefined { return this.joinServer?.invites }
 
   status (): StatusSummary {
     return {

@@ -6,17 +6,19 @@ import type { ApiServer } from './server.ts'
 import type { ApiModules } from './modules.ts'
 import { HttpError } from './errors.ts'
 import { body } from './body.ts'
-import { arrayOf, object, optional, str, uint } from '../../protocol/shape.ts'
+import { arrayOf, bool, object, optional, str, uint } from '../../protocol/shape.ts'
 import { isPeerId } from '../../identity/peer-id.ts'
 
 export { inviteAddrs } from './invites.ts'
 
-const RevokeBody = object({ peerId: str({ max: 128 }) })
+const RevokeBody = object({ peerId: str({ max: 128 }), keepInvites: optional(bool), force: optional(bool) })
 const InviteBody = object({
   uses: optional(uint({ min: 1, max: 10_000 })),
   ttlMs: optional(uint({ min: 1000 })),
-  groups: optional(arrayOf(str({ max: 64 }), { max: 16 }))
+  groups: optional(arrayOf(str({ max: 64 }), { max: 16 })),
+  addrs: optional(arrayOf(str({ max: 256 }), { max: 8 }))
 })
+const InviteRevokeBody = object({ inviteId: str({ max: 64 }) })
 
 export function registerControlRoutes (api: ApiServer, { node, admin, cards }: Pick<ApiModules, 'node' | 'admin' | 'cards'>): void {
   api.route('GET', '/api/status', async () => node.status())
@@ -30,10 +32,12 @@ export function registerControlRoutes (api: ApiServer, { node, admin, cards }: P
   })
 
   api.route('POST', '/api/revoke', async ({ body: b }) => {
-    const { peerId } = body(RevokeBody, b, 'revoke request')
+    const { peerId, keepInvites, force } = body(RevokeBody, b, 'revoke request')
     if (!isPeerId(peerId)) throw new HttpError('malformed', 'Not a valid peer id')
-    return await admin.revoke(peerId)
+    return await admin.revoke(peerId, { ...(keepInvites != null ? { keepInvites } : {}), ...(force != null ? { force } : {}) })
   })
 
-  api.route('POST', '/api/invites', async ({ body: b }) => admin.createInvite(body(InviteBody, b, 'invite request')))
+  api.route('POST', '/api/invites', async ({ body: b }) => await admin.createInvite(body(InviteBody, b, 'invite request')))
+  api.route('GET', '/api/invites', async () => await admin.listInvites())
+  api.route('POST', '/api/invites/revoke', async ({ body: b }) => await admin.revokeInvite(body(InviteRevokeBody, b, 'invite revoke request').inviteId))
 }

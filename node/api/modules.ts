@@ -13,6 +13,7 @@ import type { MemoryStore } from '../memory/store.ts'
 import type { Policy } from '../policy/types.ts'
 import type { AuditEntry } from '../audit/entry.ts'
 import type { AuditVerifyResult } from '../audit/verify.ts'
+import type { InviteSummary } from '../membership/invites.ts'
 
 export interface PeerSummary {
   peerId: string
@@ -49,13 +50,17 @@ export interface NodeModule {
   caps: () => CapSummary[]
 }
 
-export interface InviteRequest { uses?: number, ttlMs?: number, groups?: string[] }
+export interface InviteRequest { uses?: number, ttlMs?: number, groups?: string[], addrs?: string[] }
 export interface InviteCreated { invite: string, inviteId: string, expiresAt: number, uses: number, groups: string[] }
 
 /** What only an admin node can do; each throws `NotAdminError` on other nodes. */
 export interface AdminModule {
-  revoke: (peerId: string) => Promise<{ seq: number }>
-  createInvite: (req: InviteRequest) => InviteCreated
+  /** Revokes a member and, unless `keepInvites`, the invites it redeemed (`membership/revoke.ts`). */
+  revoke: (peerId: string, opts?: { keepInvites?: boolean, force?: boolean }) => Promise<{ seq: number, invites: string[] }>
+  createInvite: (req: InviteRequest) => Promise<InviteCreated>
+  /** The invites this node issued, newest first (`membership/invites.ts`). */
+  listInvites: () => Promise<InviteSummary[]>
+  revokeInvite: (inviteId: string) => Promise<{ seq: number, inviteId: string, alreadyRevoked: boolean }>
 }
 
 export interface CardsModule {

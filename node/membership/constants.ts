@@ -5,3 +5,8 @@ export const MEMBERS_GROUP = 'members'
 
 /** A join exchange carries an invite, a chain, member addresses and the revocation list. */
 export const MAX_JOIN_FRAME_BYTES = 2 * 1024 * 1024
+
+/** Largest invite ledger record read back: 10,000 peer ids fit. */
+export const MAX_INVITE_RECORD_BYTES = 2 * 1024 * 1024
+/** Most invites `mycel invite ls` shows, newest first. */
+export const MAX_LISTED_INVITES = 1000

@@ -3,17 +3,16 @@
  * got past the pre-shared key, so it trusts nothing: the invite must carry an
  * admin signature of this org, be unexpired and unrevoked, have a use left,
  * and the joiner must prove it holds the invite's ephemeral key, bound to its
- * own peer id (authenticated by Noise) and to ours. The use is counted on disk
- * before the certificate leaves, so single-use invites stay single-use across
- * restarts.
+ * own peer id (authenticated by Noise) and to ours. The use is counted in the
+ * invite ledger (`InviteBook`) before the certificate leaves, so single-use
+ * invites stay single-use across restarts, and the ledger remembers who
+ * redeemed what so a revocation can take the invites along.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from '../logger.ts'
-import { decodeCbor, encodeCbor } from '../../protocol/cbor.ts'
 import { JOIN_PROTOCOL } from '../../protocol/ids.ts'
 import { decodeJoinRequest, encodeMembershipMessage, MAX_MEMBERSHIP_MESSAGE_BYTES, refusal, type JoinWelcome } from '../../protocol/membership/messages.ts'
 import type { WireErrorCode } from '../../protocol/codes.ts'
-import { arrayOf, object, parse, str, uint } from '../../protocol/shape.ts'
 import { checkInviteUsable, decodeInvite, verifyInviteProof, type Invite } from '../../identity/invite.ts'
 import { encodeMembershipChain, issueMembershipCert } from '../../identity/certs.ts'
 import type { Ed25519KeyPair } from '../../identity/keys.ts'
@@ -21,11 +20,7 @@ import { frame } from '../streams.ts'
 import { MEMBERSHIP_CERT_TTL_MS, PROTOCOL_EXCHANGE_TIMEOUT_MS } from '../constants.ts'
 import type { RevocationStore } from './revocation-store.ts'
 import { MEMBERS_GROUP } from './constants.ts'
-
-export interface InviteLedger {
-  get: (inviteId: string) => Promise<Uint8Array | undefined>
-  put: (inviteId: string, value: Uint8Array) => Promise<void>
-}
+import { InviteBook, type InviteStore } from './invite-book.ts'
 
 export interface JoinServerComponents {
   logger: Logger
@@ -33,7 +28,8 @@ export interface JoinServerComponents {
   orgRoot: Uint8Array
   admin: { key: Ed25519KeyPair, cert: Uint8Array }
   revocations: RevocationStore
-  ledger: InviteLedger
+  /** Where the invite ledger lives (see `levelInviteStore`). */
+  ledger: InviteStore
   /** Multiaddrs of members to hand to a new member. */
   memberAddrs: () => string[]
   /** Told about each redemption (audit). */
@@ -42,8 +38,6 @@ export interface JoinServerComponents {
   certTtlMs?: number
 }
 
-const Redemption = object({ used: uint(), peers: arrayOf(str({ max: 128 }), { max: 10_000 }) })
-
 class JoinRefused extends Error {
   readonly code: WireErrorCode
   constructor (code: WireErrorCode) { super(code); this.code = code }
@@ -51,10 +45,12 @@ class JoinRefused extends Error {
 
 export class JoinServer {
   private readonly c: JoinServerComponents
-  private queue: Promise<unknown> = Promise.resolve()
+  /** What this node issued and who redeemed it. */
+  readonly invites: InviteBook
 
   constructor (components: JoinServerComponents) {
     this.c = components
+    this.invites = new InviteBook(components.ledger)
   }
 
   async start (): Promise<void> {
@@ -108,7 +104,15 @@ export class JoinServer {
     if (!verifyInviteProof(invite.ephemeralPublicKey, { inviteId: invite.inviteId, joinerPeerId: joiner, nonce }, proof)) {
       throw new JoinRefused('invite-invalid')
     }
-    await this.countUse(invite, joiner)
+    try {
+      // checked again inside the ledger's lock: a revocation being signed cannot slip between check and count
+      await this.invites.redeem(invite, joiner, () => {
+        if (this.c.revocations.isRevoked({ inviteId: invite.inviteId, peerId: joiner })) throw new JoinRefused('invite-revoked')
+      })
+    } catch (err) {
+      if ((err as Error).name === 'InviteUsedUpError') throw new JoinRefused('invite-used')
+      throw err
+    }
     const groups = [...new Set([MEMBERS_GROUP, ...invite.groups])]
     const chain = issueMembershipCert({ admin: this.c.admin.key, adminCert: this.c.admin.cert, peerId: joiner, groups, ttlMs: this.c.certTtlMs ?? MEMBERSHIP_CERT_TTL_MS })
     this.c.onJoined?.({ peerId: joiner, inviteId: invite.inviteId, groups, name })
@@ -120,21 +124,5 @@ export class JoinServer {
       members: this.c.memberAddrs().slice(0, 64),
       ...(revocations != null ? { revocations } : {})
     }
-  }
-
-  /**
-   * Records one use, serialised so two simultaneous joins cannot both take
-   * the last use. The same peer retrying (its reply was lost) costs no use.
-   */
-  private async countUse (invite: Invite, joiner: string): Promise<void> {
-    const run = this.queue.then(async () => {
-      const stored = await this.c.ledger.get(invite.inviteId)
-      const state = stored == null ? { used: 0, peers: [] as string[] } : parse(Redemption, decodeCbor(stored, { maxBytes: 1024 * 1024 }), 'invite ledger')
-      if (state.peers.includes(joiner)) return
-      if (state.used >= invite.uses) throw new JoinRefused('invite-used')
-      await this.c.ledger.put(invite.inviteId, encodeCbor({ used: state.used + 1, peers: [...state.peers, joiner] }))
-    })
-    this.queue = run.catch(() => {})
-    await run
   }
 }

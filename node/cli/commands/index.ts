@@ -5,7 +5,7 @@ import { runtimeCommands } from './models.ts'
 import { init } from './init.ts'
 import { id } from './id.ts'
 import { orgCreate } from './org.ts'
-import { inviteCreate, inviteInspect } from './invite.ts'
+import { inviteCreate, inviteInspect, inviteList, inviteRevoke } from './invite.ts'
 import { join } from './join.ts'
 import { start } from './start.ts'
 import { caps, peers, revoke, status } from './mesh.ts'
@@ -23,6 +23,8 @@ export const commands: Command[] = [
   orgCreate,
   inviteCreate,
   inviteInspect,
+  inviteList,
+  inviteRevoke,
   join,
   start,
   status,

@@ -54,14 +54,21 @@ export const caps: Command = {
 
 export const revoke: Command = {
   path: ['revoke'],
-  summary: 'Revoke a member: every node drops it and refuses it from now on (admins)',
-  usage: 'PEER_ID',
+  summary: 'Revoke a member and the invites it redeemed: every node drops it and refuses it from now on (admins)',
+  usage: '[--keep-invites] [--force] PEER_ID',
+  options: {
+    'keep-invites': { type: 'boolean', help: 'Leave the invites it joined with usable (others may still need a multi-use one)' },
+    force: { type: 'boolean', help: 'Allow revoking this node itself (never the last admin)' }
+  },
   positionals: { min: 1, max: 1 },
   async run (ctx, args) {
     const peerId = args.positionals[0] as string
     if (!isPeerId(peerId)) throw new UsageError(`"${String(peerId).slice(0, 60)}" is not a peer id`)
-    const r = await (await ApiClient.fromHome(ctx.home)).post<{ seq: number }>('/api/revoke', { peerId }, ctx.signal)
-    if (ctx.json) ctx.out.json({ revoked: peerId, seq: r.seq })
-    else ctx.out.line(`Revoked ${peerId} (revocation list seq ${r.seq}); members drop it as the list spreads.`)
+    const keepInvites = args.values['keep-invites'] === true
+    const force = args.values.force === true
+    const r = await (await ApiClient.fromHome(ctx.home)).post<{ seq: number, invites: string[] }>('/api/revoke', { peerId, keepInvites, force }, ctx.signal)
+    if (ctx.json) { ctx.out.json({ revoked: peerId, seq: r.seq, invites: r.invites }); return }
+    ctx.out.line(`Revoked ${peerId} (revocation list seq ${r.seq}); members drop it as the list spreads.`)
+    if (r.invites.length > 0) ctx.out.line(`Also revoked the invite(s) it joined with: ${r.invites.join(', ')}`)
   }
 }
