@@ -28,10 +28,11 @@ export interface JoinResult {
   issuer: string
 }
 
-/** Decodes and checks the invite locally first, so typos and expiry are reported without dialling anyone. */
+/** Decodes and checks the invite locally first, so typos, expiry and a missing address are reported without dialling anyone. */
 export function readInvite (text: string): Invite {
   const invite = decodeInvite(text)
   checkInviteUsable(invite)
+  if (invite.addrs.length === 0) throw new JoinFailedError('This invite carries no address to dial; ask an admin for a new one made while the node runs (or with --addr)')
   return invite
 }
 
