@@ -8,7 +8,7 @@
 import { join } from 'node:path'
 import type { Logger } from './logger.ts'
 import { createLogger } from './logger.ts'
-import type { HomePaths } from './home.ts'
+import type { HomePaths } from './home/home.ts'
 import { ModelRegistry } from './runtime/registry.ts'
 import { Runtime, type RuntimeInit } from './runtime/runtime.ts'
 import type { TaskKindRegistry } from './tasks/registry.ts'

@@ -13,7 +13,7 @@ import { Harness, type MycelProcess } from '../test/helpers/harness.ts'
 import { waitFor } from '../test/helpers/wait.ts'
 import { makeTestModel } from './make-test-model.ts'
 import { ApiClient } from '../node/api/client.ts'
-import { homePaths } from '../node/home.ts'
+import { homePaths } from '../node/home/home.ts'
 import { defaultFounderPolicy, formatPolicy } from '../node/policy/defaults.ts'
 import type { Output } from '../node/cli/output.ts'
 

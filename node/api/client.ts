@@ -8,7 +8,7 @@
  * for await (const e of api.runTask({ kind: 'echo', input: { prompt: 'hi' } })) console.log(e)
  */
 import { readFile } from 'node:fs/promises'
-import { homePaths } from '../home.ts'
+import { homePaths } from '../home/home.ts'
 import { arrayOf, isPlainObject, object, optional, parse, str, uint } from '../../protocol/shape.ts'
 import { ERROR_STATUS, isApiErrorCode, type ApiErrorCode } from '../../protocol/codes.ts'
 import { MalformedApiResponseError, NodeNotRunningError } from './errors.ts'

@@ -1,7 +1,7 @@
 /** What CLI commands read from a node's home without a running node. */
 import { hostname } from 'node:os'
-import { homePaths, type HomePaths } from '../home.ts'
-import { loadNodeConfig, NotInitializedError, type NodeConfig } from '../config.ts'
+import { homePaths, type HomePaths } from '../home/home.ts'
+import { loadNodeConfig, NotInitializedError, type NodeConfig } from '../home/config.ts'
 import { loadNodeKey } from '../../identity/keystore.ts'
 import { inspectSecretFile } from '../../identity/secret-file.ts'
 import { peerIdFromPublicKey } from '../../identity/peer-id.ts'

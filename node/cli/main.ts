@@ -7,7 +7,7 @@
  * process.exitCode = await main(['--home', '/tmp/a', 'id', '--json'])
  */
 import { parseArgs } from 'node:util'
-import { resolveHome } from '../home.ts'
+import { resolveHome } from '../home/home.ts'
 import { UsageError } from './errors.ts'
 import { consoleOutput, type Output } from './output.ts'
 import type { Command, OptionSpec, ParsedArgs } from './command.ts'

@@ -12,7 +12,7 @@
  */
 import { TypedEventEmitter, type Connection, type ConnectionGater, type Libp2pEvents, type PeerId, type Stream } from '@libp2p/interface'
 import type { Logger } from '../logger.ts'
-import { MEMBERSHIP_PROTOCOL, JOIN_PROTOCOL } from '../../protocol/ids.ts'
+import { MEMBERSHIP_PROTOCOL, JOIN_PROTOCOL } from '../../protocol/membership/ids.ts'
 import { decodeHello, decodeHelloReply, encodeMembershipMessage, refusal, type Hello } from '../../protocol/membership/messages.ts'
 import { RemoteError, type WireErrorCode } from '../../protocol/codes.ts'
 import { frame } from '../streams.ts'

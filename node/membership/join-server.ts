@@ -10,7 +10,7 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from '../logger.ts'
-import { JOIN_PROTOCOL } from '../../protocol/ids.ts'
+import { JOIN_PROTOCOL } from '../../protocol/membership/ids.ts'
 import { decodeJoinRequest, encodeMembershipMessage, MAX_MEMBERSHIP_MESSAGE_BYTES, refusal, type JoinWelcome } from '../../protocol/membership/messages.ts'
 import type { WireErrorCode } from '../../protocol/codes.ts'
 import { checkInviteUsable, decodeInvite, verifyInviteProof, type Invite } from '../../identity/invite.ts'

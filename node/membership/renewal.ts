@@ -8,7 +8,7 @@
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from '../logger.ts'
-import { RENEW_PROTOCOL } from '../../protocol/ids.ts'
+import { RENEW_PROTOCOL } from '../../protocol/membership/ids.ts'
 import { decodeRenewReply, decodeRenewRequest, encodeMembershipMessage, refusal } from '../../protocol/membership/messages.ts'
 import { RemoteError } from '../../protocol/codes.ts'
 import { encodeMembershipChain, issueMembershipCert, verifyMembershipChain, type VerifiedMembership } from '../../identity/certs.ts'

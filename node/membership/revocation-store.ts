@@ -5,8 +5,8 @@
  */
 import { TypedEventEmitter } from '@libp2p/interface'
 import type { Logger } from '../logger.ts'
-import type { MycelHost } from '../host.ts'
-import { revocationsTopic } from '../../protocol/ids.ts'
+import type { MycelHost } from '../net/host.ts'
+import { revocationsTopic } from '../../protocol/membership/ids.ts'
 import { extendRevocationList, isRevoked, mergeRevocation, openRevocationList, type VerifiedRevocationList } from '../../identity/revocation.ts'
 import type { Ed25519KeyPair } from '../../identity/keys.ts'
 

@@ -43,7 +43,7 @@ const KIND = str({ min: 1, max: 64, pattern: /^[a-z][a-z0-9]*(\.[a-z][a-z0-9-]*)
 /** The signed part of a submit: everything the executor checks before decrypting. */
 const TaskRequest = object({
   v: literal(1),
-  /** Org id (protocol/ids.ts orgIdOf). */
+  /** Org id (protocol/org.ts orgIdOf). */
   org: str({ max: 64 }),
   /** Executor peer id: a request is valid for this one node only. */
   audience: str({ max: 128 }),

@@ -19,7 +19,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Harness } from '../../test/helpers/harness.ts'
 import { waitFor } from '../../test/helpers/wait.ts'
-import { homePaths } from '../../node/home.ts'
+import { homePaths } from '../../node/home/home.ts'
 import { defaultFounderPolicy, formatPolicy } from '../../node/policy/defaults.ts'
 import type { BenchRow, BenchSuite } from './table.ts'
 

@@ -12,7 +12,7 @@ import { request } from 'node:http'
 import { harness } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { ApiClient } from '../../node/api/client.ts'
-import { homePaths } from '../../node/home.ts'
+import { homePaths } from '../../node/home/home.ts'
 import type { TaskEvent } from '../../node/api/task-stream.ts'
 
 describe('shutting down with HTTP requests open', () => {

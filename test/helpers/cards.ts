@@ -13,7 +13,7 @@ import { encodeSignedRecord, signRecord, decodeSignedRecord } from '../../identi
 import { loadNodeKey } from '../../identity/keystore.ts'
 import { peerIdFromPublicKey } from '../../identity/peer-id.ts'
 import type { Ed25519KeyPair } from '../../identity/keys.ts'
-import type { NodeConfig } from '../../node/config.ts'
+import type { NodeConfig } from '../../node/home/config.ts'
 
 /** What a test needs to speak for a node: its key, peer id, org id and membership chain. */
 export interface Identity {

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { harness, type Harness, type MycelProcess } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { makeTestModel } from '../../scripts/make-test-model.ts'
-import { homePaths } from '../../node/home.ts'
+import { homePaths } from '../../node/home/home.ts'
 import { defaultFounderPolicy, formatPolicy } from '../../node/policy/defaults.ts'
 
 interface AuditJson { seq: number, type: string, peer?: string, task?: string, data?: Record<string, unknown> }

@@ -11,7 +11,7 @@ import { harness, type Harness } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { cardFor, identityOf, signCard, withBadSignature, withTamperedPayload, type Identity } from '../helpers/cards.ts'
 import type { MycelNode } from '../../node/mycel-node.ts'
-import { cardsTopic, SYNC_PROTOCOL } from '../../protocol/ids.ts'
+import { cardsTopic, SYNC_PROTOCOL } from '../../protocol/cards/ids.ts'
 import { encodeSyncMessage, decodeSyncMessage, MAX_SYNC_BYTES } from '../../protocol/cards/card.ts'
 import { frame } from '../../node/streams.ts'
 

@@ -8,9 +8,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair as generateLibp2pKey } from '@libp2p/crypto/keys'
-import { createHost, type MycelHost } from '../../node/host.ts'
+import { createHost, type MycelHost } from '../../node/net/host.ts'
 import { pskToPnetKey } from '../../identity/psk.ts'
-import { cardsTopic } from '../../protocol/ids.ts'
+import { cardsTopic } from '../../protocol/cards/ids.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const PEERS = 15

@@ -15,7 +15,7 @@ import { intruderHost, orgSettings, orgSwarmKey } from '../helpers/hosts.ts'
 import { decodeInvite } from '../../identity/invite.ts'
 import { generateKeyPair } from '../../identity/keys.ts'
 import { redeemInvite } from '../../node/membership/join-client.ts'
-import { cardsTopic } from '../../protocol/ids.ts'
+import { cardsTopic } from '../../protocol/cards/ids.ts'
 
 describe('a mesh of separate node processes', () => {
   const h: Harness = harness({ after })

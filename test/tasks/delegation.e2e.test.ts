@@ -14,9 +14,9 @@ import { harness, type Harness, type MycelProcess } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { makeTestModel } from '../../scripts/make-test-model.ts'
 import { ApiClient } from '../../node/api/client.ts'
-import { openNodeDb } from '../../node/db.ts'
+import { openNodeDb } from '../../node/home/db.ts'
 import { openStores, seqKey } from '../../node/audit/store.ts'
-import { homePaths } from '../../node/home.ts'
+import { homePaths } from '../../node/home/home.ts'
 import { dataFileBytes, dbContents } from './helpers.ts'
 
 interface AuditJson { seq: number, type: string, peer?: string, task?: string, data?: Record<string, unknown> }

@@ -24,7 +24,7 @@ import {
   type TaskEvent, type TaskRequest
 } from '../../protocol/task/messages.ts'
 import { encodeSignedRecord, signRecord } from '../../identity/signed-record.ts'
-import { homePaths } from '../../node/home.ts'
+import { homePaths } from '../../node/home/home.ts'
 
 export type NodeInit = Omit<MycelNodeInit, 'home'>
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { harness } from '../helpers/harness.ts'
 import type { MycelNode } from '../../node/mycel-node.ts'
-import { homePaths } from '../../node/home.ts'
+import { homePaths } from '../../node/home/home.ts'
 import { defaultFounderPolicy, formatPolicy } from '../../node/policy/defaults.ts'
 import { auditOf, inProcessOrg } from './helpers.ts'
 

@@ -9,7 +9,7 @@
  */
 import type { Command, CommandContext, ParsedArgs } from '../command.ts'
 import { UsageError } from '../errors.ts'
-import { homePaths } from '../../home.ts'
+import { homePaths } from '../../home/home.ts'
 import { askWith, type GenerateFn, type MemoryStore } from '../../memory/index.ts'
 import { MAX_SEARCH_K, SEARCH_K } from '../../memory/constants.ts'
 import { ModelRegistry, runtime } from '../../runtime/index.ts'

@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts'
 import { ApiClient, readApiFile } from '../../api/client.ts'
-import { homePaths } from '../../home.ts'
-import { openNodeDb } from '../../db.ts'
+import { homePaths } from '../../home/home.ts'
+import { openNodeDb } from '../../home/db.ts'
 import { AuditLog } from '../../audit/log.ts'
 import { highWaterFile, highWaterPath } from '../../audit/high-water.ts'
 import { entryToJson } from '../../audit/entry.ts'
@@ -10,7 +10,7 @@ import { verify } from '../../../identity/keys.ts'
 import { inspectSecretFile } from '../../../identity/secret-file.ts'
 import { parseInteger } from '../parse.ts'
 import { table } from '../output.ts'
-import { NotInitializedError } from '../../config.ts'
+import { NotInitializedError } from '../../home/config.ts'
 
 /** Opens the audit log straight from disk when no node is running (read-only use). */
 async function withOfflineLog<T> (home: string, fn: (log: AuditLog) => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts'
-import { ensureHome } from '../../home.ts'
-import { loadNodeConfig, saveNodeConfig } from '../../config.ts'
+import { ensureHome } from '../../home/home.ts'
+import { loadNodeConfig, saveNodeConfig } from '../../home/config.ts'
 import { generateKeyPair } from '../../../identity/keys.ts'
 import { saveNodeKey } from '../../../identity/keystore.ts'
 import { inspectSecretFile } from '../../../identity/secret-file.ts'

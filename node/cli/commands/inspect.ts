@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts'
 import { ModelRegistry } from '../../runtime/registry.ts'
 import { Runtime } from '../../runtime/runtime.ts'
-import { homePaths } from '../../home.ts'
+import { homePaths } from '../../home/home.ts'
 
 const GIB = 1024 ** 3
 

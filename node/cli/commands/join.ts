@@ -1,14 +1,14 @@
 import { access, rm } from 'node:fs/promises'
 import type { Command } from '../command.ts'
-import { ensureHome, homePaths } from '../../home.ts'
-import { loadNodeConfig, saveNodeConfig } from '../../config.ts'
+import { ensureHome, homePaths } from '../../home/home.ts'
+import { loadNodeConfig, saveNodeConfig } from '../../home/config.ts'
 import { readInvite, redeemInvite } from '../../membership/join-client.ts'
 import { generateKeyPair } from '../../../identity/keys.ts'
 import { loadNodeKey, saveNodeKey } from '../../../identity/keystore.ts'
 import { peerIdFromPublicKey } from '../../../identity/peer-id.ts'
 import { UsageError } from '../errors.ts'
 import { defaultNodeName, passphraseOf } from '../home-state.ts'
-import { openNodeDb } from '../../db.ts'
+import { openNodeDb } from '../../home/db.ts'
 
 /**
  * `mycel join INVITE`. Nothing is written until the issuer has answered with

@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts'
 import { table } from '../output.ts'
-import { homePaths } from '../../home.ts'
+import { homePaths } from '../../home/home.ts'
 import { ModelRegistry } from '../../runtime/registry.ts'
 import { inspectGpu } from './inspect.ts'
 

@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts'
 import { ApiClient, readApiFile } from '../../api/client.ts'
-import { homePaths } from '../../home.ts'
+import { homePaths } from '../../home/home.ts'
 import { loadPolicyFile } from '../../policy/load.ts'
 import { defaultFounderPolicy } from '../../policy/defaults.ts'
 import { describePolicy, type PolicySummary } from '../../policy/describe.ts'

@@ -10,9 +10,9 @@
  * book.update(['/ip4/10.0.0.2/tcp/4001/p2p/12D3KooW…'])
  * await book.flush()
  */
-import type { Logger } from './logger.ts'
-import { decodeCbor, encodeCbor } from '../protocol/cbor.ts'
-import { arrayOf, parse, str } from '../protocol/shape.ts'
+import type { Logger } from '../logger.ts'
+import { decodeCbor, encodeCbor } from '../../protocol/cbor.ts'
+import { arrayOf, parse, str } from '../../protocol/shape.ts'
 
 const KEY = 'known-addrs'
 const MAX_ADDRS = 512

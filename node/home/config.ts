@@ -4,10 +4,10 @@
  * defaults ← config file ← environment ← flags, done once, typed.
  */
 import { readFile } from 'node:fs/promises'
-import { writeFileAtomic } from '../identity/atomic-write.ts'
-import { arrayOf, bool, literal, object, optional, parse, str, uint, type Infer } from '../protocol/shape.ts'
-import { MalformedMessageError } from '../protocol/errors.ts'
-import { DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDRS } from './constants.ts'
+import { writeFileAtomic } from '../../identity/atomic-write.ts'
+import { arrayOf, bool, literal, object, optional, parse, str, uint, type Infer } from '../../protocol/shape.ts'
+import { MalformedMessageError } from '../../protocol/errors.ts'
+import { DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDRS } from '../constants.ts'
 
 const OrgSettings = object({
   name: str({ max: 64 }),

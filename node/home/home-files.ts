@@ -3,12 +3,12 @@
  * the policy (the founder's default, written out so it can be read and
  * edited) and the X25519 key task inputs are encrypted to.
  */
-import { defaultFounderPolicy, formatPolicy } from './policy/defaults.ts'
-import { loadPolicyFile } from './policy/load.ts'
-import type { Policy } from './policy/types.ts'
-import { writeFileAtomic } from '../identity/atomic-write.ts'
-import { loadSecretFile, saveSecretFile } from '../identity/secret-file.ts'
-import { encryptionPublicKey, generateEncryptionKeyPair, type EncryptionKeyPair } from '../protocol/e2e/index.ts'
+import { defaultFounderPolicy, formatPolicy } from '../policy/defaults.ts'
+import { loadPolicyFile } from '../policy/load.ts'
+import type { Policy } from '../policy/types.ts'
+import { writeFileAtomic } from '../../identity/atomic-write.ts'
+import { loadSecretFile, saveSecretFile } from '../../identity/secret-file.ts'
+import { encryptionPublicKey, generateEncryptionKeyPair, type EncryptionKeyPair } from '../../protocol/e2e/index.ts'
 
 const ENCRYPTION_KEY_LABEL = 'encryption-key'
 

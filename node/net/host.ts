@@ -15,8 +15,8 @@ import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
-import { dhtProtocol } from '../protocol/ids.ts'
-import { privateNetwork } from './net/pnet.ts'
+import { dhtProtocol } from '../../protocol/cards/ids.ts'
+import { privateNetwork } from './pnet.ts'
 
 export interface HostInit {
   privateKey: PrivateKey
