@@ -5,6 +5,8 @@ export const DEFAULT_API_ADDR = '127.0.0.1:7878'
 
 /** A connected peer must prove membership within this time or be disconnected. */
 export const ADMISSION_TIMEOUT_MS = 5_000
+/** How long a node waits to hand a newly revoked, still connected peer the revocation list before it cuts it off. */
+export const REVOCATION_NOTICE_TIMEOUT_MS = 1_000
 /** A peer refused admission is not accepted again for this long. */
 export const REFUSED_PEER_BACKOFF_MS = 30_000
 
@@ -19,21 +21,19 @@ export const CERT_RENEW_CHECK_INTERVAL_MS = 60_000
 export const CARD_REPUBLISH_INTERVAL_MS = 30_000
 export const CARD_TTL_MS = 5 * 60 * 1000
 
-/** Largest frame on any Mycel control protocol (membership, cards, join). */
-export const MAX_CONTROL_FRAME_BYTES = 64 * 1024
-/** Largest card set exchanged on connect. */
-export const MAX_CARD_SET_BYTES = 1024 * 1024
 /** Bytes of a control API request body. */
 export const MAX_API_BODY_BYTES = 1024 * 1024
 
 /** How long a stream may sit in one protocol exchange before it is reset. */
 export const PROTOCOL_EXCHANGE_TIMEOUT_MS = 10_000
 
-/** How long `mycel stop` style shutdowns wait for in-flight work. */
-export const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000
+/** A stopping daemon that has not finished after this long exits anyway (SIGTERM must end it within seconds). */
+export const SHUTDOWN_TIMEOUT_MS = 4_000
 
 /** How often a running node looks for models added or removed by the CLI. */
 export const MODEL_WATCH_INTERVAL_MS = 3_000
 
 /** How often a node dials bootstrap and remembered members it is not connected to. */
 export const RECONNECT_INTERVAL_MS = 10_000
+/** How long one dial of a bootstrap or remembered member may take. */
+export const BOOTSTRAP_DIAL_TIMEOUT_MS = 10_000

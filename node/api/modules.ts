@@ -31,9 +31,12 @@ export interface StatusSummary {
   api: string
   peers: number
   uptimeMs: number
+  /** Groups this node's certificate grants; none once it is revoked. */
   groups: string[]
   certExpiresAt: number | null
   admin: boolean
+  /** The org revoked this node: no member admits it any more. */
+  revoked: boolean
   cards: { known: number, rejected: Record<string, number> }
   revocationSeq: number
 }

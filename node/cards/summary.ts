@@ -1,11 +1,6 @@
 /** How cards and members read in `mycel caps` / `mycel peers` and the dashboard. */
 import type { CapabilityCard } from '../../protocol/cards/card.ts'
 
-/** A multiaddr with its `/p2p/<peerId>` suffix, as users paste it. */
-export function withPeerId (addr: string, peerId: string): string {
-  return addr.includes('/p2p/') ? addr : `${addr}/p2p/${peerId}`
-}
-
 export function capSummary (card: CapabilityCard, self: string): Record<string, unknown> {
   return {
     peerId: card.peerId,

@@ -23,6 +23,14 @@ export interface HomePaths {
   dataDir: string
   /** Registered models. */
   modelsDir: string
+  /** The memory store's database, inside `dataDir`. */
+  memoryDir: string
+  /** The X25519 key task inputs are sealed to (0600). */
+  encryptionKey: string
+  /** Data classes of memory collections. */
+  collections: string
+  /** Held by the running node: its pid, so a second start on the same home refuses (0600). */
+  lock: string
 }
 
 export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -39,7 +47,11 @@ export function homePaths (root: string): HomePaths {
     api: join(root, 'api.json'),
     policy: join(root, 'policy.json'),
     dataDir: join(root, 'data'),
-    modelsDir: join(root, 'models')
+    modelsDir: join(root, 'models'),
+    memoryDir: join(root, 'data', 'memory'),
+    encryptionKey: join(root, 'encryption.key'),
+    collections: join(root, 'collections.json'),
+    lock: join(root, 'node.lock')
   }
 }
 

@@ -6,27 +6,26 @@
  * on `MEMBERSHIP_PROTOCOL` and the listening side answers with its own; each
  * verifies the other's chain against the org root, expiry and the revocation
  * list. Until a peer is admitted, every other protocol stream to or from it
- * waits in a middleware and is reset if admission does not come; a peer that
- * has not proved membership within `ADMISSION_TIMEOUT_MS` is disconnected.
- * Revoked peers are dropped at once and refused by the connection gater.
+ * waits (`admission.ts`, in front of every protocol of the host) and is reset
+ * if admission does not come; a peer that has not proved membership within
+ * `ADMISSION_TIMEOUT_MS` is disconnected. Revoked peers are dropped at once
+ * and refused by the connection gater.
+ *
+ * @example
+ * const gate = membershipGate()({ logger, credentials, admission, host })
+ * await gate.start()
+ * gate.addEventListener('member:admitted', (evt) => { console.log(evt.detail.peerId) })
  */
-import { TypedEventEmitter, type Connection, type ConnectionGater, type Libp2pEvents, type PeerId, type Stream } from '@libp2p/interface'
+import { TypedEventEmitter, type Connection, type Libp2pEvents, type PeerId, type Stream } from '@libp2p/interface'
 import type { Logger } from '../logger.ts'
-import { MEMBERSHIP_PROTOCOL, JOIN_PROTOCOL } from '../../protocol/membership/ids.ts'
+import { MEMBERSHIP_PROTOCOL } from '../../protocol/membership/ids.ts'
 import { decodeHello, decodeHelloReply, encodeMembershipMessage, refusal, type Hello } from '../../protocol/membership/messages.ts'
 import { RemoteError, type WireErrorCode } from '../../protocol/codes.ts'
 import { frame } from '../streams.ts'
-import { ADMISSION_TIMEOUT_MS, REFUSED_PEER_BACKOFF_MS } from '../constants.ts'
 import { NotAMemberError } from './errors.ts'
+import type { Admission, MemberInfo } from './admission.ts'
 
-export interface MemberInfo {
-  peerId: string
-  groups: string[]
-  serial: string
-  notAfter: number
-  /** The chain bytes the peer presented. */
-  chain: Uint8Array
-}
+export type { MemberInfo } from './admission.ts'
 
 /** What the gate needs from the rest of the node. */
 export interface GateCredentials {
@@ -43,125 +42,102 @@ export interface GateCredentials {
 export interface GateEvents {
   'member:admitted': CustomEvent<MemberInfo>
   'member:removed': CustomEvent<{ peerId: string, reason: string }>
-  /** The remote holds a newer revocation list than ours. */
-  'revocations:behind': CustomEvent<{ peerId: string, seq: number }>
 }
 
-interface GateHost {
-  peerId: PeerId
+export interface GateHost {
   handle: (protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: any) => Promise<void>
   unhandle: (protocol: string) => Promise<void>
-  getProtocols: () => string[]
   getConnections: (peerId?: PeerId) => Connection[]
   hangUp: (peer: PeerId) => Promise<void>
   addEventListener: <K extends keyof Libp2pEvents>(type: K, listener: (evt: Libp2pEvents[K]) => void) => void
   removeEventListener: <K extends keyof Libp2pEvents>(type: K, listener: (evt: Libp2pEvents[K]) => void) => void
-  use: (protocol: string, middleware: any) => void
 }
 
-export interface MembershipGateInit {
-  /** @default ADMISSION_TIMEOUT_MS */
-  admissionTimeoutMs?: number
-  /** @default REFUSED_PEER_BACKOFF_MS */
-  refusedBackoffMs?: number
+export interface GateComponents {
+  logger: Logger
+  credentials: GateCredentials
+  admission: Admission
+  host: GateHost
+}
+
+export function membershipGate () {
+  return (components: GateComponents) => new MembershipGate(components)
 }
 
 export class MembershipGate extends TypedEventEmitter<GateEvents> {
-  private readonly members = new Map<string, MemberInfo>()
-  private readonly waiters = new Map<string, Set<(ok: boolean) => void>>()
-  private readonly refusedUntil = new Map<string, number>()
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
-  private readonly admissionTimeoutMs: number
-  private readonly refusedBackoffMs: number
-  private host?: GateHost
   private readonly log: Logger
   private readonly credentials: GateCredentials
+  private readonly admission: Admission
+  private readonly host: GateHost
+  private started = false
   private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => { this.admit(evt.detail) }
   private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
     const id = evt.detail.toString()
-    if (this.members.delete(id)) this.safeDispatch('member:removed', { peerId: id, reason: 'disconnected' })
+    if (this.admission.remove(id)) this.safeDispatch('member:removed', { peerId: id, reason: 'disconnected' })
   }
 
-  constructor (components: { logger: Logger, credentials: GateCredentials }, init: MembershipGateInit = {}) {
+  constructor (components: GateComponents) {
     super()
     this.log = components.logger
     this.credentials = components.credentials
-    this.admissionTimeoutMs = init.admissionTimeoutMs ?? ADMISSION_TIMEOUT_MS
-    this.refusedBackoffMs = init.refusedBackoffMs ?? REFUSED_PEER_BACKOFF_MS
+    this.admission = components.admission
+    this.host = components.host
   }
 
-  /** The libp2p connection gater: refuses revoked and recently refused peers before any protocol runs. */
-  readonly connectionGater: ConnectionGater = {
-    denyInboundEncryptedConnection: (peerId) => this.shouldDeny(peerId.toString()),
-    denyOutboundEncryptedConnection: (peerId) => this.shouldDeny(peerId.toString())
-  }
+  private get admissionTimeoutMs (): number { return this.admission.admissionTimeoutMs }
 
-  /** Installs the membership handler and guards every other protocol the host serves. */
-  async start (host: GateHost): Promise<void> {
-    this.host = host
-    await host.handle(MEMBERSHIP_PROTOCOL, async (stream, connection) => { await this.onHello(stream, connection) })
-    this.guardProtocols()
-    host.addEventListener('connection:open', this.onConnectionOpen)
-    host.addEventListener('peer:disconnect', this.onPeerDisconnect)
+  /** Serves the membership protocol and admits every new connection. */
+  async start (): Promise<void> {
+    if (this.started) return
+    this.started = true
+    await this.host.handle(MEMBERSHIP_PROTOCOL, async (stream, connection) => { await this.onHello(stream, connection) })
+    this.host.addEventListener('connection:open', this.onConnectionOpen)
+    this.host.addEventListener('peer:disconnect', this.onPeerDisconnect)
   }
 
   async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
-    for (const set of this.waiters.values()) for (const w of set) w(false)
-    this.waiters.clear()
-    if (this.host != null) {
-      this.host.removeEventListener('connection:open', this.onConnectionOpen)
-      this.host.removeEventListener('peer:disconnect', this.onPeerDisconnect)
-    }
-  }
-
-  /**
-   * Adds the membership middleware to every protocol served now. Call again
-   * after handling new protocols. The join and membership protocols stay open.
-   */
-  guardProtocols (): void {
-    const host = this.host
-    if (host == null) return
-    for (const protocol of host.getProtocols()) {
-      if (protocol === MEMBERSHIP_PROTOCOL || protocol === JOIN_PROTOCOL) continue
-      host.use(protocol, [this.middleware])
-    }
+    this.admission.close()
+    this.host.removeEventListener('connection:open', this.onConnectionOpen)
+    this.host.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    await this.host.unhandle(MEMBERSHIP_PROTOCOL).catch(() => {})
   }
 
   isMember (peerId: string): boolean {
-    return this.members.has(peerId)
+    return this.admission.isMember(peerId)
   }
 
   member (peerId: string): MemberInfo | undefined {
-    return this.members.get(peerId)
+    return this.admission.member(peerId)
   }
 
   listMembers (): MemberInfo[] {
-    return [...this.members.values()]
+    return this.admission.list()
   }
 
   /** Drops every admitted peer the revocation list now covers. */
   async enforceRevocations (): Promise<void> {
-    for (const m of [...this.members.values()]) {
+    for (const m of this.admission.list()) {
       if (this.credentials.isRevoked(m.peerId, m.serial)) await this.expel(m.peerId, 'revoked')
     }
   }
 
   /** Drops members whose certificates have expired. */
   async enforceExpiry (now = Date.now()): Promise<void> {
-    for (const m of [...this.members.values()]) {
+    for (const m of this.admission.list()) {
       if (m.notAfter < now) await this.expel(m.peerId, 'certificate expired')
     }
   }
 
   async expel (peerId: string, reason: string): Promise<void> {
-    this.members.delete(peerId)
-    this.refusedUntil.set(peerId, Date.now() + this.refusedBackoffMs)
-    this.resolveWaiters(peerId, false)
+    this.admission.refuse(peerId)
     this.safeDispatch('member:removed', { peerId, reason })
-    const conn = this.host?.getConnections().find(c => c.remotePeer.toString() === peerId)
-    if (conn != null) await this.host?.hangUp(conn.remotePeer).catch(() => {})
+    const conn = this.host.getConnections().find(c => c.remotePeer.toString() === peerId)
+    if (conn != null) await this.host.hangUp(conn.remotePeer).catch(() => {})
   }
 
   /**
@@ -170,9 +146,9 @@ export class MembershipGate extends TypedEventEmitter<GateEvents> {
    */
   async announce (): Promise<void> {
     const byPeer = new Map<string, Connection>()
-    for (const c of this.host?.getConnections() ?? []) {
+    for (const c of this.host.getConnections()) {
       const id = c.remotePeer.toString()
-      if (c.status === 'open' && this.members.has(id) && !byPeer.has(id)) byPeer.set(id, c)
+      if (c.status === 'open' && this.admission.isMember(id) && !byPeer.has(id)) byPeer.set(id, c)
     }
     await Promise.all([...byPeer].map(async ([id, c]) => {
       await this.sendHello(c).catch(err => { this.log('re-announcing our chain to %s failed: %s', id, err.message) })
@@ -181,37 +157,12 @@ export class MembershipGate extends TypedEventEmitter<GateEvents> {
 
   /** Resolves once the peer is admitted, or false after the admission timeout. */
   async waitForAdmission (peerId: string, timeoutMs = this.admissionTimeoutMs): Promise<boolean> {
-    if (this.members.has(peerId)) return true
-    return await new Promise<boolean>(resolve => {
-      let set = this.waiters.get(peerId)
-      if (set == null) { set = new Set(); this.waiters.set(peerId, set) }
-      const waiter = (ok: boolean): void => { clearTimeout(timer); this.timers.delete(timer); set.delete(waiter); resolve(ok) }
-      const timer = setTimeout(() => { waiter(false) }, timeoutMs)
-      this.timers.add(timer)
-      set.add(waiter)
-    })
-  }
-
-  private shouldDeny (peerId: string): boolean {
-    if (this.credentials.isRevoked(peerId)) return true
-    const until = this.refusedUntil.get(peerId)
-    if (until == null) return false
-    if (until < Date.now()) { this.refusedUntil.delete(peerId); return false }
-    return true
-  }
-
-  private readonly middleware = (stream: Stream, connection: Connection, next: (s: Stream, c: Connection) => void): void => {
-    const peerId = connection.remotePeer.toString()
-    if (this.members.has(peerId)) { next(stream, connection); return }
-    void this.waitForAdmission(peerId).then(ok => {
-      if (ok) next(stream, connection)
-      else stream.abort(new NotAMemberError())
-    })
+    return await this.admission.waitFor(peerId, timeoutMs)
   }
 
   private admit (connection: Connection): void {
     const peerId = connection.remotePeer.toString()
-    if (this.members.has(peerId)) return
+    if (this.admission.isMember(peerId)) return
     // the dialer speaks first; the listener waits, and disconnects a silent peer
     if (connection.direction === 'outbound') {
       void this.sendHello(connection).catch(err => {
@@ -221,7 +172,7 @@ export class MembershipGate extends TypedEventEmitter<GateEvents> {
     }
     const timer = setTimeout(() => {
       this.timers.delete(timer)
-      if (!this.members.has(peerId) && connection.status === 'open') {
+      if (!this.admission.isMember(peerId) && connection.status === 'open') {
         this.log('peer %s did not prove membership in time, disconnecting', peerId)
         void connection.close().catch(() => {})
       }
@@ -260,7 +211,7 @@ export class MembershipGate extends TypedEventEmitter<GateEvents> {
         const code: WireErrorCode = (err as { code?: WireErrorCode }).code ?? 'not-a-member'
         await framed.write(encodeMembershipMessage(refusal(code))).catch(() => {})
         await framed.close()
-        this.refusedUntil.set(peerId, Date.now() + this.refusedBackoffMs)
+        this.admission.refuse(peerId)
         // give the refusal a moment to reach the peer, then cut it off
         const t = setTimeout(() => { this.timers.delete(t); void connection.close().catch(() => {}) }, 100)
         this.timers.add(t)
@@ -277,21 +228,11 @@ export class MembershipGate extends TypedEventEmitter<GateEvents> {
   private accept (peerId: string, hello: Hello): void {
     const info = this.credentials.verify(hello.chain, peerId)
     if (this.credentials.isRevoked(peerId, info.serial)) throw Object.assign(new NotAMemberError('Peer is revoked'), { code: 'revoked' as const })
-    const known = this.members.has(peerId)
-    this.members.set(peerId, info)
-    if (hello.revSeq > this.credentials.revocationSeq()) this.safeDispatch('revocations:behind', { peerId, seq: hello.revSeq })
-    this.resolveWaiters(peerId, true)
-    if (!known) {
+    // a newer revocation list on the other side arrives by the card sync every admission starts
+    if (this.admission.admit(info)) {
       this.log('admitted member %s', peerId)
       this.safeDispatch('member:admitted', info)
     }
-  }
-
-  private resolveWaiters (peerId: string, ok: boolean): void {
-    const set = this.waiters.get(peerId)
-    if (set == null) return
-    this.waiters.delete(peerId)
-    for (const w of [...set]) w(ok)
   }
 
   private safeDispatch<K extends keyof GateEvents> (type: K, detail: GateEvents[K]['detail']): void {
@@ -301,14 +242,4 @@ export class MembershipGate extends TypedEventEmitter<GateEvents> {
       this.log.error('listener for %s failed: %s', type, (err as Error).message)
     }
   }
-}
-
-/**
- * libp2p 3.3 pushes the protocol handler onto the registrar's stored
- * middleware array on every inbound stream, so once middleware is set the
- * handler would run again for each later stream. Hand out a copy instead.
- */
-export function patchRegistrarMiddleware (registrar: { getMiddleware: (protocol: string) => unknown[] }): void {
-  const original = registrar.getMiddleware.bind(registrar)
-  registrar.getMiddleware = (protocol: string) => [...original(protocol)]
 }

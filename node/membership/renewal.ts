@@ -4,9 +4,15 @@
  * with the same groups. Members ask when less than half the lifetime is left,
  * trying the admin that issued their certificate first, then every other
  * connected admin.
+ *
+ * @example
+ * const renewal = certificateRenewal()({ logger, credentials, gate, cards, host })
+ * await renewal.start() // checks every CERT_RENEW_CHECK_INTERVAL_MS
+ * await renewal.renewIfDue(true) // now, whatever is left
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { repeatingTask, type RepeatingTask } from '@libp2p/utils'
 import type { Logger } from '../logger.ts'
 import { RENEW_PROTOCOL } from '../../protocol/membership/ids.ts'
 import { decodeRenewReply, decodeRenewRequest, encodeMembershipMessage, refusal } from '../../protocol/membership/messages.ts'
@@ -15,8 +21,9 @@ import { encodeMembershipChain, issueMembershipCert, verifyMembershipChain, type
 import type { Ed25519KeyPair } from '../../identity/keys.ts'
 import { peerIdFromPublicKey } from '../../identity/peer-id.ts'
 import { frame } from '../streams.ts'
-import { CERT_RENEW_REMAINING_FRACTION, MEMBERSHIP_CERT_TTL_MS, PROTOCOL_EXCHANGE_TIMEOUT_MS } from '../constants.ts'
-import { MembershipRefusedError, verifyPeerMembership } from './credentials.ts'
+import { CERT_RENEW_CHECK_INTERVAL_MS, CERT_RENEW_REMAINING_FRACTION, MEMBERSHIP_CERT_TTL_MS, PROTOCOL_EXCHANGE_TIMEOUT_MS } from '../constants.ts'
+import { MembershipRefusedError, verifyPeerMembership, type NodeCredentials } from './credentials.ts'
+import type { CapabilityCard } from '../../protocol/cards/card.ts'
 import type { RevocationStore } from './revocation-store.ts'
 
 const MAX_RENEW_FRAME_BYTES = 16 * 1024
@@ -111,4 +118,97 @@ export async function renewChain (opts: {
     }
   }
   return undefined
+}
+
+type Dial = (peer: PeerId, protocol: string, o: { signal: AbortSignal }) => Promise<Stream>
+
+export interface RenewalInit {
+  /** @default CERT_RENEW_CHECK_INTERVAL_MS */
+  checkIntervalMs?: number
+  /** Lifetime of the certificates an admin node issues itself. @default MEMBERSHIP_CERT_TTL_MS */
+  certTtlMs?: number
+}
+
+export interface RenewalComponents {
+  logger: Logger
+  credentials: NodeCredentials
+  gate: { isMember: (peerId: string) => boolean, enforceExpiry: () => Promise<void>, announce: () => Promise<void> }
+  cards: { cards: () => Array<{ card: CapabilityCard }>, publish: () => Promise<unknown> }
+  host: { dialProtocol: Dial }
+}
+
+export function certificateRenewal (init: RenewalInit = {}) {
+  return (components: RenewalComponents) => new CertificateRenewal(components, init)
+}
+
+/** Periodic upkeep of membership: drops members whose certificates expired, renews our own when due. */
+export class CertificateRenewal {
+  private readonly c: RenewalComponents
+  private readonly certTtlMs: number
+  private readonly task: RepeatingTask
+
+  constructor (components: RenewalComponents, init: RenewalInit) {
+    this.c = components
+    this.certTtlMs = init.certTtlMs ?? MEMBERSHIP_CERT_TTL_MS
+    this.task = repeatingTask(async () => { await this.maintain() }, init.checkIntervalMs ?? CERT_RENEW_CHECK_INTERVAL_MS)
+  }
+
+  start (): void { this.task.start() }
+  stop (): void { this.task.stop() }
+
+  private async maintain (): Promise<void> {
+    try {
+      await this.c.gate.enforceExpiry()
+      await this.renewIfDue()
+    } catch (err) {
+      this.c.logger('maintenance failed: %s', (err as Error).message)
+    }
+  }
+
+  /** Renews this node's certificate when less than half its lifetime is left (or now, with `force`). Returns whether it renewed. */
+  async renewIfDue (force = false): Promise<boolean> {
+    const { credentials } = this.c
+    const renewed = await renewChain({
+      chain: credentials.chain,
+      orgRoot: credentials.orgRoot,
+      self: peerIdFromPublicKey(credentials.key.publicKey),
+      force,
+      ...(credentials.isAdmin ? { admin: credentials.admin() } : {}),
+      certTtlMs: this.certTtlMs,
+      admins: this.c.cards.cards().filter(h => h.card.roles.includes('admin')).map(h => h.card.peerId),
+      isMember: (peerId) => this.c.gate.isMember(peerId),
+      dial: async (p, proto, o) => await this.c.host.dialProtocol(p, proto, o),
+      logger: this.c.logger
+    })
+    if (renewed == null) return false
+    const notAfter = await credentials.adopt(renewed)
+    // members hold the expiry of the chain we presented on connect: show them the new one, or they drop us at the old expiry
+    await this.c.gate.announce()
+    await this.c.cards.publish()
+    this.c.logger('membership certificate renewed until %s', new Date(notAfter).toISOString())
+    return true
+  }
+}
+
+export interface RenewalServerInit {
+  /** @default MEMBERSHIP_CERT_TTL_MS */
+  certTtlMs?: number
+}
+
+export interface RenewalServerServiceComponents {
+  logger: Logger
+  host: { handle: (p: string, h: (s: Stream, c: Connection) => Promise<void>) => Promise<void>, unhandle: (p: string) => Promise<void> }
+  credentials: NodeCredentials
+  revocations: RevocationStore
+}
+
+/** Serves `RENEW_PROTOCOL` on an admin node. */
+export function renewalServer (init: RenewalServerInit = {}) {
+  return (c: RenewalServerServiceComponents) => ({
+    start: async (): Promise<void> => {
+      const server = { logger: c.logger, orgRoot: c.credentials.orgRoot, admin: c.credentials.admin(), revocations: c.revocations, ...(init.certTtlMs != null ? { certTtlMs: init.certTtlMs } : {}) }
+      await c.host.handle(RENEW_PROTOCOL, async (stream, connection) => { await serveRenewal(stream, connection, server) })
+    },
+    stop: async (): Promise<void> => { await c.host.unhandle(RENEW_PROTOCOL).catch(() => {}) }
+  })
 }

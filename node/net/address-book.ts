@@ -5,12 +5,13 @@
  * arrive in bursts.
  *
  * @example
- * const book = new AddressBook({ store, logger })
- * await book.load()
+ * const book = addressBook()({ store: kvStore(db, 'state'), logger })
+ * await book.start() // loads what the last run remembered
  * book.update(['/ip4/10.0.0.2/tcp/4001/p2p/12D3KooW…'])
- * await book.flush()
+ * await book.stop() // writes a pending update now
  */
 import type { Logger } from '../logger.ts'
+import type { KvStore } from '../home/db.ts'
 import { decodeCbor, encodeCbor } from '../../protocol/cbor.ts'
 import { arrayOf, parse, str } from '../../protocol/shape.ts'
 
@@ -19,8 +20,12 @@ const MAX_ADDRS = 512
 const SAVE_DELAY_MS = 2_000
 
 export interface AddressBookComponents {
-  store: { get: (key: string) => Promise<Uint8Array | undefined>, put: (key: string, value: Uint8Array) => Promise<void> }
+  store: KvStore
   logger: Logger
+}
+
+export function addressBook () {
+  return (components: AddressBookComponents) => new AddressBook(components)
 }
 
 export class AddressBook {
@@ -32,14 +37,21 @@ export class AddressBook {
     this.c = components
   }
 
-  async load (): Promise<string[]> {
+  async start (): Promise<void> {
+    await this.load()
+  }
+
+  async stop (): Promise<void> {
+    await this.flush()
+  }
+
+  private async load (): Promise<void> {
     try {
       const bytes = await this.c.store.get(KEY)
       if (bytes != null) this.addrs = parse(arrayOf(str({ max: 256 }), { max: MAX_ADDRS }), decodeCbor(bytes, { maxBytes: 256 * 1024 }), 'known addresses')
     } catch (err) {
       this.c.logger('ignoring stored member addresses: %s', (err as Error).message)
     }
-    return this.list()
   }
 
   list (): string[] {

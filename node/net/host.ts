@@ -14,7 +14,7 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { gossipsub } from '@libp2p/gossipsub'
-import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, PrivateKey, StreamMiddleware } from '@libp2p/interface'
 import { dhtProtocol } from '../../protocol/cards/ids.ts'
 import { privateNetwork } from './pnet.ts'
 
@@ -26,6 +26,14 @@ export interface HostInit {
   /** The pnet swarm key file bytes; without it the host is not in a private network (pre-join). */
   swarmKey?: Uint8Array
   connectionGater?: ConnectionGater
+  /** Runs before every protocol stream, both ways, whenever its handler was registered. */
+  guard?: HostGuard
+}
+
+export interface HostGuard {
+  middleware: StreamMiddleware
+  /** Protocols the guard does not cover (those that admit a peer in the first place). */
+  open: string[]
 }
 
 export type MycelHost = Libp2p<{
@@ -37,7 +45,7 @@ export type MycelHost = Libp2p<{
 
 export async function createHost (init: HostInit): Promise<MycelHost> {
   const orgId = init.orgId ?? 'unjoined'
-  return await createLibp2p({
+  const host: MycelHost = await createLibp2p({
     privateKey: init.privateKey,
     start: false,
     addresses: { listen: init.listen },
@@ -68,4 +76,22 @@ export async function createHost (init: HostInit): Promise<MycelHost> {
       })
     }
   })
+  patchRegistrar((host as unknown as { components: { registrar: MiddlewareRegistrar } }).components.registrar, init.guard)
+  return host
+}
+
+interface MiddlewareRegistrar { getMiddleware: (protocol: string) => StreamMiddleware[] }
+
+/**
+ * libp2p 3.3 pushes the protocol handler onto the registrar's stored
+ * middleware array on every inbound stream, so once middleware is set the
+ * handler would run again for each later stream: hand out a copy instead.
+ * The guard goes in front of every protocol here, at the one place libp2p
+ * asks for middleware, so a handler registered at any time is covered (no
+ * later "guard what is registered now" step to forget).
+ */
+function patchRegistrar (registrar: MiddlewareRegistrar, guard: HostGuard | undefined): void {
+  const original = registrar.getMiddleware.bind(registrar)
+  const open = new Set(guard?.open ?? [])
+  registrar.getMiddleware = (protocol: string) => guard == null || open.has(protocol) ? [...original(protocol)] : [guard.middleware, ...original(protocol)]
 }

@@ -213,13 +213,13 @@ export const mesh: BenchSuite = {
       const kind = (await founder.caps()).find(c => c.self)?.taskKinds as string[] | undefined
       const lookupKind = kind?.[0] ?? 'echo'
       // a lookup with an empty routing table answers from the local store at once: wait for DHT peers
-      const routingTableSize = (): number => (observer.host?.services.dht as { routingTable?: { size: number } } | undefined)?.routingTable?.size ?? 0
+      const routingTableSize = (): number => (observer.services.host.services.dht as { routingTable?: { size: number } } | undefined)?.routingTable?.size ?? 0
       await waitFor(() => routingTableSize() >= MESH_NODES / 2, { timeoutMs: 60_000, what: 'the observer to have DHT peers' })
       const lookups: number[] = []
       let found = 0
       for (let i = 0; i < DHT_LOOKUPS; i++) {
         const t0 = performance.now()
-        const providers = await observer.cards!.findProviders(lookupKind, { signal: AbortSignal.timeout(30_000) })
+        const providers = await observer.services.cards.findProviders(lookupKind, { signal: AbortSignal.timeout(30_000) })
         lookups.push(performance.now() - t0)
         found = Math.max(found, providers.length)
       }

@@ -55,9 +55,9 @@ export const retention: BenchSuite = {
       const bHome = await h.join(await h.invite(aHome, { inProcess: true }), 'delegator', { inProcess: true })
       await noLimits(bHome)
       const delegator = await h.node(bHome, { runtime: false })
-      await waitFor(() => delegator.cards?.card(executor.peerId) != null && delegator.gate?.member(executor.peerId) != null && executor.gate?.member(delegator.peerId) != null,
+      await waitFor(() => delegator.services.cards?.card(executor.peerId) != null && delegator.services.gate?.member(executor.peerId) != null && executor.services.gate?.member(delegator.peerId) != null,
         { what: 'the two bench nodes to mesh', timeoutMs: 60_000 })
-      const run = async (prompt: string): Promise<void> => { await delegator.router!.run({ kind: 'echo', peer: executor.peerId, input: { prompt } }) }
+      const run = async (prompt: string): Promise<void> => { await delegator.services.router!.run({ kind: 'echo', peer: executor.peerId, input: { prompt } }) }
       const big = randomBytes(TASK_BYTES / 2).toString('hex')
       // warm-up: code paths, buffers and connections exist before the first figure
       for (let i = 0; i < 20; i++) await run(big)

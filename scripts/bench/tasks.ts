@@ -57,13 +57,13 @@ async function twoNodes (h: Harness, runtime: false | Record<string, unknown>, o
   const bHome = await h.join(await h.invite(aHome, { inProcess: true }), 'delegator', { inProcess: true })
   await noLimits(bHome)
   const b = await h.node(bHome, { runtime: false })
-  await waitFor(() => b.cards?.card(a.peerId) != null && b.gate?.member(a.peerId) != null && a.gate?.member(b.peerId) != null, { what: 'the two bench nodes to mesh', timeoutMs: 60_000 })
+  await waitFor(() => b.services.cards.card(a.peerId) != null && b.services.gate.member(a.peerId) != null && a.services.gate.member(b.peerId) != null, { what: 'the two bench nodes to mesh', timeoutMs: 60_000 })
   return [a, b]
 }
 
 async function delegatedEcho (executor: MycelNode, delegator: MycelNode): Promise<{ throughput: number, p50: number, p99: number }> {
   const prompt = randomBytes(MESSAGE_BYTES / 2).toString('hex')
-  const once = async (): Promise<void> => { await delegator.router!.run({ kind: 'echo', peer: executor.peerId, input: { prompt } }) }
+  const once = async (): Promise<void> => { await delegator.services.router.run({ kind: 'echo', peer: executor.peerId, input: { prompt } }) }
   for (let i = 0; i < 100; i++) await once()
   const latencies: number[] = []
   const start = performance.now()
@@ -140,10 +140,10 @@ async function tokenRows (suite: string): Promise<BenchRow[]> {
   const direct = await directGenerator1(modelPath)
   try {
     const [executor, delegator] = await twoNodes(h, { keepAliveMs: 600_000 }, async (home) => { await h.ok(home, ['models', 'add', modelPath, '--name', 'bench'], { inProcess: true }) })
-    await executor.cards?.publish()
-    await waitFor(() => delegator.cards?.card(executor.peerId)?.models.some(m => m.name === 'bench'), { what: 'the bench model in the executor\'s card', timeoutMs: 60_000 })
+    await executor.services.cards.publish()
+    await waitFor(() => delegator.services.cards.card(executor.peerId)?.models.some(m => m.name === 'bench'), { what: 'the bench model in the executor\'s card', timeoutMs: 60_000 })
     const via = (node: MycelNode, opts: { peer?: string, local?: true }): GenerateFn => async (maxTokens, onText) => {
-      const res = await node.router!.run({ kind: 'llm.complete', model: 'bench', ...opts, input: { model: 'bench', prompt: BENCH_PROMPT, maxTokens, temperature: 0 }, onEvent: e => { if (e.type === 'text') onText(e.text) } })
+      const res = await node.services.router.run({ kind: 'llm.complete', model: 'bench', ...opts, input: { model: 'bench', prompt: BENCH_PROMPT, maxTokens, temperature: 0 }, onEvent: e => { if (e.type === 'text') onText(e.text) } })
       return res.usage?.completionTokens ?? 0
     }
     const local = via(executor, { local: true })
@@ -157,7 +157,7 @@ async function tokenRows (suite: string): Promise<BenchRow[]> {
     }
     const directRate = percentile(d, 50)
     const delegatedRate = percentile(r, 50)
-    const backend = executor.runtime?.hardware().backend ?? 'cpu'
+    const backend = executor.services.runtime?.hardware().backend ?? 'cpu'
     return [
       { suite, name: `tok/s direct node-llama-cpp (${backend}, ${BENCH_TOKENS} tok)`, value: directRate, unit: 'tok/s' },
       { suite, name: `tok/s via Mycel runtime, local (${backend})`, value: percentile(l, 50), unit: 'tok/s', baseline: { name: 'direct', value: directRate } },

@@ -4,7 +4,7 @@
  *
  * @example
  * const bytes = signedCard(member.key, { peerId: member.peerId, org: orgId, cert: member.chain, seq: 5 })
- * node.cards.accept(bytes)
+ * node.services.cards.accept(bytes)
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'

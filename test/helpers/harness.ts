@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Output } from '../../node/cli/output.ts'
-import type { MycelNode, MycelNodeInit, PeerSummary, StatusSummary } from '../../node/mycel-node.ts'
+import type { MycelNode, MycelNodeInit, PeerSummary, StatusSummary } from '../../node/assembly/index.ts'
 import { waitFor } from './wait.ts'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -210,7 +210,7 @@ export class Harness {
    * need its internals: the gate, the card service, the libp2p host).
    */
   async node (home: string, init: Omit<MycelNodeInit, 'home'> = {}): Promise<MycelNode> {
-    const { createMycelNode } = await import('../../node/mycel-node.ts')
+    const { createMycelNode } = await import('../../node/assembly/index.ts')
     const node = await createMycelNode({ listen: [LOOPBACK_LISTEN], api: LOOPBACK_API, env: childEnv(), ...init, home })
     this.inProcess.push(node)
     return node

@@ -40,8 +40,8 @@ describe('capability card verification', () => {
   it('keeps a genuine card and rejects forged, replayed and expired ones, counting each', async () => {
     const before = rejected()
     const first = signCard(member.key, cardFor(member, { seq: 1000, name: 'member' }))
-    assert.equal(a.cards?.accept(first)?.seq, 1000)
-    assert.equal(a.cards?.accept(signCard(member.key, cardFor(member, { seq: 1001, name: 'member' })))?.seq, 1001)
+    assert.equal(a.services.cards.accept(first)?.seq, 1000)
+    assert.equal(a.services.cards.accept(signCard(member.key, cardFor(member, { seq: 1001, name: 'member' })))?.seq, 1001)
 
     const forgeries: Array<[string, Uint8Array]> = [
       ['stale', first], // replayed older card, byte for byte
@@ -60,7 +60,7 @@ describe('capability card verification', () => {
       ['malformed', new Uint8Array(0)]
     ]
     for (const [reason, bytes] of forgeries) {
-      assert.equal(a.cards?.accept(bytes, 'test'), undefined, `a ${reason} card was accepted`)
+      assert.equal(a.services.cards.accept(bytes, 'test'), undefined, `a ${reason} card was accepted`)
     }
     const expected: Record<string, number> = {}
     for (const [reason] of forgeries) expected[reason] = (expected[reason] ?? 0) + 1
@@ -75,17 +75,17 @@ describe('capability card verification', () => {
 
   it('rejects forged cards arriving from a connected member by gossip and by sync', async () => {
     const b = await h.node(await h.join(await h.invite(founderHome, { inProcess: true }), 'beta', { inProcess: true }))
-    await waitFor(() => a.gate?.isMember(b.peerId) === true && b.gate?.isMember(a.peerId) === true, { what: 'beta admitted' })
-    await waitFor(() => b.host?.services.pubsub.getSubscribers(cardsTopic(member.orgId)).some(p => p.equals(a.host?.peerId)), { what: 'gossip mesh between alpha and beta' })
+    await waitFor(() => a.services.gate.isMember(b.peerId) === true && b.services.gate.isMember(a.peerId) === true, { what: 'beta admitted' })
+    await waitFor(() => b.services.host.services.pubsub.getSubscribers(cardsTopic(member.orgId)).some(p => p.equals(a.services.host.peerId)), { what: 'gossip mesh between alpha and beta' })
     const before = rejected()
 
     // gossip: beta relays cards it forged
-    await b.host?.services.pubsub.publish(cardsTopic(member.orgId), signCard(outsider.key, cardFor(member, { seq: 3000 })))
-    await b.host?.services.pubsub.publish(cardsTopic(member.orgId), withBadSignature(signCard(member.key, cardFor(member, { seq: 3001 }))))
+    await b.services.host.services.pubsub.publish(cardsTopic(member.orgId), signCard(outsider.key, cardFor(member, { seq: 3000 })))
+    await b.services.host.services.pubsub.publish(cardsTopic(member.orgId), withBadSignature(signCard(member.key, cardFor(member, { seq: 3001 }))))
     await waitFor(() => (delta(before)['signer-mismatch'] ?? 0) === 1 && (delta(before)['bad-signature'] ?? 0) === 1, { what: 'alpha to reject the gossiped forgeries' })
 
     // sync: forged cards in the set beta hands over
-    const stream = await b.host!.dialProtocol(a.host!.peerId, SYNC_PROTOCOL)
+    const stream = await b.services.host.dialProtocol(a.services.host.peerId, SYNC_PROTOCOL)
     const framed = frame(stream, { maxFrameBytes: MAX_SYNC_BYTES })
     await framed.write(encodeSyncMessage({
       v: 1,
@@ -101,14 +101,14 @@ describe('capability card verification', () => {
     await waitFor(() => (delta(before)['wrong-org'] ?? 0) === 1 && (delta(before)['not-member'] ?? 0) === 1, { what: 'alpha to reject the synced forgeries' })
     assert.equal(held(member.peerId)?.seq, 1001)
     assert.equal(held(outsider.peerId), undefined)
-    assert.equal(a.gate?.isMember(b.peerId), true, 'forwarding a bad card is not grounds for a disconnect')
+    assert.equal(a.services.gate.isMember(b.peerId), true, 'forwarding a bad card is not grounds for a disconnect')
   })
 
   it('drops a revoked member\'s card and rejects its new ones', async () => {
     await a.revoke(member.peerId)
     assert.equal(held(member.peerId), undefined)
     const before = rejected()
-    assert.equal(a.cards?.accept(signCard(member.key, cardFor(member, { seq: 9000 }))), undefined)
+    assert.equal(a.services.cards.accept(signCard(member.key, cardFor(member, { seq: 9000 }))), undefined)
     assert.deepEqual(delta(before), { revoked: 1 })
     assert.equal(held(member.peerId), undefined)
   })

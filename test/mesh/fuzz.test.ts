@@ -94,7 +94,7 @@ describe('frame fuzzing on every Mycel protocol', () => {
     a = await h.node(founderHome, { admissionTimeoutMs: 3000 })
     const memberHome = await h.join(await h.invite(founderHome, { inProcess: true }), 'beta', { inProcess: true })
     b = await h.node(memberHome)
-    await waitFor(() => a.gate?.isMember(b.peerId) === true, { what: 'beta admitted' })
+    await waitFor(() => a.services.gate.isMember(b.peerId) === true, { what: 'beta admitted' })
     const member = await identityOf(memberHome)
     const swarmKey = await orgSwarmKey(founderHome)
     const aAddr = multiaddr(a.status().addresses[0] as string)
@@ -114,7 +114,7 @@ describe('frame fuzzing on every Mycel protocol', () => {
       return await stranger.conn.newStream(protocol)
     }
     burnStranger = () => { if (stranger != null) stranger.refused = true }
-    const fromMember = async (protocol: string): Promise<Stream> => await b.host!.dialProtocol(a.host!.peerId, protocol)
+    const fromMember = async (protocol: string): Promise<Stream> => await b.services.host.dialProtocol(a.services.host.peerId, protocol)
 
     targets.push(
       {
@@ -194,11 +194,11 @@ describe('frame fuzzing on every Mycel protocol', () => {
 
   it('keeps serving: the fuzzing member stays admitted, and a new member joins and syncs', async () => {
     assert.ok(outcomes > 100, `fuzzed ${outcomes} frames`)
-    assert.equal(a.gate?.isMember(b.peerId), true)
-    assert.equal(b.gate?.isMember(a.peerId), true)
+    assert.equal(a.services.gate.isMember(b.peerId), true)
+    assert.equal(b.services.gate.isMember(a.peerId), true)
     const c = await h.node(await h.join(await h.invite(founderHome, { inProcess: true }), 'gamma', { inProcess: true }))
     await waitFor(() => a.caps().some(x => x.peerId === c.peerId), { what: 'alpha to hold gamma\'s card' })
     await waitFor(() => [a.peerId, b.peerId].every(id => c.caps().some(x => x.peerId === id)), { what: 'gamma to hold every card' })
-    assert.equal(a.gate?.isMember(c.peerId), true)
+    assert.equal(a.services.gate.isMember(c.peerId), true)
   })
 })

@@ -17,11 +17,11 @@ test('a member renews its certificate before expiry and is never dropped for it'
   const a = await h.node(founderHome, { certTtlMs: CERT_TTL_MS, renewCheckIntervalMs: CHECK_MS })
   const memberHome = await h.join(await h.invite(founderHome, { inProcess: true }), 'beta', { inProcess: true })
   const b = await h.node(memberHome, { renewCheckIntervalMs: CHECK_MS })
-  await waitFor(() => a.gate?.isMember(b.peerId) === true && b.gate?.isMember(a.peerId) === true, { what: 'beta admitted' })
+  await waitFor(() => a.services.gate.isMember(b.peerId) === true && b.services.gate.isMember(a.peerId) === true, { what: 'beta admitted' })
 
   const drops: string[] = []
-  a.gate?.addEventListener('member:removed', (evt) => { if (evt.detail.peerId === b.peerId) drops.push(evt.detail.reason) })
-  b.gate?.addEventListener('member:removed', (evt) => { if (evt.detail.peerId === a.peerId) drops.push(`(seen by beta) ${evt.detail.reason}`) })
+  a.services.gate.addEventListener('member:removed', (evt) => { if (evt.detail.peerId === b.peerId) drops.push(evt.detail.reason) })
+  b.services.gate.addEventListener('member:removed', (evt) => { if (evt.detail.peerId === a.peerId) drops.push(`(seen by beta) ${evt.detail.reason}`) })
 
   const joinedUntil = b.status().certExpiresAt ?? 0
   assert.ok(joinedUntil - Date.now() <= CERT_TTL_MS + 1000, 'the certificate from the join has the admin\'s lifetime')
@@ -35,9 +35,9 @@ test('a member renews its certificate before expiry and is never dropped for it'
   // well past the first certificate's expiry, both still hold each other as members, and the card the
   // others see carries the fresh certificate
   await waitFor(() => Date.now() > joinedUntil + CHECK_MS * 3, { what: 'the first certificate to lapse' })
-  assert.equal(a.gate?.isMember(b.peerId), true)
-  assert.equal(b.gate?.isMember(a.peerId), true)
-  assert.ok((a.gate?.member(b.peerId)?.notAfter ?? 0) > joinedUntil, 'alpha holds beta\'s renewed certificate')
+  assert.equal(a.services.gate.isMember(b.peerId), true)
+  assert.equal(b.services.gate.isMember(a.peerId), true)
+  assert.ok((a.services.gate.member(b.peerId)?.notAfter ?? 0) > joinedUntil, 'alpha holds beta\'s renewed certificate')
   assert.deepEqual(drops, [])
   assert.ok(a.caps().some(c => c.peerId === b.peerId))
 })

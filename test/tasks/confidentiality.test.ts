@@ -30,7 +30,7 @@ describe('confidentiality of a delegated task', () => {
   before(async () => {
     ;[alpha, beta, gamma] = await inProcessOrg(h, [{ name: 'alpha' }, { name: 'beta' }, { name: 'gamma' }])
     // tap beta's task streams: every byte it sends and receives on them
-    const host = beta.host!
+    const host = beta.services.host
     const dial = host.dialProtocol.bind(host)
     host.dialProtocol = (async (peer: any, protocols: any, options: any) => {
       const stream: Stream = await dial(peer, protocols, options)
@@ -45,7 +45,7 @@ describe('confidentiality of a delegated task', () => {
 
   it('delegates a prompt to alpha and gets it back', async () => {
     const text: string[] = []
-    const res = await beta.router!.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: secret, chunks: 4 }, onEvent: e => { if (e.type === 'text') text.push(e.text) } })
+    const res = await beta.services.router.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: secret, chunks: 4 }, onEvent: e => { if (e.type === 'text') text.push(e.text) } })
     taskId = res.taskId
     assert.equal(res.executor, alpha.peerId)
     assert.equal(res.output, secret)

@@ -26,9 +26,9 @@ describe('failover after an executor is killed mid-stream', () => {
     beta = await h.start(betaHome)
     const deltaHome = await h.join(await h.invite(alpha), 'delta', { inProcess: true })
     delta = await h.node(deltaHome, { runtime: false })
-    await waitFor(() => [alpha.peerId, beta.peerId].every(id => delta.cards?.card(id) != null && delta.gate?.member(id) != null), { what: 'delta to hold the cards of alpha and beta', timeoutMs: 90_000 })
+    await waitFor(() => [alpha.peerId, beta.peerId].every(id => delta.services.cards.card(id) != null && delta.services.gate.member(id) != null), { what: 'delta to hold the cards of alpha and beta', timeoutMs: 90_000 })
     // delta serves echo too and would run it itself: make it a pure delegator
-    const router = delta.router!
+    const router = delta.services.router
     const original = router.candidates.bind(router)
     router.candidates = (spec) => original(spec).filter(c => !c.local)
   })
@@ -37,7 +37,7 @@ describe('failover after an executor is killed mid-stream', () => {
     const prompt = Array.from({ length: 60 }, (_, i) => `<${i}>`).join('')
     const events: RouteEvent[] = []
     let killed: MycelProcess | undefined
-    const run = delta.router!.run({
+    const run = delta.services.router.run({
       kind: 'echo',
       input: { prompt, chunks: 60, delayMs: 100 },
       onEvent: (e) => {

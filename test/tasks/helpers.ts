@@ -15,7 +15,7 @@ import { Level } from 'level'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Harness } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
-import type { MycelNode, MycelNodeInit } from '../../node/mycel-node.ts'
+import type { MycelNode, MycelNodeInit } from '../../node/assembly/index.ts'
 import { frame } from '../../node/streams.ts'
 import { encodeCbor } from '../../protocol/cbor.ts'
 import { sealSession } from '../../protocol/e2e/index.ts'
@@ -58,7 +58,7 @@ export async function meshed (nodes: MycelNode[]): Promise<void> {
   for (const n of nodes) {
     for (const o of nodes) {
       if (o === n) continue
-      await waitFor(() => n.gate?.member(o.peerId) != null && n.cards?.card(o.peerId) != null, { what: `${n.name} to admit and hold the card of ${o.name}`, timeoutMs: 60_000 })
+      await waitFor(() => n.services.gate.member(o.peerId) != null && n.services.cards.card(o.peerId) != null, { what: `${n.name} to admit and hold the card of ${o.name}`, timeoutMs: 60_000 })
     }
   }
 }
@@ -66,7 +66,7 @@ export async function meshed (nodes: MycelNode[]): Promise<void> {
 /** A node's own audit entries as plain objects, oldest first. */
 export async function auditOf (node: MycelNode, n = 1000): Promise<Array<{ seq: number, type: string, peer?: string, task?: string, data?: Record<string, unknown> }>> {
   const { entryToJson } = await import('../../node/audit/entry.ts')
-  return (await node.audit!.tail(n)).map(e => entryToJson(e) as any)
+  return (await node.services.audit.tail(n)).map(e => entryToJson(e) as any)
 }
 
 export interface RequestOptions {
@@ -80,10 +80,10 @@ export interface RequestOptions {
 
 /** A task request from `from` to `to`, signed with `from`'s node key and sealed to `to`'s card key. */
 export function signedRequest (from: MycelNode, to: MycelNode, opts: RequestOptions = {}): { bytes: Uint8Array, taskId: string, msgId: string } {
-  const card = from.cards?.card(to.peerId)
+  const card = from.services.cards.card(to.peerId)
   if (card == null) throw new Error(`${from.name} holds no card of ${to.name}`)
   const taskId = randomBytes(16).toString('hex')
-  const org = from.orgSettings.id
+  const org = from.services.credentials.org.id
   const session = sealSession(card.encryptionKey, { org, taskId, delegator: from.peerId, executor: to.peerId })
   const input = session.seal(encodeCbor(opts.input ?? { prompt: 'hello' }), 0)
   if (opts.tamperCiphertext === true) input[input.length - 20]! ^= 0x01
@@ -94,12 +94,12 @@ export function signedRequest (from: MycelNode, to: MycelNode, opts: RequestOpti
     issuedAt: opts.issuedAt ?? now, expiresAt: opts.expiresAt ?? now + 60_000,
     kind: opts.kind ?? 'echo', dataClass: 'internal', enc: session.enc, input
   }
-  return { bytes: encodeSignedRecord(signRecord(from.identityKey, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, encodeTaskRequest(req))), taskId, msgId: req.msgId }
+  return { bytes: encodeSignedRecord(signRecord(from.services.credentials.key, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, encodeTaskRequest(req))), taskId, msgId: req.msgId }
 }
 
 /** Sends one `submit` with exactly these request bytes over a fresh stream; returns every event until the executor ends the stream. */
 export async function submitRaw (from: MycelNode, to: MycelNode, request: Uint8Array): Promise<TaskEvent[]> {
-  const stream = await from.host!.dialProtocol(peerIdFromString(to.peerId), TASK_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+  const stream = await from.services.host.dialProtocol(peerIdFromString(to.peerId), TASK_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
   const framed = frame(stream, { maxFrameBytes: MAX_TASK_FRAME_BYTES })
   await framed.write(encodeTaskFrame({ v: 1, t: 'submit', request }))
   const events: TaskEvent[] = []

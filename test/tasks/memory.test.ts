@@ -43,13 +43,13 @@ describe('memory tasks across the mesh', () => {
       { name: 'alpha', beforeStart: allowMemory, init: { runtime: false } },
       { name: 'beta', beforeStart: allowMemory, init: { runtime: false } }
     ])
-    await alpha.memory!.store.ingest([join(docs, 'handbook')], { collection: 'handbook' })
-    await alpha.memory!.store.ingest([join(docs, 'secret')], { collection: 'secret' })
-    await alpha.refreshCollections()
+    await alpha.services.memory.opened.store.ingest([join(docs, 'handbook')], { collection: 'handbook' })
+    await alpha.services.memory.opened.store.ingest([join(docs, 'secret')], { collection: 'secret' })
+    await alpha.services.memory.refresh()
   })
 
   const search = async (from: MycelNode, input: Record<string, unknown>, collection?: string): Promise<Hit[]> => {
-    const res = await from.router!.run({ kind: 'memory.search', peer: alpha.peerId, input, ...(collection != null ? { collection } : {}) })
+    const res = await from.services.router.run({ kind: 'memory.search', peer: alpha.peerId, input, ...(collection != null ? { collection } : {}) })
     return res.output as Hit[]
   }
 
@@ -68,7 +68,7 @@ describe('memory tasks across the mesh', () => {
       assert.ok(!JSON.stringify(hit).includes(docs), `absolute path in ${JSON.stringify(hit)}`)
     }
     // the node itself still sees where its files are
-    const own = await alpha.router!.run({ kind: 'memory.search', local: true, input: { query: 'receipts', collection: 'handbook' }, collection: 'handbook' })
+    const own = await alpha.services.router!.run({ kind: 'memory.search', local: true, input: { query: 'receipts', collection: 'handbook' }, collection: 'handbook' })
     assert.equal((own.output as Hit[])[0]?.source, join(docs, 'handbook', 'expenses.md'))
   })
 
@@ -88,15 +88,15 @@ describe('memory tasks across the mesh', () => {
   })
 
   it('lets the node itself search its local-only collection', async () => {
-    const res = await alpha.router!.run({ kind: 'memory.search', local: true, input: { query: 'merger Initech', collection: 'secret' }, collection: 'secret', dataClass: 'local-only' })
+    const res = await alpha.services.router.run({ kind: 'memory.search', local: true, input: { query: 'merger Initech', collection: 'secret' }, collection: 'secret', dataClass: 'local-only' })
     const hits = res.output as Hit[]
     assert.match(hits[0]?.text ?? '', /Initech/)
   })
 
   it('names only collections others may query in its card, never a local-only one', async () => {
-    await alpha.cards!.publish()
-    const card = await waitFor(() => beta.cards?.card(alpha.peerId)?.collections.some(c => c.name === 'handbook') === true && beta.cards?.card(alpha.peerId), { what: 'beta to hold alpha\'s card with its collections', timeoutMs: 30_000 })
+    await alpha.services.cards!.publish()
+    const card = await waitFor(() => beta.services.cards?.card(alpha.peerId)?.collections.some(c => c.name === 'handbook') === true && beta.services.cards?.card(alpha.peerId), { what: 'beta to hold alpha\'s card with its collections', timeoutMs: 30_000 })
     assert.deepEqual(card.collections, [{ name: 'handbook', classification: 'internal' }])
-    assert.ok(!JSON.stringify(alpha.cards!.card(alpha.peerId) ?? card).includes('secret'))
+    assert.ok(!JSON.stringify(alpha.services.cards!.card(alpha.peerId) ?? card).includes('secret'))
   })
 })

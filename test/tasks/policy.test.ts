@@ -39,7 +39,7 @@ describe('an executor\'s policy by group', () => {
     ])
   })
 
-  const run = async (from: MycelNode): Promise<unknown> => await from.router!.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'may I?' } })
+  const run = async (from: MycelNode): Promise<unknown> => await from.services.router.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'may I?' } })
 
   it('denies a member of a denied group and audits the decision with its rule', async () => {
     await assert.rejects(run(intern), (err: Error & { code?: string }) => { assert.equal(err.code, 'denied'); return true })
@@ -56,14 +56,14 @@ describe('an executor\'s policy by group', () => {
   })
 
   it('runs the task for a member of the allowed group, audited as allowed', async () => {
-    const res = await gpu.router!.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'gpu here' } })
+    const res = await gpu.services.router.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'gpu here' } })
     assert.equal(res.output, 'gpu here')
     const decision = (await auditOf(alpha)).find(e => e.type === 'policy.decision' && e.peer === gpu.peerId)
     assert.deepEqual([decision?.data?.allow, decision?.data?.rule], [true, 'gpu-echo'])
   })
 
   it('verifies its audit log with the denials in it', async () => {
-    const v = await alpha.audit!.verify()
+    const v = await alpha.services.audit.verify()
     assert.equal(v.ok, true)
   })
 })

@@ -30,7 +30,7 @@ describe('task protocol under attack, and a busy executor', () => {
 
   /** An echo alpha runs for beta, delegated end to end, to show alpha still serves. */
   async function stillServes (): Promise<void> {
-    const res = await beta.router!.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'still here', chunks: 2 } })
+    const res = await beta.services.router.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'still here', chunks: 2 } })
     assert.equal(res.output, 'still here')
     assert.equal(res.executor, alpha.peerId)
   }
@@ -94,14 +94,14 @@ describe('task protocol under attack, and a busy executor', () => {
   /** Occupies alpha's only slot with a slow local echo until the returned function is called. */
   async function occupyAlpha (): Promise<{ release: () => Promise<void> }> {
     const controller = new AbortController()
-    const running = alpha.router!.run({ kind: 'echo', local: true, input: { prompt: 'x'.repeat(200), chunks: 200, delayMs: 200 }, signal: controller.signal }).catch(err => err as Error)
-    await waitFor(() => alpha.executor!.load().running === 1, { what: 'alpha to be busy' })
+    const running = alpha.services.router.run({ kind: 'echo', local: true, input: { prompt: 'x'.repeat(200), chunks: 200, delayMs: 200 }, signal: controller.signal }).catch(err => err as Error)
+    await waitFor(() => alpha.services.executor.load().running === 1, { what: 'alpha to be busy' })
     return {
       release: async () => {
         controller.abort()
         const err = await running
         assert.equal((err as { code?: string }).code, 'canceled')
-        await waitFor(() => alpha.executor!.load().running === 0, { what: 'alpha to be free' })
+        await waitFor(() => alpha.services.executor.load().running === 0, { what: 'alpha to be free' })
       }
     }
   }
@@ -128,7 +128,7 @@ describe('task protocol under attack, and a busy executor', () => {
     let released = false
     try {
       const events: string[] = []
-      const run = beta.router!.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'patient' }, onEvent: e => { events.push(e.type) } })
+      const run = beta.services.router.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'patient' }, onEvent: e => { events.push(e.type) } })
       let taskId = ''
       // alpha refused it once as busy; then free alpha while beta backs off
       await waitFor(async () => {
@@ -150,7 +150,7 @@ describe('task protocol under attack, and a busy executor', () => {
   })
 
   it('tries another executor when the first choice is busy', async () => {
-    const router = beta.router!
+    const router = beta.services.router
     const original = router.candidates.bind(router)
     // beta serves echo itself and would run it locally: make it a pure delegator preferring alpha
     router.candidates = (spec) => original(spec).filter(c => !c.local).sort((a, b) => Number(b.peerId === alpha.peerId) - Number(a.peerId === alpha.peerId))

@@ -4,7 +4,7 @@
  * store, so the same functions can later run behind the control API when a
  * running node holds the database.
  */
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { Command, CommandContext, ParsedArgs } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { table, type Output } from '../output.ts'
@@ -17,7 +17,7 @@ import { remoteMemoryStore } from '../../api/memory-client.ts'
 
 /** Where the CLI keeps the memory database when no node holds it. */
 export function memoryDir (home: string): string {
-  return join(homePaths(home).dataDir, 'memory')
+  return homePaths(home).memoryDir
 }
 
 /** Runs `fn` with the memory store: the running node's through its API, else opened here. */

@@ -1,8 +1,15 @@
+/**
+ * `mycel start`: runs the node in the foreground. SIGINT or SIGTERM stops it
+ * in order (the API stops accepting and open task streams end with an error
+ * line, tasks fail over, the executor stops, the audit log is checkpointed,
+ * the database closed, `api.json` removed) within `SHUTDOWN_TIMEOUT_MS`; a
+ * stop that takes longer, or a second signal, exits at once.
+ */
 import type { Command } from '../command.ts'
-import { createMycelNode } from '../../mycel-node.ts'
+import { createMycelNode } from '../../assembly/index.ts'
 import { parseHostPort, stringList } from '../parse.ts'
 import { passphraseOf } from '../home-state.ts'
-import { SHUTDOWN_DRAIN_TIMEOUT_MS } from '../../constants.ts'
+import { SHUTDOWN_TIMEOUT_MS } from '../../constants.ts'
 
 export const start: Command = {
   path: ['start'],
@@ -36,10 +43,12 @@ export const start: Command = {
       ctx.signal.addEventListener('abort', () => { resolve() }, { once: true })
     })
     ctx.out.error('Stopping...')
-    const timer = setTimeout(() => { ctx.out.error('mycel: shutdown is taking too long; forcing exit'); process.exit(1) }, SHUTDOWN_DRAIN_TIMEOUT_MS + 5000)
+    const timer = setTimeout(() => { ctx.out.error('mycel: shutdown is taking too long; forcing exit'); process.exit(1) }, SHUTDOWN_TIMEOUT_MS)
     timer.unref()
     await node.stop()
     clearTimeout(timer)
     ctx.out.error('Stopped.')
+    // everything the node opened is closed; a socket or timer some library left behind must not keep the process up
+    setTimeout(() => { process.exit(process.exitCode ?? 0) }, 500).unref()
   }
 }

@@ -58,6 +58,8 @@ export interface RouterComponents {
   localModels: () => string[]
   /** The data class of a collection on this node: decides a task's effective class. */
   classOf: ClassOf
+  /** Whether the org revoked this node: no member admits it, so it says so instead of failing to dial. */
+  revoked: () => boolean
 }
 
 export interface RouterInit extends TaskClientInit, HealthInit {}
@@ -151,6 +153,7 @@ export class TaskRouter {
   }
 
   async run (spec: RunSpec): Promise<RunResult> {
+    if (this.c.revoked()) throw new TaskFailedError('revoked', 'This node was revoked from the organisation')
     const taskId = randomBytes(16).toString('hex')
     const controller = new AbortController()
     this.inFlight.set(taskId, controller)

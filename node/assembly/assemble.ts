@@ -1,0 +1,284 @@
+/**
+ * Build, then construct. `createMycelNode` takes the home's lock, loads
+ * what the home holds, opens each resource with its teardown registered
+ * right beside it (an `AsyncDisposableStack`), builds every service from its
+ * own factory over the components it uses, and only then constructs the
+ * `MycelNode` facade over the finished services. The `Lifecycle` starts them
+ * in order; stopping runs them backwards, then the stack closes the
+ * databases and releases the home (removing `api.json` last, so an offline
+ * command never finds the database still held).
+ */
+import { loadNodeKey } from '../../identity/keystore.ts'
+import { peerIdFromPublicKey, toLibp2pPrivateKey } from '../../identity/peer-id.ts'
+import { fromHex } from '../../identity/bytes.ts'
+import { pskToPnetKey } from '../../identity/psk.ts'
+import { sign, verify } from '../../identity/keys.ts'
+import { encodeSignedRecord, openSignedRecord, signRecord } from '../../identity/signed-record.ts'
+import { CARD_DOMAIN, CARD_PAYLOAD_TYPE, MAX_CARD_BYTES } from '../../protocol/cards/card.ts'
+import { JOIN_PROTOCOL, MEMBERSHIP_PROTOCOL } from '../../protocol/membership/ids.ts'
+import { createLogger } from '../logger.ts'
+import { homePaths } from '../home/home.ts'
+import { loadNodeConfig, mergeStartOptions, NotInitializedError, NotJoinedError, saveNodeConfig, type StartFlags } from '../home/config.ts'
+import { kvStore, openNodeDb, type KvStore } from '../home/db.ts'
+import { loadOrCreateEncryptionKeys, loadOrWritePolicy } from '../home/home-files.ts'
+import { lockHome } from '../home/lock.ts'
+import { createHost, type MycelHost } from '../net/host.ts'
+import { addressBook } from '../net/address-book.ts'
+import { dialer } from '../net/dialer.ts'
+import { memberAddrs } from '../net/addresses.ts'
+import { rttOf } from '../net/peers.ts'
+import { Admission } from '../membership/admission.ts'
+import { membershipGate } from '../membership/gate.ts'
+import { revocationEnforcement } from '../membership/enforcement.ts'
+import { gateCredentials, memberGroups, NodeCredentials, verifyPeerMembership } from '../membership/credentials.ts'
+import { RevocationStore } from '../membership/revocation-store.ts'
+import { JoinServer } from '../membership/join-server.ts'
+import { levelInviteStore, type InviteBook, type InviteStore } from '../membership/invite-book.ts'
+import { highWaterFile, highWaterPath } from '../audit/high-water.ts'
+import { certificateRenewal, renewalServer } from '../membership/renewal.ts'
+import { cardService, type CardService, type CardServiceInit } from '../cards/card-service.ts'
+import { cardContent, contentWatch } from '../cards/content.ts'
+import { PolicyEngine } from '../policy/engine.ts'
+import { AuditLog } from '../audit/log.ts'
+import type { RuntimeInit } from '../runtime/runtime.ts'
+import { TaskKindRegistry } from '../tasks/registry.ts'
+import { TaskExecutor, TaskRouter, type ExecutorInit, type RouterInit } from '../tasks/index.ts'
+import { echoKind } from '../tasks/kinds/echo.ts'
+import { llmKinds } from '../tasks/kinds/llm.ts'
+import { MycelNode, type NodeServices } from '../mycel-node.ts'
+import { localInference } from './inference.ts'
+import { openLocalMemory } from './memory.ts'
+import { controlApi } from './control-api.ts'
+import { registerRoutes } from './routes.ts'
+import { Lifecycle, type Startable } from './lifecycle.ts'
+
+export interface MycelNodeInit extends StartFlags {
+  home: string
+  /** Decrypts the identity key (`MYCEL_PASSPHRASE`). */
+  passphrase?: string
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv
+  /** @default ADMISSION_TIMEOUT_MS */
+  admissionTimeoutMs?: number
+  cards?: CardServiceInit
+  /** @default CERT_RENEW_CHECK_INTERVAL_MS */
+  renewCheckIntervalMs?: number
+  /** Lifetime of certificates this node issues as admin. @default MEMBERSHIP_CERT_TTL_MS */
+  certTtlMs?: number
+  /** Local inference; `false` runs the node without it (no llm.* kinds). @default {} */
+  runtime?: RuntimeInit | false
+  executor?: ExecutorInit
+  router?: RouterInit
+  /** Registered model whose embeddings join BM25 in memory search. @default $MYCEL_EMBED_MODEL, else none (BM25 only) */
+  embedModel?: string
+}
+
+/** Starts a node for the home; resolves once it listens, serves the API and has published its card. */
+export async function createMycelNode (init: MycelNodeInit): Promise<MycelNode> {
+  const resources = new AsyncDisposableStack()
+  try {
+    const { node, lifecycle } = await assemble(init, resources)
+    await lifecycle.start()
+    return node
+  } catch (err) {
+    await resources.disposeAsync()
+    throw err
+  }
+}
+
+async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): Promise<{ node: MycelNode, lifecycle: Lifecycle }> {
+  const paths = homePaths(init.home)
+  const env = init.env ?? process.env
+  const log = createLogger('mycel:node')
+  const secret = init.passphrase != null ? { passphrase: init.passphrase } : {}
+  const config = await loadNodeConfig(paths.nodeConfig)
+  if (config == null) throw new NotInitializedError(paths.root)
+  const org = config.org
+  if (org == null) throw new NotJoinedError()
+  // before anything is opened or written: a second start on this home stops here, touching nothing
+  const lock = await lockHome(paths)
+  resources.defer(async () => { await lock.release() })
+
+  const key = await loadNodeKey(paths.identityKey, secret)
+  const self = peerIdFromPublicKey(key.publicKey)
+  const credentials = new NodeCredentials({ key, config: { ...config, org }, save: async (c) => { await saveNodeConfig(paths.nodeConfig, c) } })
+  const opts = mergeStartOptions(config, env, init)
+  // an invalid policy stops the node here, naming the line
+  const policy = new PolicyEngine({ logger: createLogger('mycel:node:policy') }, { policy: await loadOrWritePolicy(paths.policy) })
+  const encryptionKeys = await loadOrCreateEncryptionKeys(paths.encryptionKey, init.passphrase)
+
+  const db = await openNodeDb(paths.dataDir)
+  resources.defer(async () => { await db.close() })
+  const state = kvStore(db, 'state')
+  const audit = new AuditLog({
+    db: db.sublevel<string, Uint8Array>('audit', { valueEncoding: 'view' }) as any,
+    sign: (bytes) => sign(key.secretKey, bytes),
+    verify,
+    publicKey: key.publicKey,
+    // beside the key, outside the data folder: a rolled-back or wiped log cannot take it along
+    highWater: highWaterFile(highWaterPath(paths.identityKey)),
+    logger: createLogger('mycel:node:audit')
+  })
+  const revocations = new RevocationStore({
+    logger: createLogger('mycel:node:revocations'),
+    orgRoot: credentials.orgRoot,
+    orgId: org.id,
+    storage: { get: async () => await state.get('revocations'), put: async (bytes) => { await state.put('revocations', bytes) } }
+  })
+  // read before the host exists, so its connection gater refuses revoked peers from the first connection
+  await revocations.load()
+
+  const admission = new Admission({ isRevoked: (peerId, serial) => revocations.isRevoked({ peerId, ...(serial != null ? { serial } : {}) }) }, {
+    ...(init.admissionTimeoutMs != null ? { admissionTimeoutMs: init.admissionTimeoutMs } : {})
+  })
+  const host = await createHost({
+    privateKey: toLibp2pPrivateKey(key),
+    listen: opts.listen,
+    orgId: org.id,
+    swarmKey: pskToPnetKey(fromHex(org.psk)),
+    connectionGater: admission.connectionGater,
+    guard: { middleware: admission.middleware, open: [MEMBERSHIP_PROTOCOL, JOIN_PROTOCOL] }
+  })
+  const gate = membershipGate()({
+    logger: createLogger('mycel:node:gate'),
+    credentials: gateCredentials({ chain: () => credentials.chain, orgRoot: credentials.orgRoot, revocations }),
+    admission,
+    host
+  })
+
+  const tasks = new TaskKindRegistry()
+  tasks.register(echoKind())
+  const inference = localInference(init.runtime ?? {})({ modelsDir: paths.modelsDir, tasks, logger: log })
+  if (inference.runtime != null) for (const kind of llmKinds(inference.runtime)) tasks.register(kind)
+  const memory = await openLocalMemory({
+    paths,
+    ...secret,
+    embedModel: init.embedModel ?? nonEmpty(env.MYCEL_EMBED_MODEL),
+    inference,
+    tasks,
+    self,
+    logger: log,
+    // connected members only, as the executor's own policy check
+    mayReadComponents: { groupsOf: (peerId) => gate.member(peerId)?.groups, policy }
+  })
+  resources.defer(async () => { await memory.close() })
+
+  const executor = new TaskExecutor({
+    logger: createLogger('mycel:node:executor'),
+    host,
+    orgId: org.id,
+    memberGroups: (peerId) => gate.member(peerId)?.groups,
+    encryptionKeys,
+    registry: tasks,
+    policy,
+    audit,
+    classOf: (collection) => memory.classOf(collection),
+    seen: kvStore(db, 'seen')
+  }, init.executor)
+
+  const cards = cardService(init.cards)({
+    logger: createLogger('mycel:node:cards'),
+    host,
+    gate,
+    orgId: org.id,
+    chain: () => credentials.chain,
+    content: cardContent({
+      name: credentials.name,
+      kinds: () => tasks.kinds(),
+      models: () => inference.models,
+      collections: () => memory.advertisedCollections(),
+      hardware: () => inference.hardware(),
+      load: () => executor.load(),
+      encryptionKey: encryptionKeys.publicKey,
+      admin: org.admin,
+      policy: () => policy.policy
+    }),
+    sign: (payload) => encodeSignedRecord(signRecord(key, CARD_DOMAIN, CARD_PAYLOAD_TYPE, payload)),
+    verifier: {
+      openRecord: (bytes) => openSignedRecord(bytes, { domain: CARD_DOMAIN, payloadType: CARD_PAYLOAD_TYPE, maxBytes: MAX_CARD_BYTES + 512 }),
+      peerIdOf: peerIdFromPublicKey,
+      verifyMember: (chain, peerId) => verifyPeerMembership(chain, peerId, credentials.orgRoot, revocations),
+      isRevoked: (peerId, serial) => revocations.isRevoked({ peerId, ...(serial != null ? { serial } : {}) })
+    },
+    revocations: () => revocations.bytes(),
+    onRevocations: (bytes) => { void revocations.offer(bytes).catch(err => { log('ignored revocation list: %s', err.message) }) }
+  })
+  const router = new TaskRouter({
+    logger: createLogger('mycel:node:router'),
+    host,
+    orgId: org.id,
+    key,
+    cards: () => cards.cards().map(h => h.card).filter(c => c.peerId !== self),
+    memberGroups: memberGroups({ gate, cards, orgRoot: credentials.orgRoot, revocations }),
+    rttMs: (peerId) => rttOf(host, peerId),
+    policy,
+    audit,
+    executor,
+    registry: tasks,
+    localModels: () => inference.models.map(m => m.name),
+    classOf: (collection) => memory.classOf(collection),
+    revoked: () => revocations.isRevoked({ peerId: self, serial: credentials.serial })
+  }, init.router)
+
+  const renewal = certificateRenewal({
+    ...(init.renewCheckIntervalMs != null ? { checkIntervalMs: init.renewCheckIntervalMs } : {}),
+    ...(init.certTtlMs != null ? { certTtlMs: init.certTtlMs } : {})
+  })({ logger: createLogger('mycel:node:renew'), credentials, gate, cards, host })
+  const book = addressBook()({ store: state, logger: log })
+  const api = controlApi({ address: opts.api })({ lock, logger: createLogger('mycel:node:api') })
+
+  const admin = org.admin ? adminServices(credentials, host, revocations, cards, levelInviteStore(db.sublevel<string, Uint8Array>('invites', { valueEncoding: 'view' })), init.certTtlMs) : null
+  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, audit, tasks, executor, router, memory, runtime: inference.runtime, invites: admin?.invites ?? null }
+  const lifecycle = new Lifecycle([
+    ['audit', {
+      start: async () => { await audit.start(); await audit.append({ type: 'node.start', actor: self, data: { org: org.id } }) },
+      // the last entry, then the final checkpoint
+      stop: async () => { await audit.append({ type: 'node.stop', actor: self }).catch(() => {}); await audit.stop() }
+    }],
+    ['inference', inference],
+    // the membership handler is in place before the host listens
+    ['gate', gate],
+    ['host', host],
+    ['revocations', revocationEnforcement()({ revocations, host, gate, cards })],
+    ['executor', executor],
+    ...admin?.services ?? [],
+    ['cards', cards],
+    ['renewal', renewal],
+    ['address-book', book],
+    ['dialer', dialer({ bootstrap: opts.bootstrap })({ host, addressBook: book, cards, logger: log })],
+    ['content-watch', contentWatch()({ sources: [async () => await inference.refresh(), async () => await memory.refreshChanged()], cards })],
+    // at shutdown, every task being routed ends with an error line for its caller while the API stops accepting
+    ['router', { start: () => {}, beforeStop: async () => { await router.stop() }, stop: () => {} }],
+    ['api', api]
+  ], log)
+
+  let stopping: Promise<void> | undefined
+  const node = new MycelNode({
+    paths,
+    services,
+    apiUrl: () => api.url,
+    stop: async () => {
+      stopping ??= (async () => { await lifecycle.stop(); await resources.disposeAsync(); log('node stopped') })()
+      await stopping
+    }
+  })
+  registerRoutes(api.server, node, paths)
+  return { node, lifecycle }
+}
+
+/** What only an admin node serves: redeeming invites and renewing certificates. */
+function adminServices (credentials: NodeCredentials, host: MycelHost, revocations: RevocationStore, cards: CardService, ledger: InviteStore, certTtlMs: number | undefined): { services: Array<readonly [string, Startable]>, invites: InviteBook } {
+  const ttl = certTtlMs != null ? { certTtlMs } : {}
+  const join = new JoinServer({ logger: createLogger('mycel:node:join'), host, orgRoot: credentials.orgRoot, admin: credentials.admin(), revocations, ledger, memberAddrs: () => memberAddrs(host, cards), ...ttl })
+  return {
+    services: [
+      ['join', join],
+      ['renewal-server', renewalServer(ttl)({ logger: createLogger('mycel:node:renew'), host, credentials, revocations })]
+    ],
+    invites: join.invites
+  }
+}
+
+function nonEmpty (v: string | undefined): string | undefined {
+  return v == null || v === '' ? undefined : v
+}

@@ -1,0 +1,70 @@
+/**
+ * Local inference as the node runs it: the runtime over the verified model
+ * registry of the home, the `llm.*` task kinds it backs, and the registered
+ * models as the capability card shows them, kept in step with the disk
+ * (`mycel models add/rm` change it while the node runs). A node started
+ * with `runtime: false` has none of it: `runtime` is null and it offers no
+ * `llm.*` kind.
+ *
+ * @example
+ * const inference = localInference({})({ modelsDir, tasks, logger })
+ * await inference.start()
+ * inference.models // [{ name: 'tiny', ... }]
+ */
+import type { Logger } from '../logger.ts'
+import { createLogger } from '../logger.ts'
+import { ModelRegistry } from '../runtime/registry.ts'
+import { Runtime, type RuntimeInit } from '../runtime/runtime.ts'
+import type { HardwareInfo } from '../runtime/hardware.ts'
+import type { TaskKindRegistry } from '../tasks/registry.ts'
+import { cardModels, llmKinds } from '../tasks/kinds/llm.ts'
+import type { CardModel } from '../../protocol/cards/card.ts'
+
+export interface LocalInferenceComponents {
+  modelsDir: string
+  tasks: TaskKindRegistry
+  logger: Logger
+}
+
+export function localInference (init: RuntimeInit | false) {
+  return (components: LocalInferenceComponents) => new LocalInference(components, init)
+}
+
+export class LocalInference {
+  /** The runtime, or null on a node started without inference. */
+  readonly runtime: Runtime | null
+  /** Registered models as the card shows them. */
+  models: CardModel[] = []
+  private readonly c: LocalInferenceComponents
+
+  constructor (components: LocalInferenceComponents, init: RuntimeInit | false) {
+    this.c = components
+    this.runtime = init === false
+      ? null
+      : new Runtime({ registry: new ModelRegistry({ dir: components.modelsDir }), logger: createLogger('mycel:node:runtime') }, { onWarning: (m) => { components.logger.error('%s', m) }, ...init })
+  }
+
+  async start (): Promise<void> {
+    if (this.runtime == null) return
+    await this.runtime.start()
+    for (const kind of llmKinds(this.runtime)) this.c.tasks.register(kind)
+    await this.refresh()
+  }
+
+  async stop (): Promise<void> {
+    await this.runtime?.stop().catch(() => {})
+  }
+
+  /** The hardware the runtime found, once started. */
+  hardware (): HardwareInfo | undefined {
+    try { return this.runtime?.hardware() } catch { return undefined }
+  }
+
+  /** Re-reads the registered models; true when the list changed. */
+  async refresh (): Promise<boolean> {
+    if (this.runtime == null) return false
+    const before = JSON.stringify(this.models)
+    try { this.models = await cardModels(this.runtime) } catch (err) { this.c.logger('could not list models: %s', (err as Error).message) }
+    return JSON.stringify(this.models) !== before
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The modules the HTTP side may use (`ApiModules`, `api/modules.ts`),
+ * built from the node's finished services and its facade, and registered
+ * on the node's API server: the control API, `/v1`, MCP and the dashboard.
+ * No route sees the node or a service beyond its module.
+ */
+import type { ApiServer } from '../api/server.ts'
+import type { ApiModules } from '../api/modules.ts'
+import { inviteAddrs } from '../api/invites.ts'
+import { issueInvite, listInvites } from '../membership/invites.ts'
+import { revokeInvite } from '../membership/revoke.ts'
+import { registerApi } from '../http/index.ts'
+import { setCollectionClass } from '../memory/classes.ts'
+import { fromHex } from '../../identity/bytes.ts'
+import type { HomePaths } from '../home/home.ts'
+import type { MycelNode } from '../mycel-node.ts'
+
+export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<HomePaths, 'collections'>): void {
+  registerApi(server, apiModules(node, paths))
+}
+
+export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections'>): ApiModules {
+  const { credentials, cards, router, executor, policy, audit, memory, revocations, invites } = node.services
+  return {
+    node: { status: () => node.status(), peers: async () => await node.peers(), caps: () => node.caps() },
+    admin: {
+      revoke: async (peerId, opts) => await node.revoke(peerId, opts),
+      createInvite: async (req) => {
+        const admin = credentials.admin()
+        const { addrs, ...rest } = req
+        const created = await issueInvite({ admin: admin.key, adminCert: admin.cert, psk: fromHex(credentials.org.psk), addrs: addrs ?? inviteAddrs(node.status().addresses), ...rest }, invites ?? undefined)
+        return { invite: created.invite, inviteId: created.inviteId, expiresAt: created.expiresAt, uses: created.uses, groups: created.groups }
+      },
+      listInvites: async () => {
+        credentials.admin()
+        return invites == null ? [] : await listInvites(invites, (inviteId) => revocations.isRevoked({ inviteId }))
+      },
+      revokeInvite: async (inviteId) => await revokeInvite({ admin: credentials.admin(), revocations }, inviteId)
+    },
+    cards: { republish: async () => ({ seq: (await cards.publish()).seq }) },
+    tasks: {
+      run: async (spec) => await router.run(spec),
+      list: () => [...router.list(), ...executor.list()],
+      // a task this node delegated is canceled through its router, which tells the executor
+      cancel: (taskId) => executor.cancel(taskId) || router.cancel(taskId)
+    },
+    policy: { current: () => policy.policy },
+    audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify() },
+    memory: {
+      store: () => memory.store,
+      classOf: (collection) => memory.classOf(collection),
+      setClass: async (collection, dataClass) => {
+        await setCollectionClass(paths.collections, collection, dataClass)
+        await memory.refresh()
+      },
+      refresh: async () => { await memory.refresh() }
+    }
+  }
+}
