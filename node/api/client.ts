@@ -9,6 +9,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { homePaths } from '../home/home.ts'
+import { isProcessAlive } from '../home/lock.ts'
 import { arrayOf, isPlainObject, object, optional, parse, str, uint } from '../../protocol/shape.ts'
 import { ERROR_STATUS, isApiErrorCode, type ApiErrorCode } from '../../protocol/codes.ts'
 import { MalformedApiResponseError, NodeNotRunningError } from './errors.ts'
@@ -37,7 +38,9 @@ export class ApiRequestError extends Error {
 export async function readApiFile (home: string): Promise<ApiFileContents | undefined> {
   try {
     const text = await readFile(homePaths(home).api, 'utf8')
-    return parse(ApiFile, JSON.parse(text), 'api.json')
+    const file = parse(ApiFile, JSON.parse(text), 'api.json')
+    // left by a node that died without stopping: no node runs, and offline commands may open the home
+    return isProcessAlive(file.pid) ? file : undefined
   } catch {
     return undefined
   }

@@ -2,6 +2,9 @@
 // Entry point of the `mycel` command. Node 24 runs this TypeScript directly.
 import { main } from './main.ts'
 
+// everything a Mycel process writes in its home (databases, keys, api.json) is for its own user only
+process.umask(0o077)
+
 const controller = new AbortController()
 let interrupted = 0
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
