@@ -13,7 +13,7 @@ export const status: Command = {
     if (ctx.json) { ctx.out.json(s); return }
     ctx.out.line(`peer id    ${s.peerId}`)
     ctx.out.line(`name       ${s.name}`)
-    ctx.out.line(`org        ${s.org != null ? `${s.org.name} (${s.org.id})` : '-'}${s.admin ? ', admin' : ''}`)
+    ctx.out.line(`org        ${s.org != null ? `${s.org.name} (${s.org.id})` : '-'}${s.admin ? ', admin' : ''}${s.revoked ? ', REVOKED: this node was revoked from the org' : ''}`)
     ctx.out.line(`groups     ${s.groups.join(', ')}`)
     for (const a of s.addresses) ctx.out.line(`address    ${a}`)
     ctx.out.line(`api        ${s.api}`)
