@@ -31,6 +31,15 @@ export interface FramedStream {
 
 /** The most bytes a varint length prefix of a 53-bit number takes. */
 const MAX_VARINT_BYTES = 8
+/**
+ * Frames a stream may hold unread. The byte stream buffers what arrives
+ * with no backpressure, so a bound of one frame broke a task whose executor
+ * sent two large outputs back to back; four keeps memory per stream bounded
+ * (about 4 MiB for task frames, what `lpStream`'s default allowed before).
+ */
+const BUFFERED_FRAMES = 4
+/** The floor of the read buffer, for protocols with small frames. */
+const MIN_READ_BUFFER_BYTES = 1024 * 1024
 
 /** Unsigned LEB128, the length prefix of `it-length-prefixed`. */
 function varint (n: number): Uint8Array {
@@ -71,7 +80,7 @@ export class StreamClosedError extends Error {
  * its side cleanly in the middle of one.
  */
 export function frame (stream: Stream, opts: { maxFrameBytes: number }): FramedStream {
-  const bytes = byteStream(stream, { maxBufferSize: opts.maxFrameBytes + MAX_VARINT_BYTES })
+  const bytes = byteStream(stream, { maxBufferSize: Math.max(MIN_READ_BUFFER_BYTES, BUFFERED_FRAMES * (opts.maxFrameBytes + MAX_VARINT_BYTES)) })
   const maxLengthBytes = varintLength(opts.maxFrameBytes)
 
   async function readBytes (options?: AbortOptions): Promise<Uint8Array | null> {

@@ -49,3 +49,20 @@ describe('frame reader end of input', () => {
     await assert.rejects(inp.read(identity), { name: 'MessageTooLargeError' })
   })
 })
+
+describe('frame reader buffering', () => {
+  it('holds several full-size frames that arrive before the reader asks for them', async () => {
+    const [a, b] = await streamPair()
+    const max = 64 * 1024
+    const out = frame(a, { maxFrameBytes: max })
+    const inp = frame(b, { maxFrameBytes: max })
+    // three largest frames back to back, as an executor streams 1 MB outputs, before anyone reads
+    await out.writeMany([new Uint8Array(max).fill(1), new Uint8Array(max).fill(2), new Uint8Array(max).fill(3)])
+    await tick()
+    for (const fill of [1, 2, 3]) {
+      const got = await inp.read(identity)
+      assert.equal(got.byteLength, max)
+      assert.equal(got[max - 1], fill)
+    }
+  })
+})
