@@ -22,7 +22,7 @@ import type { CertificateRenewal } from './membership/renewal.ts'
 import type { CardService } from './cards/card-service.ts'
 import { capSummary } from './cards/summary.ts'
 import type { PolicyEngine } from './policy/engine.ts'
-import type { AuditLog } from './audit/log.ts'
+import type { ObservedAuditLog } from './metrics/observed-audit-log.ts'
 import type { Runtime } from './runtime/runtime.ts'
 import type { TaskKindRegistry } from './tasks/registry.ts'
 import type { TaskExecutor, TaskRouter } from './tasks/index.ts'
@@ -43,7 +43,7 @@ export interface NodeServices {
   readonly renewal: CertificateRenewal
   readonly cards: CardService
   readonly policy: PolicyEngine
-  readonly audit: AuditLog
+  readonly audit: ObservedAuditLog
   readonly tasks: TaskKindRegistry
   readonly executor: TaskExecutor
   readonly router: TaskRouter

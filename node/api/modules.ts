@@ -78,7 +78,11 @@ export interface TasksModule {
   list: () => TaskSummary[]
   /** Cancels a running task by id, delegated or executed here; false when none runs. */
   cancel: (taskId: string) => boolean
+  /** What the executor runs and holds waiting now, and how many run at once. */
+  load: () => ExecutorLoad
 }
+
+export interface ExecutorLoad { running: number, queued: number, slots: number }
 
 export interface PolicyModule {
   /** The policy in force now (it may be reloaded). */
@@ -88,6 +92,12 @@ export interface PolicyModule {
 export type AuditModule = {
   tail: (n: number) => Promise<AuditEntry[]>
   verify: () => Promise<AuditVerifyResult>
+  /**
+   * Calls `listener` with every entry once it is written, until the returned
+   * function is called. The audit log records every task step and policy
+   * decision, so metrics follow it rather than each service growing hooks.
+   */
+  subscribe: (listener: (entry: AuditEntry) => void) => () => void
 }
 
 export type MemoryStoreApi = Pick<MemoryStore, 'ingest' | 'collections' | 'removeDocument' | 'removeCollection' | 'search'>

@@ -82,6 +82,7 @@ export class ApiServer {
   private readonly errorBody: NonNullable<ApiServerInit['errorBody']>
   private readonly inFlight = new Set<InFlight>()
   private readonly streams = new Set<ResponseStream>()
+  private readonly teardowns: Array<() => void | Promise<void>> = []
   private closing?: Promise<void>
 
   constructor (init: ApiServerInit) {
@@ -112,6 +113,11 @@ export class ApiServer {
     return { host: addr.address, port: addr.port }
   }
 
+  /** Registers what a route group set up (a subscription, a timer) to be undone when the server closes. */
+  onClose (teardown: () => void | Promise<void>): void {
+    this.teardowns.push(teardown)
+  }
+
   /** Stops accepting and ends every open request (see the module comment); safe to call twice. */
   async close (): Promise<void> {
     this.closing ??= this.shutdown()
@@ -124,6 +130,7 @@ export class ApiServer {
   }
 
   private async shutdown (): Promise<void> {
+    for (const t of this.teardowns.splice(0)) await Promise.resolve().then(t).catch(err => { this.log.error('teardown failed: %s', (err as Error).message) })
     const server = this.server
     if (server == null) return
     const closed = new Promise<void>(resolve => server.close(() => { resolve() }))

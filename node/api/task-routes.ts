@@ -8,7 +8,7 @@
  * included, rather than a 200 whose last line says so.
  */
 import type { ApiServer } from './server.ts'
-import type { ApiModules } from './modules.ts'
+import type { AuditModule, PolicyModule, TasksModule } from './modules.ts'
 import type { RouteEvent, RunResult } from '../tasks/index.ts'
 import { HttpError } from './errors.ts'
 import { body } from './body.ts'
@@ -33,7 +33,13 @@ function resultEvent (r: RunResult): TaskEvent {
   }
 }
 
-export function registerTaskRoutes (api: ApiServer, { tasks, policy, audit }: Pick<ApiModules, 'tasks' | 'policy' | 'audit'>): void {
+export interface TaskRouteModules {
+  tasks: Pick<TasksModule, 'run' | 'list' | 'cancel'>
+  policy: PolicyModule
+  audit: Pick<AuditModule, 'tail' | 'verify'>
+}
+
+export function registerTaskRoutes (api: ApiServer, { tasks, policy, audit }: TaskRouteModules): void {
   api.route('POST', '/api/tasks', async ({ body: b, signal, stream }) => {
     const spec = body(TaskBody, b, 'task request')
     const out = stream.ndjson()

@@ -39,7 +39,7 @@ import { certificateRenewal, renewalServer } from '../membership/renewal.ts'
 import { cardService, type CardService, type CardServiceInit } from '../cards/card-service.ts'
 import { cardContent, contentWatch } from '../cards/content.ts'
 import { PolicyEngine } from '../policy/engine.ts'
-import { AuditLog } from '../audit/log.ts'
+import { ObservedAuditLog } from '../metrics/observed-audit-log.ts'
 import type { RuntimeInit } from '../runtime/runtime.ts'
 import { TaskKindRegistry } from '../tasks/registry.ts'
 import { TaskExecutor, TaskRouter, type ExecutorInit, type RouterInit } from '../tasks/index.ts'
@@ -110,7 +110,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   const db = await openNodeDb(paths.dataDir)
   resources.defer(async () => { await db.close() })
   const state = kvStore(db, 'state')
-  const audit = new AuditLog({
+  // observed: `/metrics` follows the audit log (see metrics/)
+  const audit = new ObservedAuditLog({
     db: db.sublevel<string, Uint8Array>('audit', { valueEncoding: 'view' }) as any,
     sign: (bytes) => sign(key.secretKey, bytes),
     verify,

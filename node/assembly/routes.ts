@@ -42,10 +42,11 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
       run: async (spec) => await router.run(spec),
       list: () => [...router.list(), ...executor.list()],
       // a task this node delegated is canceled through its router, which tells the executor
-      cancel: (taskId) => executor.cancel(taskId) || router.cancel(taskId)
+      cancel: (taskId) => executor.cancel(taskId) || router.cancel(taskId),
+      load: () => executor.load()
     },
     policy: { current: () => policy.policy },
-    audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify() },
+    audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), subscribe: (listener) => audit.subscribe(listener) },
     memory: {
       store: () => memory.store,
       classOf: (collection) => memory.classOf(collection),

@@ -1,7 +1,8 @@
 /**
  * Everything the node serves over HTTP, registered on one server from the
  * node's modules (`ApiModules`, `api/modules.ts`): the control API, the
- * OpenAI-compatible API, MCP and the dashboard. The node builds the modules
+ * OpenAI-compatible API, MCP, the dashboard, and `/health`, `/ready` and
+ * `/metrics` (`health.ts`). The node builds the modules
  * from its services and calls this once; no route sees the node itself.
  *
  * @example
@@ -18,6 +19,7 @@ import { registerMemoryRoutes } from '../api/memory-routes.ts'
 import { apiErrorBody, registerOpenAiRoutes } from '../openai/index.ts'
 import { registerMcpRoute } from '../mcp/http.ts'
 import { registerDashboardRoutes } from '../dashboard/routes.ts'
+import { registerHealthRoutes } from './health.ts'
 
 export interface ApiInit {
   token: string
@@ -32,6 +34,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerOpenAiRoutes(server, modules)
   registerMcpRoute(server, modules)
   registerDashboardRoutes(server)
+  registerHealthRoutes(server, modules)
 }
 
 /** A server with every route of `modules`, not yet listening. */

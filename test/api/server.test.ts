@@ -9,9 +9,8 @@ import { afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { request, type ClientRequest, type IncomingMessage } from 'node:http'
 import { ApiServer } from '../../node/api/server.ts'
-import { registerTaskRoutes } from '../../node/api/task-routes.ts'
-import type { ApiModules } from '../../node/api/modules.ts'
-import { apiErrorBody, registerOpenAiRoutes } from '../../node/openai/index.ts'
+import { registerTaskRoutes, type TaskRouteModules } from '../../node/api/task-routes.ts'
+import { apiErrorBody, registerOpenAiRoutes, type OpenAiModules } from '../../node/openai/index.ts'
 import { createLogger } from '../../node/logger.ts'
 import type { RunResult, RunSpec } from '../../node/tasks/index.ts'
 
@@ -27,11 +26,11 @@ async function endless (spec: RunSpec): Promise<RunResult> {
 }
 
 function server (): ApiServer {
-  const modules: Pick<ApiModules, 'tasks' | 'policy' | 'audit' | 'node'> = {
+  const modules: TaskRouteModules & OpenAiModules = {
     tasks: { run: endless, list: () => [], cancel: () => false },
     policy: { current: () => { throw new Error('not used') } },
     audit: { tail: async () => [], verify: async () => { throw new Error('not used') } },
-    node: { caps: () => [{ peerId: 'p1', name: 'alpha', models: [{ name: 'm' }] }], status: () => { throw new Error('not used') }, peers: async () => [] }
+    node: { caps: () => [{ peerId: 'p1', name: 'alpha', models: [{ name: 'm' }] }] }
   }
   const api = new ApiServer({ token: TOKEN, logger: createLogger('test:api'), errorBody: apiErrorBody })
   registerTaskRoutes(api, modules)

@@ -12,8 +12,7 @@ import { ApiClient, ApiRequestError } from '../../node/api/client.ts'
 import { MalformedApiResponseError } from '../../node/api/errors.ts'
 import { parseTaskEvent, type TaskEvent } from '../../node/api/task-stream.ts'
 import { ApiServer } from '../../node/api/server.ts'
-import { registerTaskRoutes } from '../../node/api/task-routes.ts'
-import type { ApiModules } from '../../node/api/modules.ts'
+import { registerTaskRoutes, type TaskRouteModules } from '../../node/api/task-routes.ts'
 import { createLogger } from '../../node/logger.ts'
 import { BusyError, TaskFailedError } from '../../node/tasks/errors.ts'
 import type { RunResult, RunSpec } from '../../node/tasks/index.ts'
@@ -71,7 +70,7 @@ describe('task events: the client refuses lines off the contract', () => {
 
 describe('task events: the server', () => {
   let behaviour: (spec: RunSpec) => Promise<RunResult>
-  const modules: Pick<ApiModules, 'tasks' | 'policy' | 'audit'> = {
+  const modules: TaskRouteModules = {
     tasks: { run: async (spec) => await behaviour(spec), list: () => [], cancel: () => false },
     policy: { current: () => { throw new Error('not used') } },
     audit: { tail: async () => [], verify: async () => { throw new Error('not used') } }

@@ -1,0 +1,8 @@
+/** Bounds of the node's metrics. */
+
+/** Tasks followed from their first audit entry to their last; the oldest are forgotten past this (a refused task never gets a last one). */
+export const MAX_TRACKED_TASKS = 10_000
+/** Distinct task kinds given their own label; further kinds (a peer may send any) share `other`. */
+export const MAX_KIND_LABELS = 64
+/** Upper bounds of the task latency histogram, in seconds (a cached echo to a long generation). */
+export const TASK_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
