@@ -76,11 +76,20 @@ export const NDJSON: StreamFormat = {
   error: (err) => ({ type: 'error', error: apiErrorObject(err) })
 }
 
+export interface SseOptions {
+  /** Names each event after its value's `type` (`event: message_start`), as Anthropic's API does. @default false */
+  named?: boolean
+}
+
 /** Server-sent events (`text/event-stream`); the error frame is the caller's (OpenAI has its own). */
-export function sseFormat (error: (err: unknown) => unknown): StreamFormat {
+export function sseFormat (error: (err: unknown) => unknown, opts: SseOptions = {}): StreamFormat {
   return {
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' },
-    frame: (v) => `data: ${JSON.stringify(v)}\n\n`,
+    frame: (v) => {
+      const type = (v as { type?: unknown } | null)?.type
+      const name = opts.named === true && typeof type === 'string' ? `event: ${type}\n` : ''
+      return `${name}data: ${JSON.stringify(v)}\n\n`
+    },
     error
   }
 }

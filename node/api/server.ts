@@ -3,7 +3,7 @@
  * OpenAI-compatible API, the MCP endpoint and the dashboard.
  *
  * Every `/api/` and `/v1/` request must carry the node's token as a bearer
- * token (compared in constant time; never logged). Bodies are bounded and
+ * token or an `x-api-key` header (compared in constant time; never logged). Bodies are bounded and
  * parsed as JSON before a handler sees them; a handler's typed error becomes
  * a JSON error with the status of its code (`ERROR_STATUS`), and the server
  * keeps serving. Nothing about a request is decoded before its token is
@@ -26,7 +26,7 @@ import type { Logger } from '../logger.ts'
 import { MAX_API_BODY_BYTES } from '../constants.ts'
 import { CLOSE_GRACE_MS, HEADERS_TIMEOUT_MS } from './constants.ts'
 import { apiErrorObject, HttpError, retryAfterSeconds, statusOf } from './errors.ts'
-import { NDJSON, ResponseStream, sseFormat } from './response-stream.ts'
+import { NDJSON, ResponseStream, sseFormat, type SseOptions } from './response-stream.ts'
 import { checkBrowserOrigin } from './origin.ts'
 
 export interface RouteContext {
@@ -41,7 +41,7 @@ export interface RouteContext {
   stream: {
     ndjson: () => ResponseStream
     /** Server-sent events; `error` shapes the last event when the stream fails. */
-    sse: (error: (err: unknown) => unknown) => ResponseStream
+    sse: (error: (err: unknown) => unknown, opts?: SseOptions) => ResponseStream
   }
 }
 
@@ -160,11 +160,13 @@ export class ApiServer {
     }
   }
 
+  /** The token as a bearer token, or as `x-api-key` (what Anthropic's clients send). */
   private authorized (req: IncomingMessage): boolean {
-    const header = req.headers.authorization ?? ''
-    const m = /^Bearer (.+)$/.exec(header)
-    if (m == null) return false
-    const given = Buffer.from(m[1] as string)
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+    const key = req.headers['x-api-key']
+    const token = bearer ?? (typeof key === 'string' && key !== '' ? key : undefined)
+    if (token == null) return false
+    const given = Buffer.from(token)
     return given.length === this.token.length && timingSafeEqual(given, this.token)
   }
 
@@ -195,7 +197,7 @@ export class ApiServer {
       const body = route.rawBody ? undefined : await this.readJson(req, controller.signal)
       const stream = {
         ndjson: () => this.track(res, NDJSON),
-        sse: (error: (err: unknown) => unknown) => this.track(res, sseFormat(error))
+        sse: (error: (err: unknown) => unknown, opts?: SseOptions) => this.track(res, sseFormat(error, opts))
       }
       const result = await route.handler({ req, res, body, query: url.searchParams, params, signal: controller.signal, stream })
       if (result === HANDLED || res.headersSent || res.writableEnded) return

@@ -1,7 +1,7 @@
 /**
  * Everything the node serves over HTTP, registered on one server from the
  * node's modules (`ApiModules`, `api/modules.ts`): the control API, the
- * OpenAI-compatible API, MCP, the dashboard, and `/health`, `/ready` and
+ * OpenAI-compatible API, Anthropic's Messages API, MCP, the dashboard, and `/health`, `/ready` and
  * `/metrics` (`health.ts`). The node builds the modules
  * from its services and calls this once; no route sees the node itself.
  *
@@ -16,10 +16,12 @@ import type { ApiModules } from '../api/modules.ts'
 import { registerControlRoutes } from '../api/control-routes.ts'
 import { registerTaskRoutes } from '../api/task-routes.ts'
 import { registerMemoryRoutes } from '../api/memory-routes.ts'
-import { apiErrorBody, registerOpenAiRoutes } from '../openai/index.ts'
+import { registerOpenAiRoutes } from '../openai/index.ts'
+import { registerAnthropicRoutes } from '../anthropic/index.ts'
 import { registerMcpRoute } from '../mcp/http.ts'
 import { registerDashboardRoutes } from '../dashboard/routes.ts'
 import { registerHealthRoutes } from './health.ts'
+import { errorBody } from './error-body.ts'
 
 export interface ApiInit {
   token: string
@@ -32,6 +34,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerTaskRoutes(server, modules)
   registerMemoryRoutes(server, modules)
   registerOpenAiRoutes(server, modules)
+  registerAnthropicRoutes(server, modules)
   registerMcpRoute(server, modules)
   registerDashboardRoutes(server)
   registerHealthRoutes(server, modules)
@@ -39,7 +42,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
 
 /** A server with every route of `modules`, not yet listening. */
 export function createApiServer (init: ApiInit, modules: ApiModules): ApiServer {
-  const server = new ApiServer({ ...init, errorBody: apiErrorBody })
+  const server = new ApiServer({ ...init, errorBody })
   registerApi(server, modules)
   return server
 }

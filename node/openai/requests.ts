@@ -8,21 +8,11 @@
  * rather than silently dropped; their neutral values (0, `{}`) change
  * nothing and pass.
  */
-import { arrayOf, bool, isPlainObject, literal, nullable, num, object, oneOf, optional, str, uint, type Shape } from '../../protocol/shape.ts'
+import { arrayOf, bool, isPlainObject, literal, nullable, num, oneOf, optional, str, uint, type Shape } from '../../protocol/shape.ts'
+import { loose } from '../api/loose.ts'
 import { MalformedMessageError } from '../../protocol/errors.ts'
 import { OpenAiRequestError } from './errors.ts'
 import { MAX_CHAT_MESSAGES, MAX_EMBED_INPUTS, MAX_EMBED_INPUT_CHARS, MAX_MODEL_NAME_CHARS, MAX_PROMPT_CHARS } from './constants.ts'
-
-/** Like `object`, but ignores keys it does not name. */
-function loose<S extends Record<string, Shape<unknown>>> (fields: S): ReturnType<typeof object<S>> {
-  const strict = object(fields)
-  return (value, path) => {
-    if (!isPlainObject(value)) return strict(value, path)
-    const picked: Record<string, unknown> = {}
-    for (const k of Object.keys(fields)) if (k in value) picked[k] = value[k]
-    return strict(picked, path)
-  }
-}
 
 /** Message content: a string, or an array of `{ type: 'text', text }` parts (joined). */
 const content: Shape<string> = (value, path) => {
