@@ -10,4 +10,3 @@
 export { registerAnthropicRoutes, type AnthropicModules } from './routes.ts'
 export { anthropicError, type AnthropicErrorBody } from './errors.ts'
 export { parseMessagesRequest, type MessagesRequest } from './requests.ts'
-export { StopScanner } from './stop.ts'

@@ -7,7 +7,7 @@
  * `content_block_stop`, `message_delta`, `message_stop`); the headers go
  * out with the first text, so a request refused before any output still
  * gets its own status, and a later failure arrives as an `error` event.
- * Stop sequences are applied here (`stop.ts`): nothing after the first one
+ * Stop sequences are applied here (`api/stop-scanner.ts`): nothing after the first one
  * is sent. The task still runs to its end (at most `max_tokens`), and
  * `usage` counts all it generated: canceling it there would be cheaper, but
  * a generation canceled mid-way can fail the model's next task today.
@@ -19,7 +19,7 @@ import { HttpError } from '../api/errors.ts'
 import type { RouteEvent } from '../tasks/index.ts'
 import { anthropicError } from './errors.ts'
 import { parseMessagesRequest, type MessagesRequest } from './requests.ts'
-import { StopScanner } from './stop.ts'
+import { StopScanner } from '../api/stop-scanner.ts'
 
 export interface AnthropicModules {
   tasks: Pick<TasksModule, 'run'>

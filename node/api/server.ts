@@ -39,7 +39,8 @@ export interface RouteContext {
   signal: AbortSignal
   /** Opens a streaming response the server ends cleanly at shutdown. */
   stream: {
-    ndjson: () => ResponseStream
+    /** Newline-delimited JSON; `error` shapes the last line when the stream fails (the control API's by default). */
+    ndjson: (error?: (err: unknown) => unknown) => ResponseStream
     /** Server-sent events; `error` shapes the last event when the stream fails. */
     sse: (error: (err: unknown) => unknown, opts?: SseOptions) => ResponseStream
   }
@@ -52,6 +53,7 @@ export type RouteHandler = (ctx: RouteContext) => Promise<unknown>
 
 interface Route {
   method: string
+  path: string
   pattern: RegExp
   keys: string[]
   handler: RouteHandler
@@ -95,9 +97,11 @@ export class ApiServer {
 
   /** Registers a route; `:name` segments become params. Auth is on unless `auth: false`. */
   route (method: string, path: string, handler: RouteHandler, opts: { auth?: boolean, rawBody?: boolean } = {}): void {
+    // route groups share prefixes (`/api/` is the control API's and Ollama's): a clash is a bug, found at startup
+    if (this.routes.some(r => r.method === method && r.path === path)) throw new Error(`Route ${method} ${path} registered twice`)
     const keys: string[] = []
     const pattern = new RegExp('^' + path.replace(/:[a-zA-Z]+/g, m => { keys.push(m.slice(1)); return '([^/]+)' }) + '$')
-    this.routes.push({ method, pattern, keys, handler, auth: opts.auth ?? true, rawBody: opts.rawBody ?? false })
+    this.routes.push({ method, path, pattern, keys, handler, auth: opts.auth ?? true, rawBody: opts.rawBody ?? false })
   }
 
   async listen (host: string, port: number): Promise<{ host: string, port: number }> {
@@ -196,7 +200,7 @@ export class ApiServer {
       const params = decodeParams(route.keys, captures)
       const body = route.rawBody ? undefined : await this.readJson(req, controller.signal)
       const stream = {
-        ndjson: () => this.track(res, NDJSON),
+        ndjson: (error?: (err: unknown) => unknown) => this.track(res, error != null ? { ...NDJSON, error } : NDJSON),
         sse: (error: (err: unknown) => unknown, opts?: SseOptions) => this.track(res, sseFormat(error, opts))
       }
       const result = await route.handler({ req, res, body, query: url.searchParams, params, signal: controller.signal, stream })

@@ -1,7 +1,7 @@
 /**
  * Everything the node serves over HTTP, registered on one server from the
  * node's modules (`ApiModules`, `api/modules.ts`): the control API, the
- * OpenAI-compatible API, Anthropic's Messages API, MCP, the dashboard, and `/health`, `/ready` and
+ * OpenAI-compatible API, Anthropic's Messages API, the Ollama API subset, MCP, the dashboard, and `/health`, `/ready` and
  * `/metrics` (`health.ts`). The node builds the modules
  * from its services and calls this once; no route sees the node itself.
  *
@@ -18,6 +18,7 @@ import { registerTaskRoutes } from '../api/task-routes.ts'
 import { registerMemoryRoutes } from '../api/memory-routes.ts'
 import { registerOpenAiRoutes } from '../openai/index.ts'
 import { registerAnthropicRoutes } from '../anthropic/index.ts'
+import { registerOllamaRoutes } from '../ollama/index.ts'
 import { registerMcpRoute } from '../mcp/http.ts'
 import { registerDashboardRoutes } from '../dashboard/routes.ts'
 import { registerHealthRoutes } from './health.ts'
@@ -35,6 +36,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerMemoryRoutes(server, modules)
   registerOpenAiRoutes(server, modules)
   registerAnthropicRoutes(server, modules)
+  registerOllamaRoutes(server, modules)
   registerMcpRoute(server, modules)
   registerDashboardRoutes(server)
   registerHealthRoutes(server, modules)
