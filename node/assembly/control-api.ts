@@ -15,7 +15,8 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../logger.ts'
 import { ApiServer } from '../api/server.ts'
-import { apiErrorBody } from '../openai/index.ts'
+// each API answers errors in its own clients' shape (OpenAI, Anthropic, Ollama, control)
+import { errorBody } from '../http/index.ts'
 import type { HomeLock } from '../home/lock.ts'
 import { DEFAULT_API_ADDR } from '../constants.ts'
 
@@ -44,7 +45,7 @@ export class ControlApi {
   constructor (components: ControlApiComponents, init: ControlApiInit) {
     this.c = components
     this.address = init.address ?? DEFAULT_API_ADDR
-    this.server = new ApiServer({ token: this.token, logger: components.logger, errorBody: apiErrorBody })
+    this.server = new ApiServer({ token: this.token, logger: components.logger, errorBody })
   }
 
   /** Where the API answers (`http://host:port`), once listening. */

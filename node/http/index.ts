@@ -6,12 +6,12 @@
  * from its services and calls this once; no route sees the node itself.
  *
  * @example
- * const server = createApiServer({ token, logger }, modules)
+ * const server = new ApiServer({ token, logger, errorBody })
+ * registerApi(server, modules)
  * await server.listen('127.0.0.1', 7878)
  * await server.close() // ends open streams with a last error line
  */
-import type { Logger } from '../logger.ts'
-import { ApiServer } from '../api/server.ts'
+import type { ApiServer } from '../api/server.ts'
 import type { ApiModules } from '../api/modules.ts'
 import { registerControlRoutes } from '../api/control-routes.ts'
 import { registerTaskRoutes } from '../api/task-routes.ts'
@@ -23,11 +23,6 @@ import { registerMcpRoute } from '../mcp/http.ts'
 import { registerDashboardRoutes } from '../dashboard/routes.ts'
 import { registerHealthRoutes } from './health.ts'
 import { errorBody } from './error-body.ts'
-
-export interface ApiInit {
-  token: string
-  logger: Logger
-}
 
 /** Registers every route group on `server`, each with only the modules it uses. */
 export function registerApi (server: ApiServer, modules: ApiModules): void {
@@ -42,9 +37,4 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerHealthRoutes(server, modules)
 }
 
-/** A server with every route of `modules`, not yet listening. */
-export function createApiServer (init: ApiInit, modules: ApiModules): ApiServer {
-  const server = new ApiServer({ ...init, errorBody })
-  registerApi(server, modules)
-  return server
-}
+export { errorBody }
