@@ -10,3 +10,5 @@ export const MAX_CHAT_MESSAGES = 512
 export const MAX_EMBED_INPUTS = 256
 /** Longest single embeddings input, in characters (the runtime's own limit). */
 export const MAX_EMBED_INPUT_CHARS = 64 * 1024
+/** Most tokens one `logit_bias` may name (OpenAI's own limit, and the runtime's). */
+export const MAX_LOGIT_BIAS_TOKENS = 1024

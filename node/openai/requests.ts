@@ -4,21 +4,41 @@
  * Unlike the wire shapes, unknown fields are ignored (clients send many we
  * have no use for: `user`, `metadata`, ...), but fields that would change the
  * answer and that the mesh cannot honour (`tools`, `n > 1`, `stop`,
- * `logit_bias`, `presence_penalty`, `frequency_penalty`, ...) are refused
- * rather than silently dropped; their neutral values (0, `{}`) change
- * nothing and pass.
+ * `logprobs`, ...) are refused rather than silently dropped; their neutral
+ * values (`false`, `[]`) change nothing and pass. Repeat penalties and
+ * `logit_bias` are honoured, within OpenAI's bounds.
  */
 import { arrayOf, bool, isPlainObject, literal, nullable, num, oneOf, optional, str, uint, type Shape } from '../../protocol/shape.ts'
 import { loose } from '../api/loose.ts'
 import { MalformedMessageError } from '../../protocol/errors.ts'
 import { OpenAiRequestError } from './errors.ts'
-import { MAX_CHAT_MESSAGES, MAX_EMBED_INPUTS, MAX_EMBED_INPUT_CHARS, MAX_MODEL_NAME_CHARS, MAX_PROMPT_CHARS } from './constants.ts'
+import { MAX_CHAT_MESSAGES, MAX_EMBED_INPUTS, MAX_LOGIT_BIAS_TOKENS, MAX_EMBED_INPUT_CHARS, MAX_MODEL_NAME_CHARS, MAX_PROMPT_CHARS } from './constants.ts'
 
 /** Message content: a string, or an array of `{ type: 'text', text }` parts (joined). */
 const content: Shape<string> = (value, path) => {
   if (typeof value === 'string') return str({ max: MAX_PROMPT_CHARS })(value, path)
   const parts = arrayOf(loose({ type: literal('text'), text: str({ max: MAX_PROMPT_CHARS }) }), { min: 1, max: 64 })(value, path)
   return str({ max: MAX_PROMPT_CHARS })(parts.map(p => p.text).join(''), path)
+}
+
+/** A token id as a JSON key: decimal, no leading zeros (the runtime's own rule). */
+const TOKEN_ID = /^(0|[1-9][0-9]{0,9})$/
+
+/** Token id (decimal string, as JSON object keys are) -> bias in [-100, 100], at most OpenAI's 1,024 entries; errors name `logit_bias` itself. */
+const logitBias: Shape<Record<string, number>> = (value, path) => {
+  const bad = (why: string): never => { throw new MalformedMessageError(`${path}: ${why}`) }
+  if (!isPlainObject(value)) bad('expected a map of token ids to numbers')
+  const bias = value as Record<string, unknown>
+  const out: Record<string, number> = Object.create(null)
+  const keys = Object.keys(bias)
+  if (keys.length > MAX_LOGIT_BIAS_TOKENS) bad(`at most ${MAX_LOGIT_BIAS_TOKENS} tokens`)
+  for (const key of keys) {
+    if (!TOKEN_ID.test(key)) bad(`keys must be token ids, got "${key.slice(0, 16)}"`)
+    const v = bias[key]
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < -100 || v > 100) bad(`the bias of token ${key} must be a number from -100 to 100`)
+    out[key] = v as number
+  }
+  return out
 }
 
 const sampling = {
@@ -33,10 +53,9 @@ const sampling = {
   // refused when they would change the answer (see the module comment)
   stop: optional(nullable(unsupportedUnlessEmpty('stop sequences'))),
   logprobs: optional(nullable(unsupportedUnless(false, 'log probabilities'))),
-  // the runtime has no repeat penalties or token bias yet (its llm input would take presencePenalty, frequencyPenalty, logitBias)
-  presence_penalty: optional(nullable(unsupportedUnless(0, 'presence penalty'))),
-  frequency_penalty: optional(nullable(unsupportedUnless(0, 'frequency penalty'))),
-  logit_bias: optional(nullable(unsupportedUnlessEmpty('token biases')))
+  presence_penalty: optional(nullable(num({ min: -2, max: 2 }))),
+  frequency_penalty: optional(nullable(num({ min: -2, max: 2 }))),
+  logit_bias: optional(nullable(logitBias))
 }
 
 const ChatBody = loose({
@@ -93,7 +112,10 @@ function check<T> (shape: Shape<T>, value: unknown): T {
   }
 }
 
-export interface Sampling { maxTokens?: number, temperature?: number, topP?: number, seed?: number }
+export interface Sampling {
+  maxTokens?: number, temperature?: number, topP?: number, seed?: number
+  presencePenalty?: number, frequencyPenalty?: number, logitBias?: Record<string, number>
+}
 
 export interface GenerationRequest {
   model: string
@@ -112,13 +134,23 @@ export interface CompletionRequest extends GenerationRequest {
 
 export interface EmbeddingsRequest { model: string, input: string[], encoding: 'float' | 'base64' }
 
-function generation (b: { model: string, max_tokens?: number | null, temperature?: number | null, top_p?: number | null, seed?: number | null, stream?: boolean | null, stream_options?: { include_usage?: boolean | null } | null }, maxTokens?: number | null): GenerationRequest {
+interface GenerationBody {
+  model: string, max_tokens?: number | null, temperature?: number | null, top_p?: number | null, seed?: number | null
+  presence_penalty?: number | null, frequency_penalty?: number | null, logit_bias?: Record<string, number> | null
+  stream?: boolean | null, stream_options?: { include_usage?: boolean | null } | null
+}
+
+function generation (b: GenerationBody, maxTokens?: number | null): GenerationRequest {
   const s: Sampling = {}
   const max = maxTokens ?? b.max_tokens
   if (max != null) s.maxTokens = max
   if (b.temperature != null) s.temperature = b.temperature
   if (b.top_p != null) s.topP = b.top_p
   if (b.seed != null) s.seed = b.seed
+  // neutral values are left out, so a task carries only what changes its answer
+  if (b.presence_penalty != null && b.presence_penalty !== 0) s.presencePenalty = b.presence_penalty
+  if (b.frequency_penalty != null && b.frequency_penalty !== 0) s.frequencyPenalty = b.frequency_penalty
+  if (b.logit_bias != null && Object.keys(b.logit_bias).length > 0) s.logitBias = { ...b.logit_bias }
   return { model: b.model, stream: b.stream === true, includeUsage: b.stream_options?.include_usage === true, sampling: s }
 }
 

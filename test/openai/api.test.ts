@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import OpenAI from 'openai'
 import { harness, type MycelProcess } from '../helpers/harness.ts'
+import { TOKEN } from '../../scripts/make-test-model.ts'
 import { modelMesh, MODEL } from './mesh.ts'
 
 describe('OpenAI-compatible API over a two-node mesh', () => {
@@ -90,6 +91,19 @@ describe('OpenAI-compatible API over a two-node mesh', () => {
     }
     assert.equal(streamed, text)
     assert.equal((await delegated())[0]?.kind, 'llm.complete')
+  })
+
+  it('honours logit_bias through the mesh: -100 on the greedy token changes the completion, +100 on one forces it', async () => {
+    const prompt = 'The mesh says:'
+    const text = async (extra: { logit_bias?: Record<string, number> }): Promise<string> =>
+      (await client.completions.create({ model: MODEL, prompt, max_tokens: 8, temperature: 0, ...extra })).choices[0]?.text ?? ''
+    const plain = await text({})
+    const first = Buffer.from(plain)[0] as number
+    // the tiny model's byte vocabulary: one token per byte, and a space has a token of its own as well
+    const banned = [TOKEN.firstByte + first, ...(first === 0x20 ? [TOKEN.space] : [])]
+    const biased = await text({ logit_bias: Object.fromEntries(banned.map(t => [String(t), -100])) })
+    assert.notEqual(biased[0], plain[0], `${JSON.stringify(plain)} -> ${JSON.stringify(biased)}`)
+    assert.equal(await text({ logit_bias: { [String(TOKEN.firstByte + 0x5A)]: 100 } }), 'Z'.repeat(8))
   })
 
   it('returns embeddings, as floats and as the base64 the client asks for by default', async () => {
@@ -178,6 +192,8 @@ describe('OpenAI-compatible API over a two-node mesh', () => {
         ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: -1 }, 'max_tokens'],
         ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], temperature: 'hot' }, 'temperature'],
         ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], n: 3 }, 'n'],
+        ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], presence_penalty: 2.5 }, 'presence_penalty'],
+        ['/v1/completions', { model: MODEL, prompt: 'x', logit_bias: { 5: 101 } }, 'logit_bias'],
         ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f' } }] }, 'tools'],
         ['/v1/completions', { model: MODEL, prompt: ['a', 'b'] }, 'prompt'],
         ['/v1/completions', { model: MODEL, prompt: 'x', stream: 'yes' }, 'stream'],
