@@ -21,3 +21,5 @@ export const MAX_POLICY_RULES = 1000
 export const MAX_TRACKED_PEERS = 10_000
 /** Policy file format version this engine reads. */
 export const POLICY_VERSION = 1
+/** The task kind that calls a tool: its requests must name the tool, and only rules that list it allow it. */
+export const TOOL_CALL_KIND = 'tool.call'

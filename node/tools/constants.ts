@@ -1,4 +1,5 @@
 /** Defaults of the tool layer; each `XInit` field falls back to one of these. */
+import { MAX_TASK_INPUT_BYTES } from '../../protocol/task/messages.ts'
 
 /** How long one tool call may run before it is abandoned with `ToolTimeoutError`. */
 export const TOOL_CALL_TIMEOUT_MS = 30_000
@@ -32,6 +33,25 @@ export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/
 
 /** Data class of a provider's output unless its registration says otherwise. */
 export const TOOL_DEFAULT_DATA_CLASS = 'internal'
+/** Provider names a registration may not take: the built-ins use them. */
+export const RESERVED_PROVIDER_NAMES: readonly string[] = ['code']
+/** The registered MCP servers, in the node's home (`mycel tools add` writes it). */
+export const TOOLS_FILE = 'tools.json'
+
+// --- the tool.call task kind ------------------------------------------------
+
+/** `PROVIDER.TOOL` as a task names it: the two patterns above joined by the dot. */
+export const TOOL_FULL_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}\.[A-Za-z0-9_.-]{1,128}$/
+/** Characters of `PROVIDER.TOOL` (32 + 1 + 128). */
+export const TOOL_FULL_NAME_MAX_CHARS = 161
+/** Values (objects, arrays and scalars together) in a tool.call's arguments. */
+export const TOOL_ARGUMENTS_MAX_ITEMS = 65_536
+/**
+ * Serialized result of a tool.call task. Smaller than the registry's bound:
+ * the result crosses the mesh in one task frame, and a local call answers
+ * the same as a delegated one, so both stop here.
+ */
+export const TOOL_TASK_OUTPUT_MAX_BYTES = MAX_TASK_INPUT_BYTES
 
 // --- code.run -------------------------------------------------------------
 

@@ -14,6 +14,10 @@
  * await tools.call('code.run', { code: '6*7' })  // { content: [{ type: 'text', text: '{"value":42,"logs":[]}' }], isError: false, structuredContent: { value: 42, logs: [] } }
  * await tools.call('fs.read_text_file', { path: '/srv/docs/a.md' }, { signal, timeoutMs: 5000 })
  * await tools.stop()
+ *
+ * // the task kind, and what the executor reads off it
+ * taskKinds.register(toolCallKind({ tools, self: () => peerId, mayCall }))
+ * toolDataClass(tools, 'fs.read_text_file')     // 'confidential'
  */
 export { toolRegistry, ToolRegistry } from './registry.ts'
 export type { ToolRegistryInit, ToolRegistryComponents, CallToolOptions, ToolListReport } from './registry.ts'
@@ -22,6 +26,8 @@ export { mcpConnector, McpConnector } from './mcp-connector.ts'
 export type { McpConnectorInit, McpConnectorComponents, McpConnectorState, McpConnectorStatus } from './mcp-connector.ts'
 export type { CodeRunInit, CodeRunComponents, CodeRunOptions } from './code-run.ts'
 export type { SandboxResult } from './quickjs-sandbox.ts'
+export { toolCallKind, toolDataClass } from './kind.ts'
+export type { ToolCallInput, ToolCallKind, ToolCallKindInit } from './kind.ts'
 export { parseToolServers, connectorInit, TOOL_SERVERS_MAX } from './config.ts'
 export type { ToolServerEntry } from './config.ts'
 export { checkSchema, compileSchema } from './schema.ts'

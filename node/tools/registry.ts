@@ -151,6 +151,18 @@ export class ToolRegistry {
     return this.lookup(name)?.descriptor
   }
 
+  /**
+   * Checks arguments against a tool's input schema without calling it, so a
+   * task can be refused before it takes a slot; `call` checks them again,
+   * since the tool may have been listed anew in between. Returns the plain
+   * JSON copy the provider would get.
+   */
+  validateArguments (name: string, args: unknown): Record<string, unknown> {
+    const tool = this.lookup(name)
+    if (tool === undefined) throw new UnknownToolError(name)
+    return this.checkArguments(name, tool, args)
+  }
+
   /** Lists a provider's tools again, checking and compiling each; a tool out of bounds is left out and reported. */
   async refresh (name: string): Promise<ToolListReport> {
     const entry = this.providers.get(name)
