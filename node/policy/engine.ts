@@ -6,7 +6,7 @@
  * buckets per peer.
  */
 import { createLogger, type Logger } from '../logger.ts'
-import { DATA_CLASSES, MAX_TRACKED_PEERS } from './constants.ts'
+import { DATA_CLASSES, MAX_TRACKED_PEERS, TOOL_CALL_KIND } from './constants.ts'
 import { defaultFounderPolicy } from './defaults.ts'
 import { KIND, kindMatches, nameMatches } from './patterns.ts'
 import type { Decision, DecisionRequest, Policy, PolicyRule, Rate, RateDecision } from './types.ts'
@@ -37,6 +37,8 @@ function ruleMatches (r: PolicyRule, req: DecisionRequest): boolean {
   if (!r.classes.includes(req.dataClass)) return false
   if (req.model != null && !r.models.some(p => nameMatches(p, req.model as string))) return false
   if (req.tool != null && !r.tools.some(p => nameMatches(p, req.tool as string))) return false
+  // a tool call that names no tool would pass the tools check vacuously: no rule allows it
+  if (req.tool == null && req.kind === TOOL_CALL_KIND && r.effect === 'allow') return false
   if (req.collection != null && !r.collections.some(p => nameMatches(p, req.collection as string))) return false
   return true
 }
@@ -77,7 +79,12 @@ export class PolicyEngine {
     this.buckets.clear()
   }
 
-  /** Decides one delegation. Never throws: a malformed request is denied. */
+  /**
+   * Decides one delegation. Never throws: a malformed request is denied.
+   * Only a rule whose `tools` match the request's `tool` allows a
+   * `tool.call` (tools are opt-in: an allow rule without `tools` allows none,
+   * and a `tool.call` that names no tool is allowed by no rule).
+   */
   decide (req: DecisionRequest): Decision {
     const d = this.evaluate(req)
     this.log('%s %s %s from/to %s: %s (%s)', d.allow ? 'allow' : 'deny', req?.direction, req?.kind, req?.peerId, d.rule, d.reason)
