@@ -27,6 +27,8 @@ export interface CommandContext {
 export interface ParsedArgs {
   values: Record<string, string | boolean | string[] | boolean[] | undefined>
   positionals: string[]
+  /** For a command with `passthrough`: the words after `--`, untouched; undefined when the line has no `--`. */
+  passthrough?: string[]
 }
 
 export interface Command {
@@ -37,5 +39,7 @@ export interface Command {
   usage?: string
   options?: Record<string, OptionSpec>
   positionals?: { min?: number, max?: number }
+  /** Words after `--` go to `args.passthrough` (a program and its arguments), not to the positionals. */
+  passthrough?: boolean
   run: (ctx: CommandContext, args: ParsedArgs) => Promise<number | void>
 }

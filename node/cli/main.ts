@@ -95,18 +95,24 @@ export function parseCommandArgs (command: Command, rest: string[]): ParsedArgs 
   }
   let parsed
   try {
-    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true, tokens: true })
   } catch (err) {
     throw new UsageError(`${(err as Error).message.split('\n')[0] ?? 'Invalid arguments'} (see \`mycel ${command.path.join(' ')} --help\`)`)
   }
-  const positionals = parsed.positionals
+  let positionals = parsed.positionals
+  let passthrough: string[] | undefined
+  const terminator = parsed.tokens.find(t => t.kind === 'option-terminator')
+  if (command.passthrough === true && terminator != null) {
+    passthrough = parsed.tokens.flatMap(t => t.kind === 'positional' && t.index > terminator.index ? [t.value] : [])
+    positionals = positionals.slice(0, positionals.length - passthrough.length)
+  }
   if (parsed.values.help !== true) {
     const min = command.positionals?.min ?? 0
     const max = command.positionals?.max ?? 0
     if (positionals.length < min) throw new UsageError(`Missing argument: mycel ${command.path.join(' ')} ${command.usage ?? ''}`.trimEnd())
     if (positionals.length > max) throw new UsageError(`Unexpected argument "${truncate(positionals[max] ?? '')}" for \`mycel ${command.path.join(' ')}\``)
   }
-  return { values: parsed.values as ParsedArgs['values'], positionals }
+  return { values: parsed.values as ParsedArgs['values'], positionals, ...(passthrough != null ? { passthrough } : {}) }
 }
 
 function truncate (s: string): string {

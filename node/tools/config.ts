@@ -5,11 +5,13 @@
  *
  * @example
  * // tools.json: [{ "name": "fs", "command": "mcp-server-filesystem", "args": ["/srv/docs"], "class": "confidential" }]
- * const entries = parseToolServers(JSON.parse(text))
+ * const entries = await readToolServers(join(home, TOOLS_FILE))  // [] when there is no file
  * for (const entry of entries) await tools.add(mcpConnector(connectorInit(entry))({ logger }))
  */
-import { PROVIDER_NAME_PATTERN } from './constants.ts'
-import { InvalidToolDefinitionError } from './errors.ts'
+import { readFile } from 'node:fs/promises'
+import { writeFileAtomic } from '../../identity/atomic-write.ts'
+import { PROVIDER_NAME_PATTERN, RESERVED_PROVIDER_NAMES, TOOLS_FILE, TOOLS_FILE_MAX_BYTES } from './constants.ts'
+import { InvalidToolDefinitionError, InvalidToolsFileError } from './errors.ts'
 import type { McpConnectorInit } from './mcp-connector.ts'
 import type { DataClass } from './types.ts'
 
@@ -24,6 +26,8 @@ export interface ToolServerEntry {
 
 /** Servers one home may register. */
 export const TOOL_SERVERS_MAX = 64
+/** Hosts a `url` server may be on: this machine only, whose tools the node offers as its own. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 const DATA_CLASSES: readonly DataClass[] = ['public', 'internal', 'confidential', 'local-only']
 const STRING_MAX_CHARS = 4096
 const ARGS_MAX = 64
@@ -38,6 +42,42 @@ export function parseToolServers (value: unknown): ToolServerEntry[] {
     seen.add(entry.name)
     return entry
   })
+}
+
+/** Reads and checks `tools.json`; no file is no servers. */
+export async function readToolServers (path: string): Promise<ToolServerEntry[]> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+  if (bytes.byteLength > TOOLS_FILE_MAX_BYTES) throw new InvalidToolsFileError(path, `is larger than ${TOOLS_FILE_MAX_BYTES} bytes`)
+  let value: unknown
+  try {
+    value = JSON.parse(bytes.toString('utf8'))
+  } catch {
+    throw new InvalidToolsFileError(path, 'is not valid JSON')
+  }
+  try {
+    return parseToolServers(value)
+  } catch (err) {
+    if (!(err instanceof InvalidToolDefinitionError)) throw err
+    // `tools.json[2].args[0]` → `[2].args[0]`: the path already names the file
+    const where = err.tool.startsWith(TOOLS_FILE) ? err.tool.slice(TOOLS_FILE.length) : err.tool
+    throw new InvalidToolsFileError(path, where === '' ? err.reason : `${where} ${err.reason}`)
+  }
+}
+
+/**
+ * Checks the entries as `readToolServers` would, then replaces the file in
+ * one atomic step (0600: `env` may hold a token), so the node never reads
+ * half a file.
+ */
+export async function writeToolServers (path: string, entries: ToolServerEntry[]): Promise<void> {
+  const checked = parseToolServers(entries)
+  await writeFileAtomic(path, Buffer.from(JSON.stringify(checked, null, 2) + '\n'), { mode: 0o600 })
 }
 
 export function connectorInit (entry: ToolServerEntry): McpConnectorInit {
@@ -55,6 +95,7 @@ function parseEntry (item: unknown, where: string): ToolServerEntry {
   const unknown = Object.keys(rest)[0]
   if (unknown !== undefined) throw new InvalidToolDefinitionError(where, `unknown field "${unknown.slice(0, 64)}"`)
   if (typeof name !== 'string' || !PROVIDER_NAME_PATTERN.test(name)) throw new InvalidToolDefinitionError(where, `"name" must match ${String(PROVIDER_NAME_PATTERN)}`)
+  if (RESERVED_PROVIDER_NAMES.includes(name)) throw new InvalidToolDefinitionError(where, `"name" "${name}" is taken by a built-in tool provider`)
   if ((command === undefined) === (url === undefined)) throw new InvalidToolDefinitionError(where, 'give exactly one of "command" and "url"')
   const entry: ToolServerEntry = { name }
   if (command !== undefined) entry.command = boundedString(command, `${where}.command`)
@@ -67,6 +108,9 @@ function parseEntry (item: unknown, where: string): ToolServerEntry {
       throw new InvalidToolDefinitionError(where, '"url" is not a URL')
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidToolDefinitionError(where, '"url" must be http or https')
+    if (!LOOPBACK_HOSTS.has(parsed.hostname) && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(parsed.hostname)) {
+      throw new InvalidToolDefinitionError(where, '"url" must be on this machine (localhost, 127.0.0.1 or [::1])')
+    }
     entry.url = text
   }
   if (args !== undefined) {

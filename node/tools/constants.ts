@@ -37,6 +37,8 @@ export const TOOL_DEFAULT_DATA_CLASS = 'internal'
 export const RESERVED_PROVIDER_NAMES: readonly string[] = ['code']
 /** The registered MCP servers, in the node's home (`mycel tools add` writes it). */
 export const TOOLS_FILE = 'tools.json'
+/** Size of `tools.json` read: 64 servers with room to spare. */
+export const TOOLS_FILE_MAX_BYTES = 1024 * 1024
 
 // --- the tool.call task kind ------------------------------------------------
 

@@ -29,6 +29,28 @@ export class UnknownToolError extends ToolError {
   }
 }
 
+/** `tools.json` in the home cannot be read as a list of servers; the message names the file and the fault. */
+export class InvalidToolsFileError extends ToolError {
+  static override name = 'InvalidToolsFileError'
+  readonly code = 'invalid-definition'
+  readonly path: string
+  constructor (path: string, detail: string) {
+    super(`${path}: ${detail}`)
+    this.name = InvalidToolsFileError.name
+    this.path = path
+  }
+}
+
+/** No tool server of that name is registered in `tools.json`. */
+export class UnknownToolServerError extends ToolError {
+  static override name = 'UnknownToolServerError'
+  readonly code = 'unknown-tool'
+  constructor (name: string) {
+    super(`No tool server named "${name}" is registered (see \`mycel tools ls\`)`)
+    this.name = UnknownToolServerError.name
+  }
+}
+
 /** The arguments fail the tool's input schema; nothing ran. */
 export class InvalidToolArgumentsError extends ToolError {
   static override name = 'InvalidToolArgumentsError'

@@ -28,7 +28,7 @@ export type { CodeRunInit, CodeRunComponents, CodeRunOptions } from './code-run.
 export type { SandboxResult } from './quickjs-sandbox.ts'
 export { toolCallKind, toolDataClass } from './kind.ts'
 export type { ToolCallInput, ToolCallKind, ToolCallKindInit } from './kind.ts'
-export { parseToolServers, connectorInit, TOOL_SERVERS_MAX } from './config.ts'
+export { parseToolServers, readToolServers, writeToolServers, connectorInit, TOOL_SERVERS_MAX } from './config.ts'
 export type { ToolServerEntry } from './config.ts'
 export { checkSchema, compileSchema } from './schema.ts'
 export type {

@@ -16,6 +16,7 @@ import { auditTail, auditVerify } from './audit.ts'
 import { demo } from './demo.ts'
 import { mcp } from './mcp.ts'
 import { ask } from './ask.ts'
+import { toolsCommands } from './tools.ts'
 
 export const commands: Command[] = [
   init,
@@ -37,6 +38,7 @@ export const commands: Command[] = [
   auditTail,
   auditVerify,
   mcp,
+  ...toolsCommands,
   ...runtimeCommands,
   ...memoryCommands,
   ask,
