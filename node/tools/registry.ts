@@ -75,6 +75,7 @@ export class ToolRegistry {
   private readonly init: Required<ToolRegistryInit>
   private readonly providers = new Map<string, ProviderEntry>()
   private started = false
+  private readonly listeners = new Set<() => void>()
 
   constructor (components: ToolRegistryComponents, init: ToolRegistryInit = {}) {
     this.log = components.logger ?? createLogger('mycel:node:tools')
@@ -114,8 +115,20 @@ export class ToolRegistry {
     if (entry === undefined) return false
     this.providers.delete(name)
     entry.unsubscribe?.()
+    const had = entry.tools.size > 0
     await entry.provider.stop()
+    if (had) this.changed()
     return true
+  }
+
+  /**
+   * Calls `listener` after the tools on offer may have changed: a provider
+   * listed anew, went down, or was removed (the card is published again).
+   * It may fire when nothing changed. Returns the unsubscribe.
+   */
+  onChange (listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
   }
 
   async start (): Promise<void> {
@@ -259,7 +272,9 @@ export class ToolRegistry {
   private async stopProvider (entry: ProviderEntry): Promise<void> {
     entry.unsubscribe?.()
     entry.unsubscribe = undefined
+    const had = entry.tools.size > 0
     entry.tools.clear()
+    if (had) this.changed()
     try {
       await entry.provider.stop()
     } catch (err) {
@@ -272,6 +287,7 @@ export class ToolRegistry {
     const specs = await provider.listTools()
     if (specs.length > this.init.maxToolsPerProvider) {
       entry.tools.clear()
+      this.changed()
       throw new InvalidToolDefinitionError(provider.name, `offers ${specs.length} tools, more than ${this.init.maxToolsPerProvider}`)
     }
     const tools = new Map<string, RegisteredTool>()
@@ -288,8 +304,21 @@ export class ToolRegistry {
       }
     }
     // The provider may have been removed or stopped while it listed.
-    if (this.providers.get(provider.name) === entry) entry.tools = tools
+    if (this.providers.get(provider.name) === entry) {
+      entry.tools = tools
+      this.changed()
+    }
     return { tools: [...tools.values()].map(t => t.descriptor.name), refused }
+  }
+
+  private changed (): void {
+    for (const listener of this.listeners) {
+      try {
+        listener()
+      } catch (err) {
+        this.log.error('tool list listener failed: %s', (err as Error).message)
+      }
+    }
   }
 
   private compile (provider: ToolProvider, spec: ToolSpec): RegisteredTool {

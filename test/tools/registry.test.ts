@@ -165,7 +165,31 @@ describe('tools/registry', () => {
     assert.deepEqual(registry.list().map(t => t.name), ['stub.echo'])
   })
 
-  it('start() and stop() are idempotent', async () => {
+  it('tells listeners when the tools on offer change: listed, relisted, removed', async () => {
+    let listed: ToolSpec[] = [echo]
+    let changed: (() => void) | undefined
+    const s = stub([])
+    const provider: ToolProvider = { ...s.provider, listTools: async () => listed, onToolsChanged: (l) => { changed = l; return () => { changed = undefined } } }
+    registry = toolRegistry()({})
+    const seen: string[][] = []
+    const unsubscribe = registry.onChange(() => { seen.push(registry!.list().map(t => t.name)) })
+    await registry.add(provider)
+    await registry.start()
+    listed = [echo, { ...echo, name: 'echo2' }]
+    changed?.()
+    await registry.refresh('stub') // waits for the relist the notification started
+    await registry.remove('stub')
+    assert.deepEqual(seen.slice(0, 1), [['stub.echo']])
+    assert.deepEqual(seen.at(-2), ['stub.echo', 'stub.echo2'])
+    assert.deepEqual(seen.at(-1), [])
+    unsubscribe()
+    const calls = seen.length
+    await registry.add(stub([echo]).provider)
+    assert.equal(registry.list().length, 1)
+    assert.equal(seen.length, calls, 'no call after unsubscribe')
+  })
+
+    it('start() and stop() are idempotent', async () => {
     await withTools([echo])
     await registry!.start()
     await registry!.stop()
