@@ -94,8 +94,11 @@ describe('tools/mcp-connector (real @modelcontextprotocol/server-filesystem over
   it('a server killed mid-call fails that call with a typed error, is restarted and answers again', async () => {
     const pid = connector.status().pid
     assert.ok(pid !== null)
+    // Stopped first, so the server cannot read the request and answer it before
+    // the kill, however long this process waits for a CPU on a loaded machine.
+    process.kill(pid, 'SIGSTOP')
     const call = tools.call('fs.list_directory', { path: dir })
-    process.kill(pid, 'SIGKILL') // before the server can have read the request
+    process.kill(pid, 'SIGKILL')
     await assert.rejects(call, { name: 'ToolProviderCrashedError', code: 'provider-crashed', provider: 'fs' })
     await waitForTools(tools, connector)
     const restarted = connector.status()
