@@ -58,9 +58,9 @@ export const retention: BenchSuite = {
       const bHome = await h.join(await h.invite(aHome, { inProcess: true }), 'delegator', { inProcess: true })
       await noLimits(bHome)
       const delegator = await h.node(bHome, { runtime: false })
-      await waitFor(() => delegator.services.cards?.card(executor.peerId) != null && delegator.services.gate?.member(executor.peerId) != null && executor.services.gate?.member(delegator.peerId) != null,
+      await waitFor(() => delegator.services.cards.card(executor.peerId) != null && delegator.services.gate.member(executor.peerId) != null && executor.services.gate.member(delegator.peerId) != null,
         { what: 'the two bench nodes to mesh', timeoutMs: 60_000 })
-      const run = async (prompt: string): Promise<void> => { await delegator.services.router!.run({ kind: 'echo', peer: executor.peerId, input: { prompt } }) }
+      const run = async (prompt: string): Promise<void> => { await delegator.services.router.run({ kind: 'echo', peer: executor.peerId, input: { prompt } }) }
       const big = randomBytes(TASK_BYTES / 2).toString('hex')
       // warm-up: code paths, buffers and connections exist before the first figure
       for (let i = 0; i < 20; i++) await run(big)
@@ -72,11 +72,11 @@ export const retention: BenchSuite = {
         if (i % 100 === 99) peak = Math.max(peak, process.memoryUsage().rss / MIB)
       }
       const after = rssMiB()
-      const keptAfter = executor.executor!.retained()
+      const keptAfter = executor.services.executor.retained()
       // past the retention period every finished task is old enough for sweep() to drop
       await sleep(RETENTION_MS + 1000)
-      executor.executor!.sweep()
-      const keptSwept = executor.executor!.retained()
+      executor.services.executor.sweep()
+      const keptSwept = executor.services.executor.retained()
       const swept = rssMiB()
       const label = `${TASKS.toLocaleString('en-US')} echo tasks of 1 MB, two in-process nodes`
       return [

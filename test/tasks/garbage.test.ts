@@ -32,7 +32,7 @@ describe('garbage submits from a member', () => {
   })
 
   it('grows the audit log by a bounded handful, accounts for every refusal, and keeps serving', async () => {
-    const before = alpha.services.audit!.length
+    const before = alpha.services.audit.length
     const answers = new Map<string, number>()
     for (let i = 0; i < GARBAGE; i += BATCH) {
       const batch = await Promise.all(Array.from({ length: BATCH }, async () => await submitRaw(beta, alpha, randomBytes(200))))
@@ -47,7 +47,7 @@ describe('garbage submits from a member', () => {
     assert.deepEqual([...answers.keys()].sort(), ['busy', 'malformed'], JSON.stringify([...answers]))
 
     // gamma is served at once while beta is throttled
-    const res = await gamma.services.router!.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'still here' } })
+    const res = await gamma.services.router.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'still here' } })
     assert.equal(res.output, 'still here')
 
     // the last interval's count is audited once it is over
@@ -56,7 +56,7 @@ describe('garbage submits from a member', () => {
       return entries.reduce((n, e) => n + (e.data?.code === 'rate-limited' ? Number(e.data.count) : 1), 0)
     }
     await waitFor(async () => await accounted() === GARBAGE, { what: 'every refusal to be accounted for in the audit log', timeoutMs: 20_000 })
-    const grown = alpha.services.audit!.length - before
+    const grown = alpha.services.audit.length - before
     assert.ok(grown < 60, `the audit log grew by ${grown} entries for ${GARBAGE} refusals`)
   })
 })

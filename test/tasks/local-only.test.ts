@@ -30,8 +30,8 @@ describe('a task touching a local-only collection', () => {
   /** Occupies alpha's only slot until the returned function is called. */
   async function occupyAlpha (): Promise<() => Promise<void>> {
     const controller = new AbortController()
-    const running = alpha.services.router!.run({ kind: 'echo', local: true, input: { prompt: 'x'.repeat(200), chunks: 200, delayMs: 200 }, signal: controller.signal }).catch(() => {})
-    await waitFor(() => alpha.services.executor!.load().running === 1, { what: 'alpha to be busy' })
+    const running = alpha.services.router.run({ kind: 'echo', local: true, input: { prompt: 'x'.repeat(200), chunks: 200, delayMs: 200 }, signal: controller.signal }).catch(() => {})
+    await waitFor(() => alpha.services.executor.load().running === 1, { what: 'alpha to be busy' })
     return async () => { controller.abort(); await running }
   }
 
@@ -42,7 +42,7 @@ describe('a task touching a local-only collection', () => {
       try {
         const routed: string[] = []
         let taskId = ''
-        const run = alpha.services.router!.run({
+        const run = alpha.services.router.run({
           kind: 'echo',
           collection: 'secret',
           ...(stated != null ? { dataClass: stated } : {}),

@@ -39,8 +39,8 @@ describe('a member whose card lies', () => {
     const order = router.candidates({ kind: 'echo' }).map(c => nodes.find(n => n.peerId === c.peerId)!)
     ;[refuser, garbler, honest] = order as [MycelNode, MycelNode, MycelNode]
     refuser.services.tasks.register({ ...echoKind(), run: async () => { throw new InvalidTaskInputError('no such model here') } })
-    await garbler.services.host!.unhandle(TASK_PROTOCOL)
-    await garbler.services.host!.handle(TASK_PROTOCOL, async (stream) => {
+    await garbler.services.host.unhandle(TASK_PROTOCOL)
+    await garbler.services.host.handle(TASK_PROTOCOL, async (stream) => {
       const framed = frame(stream, { maxFrameBytes: MAX_TASK_FRAME_BYTES })
       const call = await framed.read(decodeTaskCall)
       if (call.t !== 'submit') { framed.reset(new Error('only submits')); return }
@@ -54,7 +54,7 @@ describe('a member whose card lies', () => {
 
   it('fails over to the honest member, demotes the liars and counts their failures', async () => {
     const events: RouteEvent[] = []
-    const res = await delta.services.router!.run({ kind: 'echo', input: { prompt: 'who tells the truth?', chunks: 3 }, onEvent: e => { events.push(e) } })
+    const res = await delta.services.router.run({ kind: 'echo', input: { prompt: 'who tells the truth?', chunks: 3 }, onEvent: e => { events.push(e) } })
     assert.equal(res.output, 'who tells the truth?')
     assert.equal(res.executor, honest.peerId)
     const routed = events.filter(e => e.type === 'routed').map(e => (e as { executor: string }).executor)
@@ -63,7 +63,7 @@ describe('a member whose card lies', () => {
     const text = events.filter(e => e.type === 'text').map(e => (e as { text: string }).text).join('')
     assert.equal(text, 'who tells the truth?', 'nothing of the garbage reached the caller')
 
-    const health = new Map(delta.services.router!.peerHealth().map(p => [p.peerId, p]))
+    const health = new Map(delta.services.router.peerHealth().map(p => [p.peerId, p]))
     assert.equal(health.get(refuser.peerId)?.failures.claim, 1)
     assert.equal(health.get(garbler.peerId)?.failures.malformed, 1)
     assert.ok((health.get(refuser.peerId)?.penalty ?? 0) > 0 && (health.get(garbler.peerId)?.penalty ?? 0) > 0, 'both carry a penalty')
@@ -71,9 +71,9 @@ describe('a member whose card lies', () => {
   })
 
   it('sends the next unpinned task to the honest member first', async () => {
-    assert.equal(delta.services.router!.candidates({ kind: 'echo' })[0]?.peerId, honest.peerId)
+    assert.equal(delta.services.router.candidates({ kind: 'echo' })[0]?.peerId, honest.peerId)
     const routed: string[] = []
-    const res = await delta.services.router!.run({ kind: 'echo', input: { prompt: 'again' }, onEvent: e => { if (e.type === 'routed') routed.push(e.executor) } })
+    const res = await delta.services.router.run({ kind: 'echo', input: { prompt: 'again' }, onEvent: e => { if (e.type === 'routed') routed.push(e.executor) } })
     assert.equal(res.output, 'again')
     assert.deepEqual(routed, [honest.peerId])
   })

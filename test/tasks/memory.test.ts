@@ -68,7 +68,7 @@ describe('memory tasks across the mesh', () => {
       assert.ok(!JSON.stringify(hit).includes(docs), `absolute path in ${JSON.stringify(hit)}`)
     }
     // the node itself still sees where its files are
-    const own = await alpha.services.router!.run({ kind: 'memory.search', local: true, input: { query: 'receipts', collection: 'handbook' }, collection: 'handbook' })
+    const own = await alpha.services.router.run({ kind: 'memory.search', local: true, input: { query: 'receipts', collection: 'handbook' }, collection: 'handbook' })
     assert.equal((own.output as Hit[])[0]?.source, join(docs, 'handbook', 'expenses.md'))
   })
 
@@ -94,9 +94,9 @@ describe('memory tasks across the mesh', () => {
   })
 
   it('names only collections others may query in its card, never a local-only one', async () => {
-    await alpha.services.cards!.publish()
-    const card = await waitFor(() => beta.services.cards?.card(alpha.peerId)?.collections.some(c => c.name === 'handbook') === true && beta.services.cards?.card(alpha.peerId), { what: 'beta to hold alpha\'s card with its collections', timeoutMs: 30_000 })
+    await alpha.services.cards.publish()
+    const card = await waitFor(() => beta.services.cards.card(alpha.peerId)?.collections.some(c => c.name === 'handbook') === true && beta.services.cards.card(alpha.peerId), { what: 'beta to hold alpha\'s card with its collections', timeoutMs: 30_000 })
     assert.deepEqual(card.collections, [{ name: 'handbook', classification: 'internal' }])
-    assert.ok(!JSON.stringify(alpha.services.cards!.card(alpha.peerId) ?? card).includes('secret'))
+    assert.ok(!JSON.stringify(alpha.services.cards.card(alpha.peerId) ?? card).includes('secret'))
   })
 })

@@ -21,7 +21,7 @@ describe('200 parallel delegations to one member', () => {
   })
 
   it('ends each in a result or busy, none in an internal error', async () => {
-    const runs = Array.from({ length: 200 }, async (_, i) => await beta.services.router!.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: `task ${i} `.repeat(4), chunks: 4, delayMs: 40 } }))
+    const runs = Array.from({ length: 200 }, async (_, i) => await beta.services.router.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: `task ${i} `.repeat(4), chunks: 4, delayMs: 40 } }))
     const settled = await Promise.allSettled(runs)
     const outcomes = new Map<string, number>()
     settled.forEach((s, i) => {
@@ -39,7 +39,7 @@ describe('200 parallel delegations to one member', () => {
     const other = [...outcomes].filter(([k]) => k !== 'result' && !k.endsWith(':busy'))
     assert.deepEqual(other, [], `outcomes: ${JSON.stringify([...outcomes])}`)
     assert.ok((outcomes.get('result') ?? 0) >= 72, `at least the admitted ones ran: ${JSON.stringify([...outcomes])}`)
-    const again = await beta.services.router!.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'still here' } })
+    const again = await beta.services.router.run({ kind: 'echo', peer: alpha.peerId, input: { prompt: 'still here' } })
     assert.equal(again.output, 'still here')
   })
 })

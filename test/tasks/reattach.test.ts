@@ -26,7 +26,7 @@ describe('re-attach after a dropped connection', () => {
     const prompt = Array.from({ length: 40 }, (_, i) => `<${i}>`.padEnd(16 * 1024, '.')).join('')
     const events: RouteEvent[] = []
     let dropped = false
-    const res = await beta.services.router!.run({
+    const res = await beta.services.router.run({
       kind: 'echo',
       peer: alpha.peerId,
       input: { prompt, chunks: 40, delayMs: 50 },
@@ -34,7 +34,7 @@ describe('re-attach after a dropped connection', () => {
         events.push(e)
         if (!dropped && e.type === 'text' && events.filter(x => x.type === 'text').length === 3) {
           dropped = true
-          for (const c of alpha.services.host!.getConnections(peerIdFromString(beta.peerId))) c.abort(new Error('connection dropped by the test'))
+          for (const c of alpha.services.host.getConnections(peerIdFromString(beta.peerId))) c.abort(new Error('connection dropped by the test'))
         }
       }
     })
