@@ -15,10 +15,15 @@ import { makeTestModel } from './make-test-model.ts'
 import { ApiClient } from '../node/api/client.ts'
 import { homePaths } from '../node/home/home.ts'
 import { defaultFounderPolicy, formatPolicy } from '../node/policy/defaults.ts'
-import type { Output } from '../node/cli/output.ts'
+
+/** Where the demo prints: the CLI's output satisfies it (the demo stays below the CLI, importing nothing of it). */
+export interface DemoOutput {
+  line: (text?: string) => void
+  error: (text: string) => void
+}
 
 export interface DemoOptions {
-  out: Output
+  out: DemoOutput
   signal: AbortSignal
   /** Keep the homes and nodes for inspection until Ctrl-C. */
   keep?: boolean
