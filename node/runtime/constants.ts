@@ -43,3 +43,5 @@ export const PULL_CONNECT_TIMEOUT_MS = 30_000
 export const PULL_IDLE_TIMEOUT_MS = 60_000
 /** After giving up, how long to let the downloader wind down before its staging folder is removed. */
 export const PULL_ABORT_GRACE_MS = 2_000
+/** How long a canceled generation waits for its evaluation step in flight before the sequence is disposed. */
+export const ABORT_SETTLE_TIMEOUT_MS = 5_000

@@ -1,12 +1,13 @@
 /**
  * One generation on one context sequence: evaluate the prompt, sample until an
  * end-of-generation token, the token limit or the end of the context, and
- * stream text through the decoder and coalescer. Cancel (the signal) stops at
- * once, without waiting for the next token.
+ * stream text through the decoder and coalescer. Cancel (the signal) stops
+ * after the evaluation step in flight (one token), never mid-batch.
  */
 import type { LlamaContextSequence, LlamaModel, Token, TokenBias } from 'node-llama-cpp'
 import type { Penalties } from './sampling.ts'
 import { ChunkCoalescer, TokenTextDecoder, type ChunkCoalescerInit } from './stream.ts'
+import { ABORT_SETTLE_TIMEOUT_MS } from './constants.ts'
 
 export type FinishReason = 'stop' | 'length'
 
@@ -86,8 +87,10 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
       const next = iterator.next()
       const r = await Promise.race([next, aborted])
       if (r === ABORTED) {
-        // The pending step ends with the sequence's disposal; nobody waits for it.
-        next.catch(() => {})
+        // Wait for the step in flight (one token) before the sequence is disposed: disposing it
+        // in the middle of the context's batch fails the next evaluation ("Eval has failed")
+        // of whatever task gets the context next.
+        await settled(next, ABORT_SETTLE_TIMEOUT_MS)
         throw p.signal.reason
       }
       if (r.done === true) break
@@ -108,4 +111,11 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
     coalescer.discard()
     void iterator.return?.().catch(() => {})
   }
+}
+
+/** Waits for a step to end either way, at most `ms`. */
+async function settled (step: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  await Promise.race([step.then(() => {}, () => {}), new Promise<void>(resolve => { timer = setTimeout(resolve, ms) })])
+  clearTimeout(timer)
 }
