@@ -7,9 +7,16 @@
  */
 import type { CommandContext } from '../command.ts'
 import { ApiClient } from '../../api/client.ts'
+import { MalformedApiResponseError } from '../../api/errors.ts'
+import type { TaskResultEvent } from '../../api/task-stream.ts'
+import { arrayOf, num, object, parse, str, uint } from '../../../protocol/shape.ts'
 import { RunFailedError } from './run.ts'
 
-interface AskEvent { type: string, text?: string, taskId?: string, executor?: string, output?: { answer: string, sources: Array<{ n: number, source: string, collection: string, score: number }> }, error?: { code: string, message: string } }
+/** What `memory.ask` answers (`tasks/kinds/memory.ts`), checked before it is printed. */
+const AskOutput = object({
+  answer: str({ max: 1024 * 1024 }),
+  sources: arrayOf(object({ n: uint({ min: 1 }), source: str({ max: 4096 }), collection: str({ max: 128 }), score: num() }), { max: 1000 })
+})
 
 export interface MeshAskArgs {
   question: string
@@ -30,20 +37,22 @@ export async function askThroughNode (ctx: CommandContext, a: MeshAskArgs): Prom
   if (a.model != null) input.model = a.model
   if (a.maxTokens != null) input.maxTokens = a.maxTokens
   const api = await ApiClient.fromHome(ctx.home)
-  let result: AskEvent | undefined
-  for await (const e of api.stream<AskEvent>('/api/tasks', {
+  let result: TaskResultEvent | undefined
+  // every line is checked against the task-event contract (`api/task-stream.ts`)
+  for await (const e of api.runTask({
     kind: 'memory.ask',
     input,
     ...(a.collection != null ? { collection: a.collection } : {}),
     ...(a.peer != null ? { peer: a.peer } : {}),
     ...(a.local === true ? { local: true } : {})
   }, ctx.signal)) {
-    if (e.type === 'text' && !ctx.json) ctx.out.write(e.text ?? '')
-    else if (e.type === 'error') throw new RunFailedError(e.error?.code ?? 'Error', e.error?.message ?? 'Ask failed')
+    if (e.type === 'text' && !ctx.json) ctx.out.write(e.text)
+    else if (e.type === 'error') throw new RunFailedError(e.error.code, e.error.message)
     else if (e.type === 'result') result = e
   }
-  const out = result?.output
-  if (out == null) throw new RunFailedError('Error', 'The node closed the stream without an answer')
+  if (result?.output == null) throw new RunFailedError('Error', 'The node closed the stream without an answer')
+  let out
+  try { out = parse(AskOutput, result.output, 'memory.ask answer') } catch (err) { throw new MalformedApiResponseError(`The node sent an answer that is not a memory.ask answer: ${(err as Error).message}`) }
   if (ctx.json) { ctx.out.json({ taskId: result?.taskId, executor: result?.executor, answer: out.answer, sources: out.sources }); return 0 }
   if (out.sources.length === 0) ctx.out.write(out.answer)
   ctx.out.line()
