@@ -14,14 +14,10 @@ import type { Policy } from '../policy/types.ts'
 import type { AuditEntry } from '../audit/entry.ts'
 import type { AuditVerifyResult } from '../audit/verify.ts'
 import type { InviteSummary } from '../membership/invites.ts'
+import type { PeerSummary } from '../net/peers.ts'
 
-export interface PeerSummary {
-  peerId: string
-  name: string | null
-  addresses: string[]
-  rttMs: number | null
-  groups: string[]
-}
+/** A connected member as `mycel peers` shows it (`net/peers.ts` builds it). */
+export type { PeerSummary }
 
 export interface StatusSummary {
   peerId: string
