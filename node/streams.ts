@@ -11,6 +11,8 @@
  * const reply = await framed.read(decodeWelcome, { signal })
  */
 import { byteStream } from '@libp2p/utils'
+import { encode as varint, encodingLength as varintLength } from 'uint8-varint'
+import { concat } from 'uint8arrays/concat'
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import { MalformedMessageError, MessageTooLargeError } from '../protocol/errors.ts'
 
@@ -29,7 +31,7 @@ export interface FramedStream {
   stream: Stream
 }
 
-/** The most bytes a varint length prefix of a 53-bit number takes. */
+/** The most bytes an unsigned varint length prefix (as `it-length-prefixed` writes it) of a 53-bit number takes. */
 const MAX_VARINT_BYTES = 8
 /**
  * Frames a stream may hold unread. The byte stream buffers what arrives
@@ -40,27 +42,6 @@ const MAX_VARINT_BYTES = 8
 const BUFFERED_FRAMES = 4
 /** The floor of the read buffer, for protocols with small frames. */
 const MIN_READ_BUFFER_BYTES = 1024 * 1024
-
-/** Unsigned LEB128, the length prefix of `it-length-prefixed`. */
-function varint (n: number): Uint8Array {
-  const out: number[] = []
-  while (n >= 0x80) { out.push((n % 128) | 0x80); n = Math.floor(n / 128) }
-  out.push(n)
-  return Uint8Array.from(out)
-}
-
-function concat (parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let at = 0
-  for (const p of parts) { out.set(p, at); at += p.byteLength }
-  return out
-}
-
-function varintLength (n: number): number {
-  let len = 1
-  while (n >= 0x80) { n = Math.floor(n / 128); len++ }
-  return len
-}
 
 export class StreamClosedError extends Error {
   static override name = 'StreamClosedError'

@@ -12,6 +12,7 @@
  * wiped). An empty log never passes: a node that ever ran has entries.
  */
 import { CHECKPOINT_SIGNATURE_DOMAIN } from './constants.ts'
+import { toHex } from '../../identity/bytes.ts'
 import { openCheckpoint, type Checkpoint, type VerifyFn } from './checkpoint.ts'
 import { decodeChainFields, decodeStored, entryHash } from './entry.ts'
 import { appendToFrontier, frontierRoot, leafHash, type FrontierNode, type Hash } from './merkle.ts'
@@ -35,11 +36,10 @@ export interface AuditVerifyResult {
 }
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
 /** How the mark is named in a failure: its size, root and when it was signed. */
 function describeMark (cp: Checkpoint): string {
-  return `the high-water mark of ${cp.size} entries (root ${hex(cp.rootHash).slice(0, 16)}…, signed ${new Date(cp.time).toISOString()})`
+  return `the high-water mark of ${cp.size} entries (root ${toHex(cp.rootHash).slice(0, 16)}…, signed ${new Date(cp.time).toISOString()})`
 }
 
 export interface VerifyStoresInit {

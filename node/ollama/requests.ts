@@ -6,9 +6,9 @@
  * that would change the answer and that Mycel cannot honour (penalties,
  * `format`, images, tools, thinking) are refused unless neutral.
  */
-import { arrayOf, bool, isPlainObject, nullable, num, oneOf, optional, str, uint, type Shape } from '../../protocol/shape.ts'
-import { MalformedMessageError } from '../../protocol/errors.ts'
+import { arrayOf, bool, nullable, num, oneOf, optional, str, uint, type Shape } from '../../protocol/shape.ts'
 import { HttpError } from '../api/errors.ts'
+import { body } from '../api/body.ts'
 import { loose } from '../api/loose.ts'
 import { MAX_CHAT_MESSAGES, MAX_EMBED_INPUTS, MAX_EMBED_INPUT_CHARS, MAX_MODEL_NAME_CHARS, MAX_PROMPT_CHARS } from '../openai/constants.ts'
 import { MAX_OLLAMA_STOPS, MAX_OLLAMA_STOP_CHARS } from './constants.ts'
@@ -72,16 +72,6 @@ const EmbedBody = loose({
   options: optional(nullable(Options))
 })
 
-function check<T> (shape: Shape<T>, value: unknown): T {
-  if (!isPlainObject(value)) throw new HttpError('malformed', 'The request body must be a JSON object')
-  try {
-    return shape(value, '')
-  } catch (err) {
-    if (err instanceof MalformedMessageError) throw new HttpError('malformed', `Invalid request: ${err.message}`)
-    throw err
-  }
-}
-
 export interface OllamaSampling { maxTokens?: number, temperature?: number, topP?: number, topK?: number, seed?: number }
 
 export interface OllamaGeneration {
@@ -113,16 +103,16 @@ function generation (b: { model: string, stream?: boolean | null, options?: { te
 }
 
 export function parseOllamaChat (value: unknown): OllamaChatRequest {
-  const b = check(ChatBody, value)
+  const b = body(ChatBody, value, 'chat request')
   return { ...generation(b), messages: b.messages.map(m => ({ role: m.role, content: m.content })) }
 }
 
 export function parseOllamaGenerate (value: unknown): OllamaGenerateRequest {
-  const b = check(GenerateBody, value)
+  const b = body(GenerateBody, value, 'generate request')
   return { ...generation(b), prompt: b.prompt, raw: b.raw === true, ...(b.system != null && b.system !== '' ? { system: b.system } : {}) }
 }
 
 export function parseOllamaEmbed (value: unknown): OllamaEmbedRequest {
-  const b = check(EmbedBody, value)
+  const b = body(EmbedBody, value, 'embed request')
   return { model: modelName(b.model), input: b.input }
 }
