@@ -30,6 +30,33 @@ export function ratio (row: BenchRow): number | undefined {
   return row.value / row.baseline.value
 }
 
+/** One row as `npm run bench -- --json` prints it. */
+export interface JsonRow {
+  suite: string
+  measure: string
+  value: number
+  unit: string
+  /** What the value is compared with, and that figure, when there is a comparison. */
+  compared: { measure: string, value: number } | null
+  ratio: number | null
+  target: string | null
+  /** Whether the target was met; null when the row has no target. */
+  ok: boolean | null
+}
+
+export function toJsonRows (rows: BenchRow[]): JsonRow[] {
+  return rows.map(r => ({
+    suite: r.suite,
+    measure: r.name,
+    value: r.value,
+    unit: r.unit,
+    compared: r.baseline != null ? { measure: r.baseline.name, value: r.baseline.value } : null,
+    ratio: ratio(r) ?? null,
+    target: r.target ?? null,
+    ok: r.met ?? null
+  }))
+}
+
 function fmt (n: number): string {
   if (!Number.isFinite(n)) return String(n)
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US')
