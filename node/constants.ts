@@ -35,5 +35,7 @@ export const MODEL_WATCH_INTERVAL_MS = 3_000
 
 /** How often a node dials bootstrap and remembered members it is not connected to. */
 export const RECONNECT_INTERVAL_MS = 10_000
+/** The longest a peer whose dials keep failing (or whose gate keeps closing us out) waits between redials. */
+export const RECONNECT_BACKOFF_MAX_MS = 2 * 60_000
 /** How long one dial of a bootstrap or remembered member may take. */
 export const BOOTSTRAP_DIAL_TIMEOUT_MS = 10_000

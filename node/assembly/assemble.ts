@@ -126,6 +126,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     orgId: org.id,
     storage: { get: async () => await state.get('revocations'), put: async (bytes) => { await state.put('revocations', bytes) } }
   })
+  /** Whether the org's revocation list names this node or its certificate. */
+  const selfRevoked = (): boolean => revocations.isRevoked({ peerId: self, serial: credentials.serial })
   // read before the host exists, so its connection gater refuses revoked peers from the first connection
   await revocations.load()
 
@@ -218,7 +220,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     registry: tasks,
     localModels: () => inference.models.map(m => m.name),
     classOf: (collection) => memory.classOf(collection),
-    revoked: () => revocations.isRevoked({ peerId: self, serial: credentials.serial })
+    revoked: selfRevoked
   }, init.router)
 
   const renewal = certificateRenewal({
@@ -246,7 +248,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     ['cards', cards],
     ['renewal', renewal],
     ['address-book', book],
-    ['dialer', dialer({ bootstrap: opts.bootstrap })({ host, addressBook: book, cards, logger: log })],
+    ['dialer', dialer({ bootstrap: opts.bootstrap, selfRevoked })({ host, addressBook: book, cards, logger: log })],
     ['content-watch', contentWatch()({ sources: [async () => await inference.refresh(), async () => await memory.refreshChanged()], cards })],
     // at shutdown, every task being routed ends with an error line for its caller while the API stops accepting
     ['router', { start: () => {}, beforeStop: async () => { await router.stop() }, stop: () => {} }],

@@ -7,6 +7,13 @@
  * this node holds, so a restarted node (the founder included, which has no
  * bootstrap list) finds the mesh again.
  *
+ * A peer that was dialed and is still not connected at the next round (the
+ * dial failed, or the peer's gate closed the connection at once) waits twice
+ * as long each time, up to `RECONNECT_BACKOFF_MAX_MS`: a revoked or
+ * misconfigured node must not hammer members into their per-IP inbound
+ * connection limit, which would shut out honest peers behind the same
+ * address. A node that knows it is revoked stops redialing altogether.
+ *
  * @example
  * const d = dialer({ bootstrap })({ host, addressBook, cards, logger })
  * await d.afterStart() // dials; redials on a libp2p repeating task
@@ -19,7 +26,7 @@ import type { MycelHost } from './host.ts'
 import type { AddressBook } from './address-book.ts'
 import type { CapabilityCard } from '../../protocol/cards/card.ts'
 import { memberAddrs } from './addresses.ts'
-import { BOOTSTRAP_DIAL_TIMEOUT_MS, RECONNECT_INTERVAL_MS } from '../constants.ts'
+import { BOOTSTRAP_DIAL_TIMEOUT_MS, RECONNECT_BACKOFF_MAX_MS, RECONNECT_INTERVAL_MS } from '../constants.ts'
 
 export interface DialerComponents {
   host: MycelHost
@@ -38,7 +45,16 @@ export interface DialerInit {
   bootstrap?: string[]
   /** @default RECONNECT_INTERVAL_MS */
   reconnectIntervalMs?: number
+  /** @default RECONNECT_BACKOFF_MAX_MS */
+  backoffMaxMs?: number
+  /** Whether the org's revocation list names this node: then there is no one to reconnect to. @default never */
+  selfRevoked?: () => boolean
+  /** @default Date.now */
+  now?: () => number
 }
+
+/** Per peer: how many rounds in a row a dial did not leave us connected, and when to try next. */
+interface Backoff { misses: number, nextAt: number }
 
 export function dialer (init: DialerInit = {}) {
   return (components: DialerComponents) => new Dialer(components, init)
@@ -48,6 +64,14 @@ export class Dialer {
   private readonly c: DialerComponents
   private readonly bootstrap: string[]
   private readonly task: RepeatingTask
+  private readonly intervalMs: number
+  private readonly backoffMaxMs: number
+  private readonly selfRevoked: () => boolean
+  private readonly now: () => number
+  private readonly backoff = new Map<string, Backoff>()
+  /** Peers dialed in the last round and when, to see at the next one whether the dial held. */
+  private dialed = new Map<string, number>()
+  private saidRevoked = false
   private started = false
   private readonly onCard = (evt: CustomEvent<{ peerId: string }>): void => {
     if (evt.detail.peerId !== this.self) this.c.addressBook.update(this.otherMemberAddrs())
@@ -56,7 +80,11 @@ export class Dialer {
   constructor (components: DialerComponents, init: DialerInit) {
     this.c = components
     this.bootstrap = init.bootstrap ?? []
-    this.task = repeatingTask(() => { this.reconnect() }, init.reconnectIntervalMs ?? RECONNECT_INTERVAL_MS)
+    this.intervalMs = init.reconnectIntervalMs ?? RECONNECT_INTERVAL_MS
+    this.backoffMaxMs = init.backoffMaxMs ?? RECONNECT_BACKOFF_MAX_MS
+    this.selfRevoked = init.selfRevoked ?? (() => false)
+    this.now = init.now ?? Date.now
+    this.task = repeatingTask(() => { this.reconnect() }, this.intervalMs)
   }
 
   private get self (): string { return this.c.host.peerId.toString() }
@@ -80,20 +108,40 @@ export class Dialer {
     this.c.addressBook.update(this.otherMemberAddrs())
   }
 
-  /** Dials bootstrap and remembered members this node is not connected to. */
+  /** Dials bootstrap and remembered members this node is not connected to and whose back-off has run out. */
   reconnect (): void {
+    if (this.selfRevoked()) {
+      if (!this.saidRevoked) this.c.logger('this node is revoked from the org: not reconnecting')
+      this.saidRevoked = true
+      return
+    }
+    const now = this.now()
     const connected = new Set(this.c.host.getConnections().map(c => c.remotePeer.toString()))
+    for (const id of connected) this.backoff.delete(id)
+    for (const [id, dialedAt] of this.dialed) {
+      if (connected.has(id)) continue
+      const misses = (this.backoff.get(id)?.misses ?? 0) + 1
+      this.backoff.set(id, { misses, nextAt: dialedAt + Math.min(this.backoffMaxMs, this.intervalMs * 2 ** misses) })
+    }
+    this.dialed = new Map()
     this.dial([...this.bootstrap, ...this.c.addressBook.list()].filter(a => {
-      const id = /\/p2p\/([^/]+)$/.exec(a)?.[1]
-      return id == null || !connected.has(id)
+      const id = peerOf(a)
+      return id == null || (!connected.has(id) && (this.backoff.get(id)?.nextAt ?? 0) <= now)
     }))
   }
 
+  /** How long, at most, until this node dials `peerId` again; 0 when it is due. For `mycel peers` and tests. */
+  retryInMs (peerId: string): number {
+    return Math.max(0, (this.backoff.get(peerId)?.nextAt ?? 0) - this.now())
+  }
+
   private dial (addrs: string[]): void {
-    for (const a of addrs) {
+    for (const a of new Set(addrs)) {
       let ma
       try { ma = multiaddr(a) } catch { this.c.logger('ignoring malformed bootstrap address %s', a); continue }
       if (ma.getComponents().some(c => c.name === 'p2p' && c.value === this.self)) continue
+      const id = peerOf(a)
+      if (id != null) this.dialed.set(id, this.now())
       void this.c.host.dial(ma, { signal: AbortSignal.timeout(BOOTSTRAP_DIAL_TIMEOUT_MS) }).catch(err => { this.c.logger('bootstrap dial %s failed: %s', a, err.message) })
     }
   }
@@ -103,4 +151,8 @@ export class Dialer {
     const own = new Set(this.c.host.getMultiaddrs().map(String))
     return memberAddrs(this.c.host, this.c.cards).filter(a => !own.has(a) && !a.endsWith(`/p2p/${this.self}`))
   }
+}
+
+function peerOf (addr: string): string | undefined {
+  return /\/p2p\/([^/]+)$/.exec(addr)?.[1]
 }

@@ -1,0 +1,72 @@
+/**
+ * The dialer's redial rules, with a scripted host: a peer that keeps refusing
+ * us is dialed less and less often, one that takes us back is dialed on the
+ * normal round again, and a revoked node stops dialing.
+ */
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { Dialer } from '../../node/net/dialer.ts'
+import type { MycelHost } from '../../node/net/host.ts'
+
+const SELF = '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelfSelfSelfSelf'
+const PEER = '12D3KooWQmqHxPf5LwZ5kJKQvXvWdMqSsYvR7yJbP5dDnTtcQn4Y'
+const ADDR = `/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`
+
+function scripted (opts: { revoked?: () => boolean } = {}) {
+  let now = 0
+  const dials: number[] = []
+  let connected = false
+  const host = {
+    peerId: { toString: () => SELF },
+    getMultiaddrs: () => [],
+    getConnections: () => connected ? [{ remotePeer: { toString: () => PEER } }] : [],
+    dial: async () => { dials.push(now); throw new Error('connection refused') }
+  } as unknown as MycelHost
+  const cards = { cards: () => [], addEventListener: () => {}, removeEventListener: () => {} }
+  const addressBook = { list: () => [ADDR], update: () => {} } as never
+  const d = new Dialer({ host, addressBook, cards, logger: Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false }) as never }, {
+    reconnectIntervalMs: 10_000,
+    backoffMaxMs: 80_000,
+    now: () => now,
+    ...(opts.revoked != null ? { selfRevoked: opts.revoked } : {})
+  })
+  /** Runs the redial round every 10 s for `ms`. */
+  const run = (ms: number): void => {
+    for (const end = now + ms; now < end; now += 10_000) d.reconnect()
+  }
+  return { d, dials, run, connect: (v: boolean) => { connected = v }, at: () => now }
+}
+
+describe('dialer back-off', { timeout: 10_000 }, () => {
+  it('waits 20, 40, 80 s between dials of a peer that keeps refusing, then 80 s at most', () => {
+    const s = scripted()
+    s.run(400_000)
+    const gaps = s.dials.slice(1).map((t, i) => t - (s.dials[i] as number))
+    assert.deepEqual(gaps.slice(0, 4), [20_000, 40_000, 80_000, 80_000])
+    assert.ok(gaps.every(g => g <= 80_000))
+    assert.ok(s.dials.length <= 8, `dialed ${s.dials.length} times in 400 s (a 10 s round would be 40)`)
+  })
+
+  it('a peer that takes us back is dialed on the normal round after it drops again', () => {
+    const s = scripted()
+    s.run(200_000)
+    assert.ok(s.d.retryInMs(PEER) > 10_000)
+    s.connect(true)
+    s.run(10_000)
+    assert.equal(s.d.retryInMs(PEER), 0)
+    s.connect(false)
+    const before = s.dials.length
+    s.run(10_000)
+    assert.equal(s.dials.length, before + 1)
+  })
+
+  it('a node that knows it is revoked dials no one', () => {
+    let revoked = false
+    const s = scripted({ revoked: () => revoked })
+    s.run(10_000)
+    assert.equal(s.dials.length, 1)
+    revoked = true
+    s.run(300_000)
+    assert.equal(s.dials.length, 1)
+  })
+})
