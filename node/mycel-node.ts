@@ -22,6 +22,7 @@ import type { CertificateRenewal } from './membership/renewal.ts'
 import type { CardService } from './cards/card-service.ts'
 import { capSummary } from './cards/summary.ts'
 import type { PolicyEngine } from './policy/engine.ts'
+import type { LivePolicy } from './policy/live.ts'
 import type { ObservedAuditLog } from './metrics/observed-audit-log.ts'
 import type { Runtime } from './runtime/runtime.ts'
 import type { TaskKindRegistry } from './tasks/registry.ts'
@@ -43,6 +44,8 @@ export interface NodeServices {
   readonly renewal: CertificateRenewal
   readonly cards: CardService
   readonly policy: PolicyEngine
+  /** Watches `policy.json` and reloads it into `policy`; reports a refused edit. */
+  readonly policyFile: LivePolicy
   readonly audit: ObservedAuditLog
   readonly tasks: TaskKindRegistry
   readonly executor: TaskExecutor
@@ -102,7 +105,8 @@ export class MycelNode {
       admin: org.admin && !revoked,
       revoked,
       cards: { known: cards.cards().length, rejected: cards.rejectedCounts() },
-      revocationSeq: revocations.seq()
+      revocationSeq: revocations.seq(),
+      ...(this.services.policyFile.status().error != null ? { policyError: this.services.policyFile.status().error } : {})
     }
   }
 

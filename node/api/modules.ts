@@ -11,6 +11,7 @@ import type { RunResult, RunSpec } from '../tasks/index.ts'
 import type { TaskSummary } from '../tasks/index.ts'
 import type { MemoryStore } from '../memory/store.ts'
 import type { Policy } from '../policy/types.ts'
+import type { PolicyReloadResult, PolicyReloadState } from '../policy/live.ts'
 import type { AuditEntry } from '../audit/entry.ts'
 import type { AuditVerifyResult } from '../audit/verify.ts'
 import type { InviteSummary } from '../membership/invites.ts'
@@ -35,6 +36,8 @@ export interface StatusSummary {
   revoked: boolean
   cards: { known: number, rejected: Record<string, number> }
   revocationSeq: number
+  /** Set while `policy.json` holds an edit the node refused (the previous policy stays in force): why. */
+  policyError?: string
 }
 
 /** One member's verified card as the API shows it (`cards/summary.ts`). */
@@ -83,6 +86,10 @@ export interface ExecutorLoad { running: number, queued: number, slots: number }
 export interface PolicyModule {
   /** The policy in force now (it may be reloaded). */
   current: () => Policy
+  /** Where it came from and whether the file on disk was refused. */
+  file: () => PolicyReloadState
+  /** Reads `policy.json` again now (it is also watched). */
+  reload: () => Promise<PolicyReloadResult>
 }
 
 export type AuditModule = {

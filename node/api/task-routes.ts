@@ -90,7 +90,9 @@ export function registerTaskRoutes (api: ApiServer, { tasks, policy, audit }: Ta
     return { canceled: id }
   })
 
-  api.route('GET', '/api/policy', async () => describePolicy(policy.current()))
+  api.route('GET', '/api/policy', async () => ({ ...describePolicy(policy.current()), file: policy.file() }))
+
+  api.route('POST', '/api/policy/reload', async () => await policy.reload())
 
   api.route('GET', '/api/audit/tail', async ({ query }) => {
     const n = Math.min(1000, Math.max(1, Number(query.get('n') ?? 20) || 20))

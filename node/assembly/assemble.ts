@@ -39,6 +39,7 @@ import { certificateRenewal, renewalServer } from '../membership/renewal.ts'
 import { cardService, type CardService, type CardServiceInit } from '../cards/card-service.ts'
 import { cardContent, contentWatch } from '../cards/content.ts'
 import { PolicyEngine } from '../policy/engine.ts'
+import { livePolicy } from '../policy/live.ts'
 import { ObservedAuditLog } from '../metrics/observed-audit-log.ts'
 import type { RuntimeInit } from '../runtime/runtime.ts'
 import { TaskKindRegistry } from '../tasks/registry.ts'
@@ -231,7 +232,11 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   const api = controlApi({ address: opts.api })({ lock, logger: createLogger('mycel:node:api') })
 
   const admin = org.admin ? adminServices(credentials, host, revocations, cards, levelInviteStore(db.sublevel<string, Uint8Array>('invites', { valueEncoding: 'view' })), init.certTtlMs) : null
-  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, audit, tasks, executor, router, memory, runtime: inference.runtime, invites: admin?.invites ?? null }
+  // edits to policy.json apply while the node runs; the card summarises the policy, so it is signed anew
+  const policyFile = livePolicy({ path: paths.policy })({
+    engine: policy, logger: createLogger('mycel:node:policy'), audit, self: self.toString(), onChange: async () => await cards.publish()
+  })
+  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, tasks, executor, router, memory, runtime: inference.runtime, invites: admin?.invites ?? null }
   const lifecycle = new Lifecycle([
     ['audit', {
       start: async () => { await audit.start(); await audit.append({ type: 'node.start', actor: self, data: { org: org.id } }) },
@@ -249,6 +254,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     ['renewal', renewal],
     ['address-book', book],
     ['dialer', dialer({ bootstrap: opts.bootstrap, selfRevoked })({ host, addressBook: book, cards, logger: log })],
+    ['policy-file', policyFile],
     ['content-watch', contentWatch()({ sources: [async () => await inference.refresh(), async () => await memory.refreshChanged()], cards })],
     // at shutdown, every task being routed ends with an error line for its caller while the API stops accepting
     ['router', { start: () => {}, beforeStop: async () => { await router.stop() }, stop: () => {} }],

@@ -20,7 +20,7 @@ export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<
 }
 
 export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections'>): ApiModules {
-  const { credentials, cards, router, executor, policy, audit, memory, revocations, invites } = node.services
+  const { credentials, cards, router, executor, policy, policyFile, audit, memory, revocations, invites } = node.services
   return {
     node: { status: () => node.status(), peers: async () => await node.peers(), caps: () => node.caps() },
     admin: {
@@ -45,7 +45,7 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
       cancel: (taskId) => executor.cancel(taskId) || router.cancel(taskId),
       load: () => executor.load()
     },
-    policy: { current: () => policy.policy },
+    policy: { current: () => policy.policy, file: () => policyFile.status(), reload: async () => await policyFile.reload() },
     audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), subscribe: (listener) => audit.subscribe(listener) },
     memory: {
       store: () => memory.store,

@@ -15,7 +15,7 @@ export type HealthModules = Pick<ApiModules, 'node' | 'policy' | 'audit' | 'task
 export type ReadinessCheck = 'mesh' | 'membership' | 'policy'
 
 /** The checks `/ready` fails, none when the node is ready. */
-export function failingChecks ({ node, policy }: Pick<ApiModules, 'node' | 'policy'>, now = Date.now()): ReadinessCheck[] {
+export function failingChecks ({ node, policy }: { node: ApiModules['node'], policy: Pick<ApiModules['policy'], 'current'> }, now = Date.now()): ReadinessCheck[] {
   const failing: ReadinessCheck[] = []
   const status = node.status()
   // listening on the mesh: the libp2p host is up and has addresses

@@ -23,3 +23,6 @@ export const MAX_TRACKED_PEERS = 10_000
 export const POLICY_VERSION = 1
 /** The task kind that calls a tool: its requests must name the tool, and only rules that list it allow it. */
 export const TOOL_CALL_KIND = 'tool.call'
+
+/** A policy file must stay unchanged this long before a running node reads it (editors save in several writes). */
+export const POLICY_WATCH_SETTLE_MS = 200

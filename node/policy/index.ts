@@ -13,7 +13,8 @@
  */
 export { PolicyEngine, policyEngine } from './engine.ts'
 export type { PolicyEngineComponents, PolicyEngineInit } from './engine.ts'
-export { loadPolicyFile } from './load.ts'
+export { loadPolicyFile, policyFromBytes } from './load.ts'
+export { LivePolicy, livePolicy, type LivePolicyComponents, type LivePolicyInit, type PolicyReloadResult, type PolicyReloadState } from './live.ts'
 export { parsePolicy } from './parse.ts'
 export { defaultFounderPolicy, formatPolicy } from './defaults.ts'
 export { describePolicy, kindsOpenToMembers, toolsOpenToMembers } from './describe.ts'

@@ -19,6 +19,11 @@ export async function loadPolicyFile (path: string): Promise<Policy> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new PolicyFileNotFoundError(`Policy file ${path} not found`)
     throw err
   }
+  return policyFromBytes(bytes, path)
+}
+
+/** Checks a policy file's bytes, read by the caller (who may also want their digest). */
+export function policyFromBytes (bytes: Uint8Array, path: string): Policy {
   if (bytes.byteLength > MAX_POLICY_FILE_BYTES) throw new InvalidPolicyError(`larger than ${MAX_POLICY_FILE_BYTES} bytes`, basename(path))
   let text: string
   try {

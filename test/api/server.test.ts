@@ -28,7 +28,7 @@ async function endless (spec: RunSpec): Promise<RunResult> {
 function server (): ApiServer {
   const modules: TaskRouteModules & OpenAiModules = {
     tasks: { run: endless, list: () => [], cancel: () => false },
-    policy: { current: () => { throw new Error('not used') } },
+    policy: { current: () => { throw new Error('not used') }, file: () => { throw new Error('not used') }, reload: async () => { throw new Error('not used') } },
     audit: { tail: async () => [], verify: async () => { throw new Error('not used') } },
     node: { caps: () => [{ peerId: 'p1', name: 'alpha', models: [{ name: 'm' }] }] }
   }

@@ -11,7 +11,7 @@ import { start } from './start.ts'
 import { caps, peers, revoke, status } from './mesh.ts'
 import { memoryCommands } from './memory.ts'
 import { run, tasks } from './run.ts'
-import { policyShow } from './policy.ts'
+import { policyReload, policyShow } from './policy.ts'
 import { auditTail, auditVerify } from './audit.ts'
 import { demo } from './demo.ts'
 import { mcp } from './mcp.ts'
@@ -35,6 +35,7 @@ export const commands: Command[] = [
   run,
   tasks,
   policyShow,
+  policyReload,
   auditTail,
   auditVerify,
   mcp,
