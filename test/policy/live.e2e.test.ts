@@ -2,7 +2,8 @@
  * Governance changes apply live: editing `policy.json` on a running node
  * flips a delegation from allowed to denied and back with no restart; an
  * edit that does not parse keeps the policy in force and is reported in
- * `status`, `policy show` and `policy reload`; every reload is audited.
+ * `status`, `policy show` and `policy reload`; `policy deny` and `policy rm`
+ * edit the file for people who do not write JSON; every reload is audited.
  * Two separate `mycel start` processes on 127.0.0.1.
  */
 import { after, before, describe, it } from 'node:test'
@@ -77,6 +78,17 @@ describe('live policy on a running node', { timeout: 180_000 }, () => {
     const again = await h.cli(alpha.home, ['policy', 'reload'])
     assert.equal(again.code, 0)
     assert.match(again.stdout, /Policy (unchanged|reloaded): 1 rules in force/)
+  })
+
+  it('mycel policy deny and rm on the running node flip a delegation with no JSON written by hand', async () => {
+    const deny = await h.cli(alpha.home, ['policy', 'deny', '--peer', beta.peerId, '--kind', 'echo', '--id', 'no-echo-from-beta'])
+    assert.equal(deny.code, 0, deny.stderr)
+    await waitFor(async () => (await echo(beta, alpha, 'x')).error?.wire === 'denied', { what: 'policy deny to take effect', timeoutMs: 30_000 })
+    const rm = await h.cli(alpha.home, ['policy', 'rm', 'no-echo-from-beta'])
+    assert.equal(rm.code, 0, rm.stderr)
+    await waitFor(async () => (await echo(beta, alpha, 'back')).output === 'back', { what: 'policy rm to take effect', timeoutMs: 30_000 })
+    const shown = (await h.cli(alpha.home, ['policy', 'show', '--json'])).json<{ rules: Array<{ id: string }> }>()
+    assert.deepEqual(shown.rules.map(r => r.id), ['members-llm-echo'])
   })
 
   it('every reload is in the audit log with the file digest, never its text', async () => {

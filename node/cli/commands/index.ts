@@ -11,7 +11,7 @@ import { start } from './start.ts'
 import { caps, peers, revoke, status } from './mesh.ts'
 import { memoryCommands } from './memory.ts'
 import { run, tasks } from './run.ts'
-import { policyReload, policyShow } from './policy.ts'
+import { policyAllow, policyDeny, policyReload, policyRm, policyShow } from './policy.ts'
 import { auditTail, auditVerify } from './audit.ts'
 import { demo } from './demo.ts'
 import { mcp } from './mcp.ts'
@@ -36,6 +36,9 @@ export const commands: Command[] = [
   tasks,
   policyShow,
   policyReload,
+  policyAllow,
+  policyDeny,
+  policyRm,
   auditTail,
   auditVerify,
   mcp,
