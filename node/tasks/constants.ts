@@ -22,6 +22,12 @@ export const TASK_STALL_TIMEOUT_MS = 30_000
 export const MAX_FAILOVER_ATTEMPTS = 4
 /** Rounds of waiting when every candidate is busy. */
 export const MAX_BUSY_ROUNDS = 3
+/**
+ * The longest the router waits for a busy member before it gives up and
+ * hands the member's retry-after to the caller (an HTTP client gets 429 with
+ * `Retry-After`): a rate limit of a few tasks an hour must not hold a request open.
+ */
+export const MAX_BUSY_WAIT_MS = 5_000
 /** Recent tasks kept for `mycel tasks`. */
 export const RECENT_TASKS = 200
 

@@ -22,12 +22,14 @@ async function echo (from: MycelProcess, to: MycelProcess, prompt: string): Prom
   return JSON.parse(text.trim().split('\n').at(-1) as string) as Outcome
 }
 
-/** The founder default, with or without `echo` among the kinds members may run. */
-function policyText (echoAllowed: boolean): string {
+/** The founder default, with or without `echo` among the kinds members may run, and with another rate limit. */
+function policyText (echoAllowed: boolean, rate?: string): string {
   const policy = defaultFounderPolicy()
   const rule = policy.rules[0]
   if (rule != null) rule.kinds = echoAllowed ? ['llm.*', 'echo'] : ['llm.*']
-  return formatPolicy(policy)
+  const file = JSON.parse(formatPolicy(policy))
+  if (rate != null) file.rateLimits.default = rate
+  return JSON.stringify(file, null, 2)
 }
 
 describe('live policy on a running node', { timeout: 180_000 }, () => {
@@ -89,6 +91,21 @@ describe('live policy on a running node', { timeout: 180_000 }, () => {
     await waitFor(async () => (await echo(beta, alpha, 'back')).output === 'back', { what: 'policy rm to take effect', timeoutMs: 30_000 })
     const shown = (await h.cli(alpha.home, ['policy', 'show', '--json'])).json<{ rules: Array<{ id: string }> }>()
     assert.deepEqual(shown.rules.map(r => r.id), ['members-llm-echo'])
+  })
+
+  it('a rate limit set live refuses the task over it with busy, and the refusal is audited', async () => {
+    await writeFile(policyPath, policyText(true, '3/hour'))
+    await waitFor(async () => (await alpha.get<{ rateLimits: { default: string } }>('/api/policy')).rateLimits.default === '3/hour', { what: 'the rate limit to take effect', timeoutMs: 30_000 })
+    const outcomes: Outcome[] = []
+    for (let i = 0; i < 4; i++) outcomes.push(await echo(beta, alpha, `r${i}`))
+    assert.deepEqual(outcomes.slice(0, 3).map(o => o.output), ['r0', 'r1', 'r2'])
+    assert.equal(outcomes[3]?.error?.wire, 'busy')
+    const tail = await alpha.get<Array<{ type: string, peer?: string, data?: Record<string, unknown> }>>('/api/audit/tail?n=50')
+    const refusal = tail.find(e => e.type === 'task.state' && e.data?.rule === 'rate-limit')
+    assert.equal(refusal?.peer, beta.peerId)
+    assert.ok(Number(refusal?.data?.retryAfterMs) > 0)
+    await writeFile(policyPath, policyText(true))
+    await waitFor(async () => (await echo(beta, alpha, 'free')).output === 'free', { what: 'the default rate again', timeoutMs: 30_000 })
   })
 
   it('every reload is in the audit log with the file digest, never its text', async () => {

@@ -25,7 +25,7 @@ import type { TaskKindRegistry, TaskOutput, TaskPriority, TaskUsage } from '../r
 import { BusyError, NoCandidateError, PolicyDeniedError, TaskFailedError, wireCodeOf } from '../errors.ts'
 import { DEFAULT_TASK_CLASS, effectiveClass, type ClassOf } from '../data-class.ts'
 import { sleep } from '../sleep.ts'
-import { BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_FAILOVER_ATTEMPTS, RECENT_TASKS } from '../constants.ts'
+import { BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, RECENT_TASKS } from '../constants.ts'
 import { TaskClient, type TaskClientInit } from '../wire/client.ts'
 import { TaskClientError } from '../wire/errors.ts'
 import { rankCandidates, type Candidate, type CandidateSpec } from './candidates.ts'
@@ -198,7 +198,8 @@ export class TaskRouter {
     let last: TaskClientError | undefined
     let attempts = 0
     for (let round = 0; round < MAX_BUSY_ROUNDS; round++) {
-      let busyFor = 0
+      // the soonest a busy candidate said it would take work again
+      let busyFor: number | undefined
       for (const cand of candidates.slice(0, MAX_FAILOVER_ATTEMPTS)) {
         spec.signal?.throwIfAborted()
         attempts++
@@ -216,7 +217,7 @@ export class TaskRouter {
           const failover = (reason: string): void => { spec.onEvent?.({ type: 'failover', from: cand.peerId, reason }) }
           switch (err.code) {
             case 'canceled': throw end('canceled', err)
-            case 'busy': busyFor = Math.max(busyFor, err.retryAfterMs ?? BUSY_RETRY_AFTER_MS); continue
+            case 'busy': busyFor = Math.min(busyFor ?? Infinity, err.retryAfterMs ?? BUSY_RETRY_AFTER_MS); continue
             case 'dial': case 'closed': case 'stalled':
               this.health.failed(cand.peerId, 'transport')
               failover(err.message)
@@ -242,7 +243,7 @@ export class TaskRouter {
           }
         }
       }
-      if (busyFor === 0) break
+      if (busyFor == null || busyFor > MAX_BUSY_WAIT_MS) break
       spec.signal?.throwIfAborted()
       await sleep(busyFor, spec.signal)
     }

@@ -139,7 +139,13 @@ export class TaskServer {
     pending.push(this.c.audit.append({ type: 'policy.decision', actor: self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind } }))
     if (!decision.allow) { await Promise.all(pending); await this.refuse(framed, 'denied', req.taskId); return }
     const rate = this.c.policy.checkRate(peer)
-    if (!rate.allow) { await Promise.all(pending); await this.refuse(framed, 'busy', req.taskId, rate.retryAfterMs); return }
+    if (!rate.allow) {
+      await Promise.all(pending)
+      // a refusal by the rate limit is a governance decision like any other: on the record
+      await this.c.audit.append({ type: 'task.state', actor: self, peer, task: req.taskId, data: { state: 'rejected', code: 'busy', rule: 'rate-limit', retryAfterMs: rate.retryAfterMs } })
+      await this.refuse(framed, 'busy', req.taskId, rate.retryAfterMs)
+      return
+    }
     const handler = this.c.registry.get(req.kind)
     if (handler == null) { await Promise.all(pending); await this.refuse(framed, 'not-found', req.taskId); return }
     if (engine.full()) {
