@@ -28,6 +28,12 @@ export function registerMemoryRoutes (api: ApiServer, { memory }: Pick<ApiModule
     return list.map(c => ({ ...c, classification: memory.classOf(c.name) }))
   })
 
+  api.route('GET', '/api/memory/documents', async ({ query }) => {
+    const name = query.get('collection')
+    if (name == null || name === '' || name.length > 128) throw new HttpError('malformed', 'Expected ?collection=NAME')
+    return await store().documents(name)
+  })
+
   api.route('POST', '/api/memory/search', async ({ body: b, signal }) => {
     const req = body(SearchBody, b, 'search request')
     const hits = await store().search(req.query, { ...(req.collection != null ? { collection: req.collection } : {}), ...(req.k != null ? { k: req.k } : {}), signal })

@@ -103,7 +103,7 @@ export type AuditModule = {
   subscribe: (listener: (entry: AuditEntry) => void) => () => void
 }
 
-export type MemoryStoreApi = Pick<MemoryStore, 'ingest' | 'collections' | 'removeDocument' | 'removeCollection' | 'search'>
+export type MemoryStoreApi = Pick<MemoryStore, 'ingest' | 'collections' | 'documents' | 'removeDocument' | 'removeCollection' | 'search'>
 
 export interface MemoryModule {
   /** The memory store, or undefined while memory is not open on this node. */

@@ -195,7 +195,8 @@ export class ApiServer {
       if (route.auth && !this.authorized(req)) {
         // log the path only: the header may hold a (wrong) token
         this.log('unauthorized request to %s', safePath(path))
-        throw new HttpError('unauthorized', 'Missing or wrong API token')
+        // RFC 6750 §3: a 401 names the scheme it wants (MCP clients read it before anything else)
+        throw new HttpError('unauthorized', 'Missing or wrong API token', { 'www-authenticate': hasCredentials(req) ? 'Bearer realm="mycel", error="invalid_token"' : 'Bearer realm="mycel"' })
       }
       const params = decodeParams(route.keys, captures)
       const body = route.rawBody ? undefined : await this.readJson(req, controller.signal)
@@ -261,6 +262,11 @@ export class ApiServer {
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' })
     res.end(body)
   }
+}
+
+/** Whether a request offered a token at all (RFC 6750 tells a wrong one from none). */
+function hasCredentials (req: IncomingMessage): boolean {
+  return req.headers.authorization != null || req.headers['x-api-key'] != null
 }
 
 function shuttingDown (): HttpError {

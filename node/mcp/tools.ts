@@ -17,6 +17,26 @@ type Extra = { signal: AbortSignal, _meta?: { progressToken?: string | number },
 
 const Message = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string().max(MAX_TOOL_TEXT_CHARS) })
 
+// output schemas (MCP tools, "Output Schema"): clients validate structuredContent against them
+const TaskOutput = {
+  taskId: z.string().describe('Id of the task in the audit logs'),
+  executor: z.string().describe('Peer id of the member that ran it'),
+  output: z.unknown().optional().describe('What the task returned'),
+  usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() }).optional()
+}
+const MembersOutput = {
+  members: z.array(z.object({
+    peerId: z.string(),
+    name: z.string(),
+    self: z.boolean(),
+    taskKinds: z.array(z.string()),
+    models: z.array(z.string()),
+    collections: z.array(z.object({ name: z.string(), classification: z.string() })),
+    hardware: z.unknown(),
+    load: z.unknown()
+  }))
+}
+
 function text (value: string, structured?: Record<string, unknown>): CallToolResult {
   return { content: [{ type: 'text', text: value }], ...(structured != null ? { structuredContent: structured } : {}) }
 }
@@ -73,6 +93,7 @@ export function registerTools (server: McpServer, mesh: MeshAccess): void {
   server.registerTool('mesh_capabilities', {
     title: 'Mesh capabilities',
     description: 'Lists the members of the Mycel mesh this node trusts (verified capability cards): task kinds, models, memory collections, GPU backend and current load.',
+    outputSchema: MembersOutput,
     annotations: { readOnlyHint: true, openWorldHint: false }
   }, async (extra) => {
     try {
@@ -107,6 +128,7 @@ export function registerTools (server: McpServer, mesh: MeshAccess): void {
       dataClass: z.enum(DATA_CLASSES).optional(),
       maxTokens: z.number().int().min(1).max(1_000_000).optional()
     },
+    outputSchema: TaskOutput,
     annotations: { openWorldHint: false }
   }, async (args, extra) => {
     const kind = args.kind
@@ -146,6 +168,7 @@ export function registerTools (server: McpServer, mesh: MeshAccess): void {
       collection: z.string().min(1).max(128).optional(),
       k: z.number().int().min(1).max(100).optional()
     },
+    outputSchema: TaskOutput,
     annotations: { readOnlyHint: true, openWorldHint: false }
   }, async (args, extra) => {
     try {
@@ -164,6 +187,7 @@ export function registerTools (server: McpServer, mesh: MeshAccess): void {
       question: z.string().min(1).max(MAX_TOOL_TEXT_CHARS),
       collection: z.string().min(1).max(128).optional()
     },
+    outputSchema: TaskOutput,
     annotations: { readOnlyHint: true, openWorldHint: false }
   }, async (args, extra) => {
     try {

@@ -7,15 +7,15 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Command } from '../command.ts'
 import { readApiFile } from '../../api/client.ts'
 import { NodeNotRunningError } from '../errors.ts'
-import { apiAccess, createMcpServer } from '../../mcp/index.ts'
+import { apiAccess, apiMemoryAccess, createMcpServer } from '../../mcp/index.ts'
 
 export const mcp: Command = {
   path: ['mcp'],
-  summary: 'Serve the mesh as MCP tools over stdio (for MCP clients; needs a running node)',
+  summary: 'Serve the mesh as MCP tools, resources and prompts over stdio (for MCP clients; needs a running node)',
   async run (ctx) {
     // fail at once, with a line the MCP client shows, rather than on the first tool call
     if (await readApiFile(ctx.home) == null) throw new NodeNotRunningError()
-    const server = createMcpServer(apiAccess(ctx.home))
+    const server = createMcpServer(apiAccess(ctx.home), { memory: apiMemoryAccess(ctx.home) })
     const transport = new StdioServerTransport()
     const closed = new Promise<void>(resolve => {
       transport.onclose = () => { resolve() }
