@@ -10,8 +10,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CLI_BIN, childEnv, harness, REPO_ROOT, type MycelProcess } from '../helpers/harness.ts'
 import { modelMesh } from '../openai/mesh.ts'
 import { checkDelegation, checkToolErrors, checkTools } from './tools.ts'
+import { checkCompletion, checkLogging, checkOutputSchemas, checkPrompts, checkResources } from './features.ts'
 
-describe('MCP over stdio (mycel mcp)', () => {
+describe('MCP over stdio (mycel mcp)', { timeout: 300_000 }, () => {
   const h = harness({ after })
   let alpha: MycelProcess
   let beta: MycelProcess
@@ -42,6 +43,26 @@ describe('MCP over stdio (mycel mcp)', () => {
 
   it('delegates tasks over the mesh', async () => {
     await checkDelegation(client, alpha)
+  })
+
+  it('declares output schemas for the structured results of its tools', async () => {
+    await checkOutputSchemas(client)
+  })
+
+  it('serves memory collections and members as resources, and tells subscribers of changes', async () => {
+    await checkResources(client, h, beta, 'handbook-stdio')
+  })
+
+  it('offers prompts over the mesh\'s models, collections and peers', async () => {
+    await checkPrompts(client, alpha, 'handbook-stdio')
+  })
+
+  it('completes model, peer and collection names in prompt arguments and resource templates', async () => {
+    await checkCompletion(client, 'handbook-stdio')
+  })
+
+  it('logs the tasks its tools run at the level the client sets, without their content', async () => {
+    await checkLogging(client, alpha)
   })
 
   it('reports refusals as tool errors a model can read', async () => {
