@@ -13,13 +13,14 @@ import type { MeshAccess } from './access.ts'
 import type { MemoryAccess } from './memory-access.ts'
 import type { MeshNames } from './completions.ts'
 import { MEMBERS_URI, MEMORY_URI_PREFIX } from './constants.ts'
+import { memberView } from './members.ts'
 
 /** JSON-RPC error code for an unknown resource (MCP resources, "Error Handling"). */
 export const RESOURCE_NOT_FOUND = -32002
 const JSON_MIME = 'application/json'
 const COLLECTION_NAME = /^[A-Za-z0-9._-]{1,64}$/
 
-interface CardLike { peerId?: unknown, name?: unknown, self?: unknown, taskKinds?: unknown, models?: unknown, collections?: unknown, hardware?: unknown, roles?: unknown }
+interface CardLike { peerId?: unknown, name?: unknown, self?: unknown, collections?: unknown }
 
 export function collectionUri (name: string): string {
   return MEMORY_URI_PREFIX + encodeURIComponent(name)
@@ -43,16 +44,8 @@ export interface MeshResources {
 
 export function meshResources (mesh: Pick<MeshAccess, 'capabilities'>, memory: MemoryAccess): MeshResources {
   async function members (signal?: AbortSignal): Promise<unknown[]> {
-    return (await mesh.capabilities(signal) as CardLike[]).map(c => ({
-      peerId: c.peerId,
-      name: c.name,
-      self: c.self === true,
-      taskKinds: c.taskKinds,
-      models: Array.isArray(c.models) ? (c.models as Array<{ name?: unknown }>).map(m => m.name) : [],
-      collections: c.collections,
-      hardware: c.hardware,
-      roles: c.roles
-    }))
+    // without the load, which changes with every card and would wake every subscriber
+    return (await mesh.capabilities(signal)).map(c => { const { load: _load, ...member } = memberView(c); return member })
   }
 
   async function collection (name: string, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {

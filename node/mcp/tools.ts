@@ -10,6 +10,7 @@ import { z } from 'zod'
 import { DATA_CLASSES } from '../../protocol/task/messages.ts'
 import { MeshTaskError, type MeshAccess, type MeshTask, type MeshTaskResult } from './access.ts'
 import { MAX_TOOL_TEXT_CHARS } from './constants.ts'
+import { memberView } from './members.ts'
 import { codeOf, publicMessage } from '../api/errors.ts'
 import { ERROR_STATUS } from '../../protocol/codes.ts'
 
@@ -33,7 +34,8 @@ const MembersOutput = {
     models: z.array(z.string()),
     collections: z.array(z.object({ name: z.string(), classification: z.string() })),
     hardware: z.unknown(),
-    load: z.unknown()
+    load: z.unknown(),
+    roles: z.array(z.string())
   }))
 }
 
@@ -98,16 +100,7 @@ export function registerTools (server: McpServer, mesh: MeshAccess): void {
   }, async (extra) => {
     try {
       const caps = await mesh.capabilities(extra.signal)
-      const members = caps.map(c => ({
-        peerId: c.peerId,
-        name: c.name,
-        self: c.self === true,
-        taskKinds: c.taskKinds,
-        models: Array.isArray(c.models) ? (c.models as Array<{ name?: unknown }>).map(m => m.name) : [],
-        collections: c.collections,
-        hardware: c.hardware,
-        load: c.load
-      }))
+      const members = caps.map(memberView)
       return text(JSON.stringify(members, null, 2), { members })
     } catch (err) {
       return toolError(describeFailure(err, 'caps'))
