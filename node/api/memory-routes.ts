@@ -10,6 +10,7 @@ import { codeOf, HttpError } from './errors.ts'
 import { body } from './body.ts'
 import { arrayOf, bool, object, oneOf, optional, str, uint } from '../../protocol/shape.ts'
 import { DATA_CLASSES } from '../../protocol/task/messages.ts'
+import { validCollectionName } from '../memory/index.ts'
 
 const IngestBody = object({ paths: arrayOf(str({ min: 1, max: 4096 }), { min: 1, max: 1024 }), collection: optional(str({ max: 128 })), prune: optional(bool) })
 const SearchBody = object({ query: str({ min: 1, max: 4096 }), collection: optional(str({ max: 128 })), k: optional(uint({ min: 1, max: 1000 })) })
@@ -29,8 +30,8 @@ export function registerMemoryRoutes (api: ApiServer, { memory }: Pick<ApiModule
   })
 
   api.route('GET', '/api/memory/documents', async ({ query }) => {
-    const name = query.get('collection')
-    if (name == null || name === '' || name.length > 128) throw new HttpError('malformed', 'Expected ?collection=NAME')
+    const name = query.get('collection') ?? ''
+    try { validCollectionName(name) } catch { throw new HttpError('malformed', 'Expected ?collection=NAME with a valid collection name') }
     return await store().documents(name)
   })
 
