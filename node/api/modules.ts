@@ -8,7 +8,7 @@
  */
 import type { DataClass } from '../../protocol/task/messages.ts'
 import type { RunResult, RunSpec } from '../tasks/index.ts'
-import type { TaskSummary } from '../tasks/index.ts'
+import type { TaskOffer, TaskSummary } from '../tasks/index.ts'
 import type { MemoryStore } from '../memory/store.ts'
 import type { Policy } from '../policy/types.ts'
 import type { PolicyReloadResult, PolicyReloadState } from '../policy/live.ts'
@@ -79,6 +79,8 @@ export interface TasksModule {
   cancel: (taskId: string) => boolean
   /** What the executor runs and holds waiting now, and how many run at once. */
   load: () => ExecutorLoad
+  /** Every kind a task submitted here could reach now (this node's and members' the policy lets it send to). */
+  offers: () => TaskOffer[]
 }
 
 export interface ExecutorLoad { running: number, queued: number, slots: number }
@@ -115,6 +117,17 @@ export interface MemoryModule {
   refresh: () => Promise<void>
 }
 
+/**
+ * This node's identity key, for documents it serves under its own name (the
+ * A2A agent card's JWS). Signs exact bytes; the secret never leaves.
+ */
+export interface IdentityModule {
+  /** Raw 32-byte Ed25519 public key (the one the peer id encodes). */
+  publicKey: Uint8Array
+  /** A 64-byte RFC 8032 signature of `bytes`. */
+  sign: (bytes: Uint8Array) => Uint8Array
+}
+
 export interface ApiModules {
   node: NodeModule
   admin: AdminModule
@@ -123,4 +136,5 @@ export interface ApiModules {
   policy: PolicyModule
   audit: AuditModule
   memory: MemoryModule
+  identity: IdentityModule
 }

@@ -12,6 +12,7 @@ import { revokeInvite } from '../membership/revoke.ts'
 import { registerApi } from '../http/index.ts'
 import { setCollectionClass } from '../memory/classes.ts'
 import { fromHex } from '../../identity/bytes.ts'
+import { sign } from '../../identity/keys.ts'
 import type { HomePaths } from '../home/home.ts'
 import type { MycelNode } from '../mycel-node.ts'
 
@@ -43,7 +44,8 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
       list: () => [...router.list(), ...executor.list()],
       // a task this node delegated is canceled through its router, which tells the executor
       cancel: (taskId) => executor.cancel(taskId) || router.cancel(taskId),
-      load: () => executor.load()
+      load: () => executor.load(),
+      offers: () => router.offers()
     },
     policy: { current: () => policy.policy, file: () => policyFile.status(), reload: async () => await policyFile.reload() },
     audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), subscribe: (listener) => audit.subscribe(listener) },
@@ -55,6 +57,7 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
         await memory.refresh()
       },
       refresh: async () => { await memory.refresh() }
-    }
+    },
+    identity: { publicKey: credentials.key.publicKey, sign: (bytes) => sign(credentials.key.secretKey, bytes) }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Everything the node serves over HTTP, registered on one server from the
  * node's modules (`ApiModules`, `api/modules.ts`): the control API, the
- * OpenAI-compatible API, Anthropic's Messages API, the Ollama API subset, MCP, the dashboard, and `/health`, `/ready` and
+ * OpenAI-compatible API, Anthropic's Messages API, the Ollama API subset, MCP, A2A (`/.well-known/agent-card.json`, `/a2a`), the dashboard, and `/health`, `/ready` and
  * `/metrics` (`health.ts`). The node builds the modules
  * from its services and calls this once; no route sees the node itself.
  *
@@ -20,6 +20,7 @@ import { registerOpenAiRoutes } from '../openai/index.ts'
 import { registerAnthropicRoutes } from '../anthropic/index.ts'
 import { registerOllamaRoutes } from '../ollama/index.ts'
 import { registerMcpRoute } from '../mcp/http.ts'
+import { registerA2aRoutes } from '../a2a/index.ts'
 import { registerDashboardRoutes } from '../dashboard/routes.ts'
 import { registerHealthRoutes } from './health.ts'
 import { errorBody } from './error-body.ts'
@@ -33,6 +34,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerAnthropicRoutes(server, modules)
   registerOllamaRoutes(server, modules)
   registerMcpRoute(server, modules)
+  registerA2aRoutes(server, modules)
   registerDashboardRoutes(server)
   registerHealthRoutes(server, modules)
 }

@@ -19,6 +19,7 @@ export { taskExecutor, TaskExecutor, type ExecutorComponents, type ExecutorInit 
 export type { TaskSummary } from './executor/executor.ts'
 export { taskRouter, TaskRouter, type RouterComponents, type RouterInit, type RouteEvent, type RunSpec, type RunResult } from './router/router.ts'
 export type { Candidate } from './router/candidates.ts'
+export type { TaskOffer } from './router/offers.ts'
 export type { PeerHealth, PeerFailure } from './router/health.ts'
 export { TaskClientError, type TaskClientErrorCode } from './wire/errors.ts'
 export { TaskKindRegistry, type TaskKindHandler, type TaskOutput, type TaskPriority, type TaskRunContext, type TaskUsage } from './registry.ts'

@@ -12,4 +12,5 @@ export { taskRouter, TaskRouter, type RouterComponents, type RouterInit, type Ro
 export { rankCandidates, type Candidate, type CandidateSpec, type ScoringComponents } from './candidates.ts'
 export { Delivery, type DeliveryEvent } from './delivery.ts'
 export { PeerHealthBook, type PeerHealth, type PeerFailure, type HealthInit } from './health.ts'
+export { reachableOffers, type TaskOffer, type OfferComponents } from './offers.ts'
 export { runRemote, type RemoteComponents, type RemoteTask } from './remote.ts'

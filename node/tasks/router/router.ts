@@ -32,6 +32,7 @@ import { rankCandidates, type Candidate, type CandidateSpec } from './candidates
 import { Delivery } from './delivery.ts'
 import { PeerHealthBook, type HealthInit, type PeerHealth } from './health.ts'
 import { runRemote } from './remote.ts'
+import { reachableOffers, type TaskOffer } from './offers.ts'
 
 export interface RouterComponents {
   logger: Logger
@@ -141,6 +142,18 @@ export class TaskRouter {
       rttMs: this.c.rttMs,
       penalty: peer => this.health.penalty(peer),
       local: s => this.c.registry.get(s.kind) != null && (s.model == null || this.c.localModels().includes(s.model)) ? this.c.executor.load() : undefined
+    })
+  }
+
+  /** Every kind a task submitted here could reach now, with its models, tools and executors. */
+  offers (): TaskOffer[] {
+    return reachableOffers({
+      self: this.self,
+      cards: this.c.cards,
+      memberGroups: this.c.memberGroups,
+      policy: this.c.policy,
+      localKinds: () => this.c.registry.kinds(),
+      localModels: this.c.localModels
     })
   }
 
