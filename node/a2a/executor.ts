@@ -19,7 +19,7 @@ import { codeOf, publicMessage } from '../api/errors.ts'
 import type { Logger } from '../logger.ts'
 import type { RouteEvent, RunResult } from '../tasks/index.ts'
 import { TaskFailedError } from '../tasks/index.ts'
-import { messageTask } from './message.ts'
+import { messageTask, type MessageTask } from './message.ts'
 import { OUTPUT_ARTIFACT_ID } from './constants.ts'
 
 export interface MeshAgentExecutorComponents {
@@ -59,8 +59,15 @@ export class MeshAgentExecutor implements AgentExecutor {
 
   async execute (ctx: RequestContext, bus: ExecutionEventBus): Promise<void> {
     const { taskId, contextId } = ctx
-    // the request was checked before it got here (routes.ts); this cannot throw on it
-    const spec = messageTask(ctx.request, this.c.tasks.offers())
+    let spec: MessageTask
+    try {
+      spec = messageTask(ctx.request, this.c.tasks.offers())
+    } catch (err) {
+      // checked before it got here (handler.ts), but the mesh may have changed since (a model gone)
+      bus.publish(AgentEvent.task({ id: taskId, contextId, status: status(TaskState.TASK_STATE_REJECTED, agentMessage(taskId, contextId, publicMessage(err))), artifacts: [], history: [ctx.userMessage], metadata: undefined }))
+      bus.finished()
+      return
+    }
     const controller = new AbortController()
     this.running.set(taskId, controller)
     const meta = { kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}) }

@@ -58,25 +58,19 @@ export function reachableOffers (c: OfferComponents): TaskOffer[] {
     if (groups == null) continue
     const allowed = (kind: string, extra: { model?: string, tool?: string } = {}): boolean =>
       c.policy.decide({ peerId: card.peerId, groups, kind, dataClass: DEFAULT_TASK_CLASS, direction: 'outbound', ...extra }).allow
+    // a kind that names tools or models is reachable with those the outbound policy lets go to this member
+    const named = (kind: string, key: 'tool' | 'model', names: string[]): void => {
+      const ok = names.filter(name => allowed(kind, { [key]: name }))
+      if (ok.length === 0) return
+      const o = offer(kind)
+      o.peers.add(card.peerId)
+      for (const name of ok) (key === 'tool' ? o.tools : o.models).add(name)
+    }
     for (const kind of card.taskKinds) {
       if (!card.policy.kinds.some(p => kindMatches(p, kind))) continue
-      if (kind === TOOL_CALL_KIND) {
-        const tools = card.tools.map(t => t.name).filter(tool => allowed(kind, { tool }))
-        if (tools.length === 0) continue
-        const o = offer(kind)
-        o.peers.add(card.peerId)
-        for (const t of tools) o.tools.add(t)
-        continue
-      }
-      if (usesModels(kind)) {
-        const models = card.models.map(m => m.name).filter(model => allowed(kind, { model }))
-        if (models.length === 0) continue
-        const o = offer(kind)
-        o.peers.add(card.peerId)
-        for (const m of models) o.models.add(m)
-        continue
-      }
-      if (allowed(kind)) offer(kind).peers.add(card.peerId)
+      if (kind === TOOL_CALL_KIND) named(kind, 'tool', card.tools.map(t => t.name))
+      else if (usesModels(kind)) named(kind, 'model', card.models.map(m => m.name))
+      else if (allowed(kind)) offer(kind).peers.add(card.peerId)
     }
   }
   return [...offers.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([kind, o]) => ({
