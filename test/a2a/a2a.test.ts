@@ -231,4 +231,9 @@ describe('A2A over a two-node mesh', { timeout: 240_000 }, () => {
     const ok = await client.sendMessage(send(userMessage('still here', { kind: 'echo' })))
     assert.equal(outputText(ok as Task), 'still here')
   })
+
+  it('ran every task above without the SDK reporting a broken event stream or a leaked token', () => {
+    assert.doesNotMatch(beta.stderr, /ResultManager|execution failed|Event processing loop failed|Error during SSE/)
+    assert.ok(!beta.stderr.includes(beta.api.token))
+  })
 })
