@@ -1,7 +1,7 @@
 /** The policy a new org starts with, and how a policy is written back as a file. */
 import { DATA_CLASSES, DEFAULT_LEAVE_NODE_CLASSES, DEFAULT_LEAVE_ORG_CLASSES, DEFAULT_RATE, MEMBERS_GROUP } from './constants.ts'
 import { parseRate } from './patterns.ts'
-import type { Policy, Rate } from './types.ts'
+import type { Limits, Policy, Rate } from './types.ts'
 
 /**
  * The founder's default: members (group `members`) may run `llm.*` and
@@ -28,7 +28,8 @@ export function defaultFounderPolicy (): Policy {
       direction: 'both'
     }],
     dataClasses: { leaveNode: [...DEFAULT_LEAVE_NODE_CLASSES], leaveOrg: [...DEFAULT_LEAVE_ORG_CLASSES] },
-    rateLimits: { default: parseRate(DEFAULT_RATE) as Rate, peers: {} },
+    rateLimits: { default: parseRate(DEFAULT_RATE) as Rate, peers: {}, groups: {} },
+    quotas: { tokens: { default: null, peers: {}, groups: {} } },
     cloudFallback: { enabled: false, kinds: [], classes: [...DEFAULT_LEAVE_ORG_CLASSES] }
   }
 }
@@ -36,14 +37,19 @@ export function defaultFounderPolicy (): Policy {
 /** The policy as file text (`loadPolicyFile` reads it back to the same policy). */
 export function formatPolicy (policy: Policy): string {
   const rate = (r: Rate | null): string => r == null ? 'off' : r.text
+  const entries = (m: Record<string, Rate | null>): Record<string, string> => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, rate(v)]))
+  const limits = (l: Limits): Record<string, unknown> => ({
+    default: rate(l.default),
+    peers: entries(l.peers),
+    ...(Object.keys(l.groups).length > 0 ? { groups: entries(l.groups) } : {})
+  })
+  const hasLimits = (l: Limits): boolean => l.default != null || Object.keys(l.peers).length > 0 || Object.keys(l.groups).length > 0
   const file = {
     version: policy.version,
     ...(policy.description != null ? { description: policy.description } : {}),
     dataClasses: policy.dataClasses,
-    rateLimits: {
-      default: rate(policy.rateLimits.default),
-      peers: Object.fromEntries(Object.entries(policy.rateLimits.peers).map(([k, v]) => [k, rate(v)]))
-    },
+    rateLimits: limits(policy.rateLimits),
+    ...(hasLimits(policy.quotas.tokens) ? { quotas: { tokens: limits(policy.quotas.tokens) } } : {}),
     cloudFallback: {
       enabled: policy.cloudFallback.enabled,
       ...(policy.cloudFallback.endpoint != null ? { endpoint: policy.cloudFallback.endpoint } : {}),

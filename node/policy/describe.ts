@@ -1,5 +1,5 @@
 /** `mycel policy show [--json]`: a summary a person can read and a script can parse. */
-import type { Policy, PolicyRule } from './types.ts'
+import type { Limits, Policy, PolicyRule, Rate } from './types.ts'
 import { TOOL_CALL_KIND } from './constants.ts'
 import { kindMatches, nameMatches } from './patterns.ts'
 
@@ -27,8 +27,17 @@ export interface PolicySummary {
     description?: string
   }>
   dataClasses: { leaveNode: string[], leaveOrg: string[], neverLeaves: ['local-only'] }
-  rateLimits: { default: string, peers: Record<string, string> }
+  rateLimits: LimitsSummary
+  quotas: { tokens: LimitsSummary }
   cloudFallback: { enabled: boolean, endpoint?: string, kinds: string[], classes: string[] }
+}
+
+/** A limit as text per peer and group, e.g. `{ default: '120/min', peers: {}, groups: { eng: '600/min' } }`. */
+export interface LimitsSummary { default: string, peers: Record<string, string>, groups: Record<string, string> }
+
+function limitsSummary (l: Limits): LimitsSummary {
+  const text = (m: Record<string, Rate | null>): Record<string, string> => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v?.text ?? 'off']))
+  return { default: l.default?.text ?? 'off', peers: text(l.peers), groups: text(l.groups) }
 }
 
 export function describePolicy (policy: Policy): PolicySummary {
@@ -51,10 +60,8 @@ export function describePolicy (policy: Policy): PolicySummary {
       ...(r.description != null ? { description: r.description } : {})
     })),
     dataClasses: { leaveNode: [...policy.dataClasses.leaveNode], leaveOrg: [...policy.dataClasses.leaveOrg], neverLeaves: ['local-only'] },
-    rateLimits: {
-      default: policy.rateLimits.default?.text ?? 'off',
-      peers: Object.fromEntries(Object.entries(policy.rateLimits.peers).map(([k, v]) => [k, v?.text ?? 'off']))
-    },
+    rateLimits: limitsSummary(policy.rateLimits),
+    quotas: { tokens: limitsSummary(policy.quotas.tokens) },
     cloudFallback: {
       enabled: policy.cloudFallback.enabled,
       ...(policy.cloudFallback.endpoint != null ? { endpoint: policy.cloudFallback.endpoint } : {}),

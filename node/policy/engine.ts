@@ -9,7 +9,8 @@ import { createLogger, type Logger } from '../logger.ts'
 import { DATA_CLASSES, MAX_TRACKED_PEERS, TOOL_CALL_KIND } from './constants.ts'
 import { defaultFounderPolicy } from './defaults.ts'
 import { KIND, kindMatches, nameMatches } from './patterns.ts'
-import type { Decision, DecisionRequest, Policy, PolicyRule, Rate, RateDecision } from './types.ts'
+import { TokenBuckets } from './buckets.ts'
+import type { Decision, DecisionRequest, Limits, Policy, PolicyRule, Rate, RateDecision } from './types.ts'
 
 export interface PolicyEngineComponents {
   /** @default createLogger('mycel:node:policy') (silent unless DEBUG=mycel:*) */
@@ -24,8 +25,6 @@ export interface PolicyEngineInit {
   /** Peers whose rate buckets are remembered. @default 10000 (MAX_TRACKED_PEERS) */
   maxTrackedPeers?: number
 }
-
-interface Bucket { tokens: number, at: number, rate: Rate }
 
 const deny = (rule: string, reason: string, line?: number): Decision => line != null ? { allow: false, rule, line, reason } : { allow: false, rule, reason }
 
@@ -57,26 +56,33 @@ export class PolicyEngine {
   private readonly log: Logger
   private readonly now: () => number
   private readonly maxPeers: number
-  private readonly buckets = new Map<string, Bucket>()
+  private readonly rates: TokenBuckets
+  private readonly tokens: TokenBuckets
 
   constructor (components: PolicyEngineComponents = {}, init: PolicyEngineInit = {}) {
     this.current = init.policy ?? defaultFounderPolicy()
     this.log = components.logger ?? createLogger('mycel:node:policy')
     this.now = init.now ?? (() => performance.now())
     this.maxPeers = init.maxTrackedPeers ?? MAX_TRACKED_PEERS
+    this.rates = new TokenBuckets({ now: this.now, maxPeers: this.maxPeers })
+    this.tokens = new TokenBuckets({ now: this.now, maxPeers: this.maxPeers })
   }
 
   async start (): Promise<void> {}
-  async stop (): Promise<void> { this.buckets.clear() }
+  async stop (): Promise<void> { this.rates.clear(); this.tokens.clear() }
 
   get policy (): Policy {
     return this.current
   }
 
-  /** Swaps in a new policy (after `loadPolicyFile` succeeded); rate buckets start afresh. */
+  /**
+   * Swaps in a new policy (after `loadPolicyFile` succeeded). Rate buckets
+   * start afresh; token quotas keep what was used, so an edit (or a reload of
+   * the same limits) does not hand every peer a new day's budget.
+   */
   setPolicy (policy: Policy): void {
     this.current = policy
-    this.buckets.clear()
+    this.rates.clear()
   }
 
   /**
@@ -118,32 +124,38 @@ export class PolicyEngine {
     return deny('default-deny', `no rule allows ${req.direction} ${req.kind} with ${req.peerId}${groups}`)
   }
 
-  /** Takes one request from `peerId`'s token bucket. */
-  checkRate (peerId: string): RateDecision {
-    const p = this.current.rateLimits
-    const rate = Object.hasOwn(p.peers, peerId) ? p.peers[peerId] : p.default
-    if (rate == null) return { allow: true, retryAfterMs: 0 }
-    const now = this.now()
-    let b = this.buckets.get(peerId)
-    if (b == null || b.rate !== rate) {
-      b = { tokens: rate.count, at: now, rate }
-      if (this.buckets.size >= this.maxPeers) {
-        const oldest = this.buckets.keys().next().value
-        if (oldest != null) this.buckets.delete(oldest)
-      }
-    } else {
-      this.buckets.delete(peerId) // re-insert below: the map stays ordered by last use
-    }
-    const perMs = rate.count / rate.periodMs
-    b.tokens = Math.min(rate.count, b.tokens + (now - b.at) * perMs)
-    b.at = now
-    this.buckets.set(peerId, b)
-    if (b.tokens >= 1) {
-      b.tokens -= 1
-      return { allow: true, retryAfterMs: 0 }
-    }
-    return { allow: false, retryAfterMs: Math.max(1, Math.ceil((1 - b.tokens) / perMs)) }
+  /** Takes one request from the rate bucket of `peerId` (its own limit, else its groups', else the default). */
+  checkRate (peerId: string, groups: readonly string[] = []): RateDecision {
+    const rate = limitFor(this.current.rateLimits, peerId, groups)
+    return rate == null ? ALLOWED : this.rates.take(peerId, rate)
   }
+
+  /** Whether `peerId` has model tokens left in its quota for work run here (taking none). */
+  checkTokens (peerId: string, groups: readonly string[] = []): RateDecision {
+    const rate = limitFor(this.current.quotas.tokens, peerId, groups)
+    return rate == null ? ALLOWED : this.tokens.peek(peerId, rate)
+  }
+
+  /** Charges model tokens used by a task run for `peerId` to its quota. */
+  chargeTokens (peerId: string, groups: readonly string[], n: number): void {
+    const rate = limitFor(this.current.quotas.tokens, peerId, groups)
+    if (rate != null && n > 0) this.tokens.charge(peerId, rate, n)
+  }
+}
+
+const ALLOWED: RateDecision = { allow: true, retryAfterMs: 0 }
+
+/** The peer's own entry, else the most generous of its groups' entries, else the default. */
+function limitFor (limits: Limits, peerId: string, groups: readonly string[]): Rate | null {
+  if (Object.hasOwn(limits.peers, peerId)) return limits.peers[peerId] ?? null
+  let best: Rate | null | undefined
+  for (const g of groups) {
+    if (!Object.hasOwn(limits.groups, g)) continue
+    const r = limits.groups[g] ?? null
+    if (r == null) return null // a group without a limit is the most generous of all
+    if (best == null || r.count / r.periodMs > best.count / best.periodMs) best = r
+  }
+  return best !== undefined ? best : limits.default
 }
 
 /** js-libp2p style factory: `policyEngine({ policy })(components)`. */

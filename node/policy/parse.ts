@@ -7,7 +7,7 @@ import { DATA_CLASSES, DEFAULT_LEAVE_NODE_CLASSES, DEFAULT_LEAVE_ORG_CLASSES, DE
 import { InvalidPolicyError } from './errors.ts'
 import { JsonSyntaxError, parseJson, type JNode } from './json.ts'
 import { GROUP, KIND_PATTERN, NAME_PATTERN, PEER, parseRate } from './patterns.ts'
-import type { DataClass, Policy, PolicyRule, Rate } from './types.ts'
+import type { DataClass, Limits, Policy, PolicyRule, Rate } from './types.ts'
 
 type Obj = Extract<JNode, { type: 'object' }>
 
@@ -61,7 +61,7 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
     return r as Rate | null
   }
 
-  const top = fields(root, 'the policy', ['version', 'description', 'dataClasses', 'rateLimits', 'cloudFallback', 'rules'])
+  const top = fields(root, 'the policy', ['version', 'description', 'dataClasses', 'rateLimits', 'quotas', 'cloudFallback', 'rules'])
   const version = top.get('version')
   if (version == null) fail(root.line, 'missing "version": 1')
   if (version?.type !== 'number' || version.value !== POLICY_VERSION) fail((version as JNode).line, `unsupported version (this node reads version ${POLICY_VERSION})`)
@@ -81,24 +81,28 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
     for (const c of leaveOrg) if (!leaveNode.includes(c)) fail((f.get('leaveOrg') as JNode).line, `data class "${c}" may leave the org but not the node (add it to dataClasses.leaveNode or remove it here)`)
   }
 
-  // rate limits
-  let defaultRate: Rate | null = parseRate(DEFAULT_RATE) as Rate
-  let peerRates: Record<string, Rate | null> = {}
-  const rl = top.get('rateLimits')
-  if (rl != null) {
-    const f = fields(rl, 'rateLimits', ['default', 'peers'])
+  // rate limits and quotas: { default, peers: {id: rate}, groups: {name: rate} }
+  const limits = (node: JNode | undefined, what: string, fallback: Rate | null): Limits => {
+    const out: Limits = { default: fallback, peers: {}, groups: {} }
+    if (node == null) return out
+    const f = fields(node, what, ['default', 'peers', 'groups'])
     const d = f.get('default')
-    if (d != null) defaultRate = rate(d, 'rateLimits.default')
-    const p = f.get('peers')
-    if (p != null) {
-      if (p.type !== 'object') fail(p.line, 'rateLimits.peers must be an object of peer id → rate')
-      peerRates = {} // keys pass PEER (no "__proto__"), so a plain object is safe
-      for (const e of (p as Obj).entries) {
-        if (e.key === '*' || !PEER.test(e.key)) fail(e.keyLine, `invalid peer id ${JSON.stringify(e.key)} in rateLimits.peers`)
-        peerRates[e.key] = rate(e.value, `peer ${e.key}`)
+    if (d != null) out.default = rate(d, `${what}.default`)
+    for (const [key, pattern, noun] of [['peers', PEER, 'peer id'], ['groups', GROUP, 'group name']] as const) {
+      const m = f.get(key)
+      if (m == null) continue
+      if (m.type !== 'object') fail(m.line, `${what}.${key} must be an object of ${noun} → rate`)
+      // keys pass PEER or GROUP (no "__proto__"), so a plain object is safe
+      for (const e of (m as Obj).entries) {
+        if (e.key === '*' || !pattern.test(e.key)) fail(e.keyLine, `invalid ${noun} ${JSON.stringify(e.key)} in ${what}.${key}`)
+        out[key][e.key] = rate(e.value, `${what}.${key}.${e.key}`)
       }
     }
+    return out
   }
+  const rateLimits = limits(top.get('rateLimits'), 'rateLimits', parseRate(DEFAULT_RATE) as Rate)
+  const qn = top.get('quotas')
+  const quotas: Policy['quotas'] = { tokens: limits(qn != null ? fields(qn, 'quotas', ['tokens']).get('tokens') : undefined, 'quotas.tokens', null) }
 
   // cloud fallback: present for completeness, off unless explicitly enabled
   const cloud: Policy['cloudFallback'] = { enabled: false, kinds: [], classes: [...leaveOrg] }
@@ -175,7 +179,8 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
     source: file,
     rules,
     dataClasses: { leaveNode, leaveOrg },
-    rateLimits: { default: defaultRate, peers: peerRates },
+    rateLimits,
+    quotas,
     cloudFallback: cloud
   }
   if (description != null) policy.description = description

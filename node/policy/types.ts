@@ -54,10 +54,11 @@ export interface Policy {
     /** Classes that may be sent outside the org (cloud fallback). */
     leaveOrg: DataClass[]
   }
-  rateLimits: {
-    /** Per-peer limit for peers not listed; null for none. */
-    default: Rate | null
-    peers: Record<string, Rate | null>
+  /** Requests per period, per peer. */
+  rateLimits: Limits
+  quotas: {
+    /** Model tokens (prompt and completion) per period, per peer, for work this node runs for others. */
+    tokens: Limits
   }
   cloudFallback: {
     enabled: boolean
@@ -66,6 +67,16 @@ export interface Policy {
     kinds: string[]
     classes: DataClass[]
   }
+}
+
+/**
+ * A limit per peer: the peer's own entry if it has one, else the most
+ * generous entry among its groups, else `default`. Null means no limit.
+ */
+export interface Limits {
+  default: Rate | null
+  peers: Record<string, Rate | null>
+  groups: Record<string, Rate | null>
 }
 
 export interface DecisionRequest {

@@ -138,12 +138,13 @@ export class TaskServer {
     })
     pending.push(this.c.audit.append({ type: 'policy.decision', actor: self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind } }))
     if (!decision.allow) { await Promise.all(pending); await this.refuse(framed, 'denied', req.taskId); return }
-    const rate = this.c.policy.checkRate(peer)
-    if (!rate.allow) {
+    const limits = [['rate-limit', this.c.policy.checkRate(peer, groups)], ['token-quota', this.c.policy.checkTokens(peer, groups)]] as const
+    for (const [rule, limit] of limits) {
+      if (limit.allow) continue
       await Promise.all(pending)
-      // a refusal by the rate limit is a governance decision like any other: on the record
-      await this.c.audit.append({ type: 'task.state', actor: self, peer, task: req.taskId, data: { state: 'rejected', code: 'busy', rule: 'rate-limit', retryAfterMs: rate.retryAfterMs } })
-      await this.refuse(framed, 'busy', req.taskId, rate.retryAfterMs)
+      // a refusal by a rate limit or quota is a governance decision like any other: on the record
+      await this.c.audit.append({ type: 'task.state', actor: self, peer, task: req.taskId, data: { state: 'rejected', code: 'busy', rule, retryAfterMs: limit.retryAfterMs } })
+      await this.refuse(framed, 'busy', req.taskId, limit.retryAfterMs)
       return
     }
     const handler = this.c.registry.get(req.kind)
@@ -170,7 +171,8 @@ export class TaskServer {
     record.pendingAudit.push(...pending)
     const running = engine.execute(record, handler, input, 'delegated')
     await this.send(record, 0, framed)
-    await running
+    const usage = (await running)?.usage
+    if (usage != null) this.c.policy.chargeTokens(peer, groups, (usage.promptTokens ?? 0) + (usage.completionTokens ?? 0))
   }
 
   /** Sends a task's frames after `afterSeq`, sealed for its delegator, until it is final; then closes. */
