@@ -5,11 +5,12 @@
  * (https://modelcontextprotocol.io/specification/2025-06-18/server/tools#tool-result).
  */
 import type { DataClass } from '../policy/types.ts'
+import type { JsonSchema } from '../json-schema/index.ts'
 
 export type { DataClass }
 
 /** A JSON Schema object as it arrives: checked for bounds before Ajv compiles it. */
-export type JsonSchema = Record<string, unknown>
+export type { JsonSchema }
 
 /** A tool as its provider lists it, name without the provider prefix. */
 export interface ToolSpec {
