@@ -8,3 +8,4 @@
  * const call = decodeTaskCall(frameBytes) // throws a typed error on anything malformed
  */
 export * from './messages.ts'
+export * from './chat.ts'
