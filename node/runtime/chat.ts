@@ -14,31 +14,80 @@
  * The markers are plain text, not special tokens; generation ends at the
  * model's end-of-generation token or the token limit.
  */
-import { resolveChatWrapper, type ChatHistoryItem, type ChatWrapper, type LlamaModel, type Token } from 'node-llama-cpp'
+import { resolveChatWrapper, type ChatHistoryItem, type ChatModelFunctionCall, type ChatWrapper, type LlamaModel, type Token } from 'node-llama-cpp'
+import { MalformedMessageError } from '../../protocol/errors.ts'
+import { chatMessageShape, type ChatMessage } from '../../protocol/task/chat.ts'
+import { MAX_CHAT_MESSAGES, MAX_MESSAGE_CHARS } from './constants.ts'
 import { InvalidRequestError } from './errors.ts'
 
-export type ChatRole = 'system' | 'user' | 'assistant'
+export type { ChatMessage }
+export type ChatRole = ChatMessage['role']
 
-export interface ChatMessage {
-  role: ChatRole
-  content: string
-}
-
-const ROLES = new Set<string>(['system', 'user', 'assistant'])
+const messageShape = chatMessageShape(MAX_MESSAGE_CHARS)
 
 export function validateMessages (messages: unknown): asserts messages is ChatMessage[] {
-  if (!Array.isArray(messages) || messages.length === 0) throw new InvalidRequestError('messages must be a non-empty array')
-  for (const m of messages as unknown[]) {
-    const msg = m as Partial<ChatMessage> | null
-    if (msg == null || typeof msg !== 'object' || !ROLES.has(msg.role as string) || typeof msg.content !== 'string') {
-      throw new InvalidRequestError('each message needs a role (system, user or assistant) and a string content')
-    }
+  if (!Array.isArray(messages) || messages.length === 0 || messages.length > MAX_CHAT_MESSAGES) {
+    throw new InvalidRequestError(`messages must be an array of 1 to ${MAX_CHAT_MESSAGES} messages`)
   }
+  messages.forEach((m, i) => {
+    try { messageShape(m, `messages[${i}]`) } catch (err) {
+      if (err instanceof MalformedMessageError) throw new InvalidRequestError(err.message)
+      throw err
+    }
+  })
 }
 
-/** The fallback chat format (see the module comment). */
+/** Whether a chat needs the function-calling path: a call or a tool result in its history. */
+export function hasToolTurns (messages: readonly ChatMessage[]): boolean {
+  return messages.some(m => m.role === 'tool' || (m.role === 'assistant' && (m.toolCalls?.length ?? 0) > 0))
+}
+
+/** The fallback chat format (see the module comment), for chats without tool turns. */
 export function fallbackChatPrompt (messages: readonly ChatMessage[]): string {
   return messages.map(m => `<|${m.role}|>\n${m.content}\n`).join('') + '<|assistant|>\n'
+}
+
+/**
+ * Messages as node-llama-cpp's chat history. A tool message is the result of
+ * a call an earlier assistant message made, and node-llama-cpp keeps a call
+ * and its result together in the model's response, so results are folded
+ * into the call they answer. A history that ends in calls (and their
+ * results) ends in that response, which the model then continues, as
+ * node-llama-cpp's own sessions do after running functions; otherwise an
+ * empty response is opened for the model.
+ * @throws InvalidRequestError for a tool message that answers no earlier call
+ */
+export function chatHistory (messages: readonly ChatMessage[]): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = []
+  const calls = new Map<string, ChatModelFunctionCall>()
+  let endsInCalls = false
+  messages.forEach((m, i) => {
+    if (m.role === 'tool') {
+      const call = calls.get(m.toolCallId)
+      if (call == null) throw new InvalidRequestError('answers no tool call of an earlier assistant message', `messages[${i}].toolCallId`)
+      call.result = m.content
+      return
+    }
+    endsInCalls = false
+    if (m.role !== 'assistant') history.push(m.role === 'system' ? { type: 'system', text: m.content } : { type: 'user', text: m.content })
+    else {
+      const response: Array<string | ChatModelFunctionCall> = m.content !== '' ? [m.content] : []
+      for (const c of m.toolCalls ?? []) {
+        const call: ChatModelFunctionCall = { type: 'functionCall', name: c.name, params: parseArguments(c.arguments), result: '' }
+        calls.set(c.id, call)
+        response.push(call)
+      }
+      history.push({ type: 'model', response })
+      endsInCalls = (m.toolCalls?.length ?? 0) > 0
+    }
+  })
+  if (!endsInCalls) history.push({ type: 'model', response: [] })
+  return history
+}
+
+/** A call's arguments as the wrapper renders them: parsed JSON, or the text itself when it is not JSON. */
+function parseArguments (text: string): unknown {
+  try { return JSON.parse(text) } catch { return text }
 }
 
 /** The chat wrapper for a model with a chat template, or null to use the fallback format. */

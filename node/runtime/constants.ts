@@ -45,3 +45,9 @@ export const PULL_IDLE_TIMEOUT_MS = 60_000
 export const PULL_ABORT_GRACE_MS = 2_000
 /** How long a canceled generation waits for its evaluation step in flight before the sequence is disposed. */
 export const ABORT_SETTLE_TIMEOUT_MS = 5_000
+/** Messages in one chat (the `llm.chat` task input's own bound). */
+export const MAX_CHAT_MESSAGES = 512
+/** Characters of one chat message's content. */
+export const MAX_MESSAGE_CHARS = 1024 * 1024
+/** Prefix of the ids the runtime gives the tool calls a model makes (OpenAI's own). */
+export const TOOL_CALL_ID_PREFIX = 'call_'

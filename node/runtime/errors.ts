@@ -162,9 +162,12 @@ export class RuntimeStoppedError extends RuntimeError {
 export class InvalidRequestError extends RuntimeError {
   static override name = 'InvalidRequestError'
   readonly code = 'invalid-request'
-  constructor (message: string) {
-    super(message)
+  /** The request field at fault, in the runtime's names (`tools[0].parameters`), when one is. */
+  readonly field: string | undefined
+  constructor (message: string, field?: string) {
+    super(field != null ? `${field}: ${message}` : message)
     this.name = InvalidRequestError.name
+    this.field = field
   }
 }
 

@@ -5,17 +5,20 @@
  * after the evaluation step in flight (one token), never mid-batch.
  */
 import type { LlamaContextSequence, LlamaModel, Token, TokenBias } from 'node-llama-cpp'
+import type { ToolCall } from '../../protocol/task/chat.ts'
 import type { Penalties } from './sampling.ts'
 import { ChunkCoalescer, TokenTextDecoder, type ChunkCoalescerInit } from './stream.ts'
 import { ABORT_SETTLE_TIMEOUT_MS } from './constants.ts'
 
-export type FinishReason = 'stop' | 'length'
+export type FinishReason = 'stop' | 'length' | 'tool_calls'
 
 export interface GenerateResult {
   text: string
   usage: { promptTokens: number, completionTokens: number }
-  /** `stop`: the model ended its text; `length`: `maxTokens` or the context ran out. */
+  /** `stop`: the model ended its text; `length`: `maxTokens` or the context ran out; `tool_calls`: it called tools. */
   finishReason: FinishReason
+  /** The calls the model made (chat with tools only); the node never runs them. */
+  toolCalls?: ToolCall[]
 }
 
 export interface SamplingOptions {

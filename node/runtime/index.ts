@@ -9,6 +9,8 @@
  * await using rt = runtime({ keepAliveMs: 60_000 })({ registry })
  * await rt.start()
  * const { text } = await rt.complete({ model: 'tiny', prompt: 'Hello', maxTokens: 16, onText: t => process.stdout.write(t) })
+ * // function calling: the node describes the call, the caller runs it
+ * const { toolCalls } = await rt.chat({ model: 'tiny', messages, tools: [{ name: 'get_time', parameters }], toolChoice: 'required' })
  */
 export { runtime, Runtime, defaultThreads } from './runtime.ts'
 export type {
@@ -25,6 +27,9 @@ export { readModelFileInfo, type GgufModelInfo } from './gguf-info.ts'
 export { sha256File, type HashProgress } from './hash.ts'
 export { detectHardware, detectGpusPresent, type HardwareInfo, type Backend } from './hardware.ts'
 export { fallbackChatPrompt, type ChatMessage, type ChatRole } from './chat.ts'
+export { FallbackChatWrapper } from './fallback-wrapper.ts'
+export { validateChatTools } from './tools.ts'
+export type { ChatTool, ChatToolOptions, ToolCall, ToolChoice, ResponseFormat } from './tools.ts'
 export { TokenTextDecoder, ChunkCoalescer, type ChunkCoalescerInit } from './stream.ts'
 export * from './errors.ts'
 export * as runtimeConstants from './constants.ts'

@@ -10,7 +10,11 @@
 import { availableParallelism } from 'node:os'
 import { getLlama, LlamaLogLevel, type Llama, type LlamaGpuType } from 'node-llama-cpp'
 import { createLogger, type Logger } from '../logger.ts'
-import { chatPromptTokens, completionPromptTokens, validateMessages, type ChatMessage } from './chat.ts'
+import { chatPromptTokens, completionPromptTokens, hasToolTurns, validateMessages } from './chat.ts'
+import { FallbackChatWrapper } from './fallback-wrapper.ts'
+import { toolChat } from './tool-chat.ts'
+import { usesToolPath, validateChatTools } from './tools.ts'
+import type { ChatRequest, CompleteRequest, EmbedRequest, EmbedResult, GenerateOptions, TaskOptions } from './requests.ts'
 import {
   CONTEXT_SIZE_TOKENS, DEFAULT_MAX_TOKENS, LLAMA_DISPOSE_TIMEOUT_MS, MAX_EMBED_INPUTS, MAX_QUEUED_TASKS, MAX_TOKENS_LIMIT,
   MODEL_KEEP_ALIVE_MS, SEQUENCES_PER_MODEL, TASK_TIMEOUT_MS
@@ -19,14 +23,20 @@ import {
   InvalidRequestError, MaxTokensExceededError, PromptTooLongError, RuntimeStoppedError,
   TaskCanceledError, TaskTimeoutError, UnknownTaskError
 } from './errors.ts'
-import { generate, type GenerateResult } from './generate.ts'
-import { penaltiesFor, tokenBiasFor, validatePenalties, type PenaltyOptions } from './sampling.ts'
+import { generate, type GenerateParams, type GenerateResult } from './generate.ts'
+import { penaltiesFor, tokenBiasFor, validatePenalties } from './sampling.ts'
 import { detectHardware, type HardwareInfo } from './hardware.ts'
 import { ModelPool, type LoadedModel } from './model-pool.ts'
 import type { ModelRegistry, RegisteredModel } from './registry.ts'
 import { Scheduler, type SchedulerStats, type TaskPriority } from './scheduler.ts'
 import type { ChunkCoalescerInit } from './stream.ts'
 import type { Token } from 'node-llama-cpp'
+
+/** What a generation engine gets from the runtime: a sequence, limits, sampling, the caller's stream. */
+type EngineParams = Omit<GenerateParams, 'prompt' | 'onFirstToken'>
+type GenerationPlan = { prompt: Token[] } | { run: (p: EngineParams) => Promise<GenerateResult> }
+
+export type { ChatRequest, CompleteRequest, EmbedRequest, EmbedResult, GenerateOptions, TaskOptions }
 
 export interface RuntimeInit {
   /** Context sequences (parallel task slots) per loaded model. @default SEQUENCES_PER_MODEL */
@@ -57,36 +67,6 @@ export interface RuntimeComponents {
   registry: ModelRegistry
   logger?: Logger
 }
-
-export interface TaskOptions {
-  /** Registered model name. */
-  model: string
-  /** @default 'interactive' */
-  priority?: TaskPriority
-  signal?: AbortSignal
-  /** @default RuntimeInit.taskTimeoutMs */
-  timeoutMs?: number
-  /** Lets `cancel(taskId)` reach the task; must be unique among running tasks. */
-  taskId?: string
-}
-
-export interface GenerateOptions extends TaskOptions, PenaltyOptions {
-  /** @default DEFAULT_MAX_TOKENS */
-  maxTokens?: number
-  /** 0 (the default) is greedy: the same prompt gives the same text, byte for byte. */
-  temperature?: number
-  /** Sampling seed when temperature > 0. @default a random one */
-  seed?: number
-  topK?: number
-  topP?: number
-  /** Streamed text chunks; their concatenation equals the result's `text`. */
-  onText?: (text: string) => void
-}
-
-export interface CompleteRequest extends GenerateOptions { prompt: string }
-export interface ChatRequest extends GenerateOptions { messages: ChatMessage[] }
-export interface EmbedRequest extends TaskOptions { input: string[] }
-export interface EmbedResult { embeddings: number[][], usage: { promptTokens: number } }
 
 export interface ModelStatus extends RegisteredModel {
   loaded: boolean
@@ -261,12 +241,24 @@ export class Runtime {
 
   async complete (req: CompleteRequest): Promise<GenerateResult> {
     if (typeof req.prompt !== 'string') throw new InvalidRequestError('prompt must be a string')
-    return await this.generateTask(req, loaded => completionPromptTokens(loaded.model, req.prompt))
+    return await this.generateTask(req, loaded => ({ prompt: completionPromptTokens(loaded.model, req.prompt) }))
   }
 
   async chat (req: ChatRequest): Promise<GenerateResult> {
     validateMessages(req.messages)
-    return await this.generateTask(req, loaded => chatPromptTokens(loaded.model, loaded.chatWrapper, req.messages))
+    validateChatTools(req)
+    if (!usesToolPath(req) && !hasToolTurns(req.messages)) {
+      return await this.generateTask(req, loaded => ({ prompt: chatPromptTokens(loaded.model, loaded.chatWrapper, req.messages) }))
+    }
+    return await this.generateTask(req, loaded => ({
+      run: async (p) => await toolChat({
+        ...p,
+        llama: this.requireLlama(),
+        wrapper: loaded.chatWrapper ?? new FallbackChatWrapper(loaded.model.tokens.shouldPrependBosToken && loaded.model.tokens.bos != null),
+        messages: req.messages,
+        options: req
+      })
+    }))
   }
 
   async embed (req: EmbedRequest): Promise<EmbedResult> {
@@ -289,7 +281,12 @@ export class Runtime {
     })
   }
 
-  private async generateTask (req: GenerateOptions, promptFor: (loaded: LoadedModel) => Token[]): Promise<GenerateResult> {
+  /**
+   * What every generation shares: checks, sampling, a sequence of the loaded
+   * model. `plan` gives either the prompt for the token loop (`generate`) or
+   * an engine of its own (the function-calling chat).
+   */
+  private async generateTask (req: GenerateOptions, plan: (loaded: LoadedModel) => GenerationPlan): Promise<GenerateResult> {
     const maxTokens = req.maxTokens ?? DEFAULT_MAX_TOKENS
     if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) throw new InvalidRequestError('maxTokens must be a positive integer')
     const temperature = req.temperature ?? 0
@@ -301,28 +298,28 @@ export class Runtime {
       const tokenBias = tokenBiasFor(loaded.model, req.logitBias)
       const limit = this.maxTokensFor(loaded.entry)
       if (maxTokens > limit) throw new MaxTokensExceededError(maxTokens, limit)
-      const prompt = promptFor(loaded)
-      if (prompt.length >= loaded.contextSize) throw new PromptTooLongError(prompt.length, loaded.contextSize)
+      const how = plan(loaded)
+      if ('prompt' in how && how.prompt.length >= loaded.contextSize) throw new PromptTooLongError(how.prompt.length, loaded.contextSize)
       const sequence = loaded.context.getSequence()
+      const params: EngineParams = {
+        model: loaded.model,
+        sequence,
+        contextSize: loaded.contextSize,
+        maxTokens,
+        sampling: {
+          temperature,
+          ...(temperature > 0 ? { seed: req.seed ?? Math.floor(Math.random() * 2 ** 31) } : {}),
+          ...(req.topK != null ? { topK: req.topK } : {}),
+          ...(req.topP != null ? { topP: req.topP } : {}),
+          ...(penalties != null ? { penalties } : {}),
+          ...(tokenBias != null ? { tokenBias } : {})
+        },
+        signal,
+        ...(req.onText != null ? { onText: req.onText } : {}),
+        ...(this.init.stream != null ? { stream: this.init.stream } : {})
+      }
       try {
-        return await generate({
-          model: loaded.model,
-          sequence,
-          contextSize: loaded.contextSize,
-          prompt,
-          maxTokens,
-          sampling: {
-            temperature,
-            ...(temperature > 0 ? { seed: req.seed ?? Math.floor(Math.random() * 2 ** 31) } : {}),
-            ...(req.topK != null ? { topK: req.topK } : {}),
-            ...(req.topP != null ? { topP: req.topP } : {}),
-            ...(penalties != null ? { penalties } : {}),
-            ...(tokenBias != null ? { tokenBias } : {})
-          },
-          signal,
-          ...(req.onText != null ? { onText: req.onText } : {}),
-          ...(this.init.stream != null ? { stream: this.init.stream } : {})
-        })
+        return 'prompt' in how ? await generate({ ...params, prompt: how.prompt }) : await how.run(params)
       } finally {
         // Frees the sequence for the next task before the scheduler slot is released.
         await sequence.dispose()
@@ -380,6 +377,11 @@ export class Runtime {
 
   private maxTokensFor (entry: RegisteredModel): number {
     return Math.min(this.init.maxTokensLimit ?? MAX_TOKENS_LIMIT, this.contextSizeFor(entry) - 1)
+  }
+
+  private requireLlama (): Llama {
+    if (this.llama == null) throw new RuntimeStoppedError()
+    return this.llama
   }
 
   private requirePool (): ModelPool {

@@ -10,6 +10,7 @@
  */
 
 import type { TaskPriority } from '../runtime/scheduler.ts'
+import type { ToolCall } from '../../protocol/task/chat.ts'
 
 export type { TaskPriority }
 
@@ -30,6 +31,8 @@ export interface TaskOutput {
   output: unknown
   usage?: TaskUsage
   finishReason?: string
+  /** Calls the model made (`llm.chat` with tools; `finishReason` is then `tool_calls`). */
+  toolCalls?: ToolCall[]
 }
 
 export interface TaskKindHandler<I = unknown> {

@@ -5,6 +5,7 @@
  */
 import { arrayOf, num, object, oneOf, optional, parse, record, str, uint } from '../../../protocol/shape.ts'
 import type { CardModel } from '../../../protocol/cards/card.ts'
+import { chatMessageShape, ChatToolFields, type ChatMessage, type ChatToolOptions, type ToolCall } from '../../../protocol/task/chat.ts'
 import type { Runtime } from '../../runtime/runtime.ts'
 import { InvalidTaskInputError } from '../errors.ts'
 import type { TaskKindHandler, TaskOutput } from '../registry.ts'
@@ -24,7 +25,8 @@ const Sampling = {
 const CompleteInput = object({ ...Sampling, prompt: str({ max: 1024 * 1024 }) })
 const ChatInput = object({
   ...Sampling,
-  messages: arrayOf(object({ role: oneOf(['system', 'user', 'assistant'] as const), content: str({ max: 1024 * 1024 }) }), { min: 1, max: 512 })
+  messages: arrayOf(chatMessageShape(1024 * 1024), { min: 1, max: 512 }),
+  ...ChatToolFields
 })
 const EmbedInput = object({ model: str({ min: 1, max: 128 }), input: arrayOf(str({ max: 64 * 1024 }), { min: 1, max: 256 }) })
 
@@ -33,7 +35,8 @@ type Sampled = {
   presencePenalty?: number, frequencyPenalty?: number, logitBias?: Record<string, number>
 }
 export type CompleteInput = Sampled & { prompt: string }
-export type ChatInput = Sampled & { messages: Array<{ role: 'system' | 'user' | 'assistant', content: string }> }
+/** See protocol/task/chat.ts for the function-calling fields and the tool and tool-call messages. */
+export type ChatInput = Sampled & ChatToolOptions & { messages: ChatMessage[] }
 export type EmbedInput = { model: string, input: string[] }
 
 function parseWith<T> (shape: (v: unknown, p: string) => T, value: unknown, what: string): T {
@@ -50,6 +53,15 @@ function sampling (input: Sampled): Omit<Sampled, 'model'> {
   if (input.presencePenalty != null) out.presencePenalty = input.presencePenalty
   if (input.frequencyPenalty != null) out.frequencyPenalty = input.frequencyPenalty
   if (input.logitBias != null) out.logitBias = input.logitBias
+  return out
+}
+
+function toolOptions (input: ChatToolOptions): ChatToolOptions {
+  const out: ChatToolOptions = {}
+  if (input.tools != null) out.tools = input.tools
+  if (input.toolChoice != null) out.toolChoice = input.toolChoice
+  if (input.parallelToolCalls != null) out.parallelToolCalls = input.parallelToolCalls
+  if (input.responseFormat != null) out.responseFormat = input.responseFormat
   return out
 }
 
@@ -71,13 +83,14 @@ function modelKind<I extends { model: string }> (kind: string, shape: (v: unknow
 }
 
 export function llmKinds (runtime: Runtime): Array<TaskKindHandler<any>> {
-  const generated = (r: { text: string, usage: { promptTokens: number, completionTokens: number }, finishReason: string }): TaskOutput => ({ output: r.text, usage: r.usage, finishReason: r.finishReason })
+  const generated = (r: { text: string, usage: { promptTokens: number, completionTokens: number }, finishReason: string, toolCalls?: ToolCall[] }): TaskOutput =>
+    ({ output: r.text, usage: r.usage, finishReason: r.finishReason, ...(r.toolCalls != null ? { toolCalls: r.toolCalls } : {}) })
   return [
     modelKind<CompleteInput>('llm.complete', CompleteInput, async (input, ctx) => generated(await runtime.complete({
       model: input.model, prompt: input.prompt, ...sampling(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit
     }))),
     modelKind<ChatInput>('llm.chat', ChatInput, async (input, ctx) => generated(await runtime.chat({
-      model: input.model, messages: input.messages, ...sampling(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit
+      model: input.model, messages: input.messages, ...sampling(input), ...toolOptions(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit
     }))),
     modelKind<EmbedInput>('llm.embed', EmbedInput, async (input, ctx) => {
       const r = await runtime.embed({ model: input.model, input: input.input, priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId })

@@ -22,6 +22,7 @@ import type { AuditLog } from '../../audit/log.ts'
 import type { TaskExecutor } from '../executor/task-executor.ts'
 import type { TaskSummary } from '../executor/executor.ts'
 import type { TaskKindRegistry, TaskOutput, TaskPriority, TaskUsage } from '../registry.ts'
+import type { ToolCall } from '../../../protocol/task/chat.ts'
 import { BusyError, NoCandidateError, PolicyDeniedError, TaskFailedError, wireCodeOf } from '../errors.ts'
 import { DEFAULT_TASK_CLASS, effectiveClass, type ClassOf } from '../data-class.ts'
 import { sleep } from '../sleep.ts'
@@ -96,6 +97,8 @@ export interface RunResult {
   output: unknown
   usage?: TaskUsage
   finishReason?: string
+  /** Calls the model made (`llm.chat` with tools). */
+  toolCalls?: ToolCall[]
   attempts: number
 }
 
@@ -223,7 +226,7 @@ export class TaskRouter {
           const out = await this.attempt(cand, spec, dataClass, taskId, delivery)
           summary.state = 'completed'
           summary.updatedAt = Date.now()
-          return { taskId, executor: cand.peerId, output: out.output, ...(out.usage != null ? { usage: out.usage } : {}), ...(out.finishReason != null ? { finishReason: out.finishReason } : {}), attempts }
+          return { taskId, executor: cand.peerId, output: out.output, ...(out.usage != null ? { usage: out.usage } : {}), ...(out.finishReason != null ? { finishReason: out.finishReason } : {}), ...(out.toolCalls != null ? { toolCalls: out.toolCalls } : {}), attempts }
         } catch (caught) {
           const err = last = asClientError(caught)
           if (spec.signal?.aborted === true) throw end('canceled', err)

@@ -20,6 +20,7 @@ import { WIRE_ERROR_TEXT } from '../../../protocol/codes.ts'
 import { decodeTaskEvent, encodeTaskFrame, MAX_TASK_FRAME_BYTES, TASK_PROTOCOL, type TaskCall, type TaskEvent } from '../../../protocol/task/messages.ts'
 import type { E2ESession } from '../../../protocol/e2e/index.ts'
 import type { TaskOutput } from '../registry.ts'
+import { ToolCallsShape } from '../../../protocol/task/chat.ts'
 import { TaskClientError } from './errors.ts'
 import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CANCEL_TIMEOUT_MS, TASK_DIAL_TIMEOUT_MS, TASK_STALL_TIMEOUT_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
 
@@ -162,7 +163,10 @@ export class TaskClient {
 function decodeOutput (plain: Uint8Array): TaskOutput | undefined {
   try {
     const value = decodeCbor(plain, { maxBytes: MAX_TASK_FRAME_BYTES })
-    return isPlainObject(value) && 'output' in value ? value as unknown as TaskOutput : undefined
+    if (!isPlainObject(value) || !('output' in value)) return undefined
+    // the calls an executor's model made reach API clients as they are: their shape is checked here
+    if (value.toolCalls !== undefined) ToolCallsShape(value.toolCalls, 'toolCalls')
+    return value as unknown as TaskOutput
   } catch {
     return undefined
   }

@@ -1,0 +1,112 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { Ajv } from 'ajv'
+import { runtime, type Runtime } from '../../node/runtime/index.ts'
+import type { ChatMessage, ChatTool } from '../../protocol/task/chat.ts'
+import { testHome, type TestHome } from './helpers.ts'
+
+const WEATHER: ChatTool = {
+  name: 'get_weather',
+  description: 'Weather of a city',
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string', enum: ['Paris', 'Oslo', 'Lima'] }, celsius: { type: 'boolean' }, note: { type: 'string', maxLength: 6 } },
+    required: ['city', 'celsius'],
+    additionalProperties: false
+  }
+}
+const TIME: ChatTool = { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string', enum: ['UTC', 'CET'] } }, required: ['zone'] } }
+const DATE: ChatTool = { name: 'get_date', parameters: { type: 'object', properties: { iso: { type: 'boolean' } }, required: ['iso'] } }
+const ASK: ChatMessage[] = [{ role: 'user', content: 'Weather in Paris?' }]
+const ajv = new Ajv({ strict: false })
+
+function validArgs (tool: ChatTool, args: string): boolean {
+  return ajv.validate(tool.parameters as object, JSON.parse(args))
+}
+
+describe('runtime function calling and structured output on the tiny model', { timeout: 120_000 }, () => {
+  let home: TestHome
+  let rt: Runtime
+
+  before(async () => {
+    home = await testHome()
+    await home.addModel('tiny')
+    rt = runtime({ keepAliveMs: 60_000 })({ registry: home.registry })
+    await rt.start()
+  }, { timeout: 30_000 })
+
+  after(async () => {
+    await rt?.stop()
+    await home?.cleanup()
+  }, { timeout: 30_000 })
+
+  it('a named tool choice always gives a call of that tool whose arguments satisfy its schema, the same every time', async () => {
+    const req = { model: 'tiny', messages: ASK, tools: [TIME, WEATHER], toolChoice: { name: 'get_weather' }, maxTokens: 128 }
+    const a = await rt.chat(req)
+    const b = await rt.chat(req)
+    assert.equal(a.finishReason, 'tool_calls')
+    assert.equal(a.toolCalls?.length, 1)
+    const call = a.toolCalls?.[0]
+    assert.equal(call?.name, 'get_weather')
+    assert.match(call?.id ?? '', /^call_[0-9a-f]{24}$/)
+    assert.ok(validArgs(WEATHER, call?.arguments ?? ''), `arguments ${call?.arguments} satisfy the schema`)
+    assert.equal(b.toolCalls?.[0]?.arguments, call?.arguments, 'greedy decoding gives the same call')
+    assert.equal(a.text, '', 'a forced answer has no text')
+  })
+
+  it('"required" gives a call of one of the offered tools with valid arguments', async () => {
+    const r = await rt.chat({ model: 'tiny', messages: ASK, tools: [DATE, TIME], toolChoice: 'required', parallelToolCalls: false, maxTokens: 128 })
+    assert.equal(r.finishReason, 'tool_calls')
+    const call = r.toolCalls?.[0]
+    const tool = [DATE, TIME].find(t => t.name === call?.name)
+    assert.ok(tool != null, `the call names an offered tool (${call?.name})`)
+    assert.ok(validArgs(tool, call?.arguments ?? ''))
+  })
+
+  it('a json_schema response format gives JSON that satisfies the schema; json_object gives a JSON object', async () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string', enum: ['yes', 'no'] }, sure: { type: 'boolean' } }, required: ['answer', 'sure'] }
+    const r = await rt.chat({ model: 'tiny', messages: ASK, responseFormat: { type: 'json_schema', name: 'verdict', schema, strict: true }, maxTokens: 128 })
+    assert.equal(r.finishReason, 'stop')
+    assert.ok(ajv.validate(schema, JSON.parse(r.text)), r.text)
+    const streamed: string[] = []
+    const s = await rt.chat({ model: 'tiny', messages: ASK, responseFormat: { type: 'json_schema', schema }, maxTokens: 128, onText: t => streamed.push(t) })
+    assert.equal(streamed.join(''), s.text, 'the streamed text is the answer')
+    const o = await rt.chat({ model: 'tiny', messages: ASK, responseFormat: { type: 'json_object' }, maxTokens: 256 })
+    if (o.finishReason === 'stop') assert.equal(typeof JSON.parse(o.text), 'object')
+    else assert.equal(o.finishReason, 'length')
+  })
+
+  it('a tool result after the call is accepted and answered, and "none" answers in text', async () => {
+    const first = await rt.chat({ model: 'tiny', messages: ASK, tools: [WEATHER], toolChoice: 'required', maxTokens: 128 })
+    const call = first.toolCalls?.[0]
+    assert.ok(call != null)
+    const messages: ChatMessage[] = [...ASK, { role: 'assistant', content: '', toolCalls: [call] }, { role: 'tool', toolCallId: call.id, content: '{"temp":21}' }]
+    const answer = await rt.chat({ model: 'tiny', messages, tools: [WEATHER], toolChoice: 'none', maxTokens: 16 })
+    assert.ok(answer.finishReason === 'stop' || answer.finishReason === 'length')
+    assert.equal(answer.toolCalls, undefined)
+    assert.equal(answer.text, (await rt.chat({ model: 'tiny', messages, tools: [WEATHER], toolChoice: 'none', maxTokens: 16 })).text)
+    const auto = await rt.chat({ model: 'tiny', messages, tools: [WEATHER], maxTokens: 16 })
+    assert.ok(auto.finishReason !== 'tool_calls' || validArgs(WEATHER, auto.toolCalls?.[0]?.arguments ?? ''))
+  })
+
+  it('refuses bad tools, choices and histories with InvalidRequestError naming the field, and keeps serving', async () => {
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ tools: [{ name: 'f', parameters: { type: 'object', properties: { a: { $ref: 'https://evil.example/s.json' } } } }] }, 'tools[0].parameters'],
+      [{ tools: [{ name: 'f', parameters: { type: 'object', allOf: [{ $ref: '#' }] } }] }, 'tools[0].parameters'],
+      [{ tools: [{ name: 'f', parameters: { type: 'string' } }] }, 'tools[0].parameters'],
+      [{ tools: [WEATHER, WEATHER] }, 'tools[1].name'],
+      [{ tools: [WEATHER], toolChoice: { name: 'nope' } }, 'toolChoice.name'],
+      [{ toolChoice: 'required' }, 'toolChoice'],
+      [{ messages: [...ASK, { role: 'tool', toolCallId: 'call_x', content: '1' }] }, 'messages[1].toolCallId'],
+      [{ responseFormat: { type: 'json_schema', schema: { type: 'object', properties: { a: { type: 'nonsense' } } } } }, 'responseFormat.schema']
+    ]
+    for (const [extra, field] of bad) {
+      await assert.rejects(rt.chat({ model: 'tiny', messages: ASK, maxTokens: 4, ...extra } as never), (err: Error & { field?: string }) => {
+        assert.equal(err.name, 'InvalidRequestError')
+        assert.equal(err.field, field, err.message)
+        return true
+      })
+    }
+    assert.equal(typeof (await rt.chat({ model: 'tiny', messages: ASK, maxTokens: 4 })).text, 'string')
+  })
+})
