@@ -55,18 +55,17 @@ export function fallbackChatPrompt (messages: readonly ChatMessage[]): string {
  * results) ends in that response, which the model then continues, as
  * node-llama-cpp's own sessions do after running functions; otherwise an
  * empty response is opened for the model.
- * @throws InvalidRequestError for a tool message that answers no earlier call
  */
 export function chatHistory (messages: readonly ChatMessage[]): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = []
   const calls = new Map<string, ChatModelFunctionCall>()
   let endsInCalls = false
-  messages.forEach((m, i) => {
+  for (const m of messages) {
     if (m.role === 'tool') {
+      // validateChatTools has made sure that every result answers a call
       const call = calls.get(m.toolCallId)
-      if (call == null) throw new InvalidRequestError('answers no tool call of an earlier assistant message', `messages[${i}].toolCallId`)
-      call.result = m.content
-      return
+      if (call != null) call.result = m.content
+      continue
     }
     endsInCalls = false
     if (m.role !== 'assistant') history.push(m.role === 'system' ? { type: 'system', text: m.content } : { type: 'user', text: m.content })
@@ -80,7 +79,7 @@ export function chatHistory (messages: readonly ChatMessage[]): ChatHistoryItem[
       history.push({ type: 'model', response })
       endsInCalls = (m.toolCalls?.length ?? 0) > 0
     }
-  })
+  }
   if (!endsInCalls) history.push({ type: 'model', response: [] })
   return history
 }

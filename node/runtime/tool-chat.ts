@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import {
-  LlamaChat, LlamaText, type ChatModelFunctions, type ChatWrapper, type ChatWrapperGeneratedContextState,
+  LlamaChat, LlamaText, type ChatHistoryItem, type ChatModelFunctions, type ChatWrapper, type ChatWrapperGeneratedContextState,
   type GbnfJsonSchema, type Llama, type LlamaContextSequence, type LlamaGrammar, type LlamaModel
 } from 'node-llama-cpp'
 import type { ChatMessage, ChatToolOptions, ToolCall } from '../../protocol/task/chat.ts'
@@ -96,6 +96,7 @@ export async function toolChat (p: ToolChatParams): Promise<GenerateResult> {
   const penalties = s.penalties
   const chat = new LlamaChat({ contextSequence: p.sequence, chatWrapper: wrapper })
   const before = p.sequence.tokenMeter.getState().usedOutputTokens
+  let outOfContext = false
   try {
     const common = {
       maxTokens,
@@ -108,6 +109,9 @@ export async function toolChat (p: ToolChatParams): Promise<GenerateResult> {
         : {}),
       ...(s.tokenBias != null ? { tokenBias: s.tokenBias } : {}),
       signal: p.signal,
+      // the plain path never drops part of a chat to make room, and neither does this one: the history is
+      // kept whole, node-llama-cpp then fails, and that fails as a prompt that does not fit (below)
+      contextShift: { strategy: ({ chatHistory }: { chatHistory: readonly ChatHistoryItem[] }) => { outOfContext = true; return { chatHistory: [...chatHistory] } } },
       // a forced answer is a call, not text: nothing of it streams as content
       ...(p.onText != null && !forced ? { onTextChunk: (text: string) => { coalescer.push(text) } } : {})
     }
@@ -131,6 +135,7 @@ export async function toolChat (p: ToolChatParams): Promise<GenerateResult> {
     }
   } catch (err) {
     if (p.signal.aborted) throw p.signal.reason
+    if (outOfContext) throw new PromptTooLongError(promptTokens + maxTokens, p.contextSize)
     throw err
   } finally {
     coalescer.discard()

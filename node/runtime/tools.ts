@@ -7,11 +7,11 @@
  * remote or looping schema.
  *
  * @example
- * validateChatTools({ tools: [{ name: 'f', parameters: { type: 'object' } }], toolChoice: { name: 'g' } })
+ * validateChatTools({ messages, tools: [{ name: 'f', parameters: { type: 'object' } }], toolChoice: { name: 'g' } })
  * // throws InvalidRequestError, field 'toolChoice.name'
  */
 import { checkSchema, compileSchema, InvalidSchemaError } from '../json-schema/index.ts'
-import { MAX_CHAT_SCHEMA_BYTES, MAX_CHAT_SCHEMA_DEPTH, type ChatToolOptions } from '../../protocol/task/chat.ts'
+import { MAX_CHAT_SCHEMA_BYTES, MAX_CHAT_SCHEMA_DEPTH, type ChatMessage, type ChatToolOptions } from '../../protocol/task/chat.ts'
 import { InvalidRequestError } from './errors.ts'
 
 export type { ChatTool, ChatToolOptions, ToolCall, ToolChoice, ResponseFormat } from '../../protocol/task/chat.ts'
@@ -25,8 +25,18 @@ function checked (schema: unknown, field: string, requireObject: boolean): void 
   }
 }
 
+/** Every tool message answers a call an earlier assistant message made. @throws InvalidRequestError */
+function checkToolTurns (messages: readonly ChatMessage[]): void {
+  const ids = new Set<string>()
+  messages.forEach((m, i) => {
+    if (m.role === 'assistant') for (const c of m.toolCalls ?? []) ids.add(c.id)
+    if (m.role === 'tool' && !ids.has(m.toolCallId)) throw new InvalidRequestError('answers no tool call of an earlier assistant message', `messages[${i}].toolCallId`)
+  })
+}
+
 /** @throws InvalidRequestError naming the field at fault */
-export function validateChatTools (opts: ChatToolOptions): void {
+export function validateChatTools (opts: ChatToolOptions & { messages?: readonly ChatMessage[] }): void {
+  if (opts.messages != null) checkToolTurns(opts.messages)
   const tools = opts.tools ?? []
   const names = new Set<string>()
   tools.forEach((t, i) => {
