@@ -12,3 +12,5 @@ export const MAX_EMBED_INPUTS = 256
 export const MAX_EMBED_INPUT_CHARS = 64 * 1024
 /** Most tokens one `logit_bias` may name (OpenAI's own limit, and the runtime's). */
 export const MAX_LOGIT_BIAS_TOKENS = 1024
+/** Characters of a tool call's arguments per streamed delta (OpenAI streams them a few tokens at a time). */
+export const TOOL_ARGUMENTS_DELTA_CHARS = 32

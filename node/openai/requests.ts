@@ -3,15 +3,19 @@
  * bounds of every field we use, with the offending field named in the 400.
  * Unlike the wire shapes, unknown fields are ignored (clients send many we
  * have no use for: `user`, `metadata`, ...), but fields that would change the
- * answer and that the mesh cannot honour (`tools`, `n > 1`, `stop`,
- * `logprobs`, ...) are refused rather than silently dropped; their neutral
- * values (`false`, `[]`) change nothing and pass. Repeat penalties and
- * `logit_bias` are honoured, within OpenAI's bounds.
+ * answer and that the mesh cannot honour (`n > 1`, `stop`, `logprobs`, the
+ * deprecated `functions`, ...) are refused rather than silently dropped;
+ * their neutral values (`false`, `[]`) change nothing and pass. Repeat
+ * penalties, `logit_bias`, tools and response formats (tools.ts) are
+ * honoured, within OpenAI's bounds.
  */
 import { arrayOf, bool, isPlainObject, literal, nullable, num, oneOf, optional, str, uint, type Shape } from '../../protocol/shape.ts'
 import { loose } from '../api/loose.ts'
 import { MalformedMessageError } from '../../protocol/errors.ts'
 import { OpenAiRequestError } from './errors.ts'
+import { InvalidRequestError, validateChatTools } from '../runtime/index.ts'
+import type { ChatMessage, ChatToolOptions } from '../../protocol/task/chat.ts'
+import { chatToolOptions, openAiParam, toolCallIdField, toolCallsField, toolCallsOf, toolFields } from './tools.ts'
 import { MAX_CHAT_MESSAGES, MAX_EMBED_INPUTS, MAX_LOGIT_BIAS_TOKENS, MAX_EMBED_INPUT_CHARS, MAX_MODEL_NAME_CHARS, MAX_PROMPT_CHARS } from './constants.ts'
 
 /** Message content: a string, or an array of `{ type: 'text', text }` parts (joined). */
@@ -60,11 +64,18 @@ const sampling = {
 
 const ChatBody = loose({
   ...sampling,
-  messages: arrayOf(loose({ role: oneOf(['system', 'developer', 'user', 'assistant'] as const), content }), { min: 1, max: MAX_CHAT_MESSAGES }),
+  messages: arrayOf(loose({
+    role: oneOf(['system', 'developer', 'user', 'assistant', 'tool'] as const),
+    // an assistant message that only calls tools has `content: null`
+    content: optional(nullable(content)),
+    tool_calls: toolCallsField,
+    tool_call_id: toolCallIdField
+  }), { min: 1, max: MAX_CHAT_MESSAGES }),
   max_completion_tokens: optional(nullable(uint({ min: 1, max: 1_000_000 }))),
-  tools: optional(nullable(unsupportedUnlessEmpty('tools'))),
+  ...toolFields,
+  // the deprecated forms of `tools` and `tool_choice`
   functions: optional(nullable(unsupportedUnlessEmpty('functions'))),
-  response_format: optional(nullable(loose({ type: literal('text') })))
+  function_call: optional(nullable(unsupportedUnless('none', 'function_call (use tool_choice)')))
 })
 
 const CompletionBody = loose({
@@ -125,7 +136,8 @@ export interface GenerationRequest {
 }
 
 export interface ChatRequest extends GenerationRequest {
-  messages: Array<{ role: 'system' | 'user' | 'assistant', content: string }>
+  messages: ChatMessage[]
+  tools: ChatToolOptions
 }
 
 export interface CompletionRequest extends GenerationRequest {
@@ -156,11 +168,28 @@ function generation (b: GenerationBody, maxTokens?: number | null): GenerationRe
 
 export function parseChatRequest (value: unknown): ChatRequest {
   const b = check(ChatBody, value)
-  return {
-    ...generation(b, b.max_completion_tokens),
+  const messages = b.messages.map((m, i): ChatMessage => {
+    const text = m.content ?? ''
+    if (m.role === 'tool') {
+      if (m.tool_call_id == null) throw new OpenAiRequestError('malformed', 'A tool message needs the tool_call_id of the call it answers', `messages[${i}].tool_call_id`)
+      return { role: 'tool', toolCallId: m.tool_call_id, content: text }
+    }
+    if (m.role === 'assistant') {
+      const toolCalls = toolCallsOf(m.tool_calls)
+      return { role: 'assistant', content: text, ...(toolCalls != null ? { toolCalls } : {}) }
+    }
     // the runtime's chat template knows system, user and assistant; `developer` is OpenAI's newer name for system
-    messages: b.messages.map(m => ({ role: m.role === 'developer' ? 'system' : m.role, content: m.content }))
+    return { role: m.role === 'developer' ? 'system' : m.role, content: text }
+  })
+  const tools = chatToolOptions(b)
+  try {
+    validateChatTools({ ...tools, messages })
+  } catch (err) {
+    if (!(err instanceof InvalidRequestError)) throw err
+    const param = err.field != null ? openAiParam(err.field) : null
+    throw new OpenAiRequestError('malformed', `Invalid request: ${param != null ? err.message.replace(err.field as string, param) : err.message}`, param)
   }
+  return { ...generation(b, b.max_completion_tokens), messages, tools }
 }
 
 export function parseCompletionRequest (value: unknown): CompletionRequest {

@@ -5,7 +5,9 @@
  * lines and a final `data: [DONE]`. The SSE headers go out with the first
  * token, so a request refused before any output (unknown model, denial,
  * busy) still gets its proper status code; a failure after that arrives as
- * an `error` event, which OpenAI's clients raise.
+ * an `error` event, which OpenAI's clients raise. Tool calls the model made
+ * come back as `tool_calls` with `finish_reason: "tool_calls"`; the API never
+ * runs them.
  */
 import { randomBytes } from 'node:crypto'
 import type { ApiServer, RouteContext } from '../api/server.ts'
@@ -15,6 +17,8 @@ import type { RouteEvent, RunResult, RunSpec } from '../tasks/index.ts'
 import { openAiError } from './errors.ts'
 import { parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, type GenerationRequest } from './requests.ts'
 import { listModels } from './models.ts'
+import { openAiToolCall } from './tools.ts'
+import { TOOL_ARGUMENTS_DELTA_CHARS } from './constants.ts'
 
 /** What the routes need of the node: running tasks, and the members' cards for `/v1/models`. */
 export interface OpenAiModules {
@@ -30,8 +34,26 @@ function usageOf (r: RunResult): Usage {
   return { prompt_tokens: p, completion_tokens: c, total_tokens: p + c }
 }
 
-function finishReasonOf (r: RunResult): 'stop' | 'length' {
+function finishReasonOf (r: RunResult): 'stop' | 'length' | 'tool_calls' {
+  if ((r.toolCalls?.length ?? 0) > 0) return 'tool_calls'
   return r.finishReason === 'length' ? 'length' : 'stop'
+}
+
+/**
+ * The deltas of a stream's tool calls, as OpenAI streams them: per call, one
+ * delta with its index, id, type, name and empty arguments, then the
+ * arguments in pieces. The mesh's output chunks carry text, so calls arrive
+ * with the result and are split here (docs/decisions.md).
+ */
+function toolCallDeltas (r: RunResult): unknown[] {
+  const deltas: unknown[] = []
+  for (const [index, c] of (r.toolCalls ?? []).entries()) {
+    deltas.push({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] })
+    for (let at = 0; at < c.arguments.length; at += TOOL_ARGUMENTS_DELTA_CHARS) {
+      deltas.push({ tool_calls: [{ index, function: { arguments: c.arguments.slice(at, at + TOOL_ARGUMENTS_DELTA_CHARS) } }] })
+    }
+  }
+  return deltas
 }
 
 interface StreamShape {
@@ -97,15 +119,20 @@ export function registerOpenAiRoutes (api: ApiServer, { tasks, node }: OpenAiMod
     const req = parseChatRequest(ctx.body)
     const id = newId('chatcmpl')
     const created = Math.floor(Date.now() / 1000)
-    const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: { ...generationInput(req), messages: req.messages }, priority: 'interactive', signal: ctx.signal }
+    const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: { ...generationInput(req), messages: req.messages, ...req.tools }, priority: 'interactive', signal: ctx.signal }
     if (!req.stream) {
       const r = await tasks.run(spec)
+      const text = String(r.output ?? '')
+      const calls = r.toolCalls ?? []
+      const message = calls.length > 0
+        ? { role: 'assistant', content: text === '' ? null : text, refusal: null, tool_calls: calls.map(openAiToolCall) }
+        : { role: 'assistant', content: text, refusal: null }
       return {
         id,
         object: 'chat.completion',
         created,
         model: req.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: String(r.output ?? ''), refusal: null }, logprobs: null, finish_reason: finishReasonOf(r) }],
+        choices: [{ index: 0, message, logprobs: null, finish_reason: finishReasonOf(r) }],
         usage: usageOf(r),
         system_fingerprint: null
       }
@@ -115,6 +142,7 @@ export function registerOpenAiRoutes (api: ApiServer, { tasks, node }: OpenAiMod
       head: () => [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }])],
       text: (text) => chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
       tail: (r) => [
+        ...toolCallDeltas(r).map(delta => chunk([{ index: 0, delta, logprobs: null, finish_reason: null }])),
         chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReasonOf(r) }]),
         ...(req.includeUsage ? [chunk([], { usage: usageOf(r) })] : [])
       ]

@@ -83,13 +83,15 @@ export interface ChatToolOptions {
   responseFormat?: ResponseFormat
 }
 
-const schemaShape = (path: string): Shape<Record<string, unknown>> => (value, p) => {
-  const v = json({ maxDepth: MAX_CHAT_SCHEMA_DEPTH, maxItems: MAX_CHAT_SCHEMA_ITEMS })(value, p)
-  if (!isPlainObject(v)) throw new MalformedMessageError(`${p === '' ? path : p}: expected a JSON schema object`)
+/** A tool's parameters or a response format's schema: a JSON object, bounded (the JSON Schema checks come after). */
+export const ChatSchemaShape: Shape<Record<string, unknown>> = (value, path) => {
+  const v = json({ maxDepth: MAX_CHAT_SCHEMA_DEPTH, maxItems: MAX_CHAT_SCHEMA_ITEMS })(value, path)
+  if (!isPlainObject(v)) throw new MalformedMessageError(`${path}: expected a JSON schema object`)
   return v
 }
 
-const toolName = str({ min: 1, max: 128, pattern: CHAT_TOOL_NAME_PATTERN })
+export const ToolNameShape: Shape<string> = str({ min: 1, max: 128, pattern: CHAT_TOOL_NAME_PATTERN })
+const toolName = ToolNameShape
 
 export const ToolCallShape: Shape<ToolCall> = object({
   id: str({ min: 1, max: MAX_TOOL_CALL_ID_CHARS }),
@@ -102,7 +104,7 @@ export const ToolCallsShape: Shape<ToolCall[]> = arrayOf(ToolCallShape, { min: 1
 export const ChatToolShape: Shape<ChatTool> = object({
   name: toolName,
   description: optional(str({ max: MAX_TOOL_DESCRIPTION_CHARS })),
-  parameters: optional(schemaShape('parameters'))
+  parameters: optional(ChatSchemaShape)
 })
 
 export const ToolChoiceShape: Shape<ToolChoice> = (value, path) => isPlainObject(value)
@@ -111,7 +113,7 @@ export const ToolChoiceShape: Shape<ToolChoice> = (value, path) => isPlainObject
 
 const JsonSchemaFormat = object({
   type: literal('json_schema'),
-  schema: schemaShape('schema'),
+  schema: ChatSchemaShape,
   name: optional(str({ min: 1, max: 64 })),
   strict: optional(bool)
 })

@@ -194,7 +194,7 @@ describe('OpenAI-compatible API over a two-node mesh', () => {
         ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], n: 3 }, 'n'],
         ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], presence_penalty: 2.5 }, 'presence_penalty'],
         ['/v1/completions', { model: MODEL, prompt: 'x', logit_bias: { 5: 101 } }, 'logit_bias'],
-        ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f' } }] }, 'tools'],
+        ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], functions: [{ name: 'f' }] }, 'functions'],
         ['/v1/completions', { model: MODEL, prompt: ['a', 'b'] }, 'prompt'],
         ['/v1/completions', { model: MODEL, prompt: 'x', stream: 'yes' }, 'stream'],
         ['/v1/embeddings', { model: MODEL, input: [1, 2, 3] }, 'input[0]'],
