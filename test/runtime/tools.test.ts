@@ -19,18 +19,21 @@ const TIME: ChatTool = { name: 'get_time', parameters: { type: 'object', propert
 const DATE: ChatTool = { name: 'get_date', parameters: { type: 'object', properties: { iso: { type: 'boolean' } }, required: ['iso'] } }
 const ASK: ChatMessage[] = [{ role: 'user', content: 'Weather in Paris?' }]
 const ajv = new Ajv({ strict: false })
+const CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 
 function validArgs (tool: ChatTool, args: string): boolean {
   return ajv.validate(tool.parameters as object, JSON.parse(args))
 }
 
-describe('runtime function calling and structured output on the tiny model', { timeout: 120_000 }, () => {
+describe('runtime function calling and structured output on the generated test models', { timeout: 120_000 }, () => {
   let home: TestHome
   let rt: Runtime
 
   before(async () => {
     home = await testHome()
     await home.addModel('tiny')
+    // a template wrapper documents functions at length: the bench size has the context for it
+    await home.addModel('chatml', { size: 'bench', chatTemplate: CHATML })
     rt = runtime({ keepAliveMs: 60_000 })({ registry: home.registry })
     await rt.start()
   }, { timeout: 30_000 })
@@ -87,6 +90,16 @@ describe('runtime function calling and structured output on the tiny model', { t
     assert.equal(answer.text, (await rt.chat({ model: 'tiny', messages, tools: [WEATHER], toolChoice: 'none', maxTokens: 16 })).text)
     const auto = await rt.chat({ model: 'tiny', messages, tools: [WEATHER], maxTokens: 16 })
     assert.ok(auto.finishReason !== 'tool_calls' || validArgs(WEATHER, auto.toolCalls?.[0]?.arguments ?? ''))
+  })
+
+  it('a model with a chat template, on its own chat wrapper, is still forced to a valid call and takes the result back', async () => {
+    const r = await rt.chat({ model: 'chatml', messages: ASK, tools: [TIME], toolChoice: 'required', maxTokens: 64 })
+    assert.equal(r.finishReason, 'tool_calls')
+    const call = r.toolCalls?.[0]
+    assert.equal(call?.name, 'get_time')
+    assert.ok(validArgs(TIME, call?.arguments ?? ''))
+    const answer = await rt.chat({ model: 'chatml', messages: [...ASK, { role: 'assistant', content: '', toolCalls: [call as never] }, { role: 'tool', toolCallId: call?.id ?? '', content: '12:00' }], maxTokens: 8 })
+    assert.equal(typeof answer.text, 'string')
   })
 
   it('refuses bad tools, choices and histories with InvalidRequestError naming the field, and keeps serving', async () => {
