@@ -9,6 +9,8 @@ import { body } from './body.ts'
 import { arrayOf, bool, object, optional, str, uint } from '../../protocol/shape.ts'
 import { isPeerId } from '../../identity/peer-id.ts'
 
+import { inviteQrSvg } from './invites.ts'
+
 export { inviteAddrs } from './invites.ts'
 
 const RevokeBody = object({ peerId: str({ max: 128 }), keepInvites: optional(bool), force: optional(bool) })
@@ -37,7 +39,11 @@ export function registerControlRoutes (api: ApiServer, { node, admin, cards }: P
     return await admin.revoke(peerId, { ...(keepInvites != null ? { keepInvites } : {}), ...(force != null ? { force } : {}) })
   })
 
-  api.route('POST', '/api/invites', async ({ body: b }) => await admin.createInvite(body(InviteBody, b, 'invite request')))
+  // `?qr=svg` adds the invite as a QR code (the dashboard's)
+  api.route('POST', '/api/invites', async ({ body: b, query }) => {
+    const created = await admin.createInvite(body(InviteBody, b, 'invite request'))
+    return query.get('qr') === 'svg' ? { ...created, qrSvg: await inviteQrSvg(created.invite) } : created
+  })
   api.route('GET', '/api/invites', async () => await admin.listInvites())
   api.route('POST', '/api/invites/revoke', async ({ body: b }) => await admin.revokeInvite(body(InviteRevokeBody, b, 'invite revoke request').inviteId))
 }

@@ -1,4 +1,5 @@
 /** Invites an admin node signs for the control API (`POST /api/invites`). */
+import QRCode from 'qrcode'
 import { createInvite } from '../../identity/invite.ts'
 import type { Ed25519KeyPair } from '../../identity/keys.ts'
 import type { InviteCreated, InviteRequest } from './modules.ts'
@@ -29,4 +30,13 @@ export function issueInvite (issuer: InviteIssuer, req: InviteRequest): InviteCr
 export function inviteAddrs (addrs: string[]): string[] {
   const usable = addrs.filter(a => !a.includes('/ip4/0.0.0.0/') && !a.includes('/ip6/::/'))
   return usable.slice(0, 8)
+}
+
+/**
+ * The invite as a QR code in SVG, for a phone or a second screen to scan
+ * (the dashboard shows it beside the text). Low error correction keeps a
+ * long invite (certificate, key, addresses) scannable at a small size.
+ */
+export async function inviteQrSvg (invite: string): Promise<string> {
+  return await QRCode.toString(invite, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 })
 }

@@ -103,6 +103,8 @@ export type AuditModule = {
    * decision, so metrics follow it rather than each service growing hooks.
    */
   subscribe: (listener: (entry: AuditEntry) => void) => () => void
+  /** The entries about one task, oldest first (the log indexes them by task). */
+  byTask: (taskId: string) => Promise<AuditEntry[]>
 }
 
 export type MemoryStoreApi = Pick<MemoryStore, 'ingest' | 'collections' | 'documents' | 'removeDocument' | 'removeCollection' | 'search'>
@@ -128,6 +130,28 @@ export interface IdentityModule {
   sign: (bytes: Uint8Array) => Uint8Array
 }
 
+/** A registered model as the dashboard lists it. */
+export interface ModelSummary {
+  name: string
+  sha256: string
+  path: string
+  architecture: string
+  quantisation: string
+  parameterCount: number
+  contextLength: number
+  sizeBytes: number
+  /** In memory now (loaded by a task, unloaded after the keep-alive). */
+  loaded: boolean
+}
+
+/** The models registered in this node's home, as the runtime sees them. */
+export interface ModelsModule {
+  /** Every registered model; none on a node without inference. */
+  list: () => Promise<ModelSummary[]>
+  /** Registers a GGUF file the node can read (hashes it; the card follows within the model watch). */
+  add: (path: string, opts: { name?: string, signal?: AbortSignal }) => Promise<ModelSummary>
+}
+
 export interface ApiModules {
   node: NodeModule
   admin: AdminModule
@@ -137,4 +161,5 @@ export interface ApiModules {
   audit: AuditModule
   memory: MemoryModule
   identity: IdentityModule
+  models: ModelsModule
 }

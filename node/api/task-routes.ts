@@ -20,6 +20,8 @@ import { entryToJson } from '../audit/entry.ts'
 /** Most tasks `GET /api/tasks` lists, newest first. */
 const MAX_LISTED_TASKS = 200
 const TASK_ID = /^[0-9a-f]{32}$/
+/** Most audit entries a task's detail carries (a task writes a handful; failovers add a few per attempt). */
+const MAX_TASK_AUDIT_ENTRIES = 100
 
 function resultEvent (r: RunResult): TaskEvent {
   return {
@@ -36,7 +38,7 @@ function resultEvent (r: RunResult): TaskEvent {
 export interface TaskRouteModules {
   tasks: Pick<TasksModule, 'run' | 'list' | 'cancel'>
   policy: PolicyModule
-  audit: Pick<AuditModule, 'tail' | 'verify'>
+  audit: Pick<AuditModule, 'tail' | 'verify' | 'byTask'>
 }
 
 export function registerTaskRoutes (api: ApiServer, { tasks, policy, audit }: TaskRouteModules): void {
@@ -81,6 +83,16 @@ export function registerTaskRoutes (api: ApiServer, { tasks, policy, audit }: Ta
 
   api.route('GET', '/api/tasks', async () => {
     return tasks.list().sort((a, b) => b.createdAt - a.createdAt).slice(0, MAX_LISTED_TASKS)
+  })
+
+  /** One task as each role on this node saw it, with its audit trail (ids, verdicts and digests, never content). */
+  api.route('GET', '/api/tasks/:id', async ({ params }) => {
+    const id = params.id ?? ''
+    if (!TASK_ID.test(id)) throw new HttpError('malformed', 'Not a task id')
+    const records = tasks.list().filter(t => t.taskId === id)
+    const audited = (await audit.byTask(id)).slice(-MAX_TASK_AUDIT_ENTRIES).map(entryToJson)
+    if (records.length === 0 && audited.length === 0) throw new HttpError('not-found', 'No task with that id on this node')
+    return { taskId: id, records, audit: audited }
   })
 
   api.route('POST', '/api/tasks/:id/cancel', async ({ params }) => {

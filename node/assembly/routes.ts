@@ -5,7 +5,7 @@
  * No route sees the node or a service beyond its module.
  */
 import type { ApiServer } from '../api/server.ts'
-import type { ApiModules } from '../api/modules.ts'
+import type { ApiModules, ModelSummary } from '../api/modules.ts'
 import { inviteAddrs } from '../api/invites.ts'
 import { issueInvite, listInvites } from '../membership/invites.ts'
 import { revokeInvite } from '../membership/revoke.ts'
@@ -13,15 +13,18 @@ import { registerApi } from '../http/index.ts'
 import { setCollectionClass } from '../memory/classes.ts'
 import { fromHex } from '../../identity/bytes.ts'
 import { sign } from '../../identity/keys.ts'
+import { ModelRegistry, type RegisteredModel } from '../runtime/registry.ts'
 import type { HomePaths } from '../home/home.ts'
 import type { MycelNode } from '../mycel-node.ts'
 
-export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<HomePaths, 'collections'>): void {
+export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<HomePaths, 'collections' | 'modelsDir'>): void {
   registerApi(server, apiModules(node, paths))
 }
 
-export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections'>): ApiModules {
-  const { credentials, cards, router, executor, policy, policyFile, audit, memory, revocations, invites } = node.services
+export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections' | 'modelsDir'>): ApiModules {
+  const { credentials, cards, router, executor, policy, policyFile, audit, memory, revocations, invites, runtime } = node.services
+  // the same registry file `mycel models add` writes; the runtime re-reads it on every list
+  const registry = new ModelRegistry({ dir: paths.modelsDir })
   return {
     node: { status: () => node.status(), peers: async () => await node.peers(), caps: () => node.caps() },
     admin: {
@@ -48,7 +51,13 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
       offers: () => router.offers()
     },
     policy: { current: () => policy.policy, file: () => policyFile.status(), reload: async () => await policyFile.reload() },
-    audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), subscribe: (listener) => audit.subscribe(listener) },
+    audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), subscribe: (listener) => audit.subscribe(listener), byTask: async (taskId) => await audit.byTask(taskId) },
+    models: {
+      list: async () => runtime != null
+        ? (await runtime.models()).map(m => modelSummary(m, m.loaded))
+        : (await registry.list()).map(m => modelSummary(m, false)),
+      add: async (path, opts) => modelSummary(await registry.add(path, opts), false)
+    },
     memory: {
       store: () => memory.store,
       classOf: (collection) => memory.classOf(collection),
@@ -60,4 +69,8 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
     },
     identity: { publicKey: credentials.key.publicKey, sign: (bytes) => sign(credentials.key.secretKey, bytes) }
   }
+}
+
+function modelSummary (m: RegisteredModel, loaded: boolean): ModelSummary {
+  return { name: m.name, sha256: m.sha256, path: m.path, architecture: m.architecture, quantisation: m.quantisation, parameterCount: m.parameterCount, contextLength: m.contextLength, sizeBytes: m.sizeBytes, loaded }
 }

@@ -16,6 +16,7 @@ import type { ApiModules } from '../api/modules.ts'
 import { registerControlRoutes } from '../api/control-routes.ts'
 import { registerTaskRoutes } from '../api/task-routes.ts'
 import { registerMemoryRoutes } from '../api/memory-routes.ts'
+import { registerModelRoutes } from '../api/model-routes.ts'
 import { registerOpenAiRoutes } from '../openai/index.ts'
 import { registerAnthropicRoutes } from '../anthropic/index.ts'
 import { registerOllamaRoutes } from '../ollama/index.ts'
@@ -23,6 +24,7 @@ import { registerMcpRoute } from '../mcp/http.ts'
 import { registerA2aRoutes } from '../a2a/index.ts'
 import { registerDashboardRoutes } from '../dashboard/routes.ts'
 import { registerHealthRoutes } from './health.ts'
+import { registerSeriesRoutes } from './series.ts'
 import { errorBody } from './error-body.ts'
 
 /** Registers every route group on `server`, each with only the modules it uses. */
@@ -30,6 +32,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerControlRoutes(server, modules)
   registerTaskRoutes(server, modules)
   registerMemoryRoutes(server, modules)
+  registerModelRoutes(server, modules)
   registerOpenAiRoutes(server, modules)
   registerAnthropicRoutes(server, modules)
   registerOllamaRoutes(server, modules)
@@ -37,6 +40,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerA2aRoutes(server, modules)
   registerDashboardRoutes(server)
   registerHealthRoutes(server, modules)
+  registerSeriesRoutes(server, modules)
 }
 
 export { errorBody }

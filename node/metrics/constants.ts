@@ -6,3 +6,9 @@ export const MAX_TRACKED_TASKS = 10_000
 export const MAX_KIND_LABELS = 64
 /** Upper bounds of the task latency histogram, in seconds (a cached echo to a long generation). */
 export const TASK_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
+/** How often the dashboard's time series takes a sample, in milliseconds. */
+export const SERIES_INTERVAL_MS = 2_000
+/** Samples the series keeps (an hour at the default interval); the oldest go first. */
+export const MAX_SERIES_SAMPLES = 1_800
+/** Members given their own load line in a sample; a mesh larger than this shows the busiest. */
+export const MAX_SERIES_MEMBERS = 64

@@ -30,6 +30,8 @@ export const MAX_BUSY_ROUNDS = 3
 export const MAX_BUSY_WAIT_MS = 5_000
 /** Recent tasks kept for `mycel tasks`. */
 export const RECENT_TASKS = 200
+/** Longest failure reason a task summary keeps, in characters. */
+export const MAX_REASON_CHARS = 500
 
 /** Attach and cancel streams a delegator may hold to one executor beside its task streams. */
 export const TASK_CONTROL_STREAMS = 16

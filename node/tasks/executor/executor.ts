@@ -16,7 +16,7 @@ import { digest } from '../../audit/entry.ts'
 import { Scheduler, type Lease } from '../../runtime/scheduler.ts'
 import type { TaskKindHandler, TaskKindRegistry, TaskOutput, TaskPriority } from '../registry.ts'
 import { TaskFailedError, UnknownTaskError, wireCodeOf } from '../errors.ts'
-import { EXECUTOR_MAX_QUEUED, EXECUTOR_MAX_RUNNING, TASK_RETAINED_MAX_BYTES, TASK_RETENTION_MS } from '../constants.ts'
+import { EXECUTOR_MAX_QUEUED, EXECUTOR_MAX_RUNNING, MAX_REASON_CHARS, TASK_RETAINED_MAX_BYTES, TASK_RETENTION_MS } from '../constants.ts'
 import { TaskRecords, type Sealer, type TaskRecord } from './records.ts'
 
 export interface EngineComponents {
@@ -47,7 +47,10 @@ export interface TaskSummary {
   state: TaskState
   createdAt: number
   updatedAt: number
+  /** The wire code of a failure. */
   error?: string
+  /** What went wrong, in words (never for internal errors, whose messages stay in the node). */
+  reason?: string
 }
 
 /** The scheduler key of executor admission (the runtime's own keys are model names). */
@@ -101,7 +104,8 @@ export class TaskEngine {
       state: t.state,
       createdAt: t.createdAt,
       updatedAt: t.updatedAt,
-      ...(t.errorCode != null ? { error: t.errorCode } : {})
+      ...(t.errorCode != null ? { error: t.errorCode } : {}),
+      ...(t.errorMessage != null ? { reason: t.errorMessage.slice(0, MAX_REASON_CHARS) } : {})
     }))
   }
 

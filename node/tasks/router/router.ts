@@ -26,7 +26,7 @@ import type { ToolCall } from '../../../protocol/task/chat.ts'
 import { BusyError, NoCandidateError, PolicyDeniedError, TaskFailedError, wireCodeOf } from '../errors.ts'
 import { DEFAULT_TASK_CLASS, effectiveClass, type ClassOf } from '../data-class.ts'
 import { sleep } from '../sleep.ts'
-import { BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, RECENT_TASKS } from '../constants.ts'
+import { BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, MAX_REASON_CHARS, RECENT_TASKS } from '../constants.ts'
 import { TaskClient, type TaskClientInit } from '../wire/client.ts'
 import { TaskClientError } from '../wire/errors.ts'
 import { rankCandidates, type Candidate, type CandidateSpec } from './candidates.ts'
@@ -206,11 +206,7 @@ export class TaskRouter {
     this.remember(summary)
     const delivery = new Delivery(spec.onEvent)
     const pinned = spec.peer != null || spec.local === true || dataClass === 'local-only'
-    const end = (state: TaskState, err: TaskClientError): Error => {
-      summary.state = state
-      summary.updatedAt = Date.now()
-      return callerError(err)
-    }
+    const end = (state: TaskState, err: TaskClientError): Error => settle(summary, state, callerError(err))
     let last: TaskClientError | undefined
     let attempts = 0
     for (let round = 0; round < MAX_BUSY_ROUNDS; round++) {
@@ -263,11 +259,9 @@ export class TaskRouter {
       spec.signal?.throwIfAborted()
       await sleep(busyFor, spec.signal)
     }
-    summary.state = 'failed'
-    summary.updatedAt = Date.now()
-    if (last?.code === 'busy') throw new BusyError(last.retryAfterMs ?? BUSY_RETRY_AFTER_MS)
-    if (last?.remoteCode === 'denied') throw new PolicyDeniedError(`Every candidate's policy denied "${spec.kind}"`)
-    throw last != null ? callerError(last) : new NoCandidateError()
+    if (last?.code === 'busy') throw settle(summary, 'failed', new BusyError(last.retryAfterMs ?? BUSY_RETRY_AFTER_MS))
+    if (last?.remoteCode === 'denied') throw settle(summary, 'failed', new PolicyDeniedError(`Every candidate's policy denied "${spec.kind}"`))
+    throw settle(summary, 'failed', last != null ? callerError(last) : new NoCandidateError())
   }
 
   private async attempt (cand: Candidate, spec: RunSpec, dataClass: DataClass, taskId: string, delivery: Delivery): Promise<TaskOutput> {
@@ -296,6 +290,16 @@ function asClientError (err: unknown): TaskClientError {
   const code = wireCodeOf(err)
   const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs
   return new TaskClientError(code === 'busy' ? 'busy' : 'remote', (err as Error).message, { remoteCode: code, cause: err, ...(retryAfterMs != null ? { retryAfterMs } : {}) })
+}
+
+/** Records a task's end and why on its summary (the dashboard shows the reason); returns the error to throw. */
+function settle (summary: TaskSummary, state: TaskState, err: Error): Error {
+  summary.state = state
+  summary.updatedAt = Date.now()
+  summary.error = wireCodeOf(err)
+  // an internal error's message may say more than a caller should read
+  if (summary.error !== 'internal') summary.reason = err.message.slice(0, MAX_REASON_CHARS)
+  return err
 }
 
 /** What the caller sees: a local error as it was thrown, a remote one as the task's wire code. */

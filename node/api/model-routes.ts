@@ -1,0 +1,29 @@
+/**
+ * Control API routes for the models of this node's home: `GET /api/models`
+ * lists them with whether each is loaded now, `POST /api/models` registers
+ * a GGUF file the node can read (what `mycel models add` does from the
+ * CLI). The path is the caller's, who holds the node's token and so runs
+ * as the node's user already; the registry hashes and checks the file.
+ */
+import { resolve } from 'node:path'
+import type { ApiServer } from './server.ts'
+import type { ApiModules } from './modules.ts'
+import { codeOf, HttpError } from './errors.ts'
+import { body } from './body.ts'
+import { object, optional, str } from '../../protocol/shape.ts'
+
+const AddBody = object({ path: str({ min: 1, max: 4096 }), name: optional(str({ min: 1, max: 128 })) })
+
+export function registerModelRoutes (api: ApiServer, { models }: Pick<ApiModules, 'models'>): void {
+  api.route('GET', '/api/models', async () => await models.list())
+
+  api.route('POST', '/api/models', async ({ body: b, signal }) => {
+    const req = body(AddBody, b, 'model add request')
+    try {
+      return await models.add(resolve(req.path), { ...(req.name != null ? { name: req.name } : {}), signal })
+    } catch (err) {
+      // a missing file, a file that is no GGUF, a name taken: the caller's to fix, in the registry's words
+      throw codeOf(err) === 'internal' ? new HttpError('malformed', (err as Error).message ?? String(err)) : err
+    }
+  })
+}
