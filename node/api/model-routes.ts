@@ -8,7 +8,7 @@
 import { resolve } from 'node:path'
 import type { ApiServer } from './server.ts'
 import type { ApiModules } from './modules.ts'
-import { codeOf, HttpError } from './errors.ts'
+import { HttpError } from './errors.ts'
 import { body } from './body.ts'
 import { object, optional, str } from '../../protocol/shape.ts'
 
@@ -22,8 +22,9 @@ export function registerModelRoutes (api: ApiServer, { models }: Pick<ApiModules
     try {
       return await models.add(resolve(req.path), { ...(req.name != null ? { name: req.name } : {}), signal })
     } catch (err) {
+      if (signal.aborted) throw err
       // a missing file, a file that is no GGUF, a name taken: the caller's to fix, in the registry's words
-      throw codeOf(err) === 'internal' ? new HttpError('malformed', (err as Error).message ?? String(err)) : err
+      throw new HttpError('malformed', (err as Error).message ?? String(err))
     }
   })
 }
