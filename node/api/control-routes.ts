@@ -42,7 +42,10 @@ export function registerControlRoutes (api: ApiServer, { node, admin, cards }: P
   // `?qr=svg` adds the invite as a QR code (the dashboard's)
   api.route('POST', '/api/invites', async ({ body: b, query }) => {
     const created = await admin.createInvite(body(InviteBody, b, 'invite request'))
-    return query.get('qr') === 'svg' ? { ...created, qrSvg: await inviteQrSvg(created.invite) } : created
+    if (query.get('qr') !== 'svg') return created
+    // an invite past a QR code's capacity (many long addresses) is still good as text
+    const qrSvg = await inviteQrSvg(created.invite).catch(() => undefined)
+    return qrSvg != null ? { ...created, qrSvg } : created
   })
   api.route('GET', '/api/invites', async () => await admin.listInvites())
   api.route('POST', '/api/invites/revoke', async ({ body: b }) => await admin.revokeInvite(body(InviteRevokeBody, b, 'invite revoke request').inviteId))

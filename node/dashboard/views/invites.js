@@ -31,8 +31,11 @@ async function create (evt) {
     const inv = await api('/api/invites?qr=svg', { method: 'POST', json: { uses, ttlMs: Math.round(hours * 3600_000), ...(groups.length > 0 ? { groups } : {}) } })
     $('invite-text').value = inv.invite
     const img = $('invite-qr')
-    img.src = `data:image/svg+xml;base64,${btoa(inv.qrSvg)}`
-    img.alt = `QR code of invite ${inv.inviteId}`
+    img.hidden = inv.qrSvg == null
+    if (inv.qrSvg != null) {
+      img.src = `data:image/svg+xml;base64,${btoa(inv.qrSvg)}`
+      img.alt = `QR code of invite ${inv.inviteId}`
+    }
     $('invite-result').hidden = false
     say(status, `Invite ${inv.inviteId.slice(0, 10)}: ${inv.uses} use${inv.uses === 1 ? '' : 's'}, groups ${inv.groups.join(', ') || 'the default'}, expires ${new Date(inv.expiresAt).toLocaleString()}. On the new machine: mycel join INVITE`)
     await refreshInvites()
