@@ -7,28 +7,22 @@
  * invite comes with a QR code and really lets a new node join, the policy
  * in force is listed, a member whose name is HTML is shown as text and is
  * revoked after a confirmation, and at 400 px nothing overflows sideways.
- * Screenshots land in test-output/dashboard/ under the repository.
+ * Screenshots land in test-output/dashboard/ under the repository
+ * (`chromium.ts`).
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { harness, REPO_ROOT, type MycelProcess } from '../helpers/harness.ts'
+import type { BrowserContext, Page } from 'playwright-core'
+import { assertChromium, openBrowser, screenshot, SCREENSHOT_DIR } from './chromium.ts'
+import { harness, type MycelProcess } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { modelMesh, MODEL } from '../openai/mesh.ts'
 import { makeTestModel } from '../../scripts/make-test-model.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const SHOTS = join(REPO_ROOT, 'test-output', 'dashboard')
 /** A member's chosen name is the mesh's to pick: this one is markup that would run if the page parsed it. */
 const HOSTILE = '<img src=x onerror=window.__pwned=1><b id=bold>mallory'
-
-async function shot (page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, name), fullPage: true })
-}
 
 async function api<T = any> (node: MycelProcess, path: string, body?: unknown): Promise<{ status: number, body: T }> {
   const res = await fetch(node.api.url + path, {
@@ -41,7 +35,7 @@ async function api<T = any> (node: MycelProcess, path: string, body?: unknown): 
 }
 
 describe('the console', { timeout: 300_000 }, () => {
-  before(() => { assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: apt-get install chromium`) })
+  before(assertChromium)
 
   const h = harness({ after })
   let alpha: MycelProcess
@@ -66,10 +60,10 @@ describe('the console', { timeout: 300_000 }, () => {
     await writeFile(join(docs, 'rota.md'), 'Rotas for the night shift are posted on Fridays.')
     await writeFile(join(docs, 'canteen.txt'), 'The canteen closes at three.')
     secondModel = join(dir, 'second.gguf')
-    await Promise.all([makeTestModel({ out: secondModel, size: 'tiny', seed: 7 }), mkdir(SHOTS, { recursive: true })])
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1600, height: 1000 } })
-    page = browser.pages()[0] ?? await browser.newPage()
-    page.on('pageerror', err => { pageErrors.push(err.message) })
+    await makeTestModel({ out: secondModel, size: 'tiny', seed: 7 })
+    const opened = await openBrowser(profile, { width: 1600, height: 1000 }, pageErrors)
+    browser = opened.browser
+    page = opened.page
     // a CSP violation or a failed module load is a console error, not a page error; a refused
     // request the test makes on purpose (a bad model path) is logged too, and is not one
     page.on('console', msg => {
@@ -95,7 +89,7 @@ describe('the console', { timeout: 300_000 }, () => {
     // one load line per member, named as their cards say
     const legend = await page.locator('#chart-load .u-legend').textContent() ?? ''
     for (const name of ['alpha', 'beta', HOSTILE]) assert.ok(legend.includes(name), `the load legend names ${name}: ${legend}`)
-    await shot(page, 'console-wide.png')
+    await screenshot(page, 'console-wide.png')
   })
 
   it('shows a task\'s detail: its records, its audit trail, and why a failed one failed', async () => {
@@ -164,7 +158,7 @@ describe('the console', { timeout: 300_000 }, () => {
     const qr = page.locator('#invite-qr')
     assert.match(await qr.getAttribute('src') ?? '', /^data:image\/svg\+xml;base64,/)
     assert.ok(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the QR code image rendered')
-    await shot(page, 'console-invite.png')
+    await screenshot(page, 'console-invite.png')
     // the key works: a fresh node joins with it
     await h.join(invite, 'delta')
     const newest = (await api<Array<{ inviteId: string, redeemedBy: string[] }>>(alpha, '/api/invites')).body[0]
@@ -190,12 +184,28 @@ describe('the console', { timeout: 300_000 }, () => {
     assert.deepEqual(pageErrors, [])
   })
 
+  it('fits a 400 px wide screen without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 400, height: 900 })
+    // the charts follow their boxes
+    await waitFor(async () => await page.evaluate(() => Array.from(document.querySelectorAll('.plot canvas')).every(c => c.getBoundingClientRect().right <= 400)), { what: 'the charts to shrink' })
+    const width = await page.evaluate(() => (document.scrollingElement as Element).scrollWidth)
+    const wide = await page.evaluate(() => Array.from(document.querySelectorAll('body *')).filter(e => e.closest('.scroll') == null && e.getBoundingClientRect().right > 400).slice(-5).map(e => `${e.tagName}#${e.id}.${e.className}`))
+    assert.ok(width <= 400, `the page is ${width} px wide at 400 px: ${wide.join(', ')}`)
+    await screenshot(page, 'console-400.png')
+    await page.locator('#view-tasks').scrollIntoViewIfNeeded()
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'console-400-tasks.png') })
+    await page.setViewportSize({ width: 1920, height: 1080 })
+    await screenshot(page, 'console-1920.png')
+    assert.deepEqual(pageErrors, [])
+  })
+
   it('revokes a member only after confirmation', async () => {
     const revoke = page.locator(`#members button[data-revoke="${mallory.peerId}"]`)
     await revoke.click()
     const dialog = page.locator('#confirm')
     await dialog.waitFor({ state: 'visible' })
     assert.ok((await page.locator('#confirm-message').textContent() ?? '').includes(HOSTILE), 'the question names the member, as text')
+    await screenshot(page, 'console-revoke.png')
     const seq = (await alpha.status()).revocationSeq
     await page.click('#confirm-no')
     await dialog.waitFor({ state: 'hidden' })
@@ -207,20 +217,6 @@ describe('the console', { timeout: 300_000 }, () => {
     assert.ok((await alpha.status()).revocationSeq > seq)
     await waitFor(async () => !(await alpha.peerIds()).includes(mallory.peerId), { what: 'alpha to drop the revoked member', timeoutMs: 30_000 })
     await page.locator(`#members tr[data-peer="${mallory.peerId}"]`).waitFor({ state: 'detached', timeout: 30_000 })
-  })
-
-  it('fits a 400 px wide screen without sideways scrolling', async () => {
-    await page.setViewportSize({ width: 400, height: 900 })
-    // the charts follow their boxes
-    await waitFor(async () => await page.evaluate(() => Array.from(document.querySelectorAll('.plot canvas')).every(c => c.getBoundingClientRect().right <= 400)), { what: 'the charts to shrink' })
-    const width = await page.evaluate(() => (document.scrollingElement as Element).scrollWidth)
-    const wide = await page.evaluate(() => Array.from(document.querySelectorAll('body *')).filter(e => e.closest('.scroll') == null && e.getBoundingClientRect().right > 400).slice(-5).map(e => `${e.tagName}#${e.id}.${e.className}`))
-    assert.ok(width <= 400, `the page is ${width} px wide at 400 px: ${wide.join(', ')}`)
-    await shot(page, 'console-400.png')
-    await page.locator('#view-tasks').scrollIntoViewIfNeeded()
-    await page.screenshot({ path: join(SHOTS, 'console-400-tasks.png') })
-    await page.setViewportSize({ width: 1920, height: 1080 })
-    await shot(page, 'console-1920.png')
     assert.deepEqual(pageErrors, [])
   })
 })

@@ -6,16 +6,11 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
+import { assertChromium, openBrowser, screenshot } from './chromium.ts'
 import { harness, type MycelProcess } from '../helpers/harness.ts'
 import { modelMesh, MODEL } from '../openai/mesh.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-/** Set to a folder to keep a screenshot of the page after the streaming test. */
-const SCREENSHOT_DIR = process.env.MYCEL_SCREENSHOT_DIR
 
 /** Starts recording each change to the answer box: how many updates, and its length at each callback. */
 async function watchAnswer (page: Page): Promise<void> {
@@ -36,9 +31,8 @@ async function answerGrowth (page: Page): Promise<{ updates: number, lengths: nu
   return await page.evaluate(() => { const g = (window as any).__growth; return { updates: g.updates, lengths: g.lengths } })
 }
 
-// .ci/run installs Debian's chromium; without it this suite fails rather than silently skipping
-describe('the dashboard', () => {
-  before(() => { assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: apt-get install chromium`) })
+describe('the dashboard', { timeout: 300_000 }, () => {
+  before(assertChromium)
 
   const h = harness({ after })
   let alpha: MycelProcess
@@ -51,9 +45,9 @@ describe('the dashboard', () => {
     const [mesh, profile] = await Promise.all([modelMesh(h, 2), h.tempDir('mycel-chromium-')])
     alpha = mesh.alpha
     gamma = mesh.others[1] as MycelProcess
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 1000 } })
-    page = browser.pages()[0] ?? await browser.newPage()
-    page.on('pageerror', err => { pageErrors.push(err.message) })
+    const opened = await openBrowser(profile, { width: 1280, height: 1000 }, pageErrors)
+    browser = opened.browser
+    page = opened.page
   })
   after(async () => { await browser?.close() })
 
@@ -97,7 +91,7 @@ describe('the dashboard', () => {
     const res = await fetch(`${gamma.api.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${gamma.api.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Tell the mesh a story' }], max_tokens: 48 }) })
     assert.equal((await res.json() as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content, answer)
     await page.locator('#tasks tr .state-completed').first().waitFor()
-    if (SCREENSHOT_DIR != null) await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard.png'), fullPage: true })
+    await screenshot(page, 'dashboard.png')
   })
 
   it('shows hostile text as text', async () => {
