@@ -30,6 +30,7 @@ import type { TaskExecutor, TaskRouter } from './tasks/index.ts'
 import type { InviteBook } from './membership/invite-book.ts'
 import { revokeMember, type RevokeMemberInit, type RevokeMemberResult } from './membership/revoke.ts'
 import type { NodeMemory } from './memory/node-memory.ts'
+import type { MeshTools } from './tools/mesh.ts'
 import type { StatusSummary } from './api/modules.ts'
 
 export type { PeerSummary } from './net/peers.ts'
@@ -51,6 +52,8 @@ export interface NodeServices {
   readonly executor: TaskExecutor
   readonly router: TaskRouter
   readonly memory: NodeMemory
+  /** This node's tools and those of the members' cards; calls them through the router. */
+  readonly tools: MeshTools
   /** Null on a node started without inference (`runtime: false`). */
   readonly runtime: Runtime | null
   /** The invites this admin node issued and who redeemed them; null on other nodes. */

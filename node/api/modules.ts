@@ -16,6 +16,7 @@ import type { AuditEntry } from '../audit/entry.ts'
 import type { AuditVerifyResult } from '../audit/verify.ts'
 import type { InviteSummary } from '../membership/invites.ts'
 import type { PeerSummary } from '../net/peers.ts'
+import type { MeshTool, MeshToolCall, MeshToolResult } from '../tools/mesh.ts'
 
 /** A connected member as `mycel peers` shows it (`net/peers.ts` builds it). */
 export type { PeerSummary }
@@ -151,6 +152,14 @@ export interface ModelsModule {
   /** Registers a GGUF file the node can read (hashes it; the card follows within the model watch). */
   add: (path: string, opts: { name?: string, signal?: AbortSignal }) => Promise<ModelSummary>
 }
+/** The mesh's tools: this node's and those of the members' verified cards. */
+export interface ToolsModule {
+  list: () => MeshTool[]
+  /** A `tool.call` task through the router: routed to a member offering the tool, or `peer`. */
+  call: (req: MeshToolCall) => Promise<MeshToolResult>
+}
+
+export type { MeshTool, MeshToolCall, MeshToolResult }
 
 export interface ApiModules {
   node: NodeModule
@@ -162,4 +171,5 @@ export interface ApiModules {
   memory: MemoryModule
   identity: IdentityModule
   models: ModelsModule
+  tools: ToolsModule
 }

@@ -14,7 +14,7 @@ import { fromHex } from '../../identity/bytes.ts'
 import { pskToPnetKey } from '../../identity/psk.ts'
 import { sign, verify } from '../../identity/keys.ts'
 import { encodeSignedRecord, openSignedRecord, signRecord } from '../../identity/signed-record.ts'
-import { CARD_DOMAIN, CARD_PAYLOAD_TYPE, MAX_CARD_BYTES } from '../../protocol/cards/card.ts'
+import { CARD_DOMAIN, CARD_PAYLOAD_TYPE, MAX_CARD_BYTES, type CapabilityCard } from '../../protocol/cards/card.ts'
 import { JOIN_PROTOCOL, MEMBERSHIP_PROTOCOL } from '../../protocol/membership/ids.ts'
 import { createLogger } from '../logger.ts'
 import { homePaths } from '../home/home.ts'
@@ -42,6 +42,7 @@ import { PolicyEngine } from '../policy/engine.ts'
 import { livePolicy } from '../policy/live.ts'
 import { ObservedAuditLog } from '../metrics/observed-audit-log.ts'
 import type { RuntimeInit } from '../runtime/runtime.ts'
+import type { DataClass } from '../../protocol/task/messages.ts'
 import { TaskKindRegistry } from '../tasks/registry.ts'
 import { TaskExecutor, TaskRouter, type ExecutorInit, type RouterInit } from '../tasks/index.ts'
 import { echoKind } from '../tasks/kinds/echo.ts'
@@ -49,6 +50,7 @@ import { llmKinds } from '../tasks/kinds/llm.ts'
 import { MycelNode, type NodeServices } from '../mycel-node.ts'
 import { localInference } from './inference.ts'
 import { openLocalMemory } from './memory.ts'
+import { openLocalTools } from './tools.ts'
 import { controlApi } from './control-api.ts'
 import { registerRoutes } from './routes.ts'
 import { Lifecycle, type Startable } from './lifecycle.ts'
@@ -167,6 +169,9 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   })
   resources.defer(async () => { await memory.close() })
 
+  const tools = await openLocalTools({ paths, tasks, self, policy, memberGroups: (peerId) => gate.member(peerId)?.groups, audit, logger: log })
+  const toolClassOf = (tool: string): DataClass | undefined => tools.registry.get(tool)?.dataClass
+
   const executor = new TaskExecutor({
     logger: createLogger('mycel:node:executor'),
     host,
@@ -177,6 +182,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     policy,
     audit,
     classOf: (collection) => memory.classOf(collection),
+    toolClassOf,
     seen: kvStore(db, 'seen')
   }, init.executor)
 
@@ -191,6 +197,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
       kinds: () => tasks.kinds(),
       models: () => inference.models,
       collections: () => memory.advertisedCollections(),
+      tools: () => tools.cardTools(),
       hardware: () => inference.hardware(),
       load: () => executor.load(),
       encryptionKey: encryptionKeys.publicKey,
@@ -207,13 +214,15 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     revocations: () => revocations.bytes(),
     onRevocations: (bytes) => { void revocations.offer(bytes).catch(err => { log('ignored revocation list: %s', err.message) }) }
   })
+  const otherCards = (): CapabilityCard[] => cards.cards().map(h => h.card).filter(c => c.peerId !== self)
+  const groupsOf = memberGroups({ gate, cards, orgRoot: credentials.orgRoot, revocations })
   const router = new TaskRouter({
     logger: createLogger('mycel:node:router'),
     host,
     orgId: org.id,
     key,
-    cards: () => cards.cards().map(h => h.card).filter(c => c.peerId !== self),
-    memberGroups: memberGroups({ gate, cards, orgRoot: credentials.orgRoot, revocations }),
+    cards: otherCards,
+    memberGroups: groupsOf,
     rttMs: (peerId) => rttOf(host, peerId),
     policy,
     audit,
@@ -221,6 +230,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     registry: tasks,
     localModels: () => inference.models.map(m => m.name),
     classOf: (collection) => memory.classOf(collection),
+    toolClassOf,
     revoked: selfRevoked
   }, init.router)
 
@@ -236,7 +246,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   const policyFile = livePolicy({ path: paths.policy })({
     engine: policy, logger: createLogger('mycel:node:policy'), audit, self: self.toString(), onChange: async () => await cards.publish()
   })
-  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, tasks, executor, router, memory, runtime: inference.runtime, invites: admin?.invites ?? null }
+  const mesh = tools.mesh({ selfName: credentials.name, cards: otherCards, memberGroups: groupsOf, router })
+  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, tasks, executor, router, memory, tools: mesh, runtime: inference.runtime, invites: admin?.invites ?? null }
   const lifecycle = new Lifecycle([
     ['audit', {
       start: async () => { await audit.start(); await audit.append({ type: 'node.start', actor: self, data: { org: org.id } }) },
@@ -248,9 +259,12 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     ['gate', gate],
     ['host', host],
     ['revocations', revocationEnforcement()({ revocations, host, gate, cards })],
+    // providers are up (one attempt each) before the executor takes tasks, and stop after it
+    ['tools', tools.service],
     ['executor', executor],
     ...admin?.services ?? [],
     ['cards', cards],
+    ['tool-cards', tools.republish(cards)],
     ['renewal', renewal],
     ['address-book', book],
     ['dialer', dialer({ bootstrap: opts.bootstrap, selfRevoked })({ host, addressBook: book, cards, logger: log })],

@@ -22,7 +22,7 @@ export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<
 }
 
 export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections' | 'modelsDir'>): ApiModules {
-  const { credentials, cards, router, executor, policy, policyFile, audit, memory, revocations, invites, runtime } = node.services
+  const { credentials, cards, router, executor, policy, policyFile, audit, memory, revocations, invites, runtime, tools } = node.services
   // the same registry file `mycel models add` writes; the runtime re-reads it on every list
   const registry = new ModelRegistry({ dir: paths.modelsDir })
   return {
@@ -67,7 +67,8 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
       },
       refresh: async () => { await memory.refresh() }
     },
-    identity: { publicKey: credentials.key.publicKey, sign: (bytes) => sign(credentials.key.secretKey, bytes) }
+    identity: { publicKey: credentials.key.publicKey, sign: (bytes) => sign(credentials.key.secretKey, bytes) },
+    tools: { list: () => tools.list(), call: async (req) => await tools.call(req) }
   }
 }
 

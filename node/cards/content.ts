@@ -1,7 +1,7 @@
 /**
  * What this node's capability card says about it, read fresh at every
  * publish: its name, the task kinds it serves and which of them its policy
- * opens to members, its models, collections, hardware and load, its
+ * opens to members, its models, tools, collections, hardware and load, its
  * encryption key and roles. A watch republishes when the models or the
  * collections change on disk (the CLI edits them while the node runs).
  *
@@ -12,7 +12,7 @@
 import { cpus, totalmem } from 'node:os'
 import { repeatingTask, type RepeatingTask } from '@libp2p/utils'
 import type { CardContent } from './card-service.ts'
-import type { CardModel } from '../../protocol/cards/card.ts'
+import type { CardModel, CardTool } from '../../protocol/cards/card.ts'
 import type { DataClass } from '../../protocol/task/messages.ts'
 import type { HardwareInfo } from '../runtime/hardware.ts'
 import type { Policy } from '../policy/types.ts'
@@ -24,6 +24,8 @@ export interface CardContentSources {
   kinds: () => string[]
   models: () => CardModel[]
   collections: () => Array<{ name: string, classification: DataClass }>
+  /** The tools the card lists (already bounded and without local-only ones). @default none */
+  tools?: () => CardTool[]
   hardware: () => HardwareInfo | undefined
   load: () => { running: number, queued: number, slots: number }
   encryptionKey: Uint8Array
@@ -43,7 +45,7 @@ export function cardContent (s: CardContentSources): () => CardContent {
       name: s.name,
       taskKinds: kinds,
       models: s.models().slice(0, MAX_CARD_MODELS),
-      tools: [],
+      tools: s.tools?.() ?? [],
       collections: s.collections(),
       hardware: {
         backend: hw?.backend ?? 'cpu',

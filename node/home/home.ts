@@ -29,6 +29,8 @@ export interface HomePaths {
   encryptionKey: string
   /** Data classes of memory collections. */
   collections: string
+  /** Registered MCP servers (`mycel tools add`), started and supervised by the node. */
+  tools: string
   /** Held by the running node: its pid, so a second start on the same home refuses (0600). */
   lock: string
 }
@@ -51,6 +53,7 @@ export function homePaths (root: string): HomePaths {
     memoryDir: join(root, 'data', 'memory'),
     encryptionKey: join(root, 'encryption.key'),
     collections: join(root, 'collections.json'),
+    tools: join(root, 'tools.json'),
     lock: join(root, 'node.lock')
   }
 }

@@ -17,6 +17,7 @@ import { registerControlRoutes } from '../api/control-routes.ts'
 import { registerTaskRoutes } from '../api/task-routes.ts'
 import { registerMemoryRoutes } from '../api/memory-routes.ts'
 import { registerModelRoutes } from '../api/model-routes.ts'
+import { registerToolRoutes } from '../api/tool-routes.ts'
 import { registerOpenAiRoutes } from '../openai/index.ts'
 import { registerAnthropicRoutes } from '../anthropic/index.ts'
 import { registerOllamaRoutes } from '../ollama/index.ts'
@@ -33,6 +34,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerTaskRoutes(server, modules)
   registerMemoryRoutes(server, modules)
   registerModelRoutes(server, modules)
+  registerToolRoutes(server, modules)
   registerOpenAiRoutes(server, modules)
   registerAnthropicRoutes(server, modules)
   registerOllamaRoutes(server, modules)

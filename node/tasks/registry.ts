@@ -42,6 +42,11 @@ export interface TaskKindHandler<I = unknown> {
   run: (input: I, ctx: TaskRunContext) => Promise<TaskOutput>
   /** The model an input asks for, for policy and routing. */
   modelOf?: (input: I) => string | undefined
+  /**
+   * The tool an input calls (`tool.call`): policy decides on the request's
+   * cleartext `tool`, so the executor refuses an input naming another one.
+   */
+  toolOf?: (input: I) => string | undefined
 }
 
 export class TaskKindRegistry {

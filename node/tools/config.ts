@@ -5,12 +5,12 @@
  *
  * @example
  * // tools.json: [{ "name": "fs", "command": "mcp-server-filesystem", "args": ["/srv/docs"], "class": "confidential" }]
- * const entries = await readToolServers(join(home, TOOLS_FILE))  // [] when there is no file
+ * const entries = await readToolServers(homePaths(home).tools)  // [] when there is no file
  * for (const entry of entries) await tools.add(mcpConnector(connectorInit(entry))({ logger }))
  */
 import { readFile } from 'node:fs/promises'
 import { writeFileAtomic } from '../../identity/atomic-write.ts'
-import { PROVIDER_NAME_PATTERN, RESERVED_PROVIDER_NAMES, TOOLS_FILE, TOOLS_FILE_MAX_BYTES } from './constants.ts'
+import { PROVIDER_NAME_PATTERN, RESERVED_PROVIDER_NAMES, TOOLS_FILE_MAX_BYTES } from './constants.ts'
 import { InvalidToolDefinitionError, InvalidToolsFileError } from './errors.ts'
 import type { McpConnectorInit } from './mcp-connector.ts'
 import type { DataClass } from './types.ts'
@@ -24,6 +24,8 @@ export interface ToolServerEntry {
   class?: DataClass
 }
 
+/** How parse errors name the file (`tools.json[2].args[0]`). */
+const FILE_LABEL = 'tools.json'
 /** Servers one home may register. */
 export const TOOL_SERVERS_MAX = 64
 /** Hosts a `url` server may be on: this machine only, whose tools the node offers as its own. */
@@ -33,12 +35,12 @@ const STRING_MAX_CHARS = 4096
 const ARGS_MAX = 64
 
 export function parseToolServers (value: unknown): ToolServerEntry[] {
-  if (!Array.isArray(value)) throw new InvalidToolDefinitionError('tools.json', 'must be an array of servers')
-  if (value.length > TOOL_SERVERS_MAX) throw new InvalidToolDefinitionError('tools.json', `lists more than ${TOOL_SERVERS_MAX} servers`)
+  if (!Array.isArray(value)) throw new InvalidToolDefinitionError(FILE_LABEL, 'must be an array of servers')
+  if (value.length > TOOL_SERVERS_MAX) throw new InvalidToolDefinitionError(FILE_LABEL, `lists more than ${TOOL_SERVERS_MAX} servers`)
   const seen = new Set<string>()
   return value.map((item, i) => {
-    const entry = parseEntry(item, `tools.json[${i}]`)
-    if (seen.has(entry.name)) throw new InvalidToolDefinitionError(`tools.json[${i}]`, `the name "${entry.name}" is used twice`)
+    const entry = parseEntry(item, `${FILE_LABEL}[${i}]`)
+    if (seen.has(entry.name)) throw new InvalidToolDefinitionError(`${FILE_LABEL}[${i}]`, `the name "${entry.name}" is used twice`)
     seen.add(entry.name)
     return entry
   })
@@ -65,7 +67,7 @@ export async function readToolServers (path: string): Promise<ToolServerEntry[]>
   } catch (err) {
     if (!(err instanceof InvalidToolDefinitionError)) throw err
     // `tools.json[2].args[0]` → `[2].args[0]`: the path already names the file
-    const where = err.tool.startsWith(TOOLS_FILE) ? err.tool.slice(TOOLS_FILE.length) : err.tool
+    const where = err.tool.startsWith(FILE_LABEL) ? err.tool.slice(FILE_LABEL.length) : err.tool
     throw new InvalidToolsFileError(path, where === '' ? err.reason : `${where} ${err.reason}`)
   }
 }

@@ -1,5 +1,5 @@
 /** Defaults of the tool layer; each `XInit` field falls back to one of these. */
-import { MAX_TASK_INPUT_BYTES } from '../../protocol/task/messages.ts'
+import { MAX_TASK_INPUT_BYTES, MAX_TASK_TOOL_CHARS } from '../../protocol/task/messages.ts'
 
 /** How long one tool call may run before it is abandoned with `ToolTimeoutError`. */
 export const TOOL_CALL_TIMEOUT_MS = 30_000
@@ -35,8 +35,6 @@ export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/
 export const TOOL_DEFAULT_DATA_CLASS = 'internal'
 /** Provider names a registration may not take: the built-ins use them. */
 export const RESERVED_PROVIDER_NAMES: readonly string[] = ['code']
-/** The registered MCP servers, in the node's home (`mycel tools add` writes it). */
-export const TOOLS_FILE = 'tools.json'
 /** Size of `tools.json` read: 64 servers with room to spare. */
 export const TOOLS_FILE_MAX_BYTES = 1024 * 1024
 
@@ -45,7 +43,7 @@ export const TOOLS_FILE_MAX_BYTES = 1024 * 1024
 /** `PROVIDER.TOOL` as a task names it: the two patterns above joined by the dot. */
 export const TOOL_FULL_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}\.[A-Za-z0-9_.-]{1,128}$/
 /** Characters of `PROVIDER.TOOL` (32 + 1 + 128). */
-export const TOOL_FULL_NAME_MAX_CHARS = 161
+export const TOOL_FULL_NAME_MAX_CHARS = MAX_TASK_TOOL_CHARS
 /** Values (objects, arrays and scalars together) in a tool.call's arguments. */
 export const TOOL_ARGUMENTS_MAX_ITEMS = 65_536
 /**
@@ -99,3 +97,16 @@ export const MCP_MESSAGE_MAX_BYTES = TOOL_OUTPUT_MAX_BYTES + 1024 * 1024
 export const MCP_LIST_PAGES_MAX = 16
 /** Characters of one stderr line passed to the log. */
 export const MCP_STDERR_LINE_MAX_CHARS = 1000
+
+// --- tools on the mesh ------------------------------------------------------
+
+/**
+ * CBOR bytes of the tools one capability card lists (the whole card is at
+ * most 32 KiB, signed; models, collections and the membership chain share it).
+ * Tools past the budget are left out of the card, in name order.
+ */
+export const CARD_TOOLS_MAX_BYTES = 16 * 1024
+/** CBOR bytes of one tool's input schema in the card; a bigger schema keeps the tool off the card. */
+export const CARD_TOOL_SCHEMA_MAX_BYTES = 4 * 1024
+/** How long tool changes settle before the card is published again (a server restarting lists twice). */
+export const CARD_TOOLS_REPUBLISH_DELAY_MS = 250

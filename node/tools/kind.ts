@@ -11,11 +11,12 @@
  * kinds do for collections.
  *
  * @example
- * registry.register(toolCallKind({ tools, self: () => peerId, mayCall: (peer, tool) => policyAllows(peer, tool) }))
+ * registry.register(toolCallKind({ tools, self: () => peerId, mayCall: (peer, tool) => policy.decide({ peerId: peer, tool, … }), audit }))
  * await executor.runLocal({ kind: 'tool.call', input: { tool: 'code.run', arguments: { code: '6*7' } }, dataClass: 'internal' })
  * // → { output: { content: [{ type: 'text', text: '{"value":42,"logs":[]}' }], isError: false, structuredContent: { value: 42, logs: [] } } }
  */
 import { MalformedMessageError } from '../../protocol/errors.ts'
+import type { AuditLog } from '../audit/log.ts'
 import { isPlainObject, json, object, optional, parse, str, uint, type Shape } from '../../protocol/shape.ts'
 import { TOOL_CALL_KIND } from '../policy/constants.ts'
 import { InvalidTaskInputError, PolicyDeniedError, TaskFailedError } from '../tasks/errors.ts'
@@ -24,6 +25,7 @@ import * as c from './constants.ts'
 import { InvalidToolArgumentsError, ToolError, ToolOutputTooLargeError, toolWireCode, UnknownToolError } from './errors.ts'
 import type { ToolRegistry } from './registry.ts'
 import type { DataClass, ToolResult } from './types.ts'
+import { TOOL_CALL_AUDIT_TYPE, toolCallAuditData, type ToolDecision } from './audit.ts'
 
 export interface ToolCallInput {
   /** `PROVIDER.TOOL`, e.g. `fs.read_text_file`. */
@@ -37,8 +39,10 @@ export interface ToolCallKindInit {
   tools: ToolRegistry
   /** This node's peer id: a task from anyone else is remote. */
   self: () => string
-  /** Whether the policy lets a remote peer call this tool (asked again on the tool the sealed input names). */
-  mayCall: (peerId: string, tool: string) => boolean
+  /** The policy's decision on a remote peer calling this tool (asked again on the tool the sealed input names). */
+  mayCall: (peerId: string, tool: string) => ToolDecision
+  /** Where each call is recorded (tool, argument and result digests, decision, rule). @default not recorded */
+  audit?: Pick<AuditLog, 'append'>
   /** Serialized result size. @default TOOL_TASK_OUTPUT_MAX_BYTES */
   maxOutputBytes?: number
 }
@@ -96,27 +100,36 @@ export function toolCallKind (init: ToolCallKindInit): ToolCallKind {
     toolOf: (input) => input.tool,
     dataClassOf: (input) => toolDataClass(tools, input.tool),
     async run (input, ctx) {
-      authorize(init, input.tool, ctx)
-      let result: ToolResult
-      try {
-        result = await tools.call(input.tool, input.arguments, { signal: ctx.signal, ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}) })
-      } catch (err) {
-        if (ctx.signal.aborted) throw ctx.signal.reason
-        throw asTaskError(err)
+      const record = async (decision: ToolDecision, outcome: { result?: ToolResult, code?: string }): Promise<void> => {
+        await init.audit?.append({ type: TOOL_CALL_AUDIT_TYPE, actor: init.self(), peer: ctx.from, task: ctx.taskId, data: toolCallAuditData({ side: 'provider', tool: input.tool, args: input.arguments, decision, ...outcome }) })
       }
-      const output: ToolResult = { content: result.content, isError: result.isError }
-      if (result.structuredContent !== undefined) output.structuredContent = result.structuredContent
-      if (Buffer.byteLength(JSON.stringify(output)) > maxOutputBytes) throw asTaskError(new ToolOutputTooLargeError(input.tool, maxOutputBytes))
+      const decision = authorize(init, input.tool, ctx)
+      if (!decision.allow) {
+        await record(decision, { code: 'denied' })
+        throw new PolicyDeniedError(decision.rule === 'local-only' ? `The output of ${input.tool} is local-only and never leaves this node` : `No policy rule lets this peer call ${input.tool}`, decision.rule)
+      }
+      let output: ToolResult
+      try {
+        const result = await tools.call(input.tool, input.arguments, { signal: ctx.signal, ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}) })
+        output = { content: result.content, isError: result.isError }
+        if (result.structuredContent !== undefined) output.structuredContent = result.structuredContent
+        if (Buffer.byteLength(JSON.stringify(output)) > maxOutputBytes) throw new ToolOutputTooLargeError(input.tool, maxOutputBytes)
+      } catch (err) {
+        const failed = ctx.signal.aborted ? ctx.signal.reason : asTaskError(err)
+        await record(decision, { code: (failed as { code?: string }).code ?? 'internal' })
+        throw failed
+      }
+      await record(decision, { result: output })
       return { output }
     }
   }
 }
 
 /** A remote caller needs a rule naming the tool, and never gets a local-only tool's output. */
-function authorize (init: ToolCallKindInit, tool: string, ctx: TaskRunContext): void {
-  if (ctx.from === init.self()) return
-  if (toolDataClass(init.tools, tool) === 'local-only') throw new PolicyDeniedError(`The output of ${tool} is local-only and never leaves this node`, 'local-only')
-  if (!init.mayCall(ctx.from, tool)) throw new PolicyDeniedError(`No policy rule lets this peer call ${tool}`)
+function authorize (init: ToolCallKindInit, tool: string, ctx: TaskRunContext): ToolDecision {
+  if (ctx.from === init.self()) return { allow: true, rule: 'local' }
+  if (toolDataClass(init.tools, tool) === 'local-only') return { allow: false, rule: 'local-only' }
+  return init.mayCall(ctx.from, tool)
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { decodeCbor, encodeCbor } from '../cbor.ts'
 import { arrayOf, bytes, json, literal, nullable, object, oneOf, optional, parse, str, uint, type Infer } from '../shape.ts'
+import { DATA_CLASSES, MAX_TASK_TOOL_CHARS } from '../task/messages.ts'
 
 export const CARD_DOMAIN = 'mycel-capability-card'
 export const CARD_PAYLOAD_TYPE = 'mycel/card/1'
@@ -24,11 +25,22 @@ const Model = object({
 })
 export type CardModel = Infer<typeof Model>
 
+/** Characters of a tool's description in a card (the provider's may be longer; the card carries the start). */
+export const CARD_TOOL_DESCRIPTION_MAX_CHARS = 1024
+/** Nesting and values of one tool's input schema in a card. */
+export const CARD_TOOL_SCHEMA_MAX_DEPTH = 12
+export const CARD_TOOL_SCHEMA_MAX_ITEMS = 512
+/** Tools one card lists. */
+export const CARD_TOOLS_MAX = 64
+
+/** A tool the node offers: `PROVIDER.TOOL`, its input schema, and the data class of its output. */
 const Tool = object({
-  name: str({ max: 128 }),
-  description: str({ max: 1024 }),
-  schema: json({ maxDepth: 12, maxItems: 512 })
+  name: str({ max: MAX_TASK_TOOL_CHARS }),
+  description: str({ max: CARD_TOOL_DESCRIPTION_MAX_CHARS }),
+  schema: json({ maxDepth: CARD_TOOL_SCHEMA_MAX_DEPTH, maxItems: CARD_TOOL_SCHEMA_MAX_ITEMS }),
+  class: optional(oneOf(DATA_CLASSES))
 })
+export type CardTool = Infer<typeof Tool>
 
 const Collection = object({
   name: str({ max: 128 }),
@@ -63,7 +75,7 @@ const CardPayload = object({
   addrs: arrayOf(str({ max: 256 }), { max: 16 }),
   taskKinds: arrayOf(str({ max: 64 }), { max: 64 }),
   models: arrayOf(Model, { max: 64 }),
-  tools: arrayOf(Tool, { max: 64 }),
+  tools: arrayOf(Tool, { max: CARD_TOOLS_MAX }),
   collections: arrayOf(Collection, { max: 256 }),
   hardware: Hardware,
   load: Load,

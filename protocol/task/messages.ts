@@ -27,6 +27,8 @@ export const TASK_REQUEST_TYPE = 'mycel/task-request/1'
 
 /** Largest encrypted task input (prompt, documents). */
 export const MAX_TASK_INPUT_BYTES = 1024 * 1024
+/** Characters of a tool name a request carries: `PROVIDER.TOOL`, 32 + 1 + 128 (see node/tools). */
+export const MAX_TASK_TOOL_CHARS = 161
 /** Largest frame on the task protocol. */
 export const MAX_TASK_FRAME_BYTES = MAX_TASK_INPUT_BYTES + 16 * 1024
 
@@ -58,7 +60,7 @@ const TaskRequest = object({
   model: optional(str({ max: 128 })),
   /** A memory collection or tool the task touches, for policy. */
   collection: optional(str({ max: 128 })),
-  tool: optional(str({ max: 128 })),
+  tool: optional(str({ max: MAX_TASK_TOOL_CHARS })),
   dataClass: oneOf(DATA_CLASSES),
   /** HPKE encapsulated key of the delegator's ephemeral X25519 key. */
   enc: bytes({ length: 32 }),

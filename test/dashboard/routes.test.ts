@@ -45,6 +45,7 @@ function modules (): ApiModules {
     audit: { tail: async () => [], verify: unused, subscribe: () => () => {}, byTask: async () => [] },
     memory: { store: () => undefined, classOf: () => 'internal', setClass: unused, refresh: async () => {} },
     identity: { publicKey: new Uint8Array(32), sign: unused },
+    tools: { list: () => [], call: unused },
     models: {
       list: async () => [summary],
       add: async (path) => { if (!path.endsWith('.gguf')) throw new Error(`Not a usable GGUF model: ${path}`); return { ...summary, path, loaded: false } }

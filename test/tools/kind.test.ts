@@ -34,7 +34,7 @@ describe('tools/kind (tool.call)', () => {
     await tools.add(codeRun()({}))
     await tools.add(codeRun({ name: 'vault', dataClass: 'local-only' })({}))
     await tools.start()
-    kind = toolCallKind({ tools, self: () => SELF, mayCall: (peer, tool) => allowed.has(`${peer} ${tool}`) })
+    kind = toolCallKind({ tools, self: () => SELF, mayCall: (peer, tool) => ({ allow: allowed.has(`${peer} ${tool}`), rule: 'test' }) })
   })
   after(async () => { await tools.stop() })
 
@@ -95,7 +95,7 @@ describe('tools/kind (tool.call)', () => {
   })
 
   it('bounds the result to what one task frame carries', async () => {
-    const small = toolCallKind({ tools, self: () => SELF, mayCall: () => true, maxOutputBytes: 1000 })
+    const small = toolCallKind({ tools, self: () => SELF, mayCall: () => ({ allow: true, rule: 'test' }), maxOutputBytes: 1000 })
     const input = small.parseInput({ tool: 'code.run', arguments: { code: '"x".repeat(2000)' } })
     await assert.rejects(small.run(input, ctx()), taskError('too-large', /more than 1000 bytes/, 'ToolOutputTooLargeError'))
   })

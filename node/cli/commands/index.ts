@@ -17,6 +17,7 @@ import { demo } from './demo.ts'
 import { mcp } from './mcp.ts'
 import { ask } from './ask.ts'
 import { toolsCommands } from './tools.ts'
+import { toolCall } from './tool-call.ts'
 
 export const commands: Command[] = [
   init,
@@ -43,6 +44,7 @@ export const commands: Command[] = [
   auditVerify,
   mcp,
   ...toolsCommands,
+  toolCall,
   ...runtimeCommands,
   ...memoryCommands,
   ask,

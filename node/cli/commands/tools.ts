@@ -1,16 +1,19 @@
 /**
  * `mycel tools add|ls|rm`: the MCP servers registered in the home's
  * `tools.json`, which the node starts and supervises, offering their tools
- * as `NAME.TOOL`. These commands edit and read the file only; a running node
- * picks a change up when it starts.
+ * as `NAME.TOOL`. `add` and `rm` edit the file only; a running node picks a
+ * change up when it starts. `ls` shows the live tools of the mesh (this
+ * node's and those of verified cards) when the node runs, else the file.
  */
-import { join } from 'node:path'
 import type { Command, CommandContext } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { readHome } from '../home-state.ts'
 import { table } from '../output.ts'
+import { ApiClient, readApiFile } from '../../api/client.ts'
+import { parseToolList } from '../../api/tool-routes.ts'
 import { parseToolServers, readToolServers, writeToolServers, type ToolServerEntry } from '../../tools/config.ts'
-import { PROVIDER_NAME_PATTERN, RESERVED_PROVIDER_NAMES, TOOL_DEFAULT_DATA_CLASS, TOOLS_FILE } from '../../tools/constants.ts'
+import { PROVIDER_NAME_PATTERN, RESERVED_PROVIDER_NAMES, TOOL_DEFAULT_DATA_CLASS } from '../../tools/constants.ts'
+import { homePaths } from '../../home/home.ts'
 import { InvalidToolDefinitionError, UnknownToolServerError } from '../../tools/errors.ts'
 import { DATA_CLASSES } from '../../policy/constants.ts'
 import type { DataClass } from '../../policy/types.ts'
@@ -18,7 +21,7 @@ import type { DataClass } from '../../policy/types.ts'
 /** The file, once the home is known to be initialized (a stray tools.json would keep `init` from using the folder). */
 async function toolsFile (ctx: CommandContext): Promise<string> {
   await readHome(ctx)
-  return join(ctx.home, TOOLS_FILE)
+  return homePaths(ctx.home).tools
 }
 
 function checkName (name: string): void {
@@ -100,8 +103,16 @@ export const toolsAdd: Command = {
 
 export const toolsLs: Command = {
   path: ['tools', 'ls'],
-  summary: 'List the MCP servers registered in this home (the live tools of a running node come with the node wiring)',
+  summary: 'List the tools of the mesh (this node\'s and its members\'), or the registered servers when no node runs',
   async run (ctx) {
+    const api = await readApiFile(ctx.home)
+    if (api != null) {
+      const tools = parseToolList(await new ApiClient(api.url, api.token).get('/api/tools', ctx.signal))
+      if (ctx.json) { ctx.out.json(tools); return }
+      if (tools.length === 0) { ctx.out.line('No tools on offer'); return }
+      ctx.out.line(table(tools.map(t => ({ name: t.name, node: t.local ? `${t.nodeName} (this node)` : t.nodeName, class: t.class, callable: t.callable ? 'yes' : 'no (policy)', description: t.description.split('\n')[0]?.slice(0, 60) ?? '' })), ['name', 'node', 'class', 'callable', 'description']))
+      return
+    }
     const entries = (await readToolServers(await toolsFile(ctx))).map(summary)
     if (ctx.json) { ctx.out.json(entries); return }
     if (entries.length === 0) { ctx.out.line('No tool servers registered (mycel tools add NAME -- COMMAND [ARGS...])'); return }

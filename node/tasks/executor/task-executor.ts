@@ -12,7 +12,7 @@ import type { EncryptionKeyPair } from '../../../protocol/e2e/index.ts'
 import type { PolicyEngine } from '../../policy/engine.ts'
 import type { AuditLog } from '../../audit/log.ts'
 import type { TaskKindRegistry, TaskOutput, TaskPriority } from '../registry.ts'
-import { DEFAULT_TASK_CLASS, type ClassOf } from '../data-class.ts'
+import { DEFAULT_TASK_CLASS, type ClassOf, type ToolClassOf } from '../data-class.ts'
 import { Admission, type AdmissionInit } from '../wire/admission.ts'
 import { TaskServer } from '../wire/server.ts'
 import { TASK_SWEEP_INTERVAL_MS } from '../constants.ts'
@@ -34,6 +34,8 @@ export interface ExecutorComponents {
   audit: AuditLog
   /** The data class of a collection on this node; a request naming one is at least that strict. @default every collection `internal` */
   classOf?: ClassOf
+  /** The data class of a tool's output on this node; a request naming one is at least that strict. @default no tools */
+  toolClassOf?: ToolClassOf
   /** Message ids already seen, persisted so a replay is refused across restarts. */
   seen: { get: (msgId: string) => Promise<Uint8Array | undefined>, put: (msgId: string, v: Uint8Array) => Promise<void> }
 }
@@ -65,6 +67,7 @@ export class TaskExecutor {
       policy: components.policy,
       audit,
       classOf: components.classOf ?? (() => DEFAULT_TASK_CLASS),
+      ...(components.toolClassOf != null ? { toolClassOf: components.toolClassOf } : {}),
       admission: this.admission,
       engine: this.engine
     })

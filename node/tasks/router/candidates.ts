@@ -1,6 +1,6 @@
 /**
  * Candidate executors for a task, best first. A member is a candidate when
- * its verified card offers the kind (and model) and its policy summary
+ * its verified card offers the kind (and model, and tool) and its policy summary
  * admits the kind; this node is one when it serves the kind itself. The
  * score is load (running + queued per slot), plus round-trip time (100 ms
  * weighs like one busy slot in ten), plus what experience charged the
@@ -15,7 +15,13 @@ import { kindMatches } from '../../policy/patterns.ts'
 
 export interface Candidate { peerId: string, card?: CapabilityCard, local: boolean }
 
-export interface CandidateSpec { kind: string, model?: string, dataClass?: DataClass }
+export interface CandidateSpec {
+  kind: string
+  model?: string
+  /** A tool the task calls: only members whose card offers it are candidates. */
+  tool?: string
+  dataClass?: DataClass
+}
 
 export interface ScoringComponents {
   self: string
@@ -41,6 +47,7 @@ export function rankCandidates (spec: CandidateSpec, c: ScoringComponents): Cand
       if (!card.taskKinds.includes(spec.kind)) continue
       if (!card.policy.kinds.some(p => kindMatches(p, spec.kind))) continue
       if (spec.model != null && !card.models.some(m => m.name === spec.model)) continue
+      if (spec.tool != null && !card.tools.some(t => t.name === spec.tool)) continue
       const busy = (card.load.running + card.load.queued) / Math.max(1, card.load.slots)
       out.push({ peerId: card.peerId, card, local: false, score: busy + (c.rttMs(card.peerId) ?? RTT_GUESS_MS) / 1000 + c.penalty(card.peerId) })
     }

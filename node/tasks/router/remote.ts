@@ -55,7 +55,7 @@ export async function runRemote (c: RemoteComponents, peer: string, card: Capabi
     ...(task.tool != null ? { tool: task.tool } : {}),
     ...(task.collection != null ? { collection: task.collection } : {})
   })
-  const audited = c.audit.append({ type: 'policy.decision', actor: c.self, peer, task: taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'outbound', kind: task.kind } })
+  const audited = c.audit.append({ type: 'policy.decision', actor: c.self, peer, task: taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'outbound', kind: task.kind, ...(task.tool != null ? { tool: task.tool } : {}) } })
   if (!decision.allow) { await audited; throw new PolicyDeniedError(decision.reason, decision.rule) }
 
   const session = sealSession(card.encryptionKey, { org: c.orgId, taskId, delegator: c.self, executor: peer })
@@ -70,7 +70,7 @@ export async function runRemote (c: RemoteComponents, peer: string, card: Capabi
   }
   const request = encodeSignedRecord(signRecord(c.key, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, encodeTaskRequest(req)))
   // the decision and the sent entry go to disk in one write, before anything leaves
-  await Promise.all([audited, c.audit.append({ type: 'task.sent', actor: c.self, peer, task: taskId, data: { kind: task.kind, model: task.model ?? null, dataClass: task.dataClass, msgId: req.msgId, input: digest(req.input) } })])
+  await Promise.all([audited, c.audit.append({ type: 'task.sent', actor: c.self, peer, task: taskId, data: { kind: task.kind, model: task.model ?? null, dataClass: task.dataClass, msgId: req.msgId, input: digest(req.input), ...(task.tool != null ? { tool: task.tool } : {}) } })])
 
   let lastSeq = 0
   const decoder = new TextDecoder()

@@ -24,7 +24,7 @@ import type { TaskSummary } from '../executor/executor.ts'
 import type { TaskKindRegistry, TaskOutput, TaskPriority, TaskUsage } from '../registry.ts'
 import type { ToolCall } from '../../../protocol/task/chat.ts'
 import { BusyError, NoCandidateError, PolicyDeniedError, TaskFailedError, wireCodeOf } from '../errors.ts'
-import { DEFAULT_TASK_CLASS, effectiveClass, type ClassOf } from '../data-class.ts'
+import { DEFAULT_TASK_CLASS, effectiveClass, type ClassOf, type ToolClassOf } from '../data-class.ts'
 import { sleep } from '../sleep.ts'
 import { BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, MAX_REASON_CHARS, RECENT_TASKS } from '../constants.ts'
 import { TaskClient, type TaskClientInit } from '../wire/client.ts'
@@ -60,6 +60,8 @@ export interface RouterComponents {
   localModels: () => string[]
   /** The data class of a collection on this node: decides a task's effective class. */
   classOf: ClassOf
+  /** The data class of a tool this node offers (undefined for one it does not): a local candidate, and the task's class. @default no tools */
+  toolClassOf?: ToolClassOf
   /** Whether the org revoked this node: no member admits it, so it says so instead of failing to dial. */
   revoked: () => boolean
 }
@@ -144,7 +146,7 @@ export class TaskRouter {
       memberGroups: this.c.memberGroups,
       rttMs: this.c.rttMs,
       penalty: peer => this.health.penalty(peer),
-      local: s => this.c.registry.get(s.kind) != null && (s.model == null || this.c.localModels().includes(s.model)) ? this.c.executor.load() : undefined
+      local: s => this.c.registry.get(s.kind) != null && (s.model == null || this.c.localModels().includes(s.model)) && (s.tool == null || this.c.toolClassOf?.(s.tool) != null) ? this.c.executor.load() : undefined
     })
   }
 
@@ -191,8 +193,8 @@ export class TaskRouter {
       if (card == null || this.c.memberGroups(spec.peer) == null) throw new NoCandidateError(`Peer ${spec.peer} is not a member with a verified card`)
       return [{ peerId: spec.peer, card, local: false }]
     }
-    const candidates = this.candidates({ kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), dataClass })
-    if (candidates.length === 0) throw new NoCandidateError(`No member offers "${spec.kind}"${spec.model != null ? ` with model "${spec.model}"` : ''}`)
+    const candidates = this.candidates({ kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), ...(spec.tool != null ? { tool: spec.tool } : {}), dataClass })
+    if (candidates.length === 0) throw new NoCandidateError(`No member offers "${spec.kind}"${spec.model != null ? ` with model "${spec.model}"` : ''}${spec.tool != null ? ` with tool "${spec.tool}"` : ''}`)
     return candidates
   }
 
@@ -200,7 +202,7 @@ export class TaskRouter {
     // a task pinned to another member names that member's collection, whose class it applies itself;
     // any other task touching one of ours is at least as strict as that collection
     const remotePin = spec.peer != null && spec.peer !== this.self && spec.local !== true
-    const dataClass = remotePin ? spec.dataClass ?? DEFAULT_TASK_CLASS : effectiveClass(spec, this.c.classOf)
+    const dataClass = remotePin ? spec.dataClass ?? DEFAULT_TASK_CLASS : effectiveClass(spec, this.c.classOf, this.c.toolClassOf)
     const candidates = this.pick(spec, dataClass)
     const summary: TaskSummary = { taskId, kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), role: 'delegator', peer: '', executor: '', state: 'submitted', createdAt: Date.now(), updatedAt: Date.now() }
     this.remember(summary)

@@ -20,8 +20,9 @@ import type { PolicyEngine } from '../../policy/engine.ts'
 import type { AuditLog } from '../../audit/log.ts'
 import { digest } from '../../audit/entry.ts'
 import type { TaskKindRegistry } from '../registry.ts'
-import { effectiveClass, type ClassOf } from '../data-class.ts'
+import { effectiveClass, type ClassOf, type ToolClassOf } from '../data-class.ts'
 import { TaskFailedError } from '../errors.ts'
+import { MalformedMessageError } from '../../../protocol/errors.ts'
 import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CONTROL_STREAMS, TASK_FIRST_FRAME_TIMEOUT_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
 import type { TaskEngine } from '../executor/executor.ts'
 import type { TaskRecord } from '../executor/records.ts'
@@ -41,6 +42,8 @@ export interface TaskServerComponents {
   policy: PolicyEngine
   audit: AuditLog
   classOf: ClassOf
+  /** @default no tools */
+  toolClassOf?: ToolClassOf
   admission: Admission
   engine: TaskEngine
 }
@@ -124,7 +127,8 @@ export class TaskServer {
     }
     const groups = this.c.memberGroups(peer)
     if (groups == null) { await this.refuse(framed, 'not-a-member', req.taskId); return }
-    pending.push(this.c.audit.append({ type: 'task.received', actor: self, peer, task: req.taskId, data: { kind: req.kind, model: req.model ?? null, dataClass: req.dataClass, msgId: req.msgId, input: digest(req.input) } }))
+    const tool: Record<string, string> = req.tool != null ? { tool: req.tool } : {}
+    pending.push(this.c.audit.append({ type: 'task.received', actor: self, peer, task: req.taskId, data: { kind: req.kind, model: req.model ?? null, dataClass: req.dataClass, msgId: req.msgId, input: digest(req.input), ...tool } }))
 
     const decision = this.c.policy.decide({
       peerId: peer,
@@ -133,10 +137,10 @@ export class TaskServer {
       ...(req.model != null ? { model: req.model } : {}),
       ...(req.tool != null ? { tool: req.tool } : {}),
       ...(req.collection != null ? { collection: req.collection } : {}),
-      dataClass: effectiveClass(req, this.c.classOf),
+      dataClass: effectiveClass(req, this.c.classOf, this.c.toolClassOf ?? (() => undefined)),
       direction: 'inbound'
     })
-    pending.push(this.c.audit.append({ type: 'policy.decision', actor: self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind } }))
+    pending.push(this.c.audit.append({ type: 'policy.decision', actor: self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind, ...tool } }))
     if (!decision.allow) { await Promise.all(pending); await this.refuse(framed, 'denied', req.taskId); return }
     const limits = [['rate-limit', this.c.policy.checkRate(peer, groups)], ['token-quota', this.c.policy.checkTokens(peer, groups)]] as const
     for (const [rule, limit] of limits) {
@@ -160,6 +164,8 @@ export class TaskServer {
     try {
       session = openSession(this.c.encryptionKeys, req.enc, { org: req.org, taskId: req.taskId, delegator: peer, executor: self })
       input = handler.parseInput(decodeCbor(session.open(req.input, 0), { maxBytes: MAX_TASK_INPUT_BYTES }))
+      // policy decided on the cleartext tool: an input calling another one is refused
+      if (handler.toolOf != null && handler.toolOf(input) !== req.tool) throw new MalformedMessageError('The input calls another tool than the request names')
     } catch (err) {
       await Promise.all(pending)
       await admission.refused(peer, 'malformed', req.taskId, (err as Error).name)
