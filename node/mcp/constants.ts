@@ -23,3 +23,5 @@ export const MAX_COMPLETION_VALUES = 100
 /** URI scheme and prefixes of Mycel's MCP resources. */
 export const MEMORY_URI_PREFIX = 'mycel://memory/'
 export const MEMBERS_URI = 'mycel://mesh/members'
+/** How often a long-lived MCP server (`mycel mcp`, an `/mcp` session) lists the mesh's tools again. */
+export const MCP_MESH_TOOLS_REFRESH_MS = 10_000

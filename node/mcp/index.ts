@@ -18,3 +18,4 @@ export { apiMemoryAccess, nodeMemoryAccess, type MemoryAccess } from './memory-a
 export { BUILTIN_PROMPTS } from './builtin-prompts.ts'
 export type { MeshPrompt, PromptArgument } from './prompts.ts'
 export { describeFailure } from './tools.ts'
+export { registerMeshTools, nodeToolAccess, apiToolAccess, callableByName, type MeshToolAccess, type MeshToolsDoor } from './mesh-tools.ts'

@@ -20,9 +20,11 @@ import type { PolicyEngine } from '../policy/engine.ts'
 import { TOOL_CALL_KIND } from '../policy/constants.ts'
 import type { RouteEvent, RunResult, RunSpec } from '../tasks/index.ts'
 import { TaskFailedError, wireCodeOf } from '../tasks/errors.ts'
-import { ToolError, toolWireCode } from './errors.ts'
+import { InvalidToolArgumentsError, ToolError, toolWireCode } from './errors.ts'
+import { checkSchema, compileSchema, describeSchemaError } from './schema.ts'
+import type { ValidateFunction } from 'ajv'
 import { TOOL_CALL_AUDIT_TYPE, toolCallAuditData, type ToolDecision } from './audit.ts'
-import { TOOL_OUTPUT_MAX_ITEMS, TOOL_TASK_OUTPUT_MAX_BYTES } from './constants.ts'
+import { TOOL_OUTPUT_MAX_ITEMS, TOOL_SCHEMA_MAX_BYTES, TOOL_SCHEMA_MAX_DEPTH, TOOL_TASK_OUTPUT_MAX_BYTES } from './constants.ts'
 import type { ToolRegistry } from './registry.ts'
 import { checkToolResult } from './result.ts'
 import type { JsonSchema, ToolResult } from './types.ts'
@@ -70,8 +72,12 @@ export interface MeshToolsComponents {
   audit: Pick<AuditLog, 'append'>
 }
 
+/** Compiled card schemas kept for checking arguments before a call leaves (cleared when full). */
+const SCHEMA_CACHE_MAX = 256
+
 export class MeshTools {
   private readonly c: MeshToolsComponents
+  private readonly compiled = new Map<string, ValidateFunction>()
 
   constructor (components: MeshToolsComponents) {
     this.c = components
@@ -111,6 +117,7 @@ export class MeshTools {
     const decisionFor = (peer: string): ToolDecision => peer === self ? { allow: true, rule: 'local' } : this.decide(peer, req.tool, pinnedClass ?? 'internal')
     let run: RunResult
     try {
+      this.checkArguments(req)
       run = await this.c.router.run({
         kind: TOOL_CALL_KIND,
         tool: req.tool,
@@ -122,10 +129,13 @@ export class MeshTools {
         onEvent: (e: RouteEvent) => { if (e.type === 'routed') { taskId = e.taskId; executor = e.executor } }
       })
     } catch (err) {
+      const failed = err instanceof ToolError ? asTaskError(err) : err
       const rule = (err as { rule?: unknown }).rule
-      const decision = typeof rule === 'string' ? { allow: false, rule } : executor !== '' ? decisionFor(executor) : { allow: false, rule: 'no-candidate' }
-      await audit(decision, { code: wireCodeOf(err) }).catch(() => {})
-      throw err
+      const decision = typeof rule === 'string'
+        ? { allow: false, rule }
+        : err instanceof ToolError ? { allow: false, rule: 'invalid-arguments' } : executor !== '' ? decisionFor(executor) : { allow: false, rule: 'no-candidate' }
+      await audit(decision, { code: wireCodeOf(failed) }).catch(() => {})
+      throw failed
     }
     taskId = run.taskId
     executor = run.executor
@@ -134,7 +144,7 @@ export class MeshTools {
       // from another member, this is outside data: checked like a provider's answer
       result = checkToolResult(req.tool, run.output, { maxBytes: TOOL_TASK_OUTPUT_MAX_BYTES, maxItems: TOOL_OUTPUT_MAX_ITEMS })
     } catch (err) {
-      const failed = err instanceof ToolError ? new TaskFailedError(toolWireCode(err.code), err.message) : err
+      const failed = err instanceof ToolError ? asTaskError(err) : err
       await audit(decisionFor(executor), { code: wireCodeOf(failed) })
       throw failed
     }
@@ -142,10 +152,45 @@ export class MeshTools {
     return { taskId, executor, result }
   }
 
+  /**
+   * Checks the arguments against the schema of the tool where it will run
+   * (this node's own, the pinned member's card, else the first card offering
+   * it), so a call that would fail names its field here, and nothing is
+   * sent: only a code crosses the wire, not the provider's message.
+   */
+  private checkArguments (req: MeshToolCall): void {
+    const self = this.c.self()
+    const own = req.peer == null || req.peer === self ? this.c.registry.get(req.tool) : undefined
+    if (own != null) { this.c.registry.validateArguments(req.tool, req.arguments); return }
+    const cards = this.c.cards().filter(c => req.peer == null || c.peerId === req.peer)
+    const schema = cards.flatMap(c => c.tools).find(t => t.name === req.tool)?.schema
+    if (schema == null || typeof schema !== 'object') return
+    const key = JSON.stringify(schema)
+    let validate = this.compiled.get(key)
+    if (validate == null) {
+      try {
+        // a member's schema is outside data: the same checks as a listing (no `$ref` loops), then Ajv
+        validate = compileSchema(req.tool, checkSchema(req.tool, schema, { maxBytes: TOOL_SCHEMA_MAX_BYTES, maxDepth: TOOL_SCHEMA_MAX_DEPTH }))
+      } catch {
+        return // the provider checks with its own copy
+      }
+      if (this.compiled.size >= SCHEMA_CACHE_MAX) this.compiled.clear()
+      this.compiled.set(key, validate)
+    }
+    if (!validate(req.arguments)) {
+      const { field, reason } = describeSchemaError(validate.errors)
+      throw new InvalidToolArgumentsError(req.tool, field, reason)
+    }
+  }
+
   private decide (peer: string, tool: string, dataClass: DataClass): ToolDecision {
     const d = this.c.policy.decide({ peerId: peer, groups: this.c.memberGroups(peer) ?? [], kind: TOOL_CALL_KIND, tool, dataClass, direction: 'outbound' })
     return { allow: d.allow, rule: d.rule }
   }
+}
+
+function asTaskError (err: ToolError): TaskFailedError {
+  return new TaskFailedError(toolWireCode(err.code), err.message)
 }
 
 export function meshTools (components: MeshToolsComponents): MeshTools {

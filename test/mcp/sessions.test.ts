@@ -28,8 +28,9 @@ describe('MCP sessions at /mcp', { timeout: 60_000 }, () => {
       })
     },
     node: { caps: () => [{ peerId: 'p1', name: 'alpha', models: [], collections: [] }] },
-    memory: { store: () => undefined, classOf: () => 'internal' as const }
-  } as unknown as Pick<ApiModules, 'tasks' | 'node' | 'memory'>
+    memory: { store: () => undefined, classOf: () => 'internal' as const },
+    tools: { list: () => [], call: async () => { throw new Error('no tools here') } }
+  } as unknown as Pick<ApiModules, 'tasks' | 'node' | 'memory' | 'tools'>
   const api = new ApiServer({ token: TOKEN, logger: createLogger('test:mcp') })
   registerMcpRoute(api, modules, { maxSessions: 2, idleMs: 300 })
   let url = ''

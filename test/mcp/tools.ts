@@ -19,7 +19,8 @@ function textOf (r: ToolResult): string {
 
 export async function checkTools (client: Client, alpha: MycelProcess, beta: MycelProcess): Promise<void> {
   const { tools } = await client.listTools()
-  assert.deepEqual(tools.map(t => t.name).sort(), ['delegate_task', 'memory_ask', 'memory_search', 'mesh_capabilities'])
+  // the mesh's own tools, and the tools of the mesh this node may call (every node offers code.run to itself)
+  assert.deepEqual(tools.map(t => t.name).sort(), ['code.run', 'delegate_task', 'memory_ask', 'memory_search', 'mesh_capabilities'])
   const delegate = tools.find(t => t.name === 'delegate_task')
   assert.deepEqual((delegate?.inputSchema.required ?? []), ['kind'])
   assert.ok('peer' in (delegate?.inputSchema.properties ?? {}) && 'dataClass' in (delegate?.inputSchema.properties ?? {}))

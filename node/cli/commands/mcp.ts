@@ -7,7 +7,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Command } from '../command.ts'
 import { readApiFile } from '../../api/client.ts'
 import { NodeNotRunningError } from '../errors.ts'
-import { apiAccess, apiMemoryAccess, createMcpServer } from '../../mcp/index.ts'
+import { apiAccess, apiMemoryAccess, apiToolAccess, createMcpServer, registerMeshTools } from '../../mcp/index.ts'
+import { MCP_MESH_TOOLS_REFRESH_MS } from '../../mcp/constants.ts'
 
 export const mcp: Command = {
   path: ['mcp'],
@@ -16,6 +17,9 @@ export const mcp: Command = {
     // fail at once, with a line the MCP client shows, rather than on the first tool call
     if (await readApiFile(ctx.home) == null) throw new NodeNotRunningError()
     const server = createMcpServer(apiAccess(ctx.home), { memory: apiMemoryAccess(ctx.home) })
+    // the mesh's tools, listed again now and then: the client hears when they change
+    const door = registerMeshTools(server, apiToolAccess(ctx.home), { refreshMs: MCP_MESH_TOOLS_REFRESH_MS })
+    await door.ready
     const transport = new StdioServerTransport()
     const closed = new Promise<void>(resolve => {
       transport.onclose = () => { resolve() }
@@ -25,6 +29,7 @@ export const mcp: Command = {
     })
     await server.connect(transport)
     await closed
+    door.stop()
     await server.close().catch(() => {})
   }
 }
