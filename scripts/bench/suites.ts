@@ -8,6 +8,7 @@ import { mesh } from './mesh.ts'
 import { tasks } from './tasks.ts'
 import { memory } from './memory.ts'
 import { retention } from './retention.ts'
+import { tools } from './tools.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
@@ -18,4 +19,5 @@ export const suites: BenchSuite[] = [
   tasks,
   memory,
   retention,
+  tools,
 ]

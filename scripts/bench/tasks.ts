@@ -44,7 +44,7 @@ const RUNS = 3
 const SPKI = Buffer.from('302a300506032b6570032100', 'hex')
 
 /** A founder and one member, in this process, with rate limits off so the bench measures the path, not the limiter. */
-async function twoNodes (h: Harness, runtime: false | Record<string, unknown>, onFounderHome?: (home: string) => Promise<void>): Promise<[MycelNode, MycelNode]> {
+export async function twoNodes (h: Harness, runtime: false | Record<string, unknown>, onFounderHome?: (home: string) => Promise<void>, onMemberHome?: (home: string) => Promise<void>): Promise<[MycelNode, MycelNode]> {
   const noLimits = async (home: string): Promise<void> => {
     const policy = defaultFounderPolicy()
     policy.rateLimits.default = null
@@ -56,12 +56,13 @@ async function twoNodes (h: Harness, runtime: false | Record<string, unknown>, o
   const a = await h.node(aHome, { runtime: runtime as any })
   const bHome = await h.join(await h.invite(aHome, { inProcess: true }), 'delegator', { inProcess: true })
   await noLimits(bHome)
+  await onMemberHome?.(bHome)
   const b = await h.node(bHome, { runtime: false })
   await waitFor(() => b.services.cards.card(a.peerId) != null && b.services.gate.member(a.peerId) != null && a.services.gate.member(b.peerId) != null, { what: 'the two bench nodes to mesh', timeoutMs: 60_000 })
   return [a, b]
 }
 
-async function delegatedEcho (executor: MycelNode, delegator: MycelNode): Promise<{ throughput: number, p50: number, p99: number }> {
+export async function delegatedEcho (executor: MycelNode, delegator: MycelNode): Promise<{ throughput: number, p50: number, p99: number }> {
   const prompt = randomBytes(MESSAGE_BYTES / 2).toString('hex')
   const once = async (): Promise<void> => { await delegator.services.router.run({ kind: 'echo', peer: executor.peerId, input: { prompt } }) }
   for (let i = 0; i < 100; i++) await once()

@@ -96,12 +96,12 @@ describe('cli: tools add, ls, rm', () => {
     await writeFile(file(), before)
   })
 
-  it('needs an initialized home, and says in --help where live tools come from', async () => {
+  it('needs an initialized home, and says in --help what ls lists with and without a node', async () => {
     const empty = await h.newHome('none')
     const res = await h.cliInProcess(empty, ['tools', 'add', 'fs', '--', 'x'])
     assert.equal(res.code, 1)
     assert.match(res.stderr, /run `mycel init` first/)
     const help = await mycel('tools', 'ls', '--help')
-    assert.match(help.stdout, /live tools of a running node come with the node wiring/)
+    assert.match(help.stdout, /tools of the mesh .* or the registered servers when no node runs/)
   })
 })

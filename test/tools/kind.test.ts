@@ -34,7 +34,7 @@ describe('tools/kind (tool.call)', () => {
     await tools.add(codeRun()({}))
     await tools.add(codeRun({ name: 'vault', dataClass: 'local-only' })({}))
     await tools.start()
-    kind = toolCallKind({ tools, self: () => SELF, mayCall: (peer, tool) => ({ allow: allowed.has(`${peer} ${tool}`), rule: 'test' }) })
+    kind = toolCallKind({ tools, self: () => SELF, mayCall: (peer, tool) => allowed.has(`${peer} ${tool}`) ? { allow: true, rule: 'test' } : { allow: false, rule: 'default-deny' } })
   })
   after(async () => { await tools.stop() })
 
