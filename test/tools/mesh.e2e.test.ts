@@ -12,7 +12,8 @@ import { writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { harness, REPO_ROOT, type MycelProcess } from '../helpers/harness.ts'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
+import { CLI_BIN, childEnv, harness, REPO_ROOT, type MycelProcess } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { defaultFounderPolicy, formatPolicy } from '../../node/policy/defaults.ts'
 import { homePaths } from '../../node/home/home.ts'
@@ -166,9 +167,31 @@ describe('tools on the mesh', { timeout: 600_000 }, () => {
     assert.equal(listed.includes('weird.huge'), false)
   })
 
-  it('the MCP door: an MCP client on alpha lists and calls a tool living on beta', async () => {
-    const client = new Client({ name: 'mycel-test', version: '0.0.0' })
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${alpha.api.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${alpha.api.token}` } } }))
+  it('mycel tools ls --json shows both nodes\' tools, and which alpha may call', async () => {
+    const res = await h.cli(alpha.home, ['tools', 'ls', '--json'])
+    assert.equal(res.code, 0, res.stderr)
+    const rows = res.json<Array<{ name: string, node: string, local: boolean, callable: boolean, class: string, inputSchema: { required?: string[] } }>>()
+    const read = rows.find(r => r.name === 'fs.read_text_file')
+    assert.equal(read?.node, beta.peerId)
+    assert.equal(read?.local, false)
+    assert.equal(read?.callable, true)
+    assert.deepEqual(read?.inputSchema.required, ['path'])
+    assert.ok(rows.some(r => r.name === 'code.run' && r.node === alpha.peerId && r.local))
+    // beta's weird.ok is offered, but alpha's policy names no weird.* tool
+    assert.equal(rows.find(r => r.name === 'weird.ok')?.callable, false)
+  })
+
+  for (const door of ['/mcp', 'mycel mcp (stdio)'] as const) {
+    it(`the MCP door (${door}): an MCP client on alpha lists and calls a tool living on beta`, async () => {
+      const client = new Client({ name: 'mycel-test', version: '0.0.0' })
+      await client.connect(door === '/mcp'
+        ? new StreamableHTTPClientTransport(new URL(`${alpha.api.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${alpha.api.token}` } } })
+        : new StdioClientTransport({ command: process.execPath, args: [CLI_BIN, '--home', alpha.home, 'mcp'], cwd: REPO_ROOT, env: childEnv() as Record<string, string>, stderr: 'pipe' }))
+      await checkDoor(client)
+    })
+  }
+
+  async function checkDoor (client: Client): Promise<void> {
     try {
       const { tools } = await client.listTools()
       const read = tools.find(t => t.name === 'fs.read_text_file')
@@ -182,8 +205,9 @@ describe('tools on the mesh', { timeout: 600_000 }, () => {
       const denied = await client.callTool({ name: 'fs.list_directory', arguments: { path: docs } }) as { content: Array<{ text?: string }>, isError?: boolean }
       assert.equal(denied.isError, true)
       assert.match(denied.content[0]?.text ?? '', /Denied by policy/)
+      assert.equal(tools.some(t => t.name === 'weird.ok'), false, 'a tool this node\'s policy does not let it call is not listed')
     } finally {
       await client.close()
     }
-  })
+  }
 })
