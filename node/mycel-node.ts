@@ -30,7 +30,7 @@ import type { TaskExecutor, TaskRouter } from './tasks/index.ts'
 import type { InviteBook } from './membership/invite-book.ts'
 import { revokeMember, type RevokeMemberInit, type RevokeMemberResult } from './membership/revoke.ts'
 import type { NodeMemory } from './memory/node-memory.ts'
-import type { MeshTools } from './tools/mesh.ts'
+import type { MeshTools } from './tools/index.ts'
 import type { StatusSummary } from './api/modules.ts'
 
 export type { PeerSummary } from './net/peers.ts'

@@ -16,7 +16,7 @@ import type { AuditEntry } from '../audit/entry.ts'
 import type { AuditVerifyResult } from '../audit/verify.ts'
 import type { InviteSummary } from '../membership/invites.ts'
 import type { PeerSummary } from '../net/peers.ts'
-import type { MeshTool, MeshToolCall, MeshToolResult } from '../tools/mesh.ts'
+import type { MeshTool, MeshToolCall, MeshToolResult } from '../tools/index.ts'
 
 /** A connected member as `mycel peers` shows it (`net/peers.ts` builds it). */
 export type { PeerSummary }

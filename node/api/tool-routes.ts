@@ -12,7 +12,7 @@ import { arrayOf, bool, isPlainObject, json, literal, object, oneOf, optional, p
 import { MalformedMessageError } from '../../protocol/errors.ts'
 import { DATA_CLASSES, MAX_TASK_TOOL_CHARS } from '../../protocol/task/messages.ts'
 import { MalformedApiResponseError } from './errors.ts'
-import type { MeshTool, MeshToolResult } from '../tools/mesh.ts'
+import type { MeshTool, MeshToolResult } from '../tools/index.ts'
 
 /** Bounds of the arguments one call carries (the tool's schema decides the rest, on the provider). */
 const ARGUMENTS_MAX_DEPTH = 64

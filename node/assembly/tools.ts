@@ -15,10 +15,10 @@ import type { PolicyEngine } from '../policy/engine.ts'
 import { TOOL_CALL_KIND } from '../policy/constants.ts'
 import type { TaskKindRegistry } from '../tasks/registry.ts'
 import type { CardTool } from '../../protocol/cards/card.ts'
-import { codeRun, connectorInit, mcpConnector, readToolServers, toolCallKind, toolDataClass, toolRegistry, type ToolRegistry } from '../tools/index.ts'
-import { cardTools } from '../tools/card.ts'
-import { meshTools, type MeshTools, type MeshToolsComponents } from '../tools/mesh.ts'
-import { CARD_TOOLS_REPUBLISH_DELAY_MS } from '../tools/constants.ts'
+import {
+  cardTools, codeRun, connectorInit, mcpConnector, meshTools, readToolServers, toolCallKind, toolDataClass, toolRegistry, toolsConstants,
+  type MeshTools, type MeshToolsComponents, type ToolRegistry
+} from '../tools/index.ts'
 import type { Startable } from './lifecycle.ts'
 
 export interface LocalToolsInit {
@@ -80,7 +80,7 @@ export async function openLocalTools (init: LocalToolsInit): Promise<LocalTools>
         start: () => {
           unsubscribe = registry.onChange(() => {
             clearTimeout(timer)
-            timer = setTimeout(() => { void cards.publish().catch(err => { logger('card republish after a tool change failed: %s', (err as Error).message) }) }, CARD_TOOLS_REPUBLISH_DELAY_MS)
+            timer = setTimeout(() => { void cards.publish().catch(err => { logger('card republish after a tool change failed: %s', (err as Error).message) }) }, toolsConstants.CARD_TOOLS_REPUBLISH_DELAY_MS)
           })
         },
         stop: () => { unsubscribe?.(); clearTimeout(timer) }

@@ -22,7 +22,7 @@ import { ApiClient, readApiFile } from '../api/client.ts'
 import { NodeNotRunningError } from '../api/errors.ts'
 import type { ToolsModule } from '../api/modules.ts'
 import { parseToolCallAnswer, parseToolList } from '../api/tool-routes.ts'
-import type { MeshTool, MeshToolResult } from '../tools/mesh.ts'
+import type { MeshTool, MeshToolResult } from '../tools/index.ts'
 import { describeFailure } from './tools.ts'
 
 export interface MeshToolAccess {

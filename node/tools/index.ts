@@ -18,6 +18,10 @@
  * // the task kind, and what the executor reads off it
  * taskKinds.register(toolCallKind({ tools, self: () => peerId, mayCall }))
  * toolDataClass(tools, 'fs.read_text_file')     // 'confidential'
+ *
+ * // the mesh's tools, for the API, the CLI and the MCP door
+ * const mesh = meshTools({ registry: tools, self, selfName, cards, memberGroups, policy, router, audit })
+ * await mesh.call({ tool: 'fs.read_text_file', arguments: { path: '/srv/docs/a.md' } })  // routed to a member whose card offers it
  */
 export { toolRegistry, ToolRegistry } from './registry.ts'
 export type { ToolRegistryInit, ToolRegistryComponents, CallToolOptions, ToolListReport } from './registry.ts'
@@ -31,6 +35,9 @@ export type { ToolCallInput, ToolCallKind, ToolCallKindInit } from './kind.ts'
 export { parseToolServers, readToolServers, writeToolServers, connectorInit, TOOL_SERVERS_MAX } from './config.ts'
 export type { ToolServerEntry } from './config.ts'
 export { checkSchema, compileSchema } from './schema.ts'
+export { cardTools, type CardToolsInit } from './card.ts'
+export { meshTools, MeshTools, type MeshTool, type MeshToolCall, type MeshToolResult, type MeshToolsComponents } from './mesh.ts'
+export { TOOL_CALL_AUDIT_TYPE, toolCallAuditData, type ToolCallAudit, type ToolDecision } from './audit.ts'
 export type {
   DataClass, JsonSchema, ToolSpec, ToolDescriptor, ToolContent, TextContent, ToolResult, ToolProvider, ProviderCallOptions
 } from './types.ts'
