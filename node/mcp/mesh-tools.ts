@@ -18,8 +18,7 @@
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
-import { ApiClient, readApiFile } from '../api/client.ts'
-import { NodeNotRunningError } from '../api/errors.ts'
+import { ApiClient } from '../api/client.ts'
 import type { ToolsModule } from '../api/modules.ts'
 import { parseToolCallAnswer, parseToolList } from '../api/tool-routes.ts'
 import type { MeshTool, MeshToolResult } from '../tools/index.ts'
@@ -40,11 +39,7 @@ export function nodeToolAccess (tools: ToolsModule): MeshToolAccess {
 
 /** Through the control API of the node running for `home` (`api.json` read on each call). */
 export function apiToolAccess (home: string): MeshToolAccess {
-  const client = async (): Promise<ApiClient> => {
-    const file = await readApiFile(home)
-    if (file == null) throw new NodeNotRunningError()
-    return new ApiClient(file.url, file.token)
-  }
+  const client = async (): Promise<ApiClient> => await ApiClient.fromHome(home)
   return {
     list: async (signal) => parseToolList(await (await client()).get('/api/tools', signal)),
     call: async (tool, args, signal) => parseToolCallAnswer(await (await client()).post('/api/tools/call', { tool, arguments: args }, signal))
