@@ -172,6 +172,11 @@ export class TaskRouter {
 
   async run (spec: RunSpec): Promise<RunResult> {
     if (this.c.revoked()) throw new TaskFailedError('revoked', 'This node was revoked from the organisation')
+    // a door that sends a tool call without naming the tool in clear (A2A, /api/tasks): policy and routing need it
+    if (spec.tool == null) {
+      const tool = this.c.registry.get(spec.kind)?.toolOf?.(spec.input)
+      if (typeof tool === 'string') spec = { ...spec, tool }
+    }
     const taskId = randomBytes(16).toString('hex')
     const controller = new AbortController()
     this.inFlight.set(taskId, controller)
