@@ -7,10 +7,9 @@
  * `content_block_stop`, `message_delta`, `message_stop`); the headers go
  * out with the first text, so a request refused before any output still
  * gets its own status, and a later failure arrives as an `error` event.
- * Stop sequences are applied here (`api/stop-scanner.ts`): nothing after the first one
- * is sent. The task still runs to its end (at most `max_tokens`), and
- * `usage` counts all it generated: canceling it there would be cheaper, but
- * a generation canceled mid-way can fail the model's next task today.
+ * Stop sequences travel with the task: the executor's runtime ends the
+ * generation at the first one (`runtime/stop.ts`), so nothing after it is
+ * generated, sent or counted in `usage`.
  */
 import { randomBytes } from 'node:crypto'
 import type { ApiServer, RouteContext } from '../api/server.ts'
@@ -19,7 +18,6 @@ import { HttpError } from '../api/errors.ts'
 import type { RouteEvent } from '../tasks/index.ts'
 import { anthropicError } from './errors.ts'
 import { parseMessagesRequest, type MessagesRequest } from './requests.ts'
-import { StopScanner } from '../api/stop-scanner.ts'
 
 export interface AnthropicModules {
   tasks: Pick<TasksModule, 'run'>
@@ -35,40 +33,38 @@ interface Generated {
 }
 
 /**
- * Runs the chat, handing each piece of text that may be sent to `onText`;
- * text after the first stop sequence is dropped. A failover that rewrites
- * text already handed out fails (the client cannot take text back).
+ * Runs the chat, handing each piece of text to `onText`. A failover that
+ * rewrites text already handed out fails (the client cannot take text back).
  */
 async function generate (tasks: AnthropicModules['tasks'], req: MessagesRequest, signal: AbortSignal, onText: (text: string) => void): Promise<Generated> {
   const local = new AbortController()
-  let scanner = new StopScanner(req.stopSequences)
   let text = ''
   const onEvent = (e: RouteEvent): void => {
     if (local.signal.aborted) return
     if (e.type === 'reset') {
       if (text !== '') local.abort(new HttpError('executor-failed', 'The executor failed mid-stream and its replacement produced different output'))
-      scanner = new StopScanner(req.stopSequences)
       return
     }
-    if (e.type !== 'text') return
-    const out = scanner.push(e.text)
-    if (out.text !== '') { text += out.text; onText(out.text) }
+    if (e.type !== 'text' || e.text === '') return
+    text += e.text
+    onText(e.text)
   }
   try {
     const r = await tasks.run({
       kind: 'llm.chat',
       model: req.model,
-      input: { model: req.model, messages: req.messages, ...req.sampling },
+      input: { model: req.model, messages: req.messages, ...req.sampling, ...(req.stopSequences.length > 0 ? { stop: req.stopSequences } : {}) },
       priority: 'interactive',
       signal: AbortSignal.any([signal, local.signal]),
       onEvent
     })
-    const rest = scanner.flush()
-    if (rest !== '') { text += rest; onText(rest) }
+    // a whole answer (no text events) arrives in the result
+    const whole = typeof r.output === 'string' ? r.output : text
+    if (whole.startsWith(text) && whole.length > text.length) { onText(whole.slice(text.length)); text = whole }
     return {
       text,
-      stopReason: scanner.stop != null ? 'stop_sequence' : r.finishReason === 'length' ? 'max_tokens' : 'end_turn',
-      stopSequence: scanner.stop ?? null,
+      stopReason: r.stopSequence != null ? 'stop_sequence' : r.finishReason === 'length' ? 'max_tokens' : 'end_turn',
+      stopSequence: r.stopSequence ?? null,
       usage: { input_tokens: r.usage?.promptTokens ?? 0, output_tokens: r.usage?.completionTokens ?? 0 }
     }
   } catch (err) {

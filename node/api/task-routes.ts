@@ -31,6 +31,7 @@ function resultEvent (r: RunResult): TaskEvent {
     ...(r.output !== undefined ? { output: r.output } : {}),
     ...(r.usage != null ? { usage: { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens } } : {}),
     ...(r.finishReason != null ? { finishReason: r.finishReason } : {}),
+    ...(r.stopSequence != null ? { stopSequence: r.stopSequence } : {}),
     attempts: r.attempts
   }
 }

@@ -45,6 +45,7 @@ const Result = object({
   output: optional(json({ maxDepth: 32, maxItems: MAX_OUTPUT_ITEMS })),
   usage: optional(object({ promptTokens: uint(), completionTokens: uint() })),
   finishReason: optional(str({ max: 64 })),
+  stopSequence: optional(str({ max: 256 })),
   attempts: uint({ max: 1000 })
 })
 const ErrorLine = object({

@@ -10,7 +10,6 @@
 import type { ApiServer, RouteContext } from '../api/server.ts'
 import type { NodeModule, TasksModule } from '../api/modules.ts'
 import { HttpError } from '../api/errors.ts'
-import { StopScanner } from '../api/stop-scanner.ts'
 import type { RouteEvent, RunResult, RunSpec } from '../tasks/index.ts'
 import { ollamaError } from './errors.ts'
 import { parseOllamaChat, parseOllamaEmbed, parseOllamaGenerate, type OllamaGeneration } from './requests.ts'
@@ -54,13 +53,12 @@ interface Piece { text: string }
 
 /**
  * Runs a generation, streaming `line(text)` per piece and `last(result, text)`
- * at the end (NDJSON), or answering with `last` alone. Text after a stop
- * sequence is dropped (the runtime has none; see `api/stop-scanner.ts`).
+ * at the end (NDJSON), or answering with `last` alone. Stop sequences
+ * travel with the task: the executor's runtime ends the generation there.
  */
 async function generation (tasks: OllamaModules['tasks'], spec: RunSpec, req: OllamaGeneration, ctx: RouteContext, line: (p: Piece) => unknown, last: (r: RunResult, text: string, stopped: boolean, ms: number) => unknown): Promise<unknown> {
   const started = Date.now()
   const local = new AbortController()
-  let scanner = new StopScanner(req.stop)
   let text = ''
   const out = req.stream ? ctx.stream.ndjson(ollamaError) : undefined
   const send = (piece: string): void => {
@@ -72,15 +70,16 @@ async function generation (tasks: OllamaModules['tasks'], spec: RunSpec, req: Ol
     if (local.signal.aborted) return
     if (e.type === 'reset') {
       if (text !== '') local.abort(new HttpError('executor-failed', 'The executor failed mid-stream and its replacement produced different output'))
-      scanner = new StopScanner(req.stop)
       return
     }
-    if (e.type === 'text') send(scanner.push(e.text).text)
+    if (e.type === 'text') send(e.text)
   }
   try {
-    const r = await tasks.run({ ...spec, signal: AbortSignal.any([ctx.signal, local.signal]), onEvent })
-    send(scanner.flush())
-    const final = last(r, text, scanner.stop != null, Date.now() - started)
+    const stop = req.stop.length > 0 ? { stop: req.stop } : {}
+    const r = await tasks.run({ ...spec, input: { ...spec.input, ...stop }, signal: AbortSignal.any([ctx.signal, local.signal]), onEvent })
+    // a whole answer (no text events) arrives in the result
+    if (typeof r.output === 'string' && r.output.startsWith(text)) send(r.output.slice(text.length))
+    const final = last(r, text, r.stopSequence != null, Date.now() - started)
     if (out == null) return final
     out.write(final)
     out.end()

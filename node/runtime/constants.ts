@@ -51,3 +51,7 @@ export const MAX_CHAT_MESSAGES = 512
 export const MAX_MESSAGE_CHARS = 1024 * 1024
 /** Prefix of the ids the runtime gives the tool calls a model makes (OpenAI's own). */
 export const TOOL_CALL_ID_PREFIX = 'call_'
+/** Stop sequences one task may give (Anthropic's and Ollama's clients send several; OpenAI's up to 4). */
+export const MAX_STOP_SEQUENCES = 16
+/** Longest stop sequence, in characters. */
+export const MAX_STOP_SEQUENCE_CHARS = 256

@@ -1,6 +1,7 @@
 /**
  * One generation on one context sequence: evaluate the prompt, sample until an
- * end-of-generation token, the token limit or the end of the context, and
+ * end-of-generation token, a stop sequence (`stop.ts`), the token limit or
+ * the end of the context, and
  * stream text through the decoder and coalescer. Cancel (the signal) stops
  * after the evaluation step in flight (one token), never mid-batch.
  */
@@ -9,16 +10,19 @@ import type { ToolCall } from '../../protocol/task/chat.ts'
 import type { Penalties } from './sampling.ts'
 import { ChunkCoalescer, TokenTextDecoder, type ChunkCoalescerInit } from './stream.ts'
 import { ABORT_SETTLE_TIMEOUT_MS } from './constants.ts'
+import { StopScanner } from './stop.ts'
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls'
 
 export interface GenerateResult {
   text: string
   usage: { promptTokens: number, completionTokens: number }
-  /** `stop`: the model ended its text; `length`: `maxTokens` or the context ran out; `tool_calls`: it called tools. */
+  /** `stop`: the model ended its text or reached a stop sequence; `length`: `maxTokens` or the context ran out; `tool_calls`: it called tools. */
   finishReason: FinishReason
   /** The calls the model made (chat with tools only); the node never runs them. */
   toolCalls?: ToolCall[]
+  /** The stop sequence that ended the text (not part of `text`). */
+  stopSequence?: string
 }
 
 export interface SamplingOptions {
@@ -44,6 +48,8 @@ export interface GenerateParams {
   stream?: ChunkCoalescerInit
   /** Called with the first generated token's time (for TTFT). */
   onFirstToken?: () => void
+  /** Generation ends at the first of these; the text stops before it. */
+  stop?: readonly string[]
 }
 
 const ABORTED = Symbol('aborted')
@@ -56,6 +62,12 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
   const limit = Math.min(p.maxTokens, room)
   let completionTokens = 0
   let finishReason: FinishReason = 'stop'
+  const scanner = new StopScanner([...(p.stop ?? [])])
+  const emit = (piece: string): void => {
+    if (piece === '') return
+    text += piece
+    if (p.onText != null) coalescer.push(piece)
+  }
 
   let onAbort: (() => void) | undefined
   const aborted = new Promise<typeof ABORTED>(resolve => {
@@ -100,15 +112,19 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
       if (completionTokens === 0) p.onFirstToken?.()
       completionTokens++
       seen.push(r.value)
-      const piece = decoder.push(r.value)
-      text += piece
-      if (p.onText != null) coalescer.push(piece)
+      const out = scanner.push(decoder.push(r.value))
+      emit(out.text)
+      if (out.stop != null) break
     }
-    if (completionTokens >= limit) finishReason = 'length'
-    const rest = decoder.end()
-    text += rest
-    if (p.onText != null) { coalescer.push(rest); coalescer.flush() }
-    return { text, usage: { promptTokens: p.prompt.length, completionTokens }, finishReason }
+    if (scanner.stop == null) {
+      if (completionTokens >= limit) finishReason = 'length'
+      const out = scanner.push(decoder.end())
+      emit(out.text)
+      emit(scanner.flush())
+    }
+    if (scanner.stop != null) finishReason = 'stop'
+    if (p.onText != null) coalescer.flush()
+    return { text, usage: { promptTokens: p.prompt.length, completionTokens }, finishReason, ...(scanner.stop != null ? { stopSequence: scanner.stop } : {}) }
   } finally {
     if (onAbort != null) p.signal.removeEventListener('abort', onAbort)
     coalescer.discard()

@@ -27,6 +27,8 @@ export interface GenerateOptions extends TaskOptions, PenaltyOptions {
   topP?: number
   /** Streamed text chunks; their concatenation equals the result's `text`. */
   onText?: (text: string) => void
+  /** Generation ends at the first of these (at most MAX_STOP_SEQUENCES, each 1 to MAX_STOP_SEQUENCE_CHARS characters). */
+  stop?: string[]
 }
 
 export interface CompleteRequest extends GenerateOptions { prompt: string }

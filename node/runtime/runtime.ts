@@ -17,7 +17,7 @@ import { usesToolPath, validateChatTools } from './tools.ts'
 import type { ChatRequest, CompleteRequest, EmbedRequest, EmbedResult, GenerateOptions, TaskOptions } from './requests.ts'
 import {
   CONTEXT_SIZE_TOKENS, DEFAULT_MAX_TOKENS, LLAMA_DISPOSE_TIMEOUT_MS, MAX_EMBED_INPUTS, MAX_QUEUED_TASKS, MAX_TOKENS_LIMIT,
-  MODEL_KEEP_ALIVE_MS, SEQUENCES_PER_MODEL, TASK_TIMEOUT_MS
+  MAX_STOP_SEQUENCES, MAX_STOP_SEQUENCE_CHARS, MODEL_KEEP_ALIVE_MS, SEQUENCES_PER_MODEL, TASK_TIMEOUT_MS
 } from './constants.ts'
 import {
   InvalidRequestError, MaxTokensExceededError, PromptTooLongError, RuntimeStoppedError,
@@ -293,6 +293,7 @@ export class Runtime {
     if (!Number.isFinite(temperature) || temperature < 0 || temperature > 10) throw new InvalidRequestError('temperature must be between 0 and 10')
     if (req.seed != null && (!Number.isSafeInteger(req.seed) || req.seed < 0)) throw new InvalidRequestError('seed must be a non-negative integer')
     validatePenalties(req)
+    validateStops(req.stop)
     const penalties = penaltiesFor(req)
     return await this.task(req, 'generate', async (loaded, signal) => {
       const tokenBias = tokenBiasFor(loaded.model, req.logitBias)
@@ -315,6 +316,7 @@ export class Runtime {
           ...(tokenBias != null ? { tokenBias } : {})
         },
         signal,
+        ...(req.stop != null && req.stop.length > 0 ? { stop: req.stop } : {}),
         ...(req.onText != null ? { onText: req.onText } : {}),
         ...(this.init.stream != null ? { stream: this.init.stream } : {})
       }
@@ -387,5 +389,12 @@ export class Runtime {
   private requirePool (): ModelPool {
     if (this.pool == null) throw new RuntimeStoppedError()
     return this.pool
+  }
+}
+
+function validateStops (stop: unknown): void {
+  if (stop == null) return
+  if (!Array.isArray(stop) || stop.length > MAX_STOP_SEQUENCES || !stop.every(s => typeof s === 'string' && s.length >= 1 && s.length <= MAX_STOP_SEQUENCE_CHARS)) {
+    throw new InvalidRequestError(`stop must be at most ${MAX_STOP_SEQUENCES} strings of 1 to ${MAX_STOP_SEQUENCE_CHARS} characters`)
   }
 }

@@ -33,6 +33,8 @@ export interface TaskOutput {
   finishReason?: string
   /** Calls the model made (`llm.chat` with tools; `finishReason` is then `tool_calls`). */
   toolCalls?: ToolCall[]
+  /** The stop sequence that ended a generation (not in `output`). */
+  stopSequence?: string
 }
 
 export interface TaskKindHandler<I = unknown> {

@@ -84,6 +84,8 @@ describe('Anthropic Messages API over a two-node mesh', () => {
     assert.equal(textOf(m), expected)
     assert.equal(m.stop_reason, 'stop_sequence')
     assert.equal(m.stop_sequence, stop)
+    // the executor ended the generation there: it did not run on to max_tokens
+    assert.ok(m.usage.output_tokens < 24, `output_tokens ${m.usage.output_tokens}`)
     const streamed = await client.messages.stream({ model: MODEL, max_tokens: 24, ...greedy, messages, stop_sequences: [stop] }).finalMessage()
     assert.equal(textOf(streamed), expected)
     assert.equal(streamed.stop_reason, 'stop_sequence')

@@ -138,6 +138,24 @@ describe('runtime on the generated tiny model', { timeout: 120_000 }, () => {
     assert.equal(ok.usage.completionTokens, 4)
   })
 
+  it('ends the generation at the first stop sequence, which no streamed piece reaches past', async () => {
+    const full = await rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 48 })
+    const stop = full.text.slice(20, 23)
+    const expected = full.text.slice(0, full.text.indexOf(stop))
+    const chunks: string[] = []
+    const r = await rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 48, stop: ['never-in-this-text', stop], onText: t => chunks.push(t) })
+    assert.equal(r.text, expected)
+    assert.equal(chunks.join(''), expected)
+    assert.equal(r.finishReason, 'stop')
+    assert.equal(r.stopSequence, stop)
+    assert.ok(r.usage.completionTokens < 48, `generated ${r.usage.completionTokens} of 48 tokens`)
+    const chat = await rt.chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], maxTokens: 8, stop: ['never-in-this-text'] })
+    assert.equal(chat.finishReason, 'length')
+    assert.equal(chat.stopSequence, undefined)
+    await assert.rejects(rt.complete({ model: 'tiny', prompt: PROMPT, stop: [''] }), { name: 'InvalidRequestError' })
+    await assert.rejects(rt.complete({ model: 'tiny', prompt: PROMPT, stop: Array.from({ length: 17 }, (_, i) => String(i)) }), { name: 'InvalidRequestError' })
+  })
+
   it('stops generation at the end of the context with finishReason length', async () => {
     const prompt = 'y'.repeat(500)
     const r = await rt.complete({ model: 'tiny', prompt, maxTokens: 500 })

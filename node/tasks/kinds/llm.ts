@@ -20,7 +20,9 @@ const Sampling = {
   // OpenAI's ranges; the runtime checks token ids against the model
   presencePenalty: optional(num({ min: -2, max: 2 })),
   frequencyPenalty: optional(num({ min: -2, max: 2 })),
-  logitBias: optional(record(num({ min: -100, max: 100 }), { max: 1024, keyMax: 10 }))
+  logitBias: optional(record(num({ min: -100, max: 100 }), { max: 1024, keyMax: 10 })),
+  // generation ends at the first (the runtime's bounds)
+  stop: optional(arrayOf(str({ min: 1, max: 256 }), { max: 16 }))
 }
 const CompleteInput = object({ ...Sampling, prompt: str({ max: 1024 * 1024 }) })
 const ChatInput = object({
@@ -32,7 +34,7 @@ const EmbedInput = object({ model: str({ min: 1, max: 128 }), input: arrayOf(str
 
 type Sampled = {
   model: string, maxTokens?: number, temperature?: number, seed?: number, topK?: number, topP?: number,
-  presencePenalty?: number, frequencyPenalty?: number, logitBias?: Record<string, number>
+  presencePenalty?: number, frequencyPenalty?: number, logitBias?: Record<string, number>, stop?: string[]
 }
 export type CompleteInput = Sampled & { prompt: string }
 /** See protocol/task/chat.ts for the function-calling fields and the tool and tool-call messages. */
@@ -53,6 +55,7 @@ function sampling (input: Sampled): Omit<Sampled, 'model'> {
   if (input.presencePenalty != null) out.presencePenalty = input.presencePenalty
   if (input.frequencyPenalty != null) out.frequencyPenalty = input.frequencyPenalty
   if (input.logitBias != null) out.logitBias = input.logitBias
+  if (input.stop != null && input.stop.length > 0) out.stop = input.stop
   return out
 }
 
@@ -83,8 +86,8 @@ function modelKind<I extends { model: string }> (kind: string, shape: (v: unknow
 }
 
 export function llmKinds (runtime: Runtime): Array<TaskKindHandler<any>> {
-  const generated = (r: { text: string, usage: { promptTokens: number, completionTokens: number }, finishReason: string, toolCalls?: ToolCall[] }): TaskOutput =>
-    ({ output: r.text, usage: r.usage, finishReason: r.finishReason, ...(r.toolCalls != null ? { toolCalls: r.toolCalls } : {}) })
+  const generated = (r: { text: string, usage: { promptTokens: number, completionTokens: number }, finishReason: string, toolCalls?: ToolCall[], stopSequence?: string }): TaskOutput =>
+    ({ output: r.text, usage: r.usage, finishReason: r.finishReason, ...(r.toolCalls != null ? { toolCalls: r.toolCalls } : {}), ...(r.stopSequence != null ? { stopSequence: r.stopSequence } : {}) })
   return [
     modelKind<CompleteInput>('llm.complete', CompleteInput, async (input, ctx) => generated(await runtime.complete({
       model: input.model, prompt: input.prompt, ...sampling(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit

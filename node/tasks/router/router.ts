@@ -101,6 +101,8 @@ export interface RunResult {
   finishReason?: string
   /** Calls the model made (`llm.chat` with tools). */
   toolCalls?: ToolCall[]
+  /** The stop sequence that ended a generation, one the caller gave. */
+  stopSequence?: string
   attempts: number
 }
 
@@ -229,7 +231,7 @@ export class TaskRouter {
           const out = await this.attempt(cand, spec, dataClass, taskId, delivery)
           summary.state = 'completed'
           summary.updatedAt = Date.now()
-          return { taskId, executor: cand.peerId, output: out.output, ...(out.usage != null ? { usage: out.usage } : {}), ...(out.finishReason != null ? { finishReason: out.finishReason } : {}), ...(out.toolCalls != null ? { toolCalls: out.toolCalls } : {}), attempts }
+          return { taskId, executor: cand.peerId, output: out.output, ...(out.usage != null ? { usage: out.usage } : {}), ...(out.finishReason != null ? { finishReason: out.finishReason } : {}), ...(out.toolCalls != null ? { toolCalls: out.toolCalls } : {}), ...stopOf(out, spec), attempts }
         } catch (caught) {
           const err = last = asClientError(caught)
           if (spec.signal?.aborted === true) throw end('canceled', err)
@@ -289,6 +291,13 @@ export class TaskRouter {
     this.recent.push(s)
     if (this.recent.length > RECENT_TASKS) this.recent.shift()
   }
+}
+
+/** The stop sequence of a result, when it is one the task asked for (an executor's word is not trusted beyond that). */
+function stopOf (out: TaskOutput, spec: RunSpec): { stopSequence?: string } {
+  const asked = (spec.input as { stop?: unknown }).stop
+  const s = out.stopSequence
+  return typeof s === 'string' && Array.isArray(asked) && asked.includes(s) ? { stopSequence: s } : {}
 }
 
 /** A local failure joins the remote ones as a `remote` code (it carries the error a caller should see). */

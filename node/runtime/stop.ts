@@ -1,7 +1,10 @@
 /**
- * Stop sequences over streamed text: text that could still be the start of
- * a stop sequence is held back until it is known not to be, so nothing past
- * a stop sequence is ever sent. The runtime has no stop sequences of its own.
+ * Stop sequences over generated text: text that could still be the start
+ * of a stop sequence is held back until it is known not to be, so nothing
+ * past a stop sequence is ever streamed, and `generate` ends the generation
+ * at the first one (the task frees its slot instead of running to
+ * `maxTokens`). Matching is on text, not tokens, because a stop sequence
+ * may span tokens and a token may carry text past it.
  *
  * @example
  * const s = new StopScanner(['\n\n'])

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { StopScanner } from '../../node/api/stop-scanner.ts'
+import { StopScanner } from '../../node/runtime/stop.ts'
 
 function run (stops: string[], pieces: string[]): { text: string, stop?: string } {
   const s = new StopScanner(stops)
