@@ -14,3 +14,9 @@ export const MAX_EMBED_INPUT_CHARS = 64 * 1024
 export const MAX_LOGIT_BIAS_TOKENS = 1024
 /** Characters of a tool call's arguments per streamed delta (OpenAI streams them a few tokens at a time). */
 export const TOOL_ARGUMENTS_DELTA_CHARS = 32
+/** Most stop sequences in one request (OpenAI's own limit). */
+export const MAX_STOP_SEQUENCES = 4
+/** Longest stop sequence, in characters (the runtime's own limit). */
+export const MAX_STOP_SEQUENCE_CHARS = 256
+/** Most choices (`n`) one request may ask for: each is its own task. */
+export const MAX_CHOICES = 8

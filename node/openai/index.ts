@@ -11,4 +11,4 @@
 export { registerOpenAiRoutes, type OpenAiModules } from './routes.ts'
 export { apiErrorBody, openAiError, OpenAiRequestError } from './errors.ts'
 export { listModels, type OpenAiModel } from './models.ts'
-export { parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest } from './requests.ts'
+export { checkBody, stopSequences, parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, unsupportedUnless, unsupportedUnlessEmpty } from './requests.ts'

@@ -3,11 +3,12 @@
  * bounds of every field we use, with the offending field named in the 400.
  * Unlike the wire shapes, unknown fields are ignored (clients send many we
  * have no use for: `user`, `metadata`, ...), but fields that would change the
- * answer and that the mesh cannot honour (`n > 1`, `stop`, `logprobs`, the
- * deprecated `functions`, ...) are refused rather than silently dropped;
- * their neutral values (`false`, `[]`) change nothing and pass. Repeat
- * penalties, `logit_bias`, tools and response formats (tools.ts) are
- * honoured, within OpenAI's bounds.
+ * answer and that the mesh cannot honour (`logprobs`, the deprecated
+ * `functions`, `n > 1` with `stream`, ...) are refused rather than silently
+ * dropped; their neutral values (`false`, `[]`) change nothing and pass.
+ * Repeat penalties, `logit_bias`, `stop`, tools and response formats
+ * (tools.ts) are honoured, within OpenAI's bounds, and `n` (up to
+ * `MAX_CHOICES`) runs one task per choice.
  */
 import { arrayOf, bool, isPlainObject, literal, nullable, num, oneOf, optional, str, uint, type Shape } from '../../protocol/shape.ts'
 import { loose } from '../api/loose.ts'
@@ -16,7 +17,7 @@ import { OpenAiRequestError } from './errors.ts'
 import { InvalidRequestError, validateChatTools } from '../runtime/index.ts'
 import type { ChatMessage, ChatToolOptions } from '../../protocol/task/chat.ts'
 import { chatToolOptions, openAiParam, toolCallIdField, toolCallsField, toolCallsOf, toolFields } from './tools.ts'
-import { MAX_CHAT_MESSAGES, MAX_EMBED_INPUTS, MAX_LOGIT_BIAS_TOKENS, MAX_EMBED_INPUT_CHARS, MAX_MODEL_NAME_CHARS, MAX_PROMPT_CHARS } from './constants.ts'
+import { MAX_CHAT_MESSAGES, MAX_CHOICES, MAX_EMBED_INPUTS, MAX_LOGIT_BIAS_TOKENS, MAX_EMBED_INPUT_CHARS, MAX_MODEL_NAME_CHARS, MAX_PROMPT_CHARS, MAX_STOP_SEQUENCES, MAX_STOP_SEQUENCE_CHARS } from './constants.ts'
 
 /** Message content: a string, or an array of `{ type: 'text', text }` parts (joined). */
 const content: Shape<string> = (value, path) => {
@@ -45,6 +46,13 @@ const logitBias: Shape<Record<string, number>> = (value, path) => {
   return out
 }
 
+/** `stop`: one string or up to OpenAI's four; empty strings are no stop at all. */
+export const stopSequences: Shape<string[]> = (value, path) => {
+  const one = str({ max: MAX_STOP_SEQUENCE_CHARS })
+  const all = typeof value === 'string' ? [one(value, path)] : arrayOf(one, { max: MAX_STOP_SEQUENCES })(value, path)
+  return all.filter(s => s !== '')
+}
+
 const sampling = {
   model: str({ min: 1, max: MAX_MODEL_NAME_CHARS }),
   max_tokens: optional(nullable(uint({ min: 1, max: 1_000_000 }))),
@@ -53,9 +61,9 @@ const sampling = {
   seed: optional(nullable(uint({ max: 2 ** 32 - 1 }))),
   stream: optional(nullable(bool)),
   stream_options: optional(nullable(loose({ include_usage: optional(nullable(bool)) }))),
-  n: optional(nullable(literal(1))),
+  n: optional(nullable(uint({ min: 1, max: MAX_CHOICES }))),
+  stop: optional(nullable(stopSequences)),
   // refused when they would change the answer (see the module comment)
-  stop: optional(nullable(unsupportedUnlessEmpty('stop sequences'))),
   logprobs: optional(nullable(unsupportedUnless(false, 'log probabilities'))),
   presence_penalty: optional(nullable(num({ min: -2, max: 2 }))),
   frequency_penalty: optional(nullable(num({ min: -2, max: 2 }))),
@@ -97,22 +105,22 @@ const EmbeddingsBody = loose({
   dimensions: optional(nullable(unsupportedUnless(undefined, 'choosing dimensions')))
 })
 
-function unsupportedUnlessEmpty (what: string): Shape<unknown> {
+export function unsupportedUnlessEmpty (what: string): Shape<unknown> {
   return (value, path) => {
     if (value === '' || (Array.isArray(value) && value.length === 0) || (isPlainObject(value) && Object.keys(value).length === 0)) return value
     throw new OpenAiRequestError('unsupported-parameter', `${what} are not supported by Mycel`, path)
   }
 }
 
-function unsupportedUnless (allowed: unknown, what: string): Shape<unknown> {
+export function unsupportedUnless (allowed: unknown, what: string): Shape<unknown> {
   return (value, path) => {
     if (value === allowed) return value
     throw new OpenAiRequestError('unsupported-parameter', `${what}: not supported by Mycel`, path)
   }
 }
 
-/** Runs a shape over a body, turning shape errors into 400s that name the field. */
-function check<T> (shape: Shape<T>, value: unknown): T {
+/** Runs a shape over a body, turning shape errors into 400s that name the field (`param`). */
+export function checkBody<T> (shape: Shape<T>, value: unknown): T {
   if (!isPlainObject(value)) throw new OpenAiRequestError('malformed', 'The request body must be a JSON object')
   try {
     return shape(value, '')
@@ -125,11 +133,13 @@ function check<T> (shape: Shape<T>, value: unknown): T {
 
 export interface Sampling {
   maxTokens?: number, temperature?: number, topP?: number, seed?: number
-  presencePenalty?: number, frequencyPenalty?: number, logitBias?: Record<string, number>
+  presencePenalty?: number, frequencyPenalty?: number, logitBias?: Record<string, number>, stop?: string[]
 }
 
 export interface GenerationRequest {
   model: string
+  /** Choices asked for, each its own task. */
+  n: number
   stream: boolean
   includeUsage: boolean
   sampling: Sampling
@@ -149,6 +159,7 @@ export interface EmbeddingsRequest { model: string, input: string[], encoding: '
 interface GenerationBody {
   model: string, max_tokens?: number | null, temperature?: number | null, top_p?: number | null, seed?: number | null
   presence_penalty?: number | null, frequency_penalty?: number | null, logit_bias?: Record<string, number> | null
+  stop?: string[] | null, n?: number | null
   stream?: boolean | null, stream_options?: { include_usage?: boolean | null } | null
 }
 
@@ -163,11 +174,15 @@ function generation (b: GenerationBody, maxTokens?: number | null): GenerationRe
   if (b.presence_penalty != null && b.presence_penalty !== 0) s.presencePenalty = b.presence_penalty
   if (b.frequency_penalty != null && b.frequency_penalty !== 0) s.frequencyPenalty = b.frequency_penalty
   if (b.logit_bias != null && Object.keys(b.logit_bias).length > 0) s.logitBias = { ...b.logit_bias }
-  return { model: b.model, stream: b.stream === true, includeUsage: b.stream_options?.include_usage === true, sampling: s }
+  if (b.stop != null && b.stop.length > 0) s.stop = b.stop
+  const n = b.n ?? 1
+  // one stream carries one choice: the chunks of several would need interleaving no client of ours reads
+  if (n > 1 && b.stream === true) throw new OpenAiRequestError('unsupported-parameter', 'n > 1 is not supported with stream: true by Mycel (ask for the whole answer, or stream one choice)', 'n')
+  return { model: b.model, n, stream: b.stream === true, includeUsage: b.stream_options?.include_usage === true, sampling: s }
 }
 
 export function parseChatRequest (value: unknown): ChatRequest {
-  const b = check(ChatBody, value)
+  const b = checkBody(ChatBody, value)
   const messages = b.messages.map((m, i): ChatMessage => {
     const text = m.content ?? ''
     if (m.role === 'tool') {
@@ -193,11 +208,11 @@ export function parseChatRequest (value: unknown): ChatRequest {
 }
 
 export function parseCompletionRequest (value: unknown): CompletionRequest {
-  const b = check(CompletionBody, value)
+  const b = checkBody(CompletionBody, value)
   return { ...generation(b), prompt: b.prompt }
 }
 
 export function parseEmbeddingsRequest (value: unknown): EmbeddingsRequest {
-  const b = check(EmbeddingsBody, value)
+  const b = checkBody(EmbeddingsBody, value)
   return { model: b.model, input: b.input, encoding: b.encoding_format ?? 'float' }
 }

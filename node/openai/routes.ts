@@ -28,10 +28,35 @@ export interface OpenAiModules {
 
 type Usage = { prompt_tokens: number, completion_tokens: number, total_tokens: number }
 
-function usageOf (r: RunResult): Usage {
-  const p = r.usage?.promptTokens ?? 0
-  const c = r.usage?.completionTokens ?? 0
+/** Usage of one task, or of the n tasks of one request (the prompt counted once, as OpenAI does). */
+function usageOf (r: RunResult | RunResult[]): Usage {
+  const all = Array.isArray(r) ? r : [r]
+  const p = all[0]?.usage?.promptTokens ?? 0
+  const c = all.reduce((sum, x) => sum + (x.usage?.completionTokens ?? 0), 0)
   return { prompt_tokens: p, completion_tokens: c, total_tokens: p + c }
+}
+
+/** A choice's message: its text, and its tool calls when the model made any. */
+function messageOf (r: RunResult): Record<string, unknown> {
+  const text = String(r.output ?? '')
+  const calls = r.toolCalls ?? []
+  return calls.length > 0
+    ? { role: 'assistant', content: text === '' ? null : text, refusal: null, tool_calls: calls.map(openAiToolCall) }
+    : { role: 'assistant', content: text, refusal: null }
+}
+
+/**
+ * The `n` choices of a request, one task each, run side by side (the
+ * router spreads them over members and sequences). With a seed, choice i
+ * samples with seed + i, so the choices differ but the request repeats.
+ */
+async function choices (tasks: OpenAiModules['tasks'], spec: RunSpec, n: number): Promise<RunResult[]> {
+  if (n === 1) return [await tasks.run(spec)]
+  const seed = (spec.input as { seed?: unknown }).seed
+  return await Promise.all(Array.from({ length: n }, async (_, i) => await tasks.run({
+    ...spec,
+    input: { ...spec.input, ...(typeof seed === 'number' ? { seed: (seed + i) % 2 ** 32 } : {}) }
+  })))
 }
 
 function finishReasonOf (r: RunResult): 'stop' | 'length' | 'tool_calls' {
@@ -121,19 +146,14 @@ export function registerOpenAiRoutes (api: ApiServer, { tasks, node }: OpenAiMod
     const created = Math.floor(Date.now() / 1000)
     const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: { ...generationInput(req), messages: req.messages, ...req.tools }, priority: 'interactive', signal: ctx.signal }
     if (!req.stream) {
-      const r = await tasks.run(spec)
-      const text = String(r.output ?? '')
-      const calls = r.toolCalls ?? []
-      const message = calls.length > 0
-        ? { role: 'assistant', content: text === '' ? null : text, refusal: null, tool_calls: calls.map(openAiToolCall) }
-        : { role: 'assistant', content: text, refusal: null }
+      const rs = await choices(tasks, spec, req.n)
       return {
         id,
         object: 'chat.completion',
         created,
         model: req.model,
-        choices: [{ index: 0, message, logprobs: null, finish_reason: finishReasonOf(r) }],
-        usage: usageOf(r),
+        choices: rs.map((r, index) => ({ index, message: messageOf(r), logprobs: null, finish_reason: finishReasonOf(r) })),
+        usage: usageOf(rs),
         system_fingerprint: null
       }
     }
@@ -157,8 +177,9 @@ export function registerOpenAiRoutes (api: ApiServer, { tasks, node }: OpenAiMod
     const chunk = (text: string, finish: string | null, extra: Record<string, unknown> = {}): unknown =>
       ({ id, object: 'text_completion', created, model: req.model, choices: [{ index: 0, text, logprobs: null, finish_reason: finish }], ...extra })
     if (!req.stream) {
-      const r = await tasks.run(spec)
-      return { ...(chunk(String(r.output ?? ''), finishReasonOf(r)) as object), usage: usageOf(r), system_fingerprint: null }
+      const rs = await choices(tasks, spec, req.n)
+      const all = rs.map((r, index) => ({ index, text: String(r.output ?? ''), logprobs: null, finish_reason: finishReasonOf(r) }))
+      return { id, object: 'text_completion', created, model: req.model, choices: all, usage: usageOf(rs), system_fingerprint: null }
     }
     await stream(tasks, spec, ctx, {
       text: (text) => chunk(text, null),

@@ -106,6 +106,25 @@ describe('OpenAI-compatible API over a two-node mesh', () => {
     assert.equal(await text({ logit_bias: { [String(TOKEN.firstByte + 0x5A)]: 100 } }), 'Z'.repeat(8))
   })
 
+  it('ends a completion at a stop sequence (finish_reason stop, fewer tokens), and answers n choices', async () => {
+    const messages = [{ role: 'user' as const, content: 'Hello mesh' }]
+    const full = (await client.chat.completions.create({ model: MODEL, messages, max_tokens: 24, temperature: 0 })).choices[0]?.message.content ?? ''
+    const stop = full.slice(10, 12)
+    const cut = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 24, temperature: 0, stop })
+    assert.equal(cut.choices[0]?.message.content, full.slice(0, full.indexOf(stop)))
+    assert.equal(cut.choices[0]?.finish_reason, 'stop')
+    assert.ok((cut.usage?.completion_tokens ?? 99) < 24, 'the executor stopped generating at the stop sequence')
+    let streamed = ''
+    for await (const c of await client.completions.create({ model: MODEL, prompt: 'The mesh is', max_tokens: 24, temperature: 0, stream: true, stop: [stop, 'zzz'] })) streamed += c.choices[0]?.text ?? ''
+    const plain = (await client.completions.create({ model: MODEL, prompt: 'The mesh is', max_tokens: 24, temperature: 0 })).choices[0]?.text ?? ''
+    assert.equal(streamed, plain.includes(stop) ? plain.slice(0, plain.indexOf(stop)) : plain)
+    const three = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 6, temperature: 0, n: 3 })
+    assert.deepEqual(three.choices.map(c => c.index), [0, 1, 2])
+    // greedy: every choice is the same text, each its own task
+    assert.deepEqual(three.choices.map(c => c.message.content), Array(3).fill(full.slice(0, three.choices[0]?.message.content?.length)))
+    assert.equal(three.usage?.completion_tokens, 18)
+  })
+
   it('returns embeddings, as floats and as the base64 the client asks for by default', async () => {
     const res = await client.embeddings.create({ model: MODEL, input: ['first text', 'second text'] })
     assert.equal(res.object, 'list')
@@ -191,7 +210,9 @@ describe('OpenAI-compatible API over a two-node mesh', () => {
         ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'wizard', content: 'hi' }] }, 'messages[0].role'],
         ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: -1 }, 'max_tokens'],
         ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], temperature: 'hot' }, 'temperature'],
-        ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], n: 3 }, 'n'],
+        ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], n: 9 }, 'n'],
+        ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], n: 2, stream: true }, 'n'],
+        ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop'],
         ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], presence_penalty: 2.5 }, 'presence_penalty'],
         ['/v1/completions', { model: MODEL, prompt: 'x', logit_bias: { 5: 101 } }, 'logit_bias'],
         ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], functions: [{ name: 'f' }] }, 'functions'],
