@@ -20,6 +20,7 @@ import { registerModelRoutes } from '../api/model-routes.ts'
 import { registerToolRoutes } from '../api/tool-routes.ts'
 import { registerOpenAiRoutes } from '../openai/index.ts'
 import { registerAnthropicRoutes } from '../anthropic/index.ts'
+import { registerResponsesRoutes } from '../responses/index.ts'
 import { registerOllamaRoutes } from '../ollama/index.ts'
 import { registerMcpRoute } from '../mcp/http.ts'
 import { registerA2aRoutes } from '../a2a/index.ts'
@@ -36,6 +37,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerModelRoutes(server, modules)
   registerToolRoutes(server, modules)
   registerOpenAiRoutes(server, modules)
+  registerResponsesRoutes(server, modules)
   registerAnthropicRoutes(server, modules)
   registerOllamaRoutes(server, modules)
   registerMcpRoute(server, modules)
