@@ -29,7 +29,10 @@ export const WIRE_ERROR_CODES = [
   'canceled',
   'timeout',
   'unavailable',
-  'internal'
+  'internal',
+  // a generation's own limits, so a delegator learns which one it crossed (with the limit, in the failure frame)
+  'max-tokens-exceeded',
+  'prompt-too-long'
 ] as const
 
 export type WireErrorCode = typeof WIRE_ERROR_CODES[number]
@@ -74,7 +77,9 @@ export const WIRE_ERROR_TEXT: Record<WireErrorCode, string> = {
   canceled: 'canceled',
   timeout: 'timed out',
   unavailable: 'the peer cannot serve this now',
-  internal: 'the peer hit an internal error'
+  internal: 'the peer hit an internal error',
+  'max-tokens-exceeded': 'max_tokens is above the executor\'s limit',
+  'prompt-too-long': 'the prompt does not fit the executor\'s context'
 }
 
 /**
@@ -109,6 +114,9 @@ export const ERROR_STATUS: Record<ApiErrorCode, ErrorStatus> = {
   timeout: { http: 504, api: 'timeout', mcp: 'Timed out' },
   unavailable: { http: 503, api: 'unavailable', mcp: 'Unavailable' },
   internal: { http: 500, api: 'internal_error', mcp: 'Task failed' },
+  'max-tokens-exceeded': { http: 400, api: 'max_tokens_exceeded', mcp: 'max_tokens above the limit' },
+  // OpenAI's own word for a prompt its model cannot take
+  'prompt-too-long': { http: 400, api: 'context_length_exceeded', mcp: 'Prompt too long' },
   unauthorized: { http: 401, api: 'invalid_api_key', mcp: 'Missing or wrong API token' },
   'no-route': { http: 404, api: 'unknown_url', mcp: 'No such endpoint' },
   'method-not-allowed': { http: 405, api: 'method_not_allowed', mcp: 'Method not allowed' },

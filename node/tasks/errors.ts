@@ -75,10 +75,24 @@ export function wireCodeOf (err: unknown): WireErrorCode {
     case 'PolicyDeniedError': return 'denied'
     case 'RuntimeBusyError': case 'BusyError': case 'RateLimitedError': return 'busy'
     case 'UnknownModelError': case 'UnknownCollectionError': case 'UnknownTaskError': return 'not-found'
-    case 'InvalidTaskInputError': case 'MalformedMessageError': case 'PromptTooLongError': case 'MaxTokensExceededError': return 'malformed'
+    case 'InvalidTaskInputError': case 'MalformedMessageError': return 'malformed'
+    case 'MaxTokensExceededError': return 'max-tokens-exceeded'
+    case 'PromptTooLongError': return 'prompt-too-long'
     case 'AbortError': case 'TaskCanceledError': return 'canceled'
     case 'TaskTimeoutError': case 'TimeoutError': return 'timeout'
     case 'ModelHashMismatchError': case 'InvalidModelFileError': return 'unavailable'
     default: return 'internal'
   }
+}
+
+/** The token limit an error crossed, for the failure frame: the runtime's limit, or its context. */
+export function limitOf (err: unknown): number | undefined {
+  const e = err as { name?: string, limit?: unknown, contextSize?: unknown } | undefined
+  const limit = e?.name === 'MaxTokensExceededError' ? e.limit : e?.name === 'PromptTooLongError' ? e.contextSize : undefined
+  return typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0 ? limit : undefined
+}
+
+/** What a failure's code says, with the limit when the executor named one. */
+export function failureText (code: WireErrorCode, limit?: number): string {
+  return limit != null ? `${WIRE_ERROR_TEXT[code]} (${limit} tokens)` : WIRE_ERROR_TEXT[code]
 }

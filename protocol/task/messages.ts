@@ -94,7 +94,9 @@ const Failure = object({
   taskId: optional(HEX_ID),
   state: oneOf(['failed', 'rejected', 'canceled'] as const),
   code: oneOf(WIRE_ERROR_CODES),
-  retryAfterMs: optional(uint({ max: 3_600_000 }))
+  retryAfterMs: optional(uint({ max: 3_600_000 })),
+  /** The limit a `max-tokens-exceeded` or `prompt-too-long` task crossed, in tokens. */
+  limit: optional(uint({ max: 100_000_000 }))
 })
 export type StateFrame = Infer<typeof State>
 export type ChunkFrame = Infer<typeof Chunk>

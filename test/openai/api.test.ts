@@ -153,12 +153,19 @@ describe('OpenAI-compatible API over a two-node mesh', () => {
     await assert.rejects(client.models.retrieve('no-such-model'), OpenAI.NotFoundError)
   })
 
-  it('a request the executor refuses keeps its reason: 400 saying it is outside the executor\'s limits', async () => {
-    // beta has no model: alpha runs it, and refuses maxTokens above its runtime's limit
+  it('a request the executor refuses keeps its real reason and the limit, across the mesh', async () => {
+    // beta has no model: alpha runs it, and refuses maxTokens above its runtime's limit (the tiny model's context - 1)
     await assert.rejects(client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 100_000 }), (err: unknown) => {
       assert.ok(err instanceof OpenAI.BadRequestError, String(err))
-      assert.match(err.message, /limits/)
-      assert.doesNotMatch(err.message, /could not parse/)
+      assert.equal(err.code, 'max_tokens_exceeded')
+      assert.match(err.message, /max_tokens is above the executor's limit \(511 tokens\)/)
+      return true
+    })
+    // a prompt longer than the context: OpenAI's own code for it
+    await assert.rejects(client.completions.create({ model: MODEL, prompt: 'x'.repeat(600), max_tokens: 4 }), (err: unknown) => {
+      assert.ok(err instanceof OpenAI.BadRequestError, String(err))
+      assert.equal(err.code, 'context_length_exceeded')
+      assert.match(err.message, /does not fit the executor's context \(512 tokens\)/)
       return true
     })
   })

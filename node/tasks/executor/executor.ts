@@ -15,7 +15,7 @@ import type { AuditLog } from '../../audit/log.ts'
 import { digest } from '../../audit/entry.ts'
 import { Scheduler, type Lease } from '../../runtime/scheduler.ts'
 import type { TaskKindHandler, TaskKindRegistry, TaskOutput, TaskPriority } from '../registry.ts'
-import { TaskFailedError, UnknownTaskError, wireCodeOf } from '../errors.ts'
+import { limitOf, TaskFailedError, UnknownTaskError, wireCodeOf } from '../errors.ts'
 import { EXECUTOR_MAX_QUEUED, EXECUTOR_MAX_RUNNING, MAX_REASON_CHARS, TASK_RETAINED_MAX_BYTES, TASK_RETENTION_MS } from '../constants.ts'
 import { TaskRecords, type Sealer, type TaskRecord } from './records.ts'
 
@@ -241,9 +241,10 @@ export class TaskEngine {
     const state = code === 'canceled' ? 'canceled' : 'failed'
     record.errorCode = code
     const retryAfterMs = (err as { retryAfterMs?: number } | undefined)?.retryAfterMs
+    const limit = limitOf(err)
     this.auditState(record, state, { code })
     await this.flushAudit(record).catch(e => { this.c.logger.error('audit of task %s failed: %s', record.taskId, (e as Error).message) })
     record.state = state
-    this.publish(record, { v: 1, t: 'error', taskId: record.taskId, state, code, ...(retryAfterMs != null ? { retryAfterMs: Math.min(3_600_000, Math.round(retryAfterMs)) } : {}) })
+    this.publish(record, { v: 1, t: 'error', taskId: record.taskId, state, code, ...(retryAfterMs != null ? { retryAfterMs: Math.min(3_600_000, Math.round(retryAfterMs)) } : {}), ...(limit != null ? { limit } : {}) })
   }
 }

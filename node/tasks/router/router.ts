@@ -259,6 +259,11 @@ export class TaskRouter {
                   this.health.failed(cand.peerId, 'claim')
                   failover(err.message)
                   continue
+                case 'max-tokens-exceeded': case 'prompt-too-long':
+                  // another member may have a larger limit; this one did not lie about anything
+                  if (pinned || cand.local) throw end('failed', err)
+                  failover(err.message)
+                  continue
                 default: throw end('failed', err)
               }
           }

@@ -16,12 +16,12 @@ import type { Logger } from '../../logger.ts'
 import { frame, type FramedStream } from '../../streams.ts'
 import { decodeCbor } from '../../../protocol/cbor.ts'
 import { isPlainObject } from '../../../protocol/shape.ts'
-import { WIRE_ERROR_TEXT } from '../../../protocol/codes.ts'
 import { decodeTaskEvent, encodeTaskFrame, MAX_TASK_FRAME_BYTES, TASK_PROTOCOL, type TaskCall, type TaskEvent } from '../../../protocol/task/messages.ts'
 import type { E2ESession } from '../../../protocol/e2e/index.ts'
 import type { TaskOutput } from '../registry.ts'
 import { ToolCallsShape } from '../../../protocol/task/chat.ts'
 import { TaskClientError } from './errors.ts'
+import { failureText } from '../errors.ts'
 import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CANCEL_TIMEOUT_MS, TASK_DIAL_TIMEOUT_MS, TASK_STALL_TIMEOUT_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
 
 export type ClientEvent =
@@ -125,7 +125,7 @@ export class TaskClient {
         const event = await this.next(framed, peer, signal)
         if (event.t === 'state') continue
         if (event.t === 'error') {
-          const text = `Executor ${event.state === 'rejected' ? 'rejected' : 'failed'} the task: ${WIRE_ERROR_TEXT[event.code]}`
+          const text = `Executor ${event.state === 'rejected' ? 'rejected' : 'failed'} the task: ${failureText(event.code, event.limit)}`
           throw new TaskClientError(event.code === 'busy' ? 'busy' : 'remote', text, { remoteCode: event.code, ...(event.retryAfterMs != null ? { retryAfterMs: event.retryAfterMs } : {}) })
         }
         if (event.seq <= last) continue // already seen before a re-attach
