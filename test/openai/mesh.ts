@@ -19,11 +19,13 @@ export interface TestMesh {
 
 const NAMES = ['beta', 'gamma', 'delta']
 
-export async function modelMesh (h: Harness, joiners = 1): Promise<TestMesh> {
+/** `beforeStart` edits alpha's home (its policy, say) before alpha starts. */
+export async function modelMesh (h: Harness, joiners = 1, opts: { beforeStart?: (alphaHome: string) => Promise<void> } = {}): Promise<TestMesh> {
   const dir = await h.tempDir('mycel-doors-')
   const modelPath = join(dir, 'tiny.gguf')
   const [alphaHome] = await Promise.all([h.found('acme', 'alpha'), makeTestModel({ out: modelPath, size: 'tiny', seed: 42 })])
   await h.ok(alphaHome, ['models', 'add', modelPath, '--name', MODEL])
+  await opts.beforeStart?.(alphaHome)
   const alpha = await h.start(alphaHome)
   const invites = await Promise.all(NAMES.slice(0, joiners).map(async () => await h.invite(alpha)))
   const homes = await Promise.all(invites.map(async (inv, i) => await h.join(inv, NAMES[i] as string)))
