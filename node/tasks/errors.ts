@@ -75,7 +75,7 @@ export function wireCodeOf (err: unknown): WireErrorCode {
     case 'PolicyDeniedError': return 'denied'
     case 'RuntimeBusyError': case 'BusyError': case 'RateLimitedError': return 'busy'
     case 'UnknownModelError': case 'UnknownCollectionError': case 'UnknownTaskError': return 'not-found'
-    case 'InvalidTaskInputError': case 'MalformedMessageError': return 'malformed'
+    case 'InvalidTaskInputError': case 'MalformedMessageError': case 'InvalidRequestError': return 'malformed'
     case 'MaxTokensExceededError': return 'max-tokens-exceeded'
     case 'PromptTooLongError': return 'prompt-too-long'
     case 'AbortError': case 'TaskCanceledError': return 'canceled'
