@@ -4,14 +4,8 @@
 export const MAX_INPUT_ITEMS = 512
 /** Most content parts in one input message. */
 export const MAX_CONTENT_PARTS = 64
-/** Most function tools in one request (OpenAI's own limit). */
-export const MAX_TOOLS = 128
-/** Longest function or tool name (OpenAI's own limit: 64, `^[a-zA-Z0-9_-]+$`). */
+/** Longest function or tool name (OpenAI's own limit: 64, `^[a-zA-Z0-9_-]+$`); the chat's other tool bounds are `protocol/task/chat.ts`'s. */
 export const MAX_TOOL_NAME_CHARS = 64
-/** Longest tool description, or JSON arguments of one call, in characters. */
-export const MAX_TOOL_TEXT_CHARS = 64 * 1024
-/** Longest id of a call or an item a client echoes back. */
-export const MAX_ITEM_ID_CHARS = 128
 /** Most `metadata` entries, and the longest key and value (OpenAI's limits: 16, 64, 512). */
 export const MAX_METADATA_ENTRIES = 16
 export const MAX_METADATA_KEY_CHARS = 64

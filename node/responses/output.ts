@@ -20,8 +20,8 @@ import type { FunctionTool, ResponsesRequest } from './requests.ts'
 /** What the task produced, as the Response reports it. */
 export interface Produced {
   text: string
-  /** Function calls the model made, in order (arguments are a JSON text). */
-  calls: Array<{ name: string, arguments: string }>
+  /** Function calls the model made, in order (`id` becomes the item's `call_id`; arguments are a JSON text). */
+  calls: Array<{ id: string, name: string, arguments: string }>
   finishReason?: string
   usage?: { promptTokens: number, completionTokens: number }
 }
@@ -116,7 +116,7 @@ export class ResponseOutput {
   }
 
   private functionCall (call: Produced['calls'][number]): void {
-    const item: Item = { id: newId('fc'), type: 'function_call', status: 'in_progress', call_id: newId('call'), name: call.name, arguments: '' }
+    const item: Item = { id: newId('fc'), type: 'function_call', status: 'in_progress', call_id: call.id, name: call.name, arguments: '' }
     this.items.push(item)
     const at = { item_id: item.id, output_index: this.items.length - 1 }
     this.send('response.output_item.added', { output_index: at.output_index, item: { ...item } })

@@ -7,17 +7,16 @@
  * `previous_response_id` and `conversation` (the node keeps no responses:
  * every request carries its whole input, `store: false` semantics), built-in
  * tools (web search, files, computer use), images and files in the input,
- * reasoning effort. One extension: `stop`, as in chat completions (the
+ * reasoning effort. Function tools, function-call items and `text.format`
+ * map onto `llm.chat`'s function calling (`chat-input.ts`). One extension: `stop`, as in chat completions (the
  * Responses API has none; the Agents SDK passes it through `providerData`).
  */
 import { arrayOf, bool, isPlainObject, json, literal, nullable, num, oneOf, optional, record, str, uint, type Shape } from '../../protocol/shape.ts'
 import { loose } from '../api/loose.ts'
 import { checkBody, OpenAiRequestError, stopSequences, unsupportedUnless, unsupportedUnlessEmpty } from '../openai/index.ts'
 import { MAX_MODEL_NAME_CHARS, MAX_PROMPT_CHARS } from '../openai/constants.ts'
-import {
-  MAX_CONTENT_PARTS, MAX_INPUT_ITEMS, MAX_ITEM_ID_CHARS, MAX_METADATA_ENTRIES, MAX_METADATA_KEY_CHARS, MAX_METADATA_VALUE_CHARS,
-  MAX_TOOLS, MAX_TOOL_NAME_CHARS, MAX_TOOL_TEXT_CHARS
-} from './constants.ts'
+import { MAX_CHAT_TOOLS, MAX_TOOL_ARGUMENTS_CHARS, MAX_TOOL_CALL_ID_CHARS, MAX_TOOL_DESCRIPTION_CHARS } from '../../protocol/task/chat.ts'
+import { MAX_CONTENT_PARTS, MAX_INPUT_ITEMS, MAX_METADATA_ENTRIES, MAX_METADATA_KEY_CHARS, MAX_METADATA_VALUE_CHARS, MAX_TOOL_NAME_CHARS } from './constants.ts'
 
 /** One turn of the conversation, as the runtime's chat takes it (tool turns included). */
 export type InputItem =
@@ -46,7 +45,7 @@ export interface ResponsesRequest {
 }
 
 const text = str({ max: MAX_PROMPT_CHARS })
-const id = str({ min: 1, max: MAX_ITEM_ID_CHARS })
+const id = str({ min: 1, max: MAX_TOOL_CALL_ID_CHARS })
 const name = str({ min: 1, max: MAX_TOOL_NAME_CHARS, pattern: /^[a-zA-Z0-9_-]+$/ })
 
 /** Text parts only: `input_text` (and `output_text`/`refusal` of assistant turns a client echoes back). */
@@ -65,7 +64,7 @@ const content: Shape<string> = (value, path) => {
 }
 
 const Message = loose({ type: optional(literal('message')), role: oneOf(['system', 'developer', 'user', 'assistant'] as const), content })
-const FunctionCall = loose({ type: literal('function_call'), call_id: id, name, arguments: str({ max: MAX_TOOL_TEXT_CHARS }) })
+const FunctionCall = loose({ type: literal('function_call'), call_id: id, name, arguments: str({ max: MAX_TOOL_ARGUMENTS_CHARS }) })
 const FunctionCallOutput = loose({ type: literal('function_call_output'), call_id: id, output: content })
 
 const item: Shape<InputItem> = (value, path) => {
@@ -97,7 +96,7 @@ const tool: Shape<FunctionTool> = (value, path) => {
   const t = loose({
     type: literal('function'),
     name,
-    description: optional(nullable(str({ max: MAX_TOOL_TEXT_CHARS }))),
+    description: optional(nullable(str({ max: MAX_TOOL_DESCRIPTION_CHARS }))),
     parameters: optional(nullable(record(json({ maxDepth: 32, maxItems: 10_000 }), { max: 256 }))),
     strict: optional(nullable(bool))
   })(value, path)
@@ -119,7 +118,7 @@ const textFormat: Shape<TextFormat> = (value, path) => {
     name: str({ min: 1, max: MAX_TOOL_NAME_CHARS }),
     schema: record(json({ maxDepth: 32, maxItems: 10_000 }), { max: 256 }),
     strict: optional(nullable(bool)),
-    description: optional(nullable(str({ max: MAX_TOOL_TEXT_CHARS })))
+    description: optional(nullable(str({ max: MAX_TOOL_DESCRIPTION_CHARS })))
   })(value, path)
   return { type: 'json_schema', name: f.name, schema: f.schema, strict: f.strict === true, ...(f.description != null ? { description: f.description } : {}) }
 }
@@ -149,7 +148,7 @@ const ResponsesBody = loose({
   conversation: optional(statelessOnly('conversations need stored state')),
   prompt: optional(nullable(unsupportedUnlessEmpty('stored prompt templates'))),
   background: optional(nullable(unsupportedUnless(false, 'background responses'))),
-  tools: optional(nullable(arrayOf(tool, { max: MAX_TOOLS }))),
+  tools: optional(nullable(arrayOf(tool, { max: MAX_CHAT_TOOLS }))),
   tool_choice: optional(nullable(toolChoice)),
   parallel_tool_calls: optional(nullable(bool)),
   text: optional(nullable(loose({ format: optional(nullable(textFormat)) }))),

@@ -25,7 +25,7 @@ export interface ResponsesModules {
 }
 
 function produced (r: RunResult): Produced {
-  return { text: typeof r.output === 'string' ? r.output : '', calls: [], ...(r.finishReason != null ? { finishReason: r.finishReason } : {}), ...(r.usage != null ? { usage: r.usage } : {}) }
+  return { text: typeof r.output === 'string' ? r.output : '', calls: r.toolCalls ?? [], ...(r.finishReason != null ? { finishReason: r.finishReason } : {}), ...(r.usage != null ? { usage: r.usage } : {}) }
 }
 
 async function streamed (tasks: ResponsesModules['tasks'], req: ResponsesRequest, spec: RunSpec, ctx: RouteContext): Promise<void> {

@@ -8,7 +8,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import OpenAI from 'openai'
-import { Agent, OpenAIProvider, Runner, setTracingDisabled } from '@openai/agents'
+import { Agent, OpenAIProvider, Runner, setTracingDisabled, tool } from '@openai/agents'
+import { z } from 'zod'
 import { harness, type MycelProcess } from '../helpers/harness.ts'
 import { modelMesh, MODEL } from '../openai/mesh.ts'
 
@@ -118,6 +119,77 @@ describe('Responses API over a two-node mesh', { timeout: 300_000 }, () => {
     assert.equal(streamed.error, null)
     assert.equal(text, expected)
     assert.equal(streamed.finalOutput, expected)
+  })
+
+  const weather = {
+    type: 'function' as const,
+    name: 'get_weather',
+    description: 'The weather in a city',
+    // bounded strings: the tiny model's greedy text never closes an open-ended one
+    parameters: { type: 'object', properties: { city: { type: 'string', enum: ['Paris', 'Oslo', 'Lima'] } }, required: ['city'], additionalProperties: false },
+    strict: true
+  }
+
+  it('answers a forced function tool with a function_call item whose arguments fit the schema, whole and streamed', async () => {
+    const body = { model: MODEL, input: 'Weather in Paris?', tools: [weather], tool_choice: { type: 'function' as const, name: 'get_weather' }, max_output_tokens: 128, temperature: 0 }
+    const r = await client.responses.create(body)
+    assert.equal(r.status, 'completed')
+    const call = r.output.find(o => o.type === 'function_call')
+    assert.ok(call?.type === 'function_call', JSON.stringify(r.output))
+    assert.equal(call.name, 'get_weather')
+    assert.match(call.call_id, /^call_/)
+    assert.ok(['Paris', 'Oslo', 'Lima'].includes((JSON.parse(call.arguments) as { city: string }).city), call.arguments)
+    const types: string[] = []
+    let args = ''
+    let final: OpenAI.Responses.Response | undefined
+    for await (const e of await client.responses.create({ ...body, stream: true })) {
+      types.push(e.type)
+      if (e.type === 'response.function_call_arguments.delta') args += e.delta
+      if (e.type === 'response.completed') final = e.response
+    }
+    assert.ok(types.includes('response.function_call_arguments.done'))
+    assert.equal(args, call.arguments, 'greedy: the same call, streamed')
+    assert.equal((final?.output.find(o => o.type === 'function_call') as { arguments?: string } | undefined)?.arguments, call.arguments)
+    // the call and its output go back as input items; the model answers on
+    const next = await client.responses.create({
+      model: MODEL,
+      max_output_tokens: 8,
+      temperature: 0,
+      tools: [weather],
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+        { type: 'function_call_output', call_id: call.call_id, output: '{"temp":21}' }
+      ]
+    })
+    assert.ok(next.status === 'completed' || next.status === 'incomplete', next.status)
+  })
+
+  it('holds the answer to text.format json_schema', async () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string', enum: ['yes', 'no'] }, sure: { type: 'boolean' } }, required: ['answer', 'sure'], additionalProperties: false }
+    const r = await client.responses.create({ model: MODEL, input: 'Answer in JSON', max_output_tokens: 128, temperature: 0, text: { format: { type: 'json_schema', name: 'reply', schema, strict: true } } })
+    assert.equal(r.status, 'completed')
+    const answer = JSON.parse(r.output_text) as { answer: string, sure: boolean }
+    assert.ok(['yes', 'no'].includes(answer.answer) && typeof answer.sure === 'boolean', r.output_text)
+  })
+
+  it('runs an Agents SDK agent turn that calls a function tool, and one with a structured output type', async () => {
+    const runner = new Runner({ modelProvider: new OpenAIProvider({ openAIClient: client }), tracingDisabled: true })
+    const cities: string[] = []
+    const getWeather = tool({
+      name: 'get_weather',
+      description: 'The weather in a city',
+      parameters: z.object({ city: z.enum(['Paris', 'Oslo', 'Lima']) }),
+      execute: async ({ city }) => { cities.push(city); return `sunny in ${city}` }
+    })
+    const agent = new Agent({ name: 'weather', instructions: 'Use the tool.', model: MODEL, tools: [getWeather], toolUseBehavior: 'stop_on_first_tool', modelSettings: { temperature: 0, maxTokens: 128, toolChoice: 'required' } })
+    const result = await runner.run(agent, 'Weather in Paris?')
+    assert.equal(cities.length, 1, 'the tool ran once')
+    assert.equal(result.finalOutput, `sunny in ${cities[0] ?? ''}`)
+    const typed = new Agent({ name: 'typed', model: MODEL, outputType: z.object({ answer: z.enum(['yes', 'no']), sure: z.boolean() }), modelSettings: { temperature: 0, maxTokens: 128 } })
+    const out = await runner.run(typed, 'Answer')
+    assert.ok(['yes', 'no'].includes(out.finalOutput?.answer ?? ''))
+    assert.equal(typeof out.finalOutput?.sure, 'boolean')
   })
 
   describe('bad requests', () => {
