@@ -2,7 +2,8 @@
  * Anthropic's Messages API against a real two-node mesh, driven by the
  * official `@anthropic-ai/sdk` client: beta has no model, so every request
  * routes over the mesh to alpha. Streamed and whole answers agree with each
- * other and with the OpenAI API's; stop sequences cut the text; bad
+ * other and with the OpenAI API's; stop sequences end the text; tools are
+ * called as tool_use blocks and their results go back; bad
  * requests get Anthropic's error shape and status, and the node keeps serving.
  */
 import { after, before, describe, it } from 'node:test'
@@ -91,6 +92,47 @@ describe('Anthropic Messages API over a two-node mesh', () => {
     assert.equal(streamed.stop_reason, 'stop_sequence')
   })
 
+  const weather = {
+    name: 'get_weather',
+    description: 'The weather in a city',
+    // a bounded value: the tiny model's greedy text never closes an open-ended string
+    input_schema: { type: 'object' as const, properties: { city: { type: 'string', enum: ['Paris', 'Oslo', 'Lima'] } }, required: ['city'] }
+  }
+
+  function toolUses (m: Anthropic.Message): Anthropic.ToolUseBlock[] {
+    return m.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')
+  }
+
+  it('calls a tool when told to (tool or any): a tool_use block whose input fits the schema, streamed as input_json_delta', async () => {
+    const ask = [{ role: 'user' as const, content: 'Weather in Paris?' }]
+    const m = await client.messages.create({ model: MODEL, max_tokens: 128, ...greedy, messages: ask, tools: [weather], tool_choice: { type: 'tool', name: 'get_weather' } })
+    assert.equal(m.stop_reason, 'tool_use')
+    const [use] = toolUses(m)
+    assert.equal(use?.name, 'get_weather')
+    assert.ok(['Paris', 'Oslo', 'Lima'].includes((use?.input as { city: string }).city), JSON.stringify(use?.input))
+    const deltas: string[] = []
+    const stream = client.messages.stream({ model: MODEL, max_tokens: 128, ...greedy, messages: ask, tools: [weather], tool_choice: { type: 'tool', name: 'get_weather' } })
+    stream.on('streamEvent', (e) => { if (e.type === 'content_block_delta' && e.delta.type === 'input_json_delta') deltas.push(e.delta.partial_json) })
+    const streamed = await stream.finalMessage()
+    assert.equal(streamed.stop_reason, 'tool_use')
+    assert.deepEqual(toolUses(streamed)[0]?.input, use?.input, 'greedy: the same call, assembled from the deltas')
+    assert.deepEqual(JSON.parse(deltas.join('')), use?.input)
+    const any = await client.messages.create({ model: MODEL, max_tokens: 128, ...greedy, messages: ask, tools: [weather], tool_choice: { type: 'any', disable_parallel_tool_use: true } })
+    assert.equal(toolUses(any).length, 1)
+    // the call and its result go back; the model answers in text (none offers no tool to call)
+    const answer = await client.messages.create({
+      model: MODEL,
+      max_tokens: 8,
+      ...greedy,
+      tools: [weather],
+      tool_choice: { type: 'none' },
+      messages: [...ask, { role: 'assistant', content: [{ type: 'tool_use', id: use?.id ?? '', name: 'get_weather', input: use?.input ?? {} }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use?.id ?? '', content: '21 degrees' }] }]
+    })
+    assert.equal(toolUses(answer).length, 0)
+    assert.ok(textOf(answer).length > 0)
+    assert.ok(answer.stop_reason === 'end_turn' || answer.stop_reason === 'max_tokens')
+  })
+
   it('answers bad requests in Anthropic\'s error shape with its statuses, and keeps serving', async () => {
     const refused = async (body: unknown, status: number, type: string, message?: RegExp): Promise<void> => {
       const err = await client.messages.create(body as Anthropic.MessageCreateParamsNonStreaming).then(() => undefined, (e: unknown) => e)
@@ -103,7 +145,10 @@ describe('Anthropic Messages API over a two-node mesh', () => {
     }
     await refused({ model: MODEL, messages }, 400, 'invalid_request_error', /max_tokens/)
     await refused({ model: MODEL, max_tokens: 8, messages: [{ role: 'user', content: [{ type: 'image', source: {} }] }] }, 400, 'invalid_request_error', /image/)
-    await refused({ model: MODEL, max_tokens: 8, messages, tools: [{ name: 'f', input_schema: { type: 'object' } }] }, 400, 'invalid_request_error', /tools/)
+    await refused({ model: MODEL, max_tokens: 8, messages, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 400, 'invalid_request_error', /server tools/)
+    await refused({ model: MODEL, max_tokens: 8, messages, tools: [weather], tool_choice: { type: 'tool', name: 'nope' } }, 400, 'invalid_request_error', /nope/)
+    await refused({ model: MODEL, max_tokens: 8, messages: [{ role: 'user', content: [{ type: 'tool_use', id: 't1', name: 'get_weather', input: {} }] }] }, 400, 'invalid_request_error', /assistant/)
+    await refused({ model: MODEL, max_tokens: 8, messages, tools: [{ name: 'f', input_schema: { type: 'object', properties: { a: { $ref: 'https://evil.example/s.json' } } } }] }, 400, 'invalid_request_error')
     await refused({ model: MODEL, max_tokens: 8, messages, temperature: 3 }, 400, 'invalid_request_error', /temperature/)
     await refused({ model: 'no-such-model', max_tokens: 8, messages }, 404, 'not_found_error')
     const wrongKey = new Anthropic({ baseURL: beta.api.url, apiKey: 'wrong', maxRetries: 0 })
