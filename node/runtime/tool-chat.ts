@@ -40,6 +40,8 @@ export interface ToolChatParams {
   signal: AbortSignal
   onText?: (text: string) => void
   stream?: ChunkCoalescerInit
+  /** Generation ends at the first of these (node-llama-cpp's custom stop triggers); the text stops before it. */
+  stop?: readonly string[]
 }
 
 /** The wrapper, made to enter function-call mode before the model writes anything. */
@@ -112,6 +114,7 @@ export async function toolChat (p: ToolChatParams): Promise<GenerateResult> {
       // the plain path never drops part of a chat to make room, and neither does this one: the history is
       // kept whole, node-llama-cpp then fails, and that fails as a prompt that does not fit (below)
       contextShift: { strategy: ({ chatHistory }: { chatHistory: readonly ChatHistoryItem[] }) => { outOfContext = true; return { chatHistory: [...chatHistory] } } },
+      ...(p.stop != null && p.stop.length > 0 ? { customStopTriggers: p.stop } : {}),
       // a forced answer is a call, not text: nothing of it streams as content
       ...(p.onText != null && !forced ? { onTextChunk: (text: string) => { coalescer.push(text) } } : {})
     }
@@ -127,11 +130,14 @@ export async function toolChat (p: ToolChatParams): Promise<GenerateResult> {
     const toolCalls: ToolCall[] = (r.functionCalls ?? []).map(c => ({ id: callId(), name: c.functionName, arguments: JSON.stringify(c.params ?? {}) }))
     const finishReason: FinishReason = toolCalls.length > 0 ? 'tool_calls' : r.metadata.stopReason === 'maxTokens' ? 'length' : 'stop'
     const completionTokens = p.sequence.tokenMeter.getState().usedOutputTokens - before
+    const trigger = r.metadata.stopReason === 'customStopTrigger' ? r.metadata.customStopTrigger.filter(t => typeof t === 'string').join('') : undefined
+    const stopSequence = trigger != null ? p.stop?.find(s => s === trigger) : undefined
     return {
       text: r.response,
       usage: { promptTokens, completionTokens },
       finishReason,
-      ...(toolCalls.length > 0 ? { toolCalls } : {})
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      ...(stopSequence != null ? { stopSequence } : {})
     }
   } catch (err) {
     if (p.signal.aborted) throw p.signal.reason

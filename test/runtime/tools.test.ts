@@ -122,4 +122,17 @@ describe('runtime function calling and structured output on the generated test m
     }
     assert.equal(typeof (await rt.chat({ model: 'tiny', messages: ASK, maxTokens: 4 })).text, 'string')
   })
+
+  it('a chat on the function-calling path ends at a stop sequence too', async () => {
+    const req = { model: 'tiny', messages: ASK, tools: [WEATHER], toolChoice: 'none' as const, maxTokens: 24 }
+    const full = await rt.chat(req)
+    const stop = full.text.slice(5, 7)
+    const streamed: string[] = []
+    const cut = await rt.chat({ ...req, stop: [stop], onText: t => streamed.push(t) })
+    assert.equal(cut.text, full.text.slice(0, full.text.indexOf(stop)))
+    assert.equal(streamed.join(''), cut.text)
+    assert.equal(cut.finishReason, 'stop')
+    assert.equal(cut.stopSequence, stop)
+    assert.ok(cut.usage.completionTokens < 24, `generated ${cut.usage.completionTokens} of 24`)
+  })
 })
