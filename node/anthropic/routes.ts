@@ -13,6 +13,7 @@
  * generation at the first one (`runtime/stop.ts`), so nothing after it is
  * generated, sent or counted in `usage`.
  */
+import { requestDataClass } from '../api/data-class-header.ts'
 import { randomBytes } from 'node:crypto'
 import type { ApiServer, RouteContext } from '../api/server.ts'
 import type { TasksModule } from '../api/modules.ts'
@@ -40,7 +41,7 @@ interface Generated {
  * Runs the chat, handing each piece of text to `onText`. A failover that
  * rewrites text already handed out fails (the client cannot take text back).
  */
-async function generate (tasks: AnthropicModules['tasks'], req: MessagesRequest, signal: AbortSignal, onText: (text: string) => void): Promise<Generated> {
+async function generate (tasks: AnthropicModules['tasks'], req: MessagesRequest, ctx: Pick<RouteContext, 'signal' | 'req'>, onText: (text: string) => void): Promise<Generated> {
   const local = new AbortController()
   let text = ''
   const onEvent = (e: RouteEvent): void => {
@@ -59,8 +60,9 @@ async function generate (tasks: AnthropicModules['tasks'], req: MessagesRequest,
       model: req.model,
       input: { model: req.model, messages: req.messages, ...req.sampling, ...(req.stopSequences.length > 0 ? { stop: req.stopSequences } : {}), ...req.tools },
       priority: 'interactive',
-      signal: AbortSignal.any([signal, local.signal]),
-      onEvent
+      signal: AbortSignal.any([ctx.signal, local.signal]),
+      onEvent,
+      ...requestDataClass(ctx.req)
     })
     // a whole answer (no text events) arrives in the result
     const whole = typeof r.output === 'string' ? r.output : text
@@ -113,7 +115,7 @@ async function streamed (tasks: AnthropicModules['tasks'], req: MessagesRequest,
     out.write({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })
   }
   try {
-    const g = await generate(tasks, req, ctx.signal, (text) => {
+    const g = await generate(tasks, req, ctx, (text) => {
       openText()
       out.write({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })
     })
@@ -143,7 +145,7 @@ export function registerAnthropicRoutes (api: ApiServer, { tasks }: AnthropicMod
     const req = parseMessagesRequest(ctx.body)
     const id = `msg_${randomBytes(12).toString('hex')}`
     if (req.stream) { await streamed(tasks, req, ctx, id); return }
-    const g = await generate(tasks, req, ctx.signal, () => {})
+    const g = await generate(tasks, req, ctx, () => {})
     return message(id, req.model, blocks(g), g)
   })
 }

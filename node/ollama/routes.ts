@@ -7,6 +7,7 @@
  * status, and a later failure is the last line, `{ error }`. `generate`
  * applies the model's chat template (an `llm.chat` task) unless `raw`.
  */
+import { requestDataClass } from '../api/data-class-header.ts'
 import type { ApiServer, RouteContext } from '../api/server.ts'
 import type { NodeModule, TasksModule } from '../api/modules.ts'
 import { HttpError } from '../api/errors.ts'
@@ -119,7 +120,7 @@ export function registerOllamaRoutes (api: ApiServer, { tasks, node }: OllamaMod
 
   api.route('POST', '/api/chat', async (ctx) => {
     const req = parseOllamaChat(ctx.body)
-    const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: { model: req.model, messages: req.messages, ...req.sampling }, priority: 'interactive' }
+    const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: { model: req.model, messages: req.messages, ...req.sampling }, priority: 'interactive', ...requestDataClass(ctx.req) }
     const at = (): string => new Date().toISOString()
     return await generation(tasks, spec, req, ctx,
       (p) => ({ model: req.model, created_at: at(), message: { role: 'assistant', content: p.text }, done: false }),
@@ -129,18 +130,18 @@ export function registerOllamaRoutes (api: ApiServer, { tasks, node }: OllamaMod
   api.route('POST', '/api/generate', async (ctx) => {
     const req = parseOllamaGenerate(ctx.body)
     const spec: RunSpec = req.raw
-      ? { kind: 'llm.complete', model: req.model, input: { model: req.model, prompt: req.prompt, ...req.sampling }, priority: 'interactive' }
-      : { kind: 'llm.chat', model: req.model, input: { model: req.model, messages: [...(req.system != null ? [{ role: 'system', content: req.system }] : []), { role: 'user', content: req.prompt }], ...req.sampling }, priority: 'interactive' }
+      ? { kind: 'llm.complete', model: req.model, input: { model: req.model, prompt: req.prompt, ...req.sampling }, priority: 'interactive', ...requestDataClass(ctx.req) }
+      : { kind: 'llm.chat', model: req.model, input: { model: req.model, messages: [...(req.system != null ? [{ role: 'system', content: req.system }] : []), { role: 'user', content: req.prompt }], ...req.sampling }, priority: 'interactive', ...requestDataClass(ctx.req) }
     const at = (): string => new Date().toISOString()
     return await generation(tasks, spec, req, ctx,
       (p) => ({ model: req.model, created_at: at(), response: p.text, done: false }),
       (r, text, stopped, ms) => ({ model: req.model, created_at: at(), response: req.stream ? '' : text, ...counters(r, stopped, ms), context: [] }))
   })
 
-  api.route('POST', '/api/embed', async ({ body, signal }) => {
+  api.route('POST', '/api/embed', async ({ body, signal, req: http }) => {
     const req = parseOllamaEmbed(body)
     const started = Date.now()
-    const r = await tasks.run({ kind: 'llm.embed', model: req.model, input: { model: req.model, input: req.input }, priority: 'interactive', signal })
+    const r = await tasks.run({ kind: 'llm.embed', model: req.model, input: { model: req.model, input: req.input }, priority: 'interactive', signal, ...requestDataClass(http) })
     const vectors = Array.isArray(r.output) ? r.output : []
     if (vectors.length !== req.input.length) throw new HttpError('executor-failed', 'The executor returned a wrong number of embeddings')
     return {

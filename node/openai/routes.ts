@@ -9,6 +9,7 @@
  * come back as `tool_calls` with `finish_reason: "tool_calls"`; the API never
  * runs them.
  */
+import { requestDataClass } from '../api/data-class-header.ts'
 import { randomBytes } from 'node:crypto'
 import type { ApiServer, RouteContext } from '../api/server.ts'
 import type { NodeModule, TasksModule } from '../api/modules.ts'
@@ -144,7 +145,7 @@ export function registerOpenAiRoutes (api: ApiServer, { tasks, node }: OpenAiMod
     const req = parseChatRequest(ctx.body)
     const id = newId('chatcmpl')
     const created = Math.floor(Date.now() / 1000)
-    const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: { ...generationInput(req), messages: req.messages, ...req.tools }, priority: 'interactive', signal: ctx.signal }
+    const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: { ...generationInput(req), messages: req.messages, ...req.tools }, priority: 'interactive', signal: ctx.signal, ...requestDataClass(ctx.req) }
     if (!req.stream) {
       const rs = await choices(tasks, spec, req.n)
       return {
@@ -173,7 +174,7 @@ export function registerOpenAiRoutes (api: ApiServer, { tasks, node }: OpenAiMod
     const req = parseCompletionRequest(ctx.body)
     const id = newId('cmpl')
     const created = Math.floor(Date.now() / 1000)
-    const spec: RunSpec = { kind: 'llm.complete', model: req.model, input: { ...generationInput(req), prompt: req.prompt }, priority: 'interactive', signal: ctx.signal }
+    const spec: RunSpec = { kind: 'llm.complete', model: req.model, input: { ...generationInput(req), prompt: req.prompt }, priority: 'interactive', signal: ctx.signal, ...requestDataClass(ctx.req) }
     const chunk = (text: string, finish: string | null, extra: Record<string, unknown> = {}): unknown =>
       ({ id, object: 'text_completion', created, model: req.model, choices: [{ index: 0, text, logprobs: null, finish_reason: finish }], ...extra })
     if (!req.stream) {
@@ -190,9 +191,9 @@ export function registerOpenAiRoutes (api: ApiServer, { tasks, node }: OpenAiMod
     })
   })
 
-  api.route('POST', '/v1/embeddings', async ({ body, signal }) => {
+  api.route('POST', '/v1/embeddings', async ({ body, signal, req: http }) => {
     const req = parseEmbeddingsRequest(body)
-    const r = await tasks.run({ kind: 'llm.embed', model: req.model, input: { model: req.model, input: req.input }, priority: 'interactive', signal })
+    const r = await tasks.run({ kind: 'llm.embed', model: req.model, input: { model: req.model, input: req.input }, priority: 'interactive', signal, ...requestDataClass(http) })
     const vectors = Array.isArray(r.output) ? r.output : []
     if (vectors.length !== req.input.length) throw new HttpError('executor-failed', 'The executor returned a wrong number of embeddings')
     return {

@@ -11,6 +11,7 @@
  * before any output (unknown model, denial, busy) gets its own status; a
  * failure after that is an `error` event, which OpenAI's clients raise.
  */
+import { requestDataClass } from '../api/data-class-header.ts'
 import type { ApiServer, RouteContext } from '../api/server.ts'
 import type { TasksModule } from '../api/modules.ts'
 import { HttpError } from '../api/errors.ts'
@@ -58,7 +59,7 @@ async function streamed (tasks: ResponsesModules['tasks'], req: ResponsesRequest
 export function registerResponsesRoutes (api: ApiServer, { tasks }: ResponsesModules): void {
   api.route('POST', '/v1/responses', async (ctx) => {
     const req = parseResponsesRequest(ctx.body)
-    const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: chatInput(req), priority: 'interactive', signal: ctx.signal }
+    const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: chatInput(req), priority: 'interactive', signal: ctx.signal, ...requestDataClass(ctx.req) }
     if (req.stream) { await streamed(tasks, req, spec, ctx); return }
     return new ResponseOutput(req).finish(produced(await tasks.run(spec)))
   })

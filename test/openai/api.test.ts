@@ -39,6 +39,25 @@ describe('OpenAI-compatible API over a two-node mesh', () => {
     assert.equal(one.id, MODEL)
   })
 
+  it('X-Mycel-Class: local-only work never leaves the node; a bad class is a 400 naming the header', async () => {
+    const messages = [{ role: 'user' as const, content: 'stay here' }]
+    const ranOnAlpha = async (): Promise<number> => (await alpha.get<Array<{ role: string }>>('/api/tasks')).filter(t => t.role !== 'delegator').length
+    const before = await ranOnAlpha()
+    // beta has no model of its own, and local-only work may not go to alpha
+    const refused = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 4 }, { headers: { 'X-Mycel-Class': 'local-only' } }).catch((err: unknown) => err)
+    assert.ok(refused instanceof OpenAI.APIError, 'refused')
+    const last = (await delegated())[0] as { state: string, executor?: string } | undefined
+    assert.notEqual(last?.executor, alpha.peerId, 'not routed to alpha')
+    assert.equal(await ranOnAlpha(), before, 'alpha ran nothing for it')
+    // alpha serves the model itself, so local-only work runs there
+    const local = new OpenAI({ baseURL: `${alpha.api.url}/v1`, apiKey: alpha.api.token, maxRetries: 0 })
+    const ok = await local.chat.completions.create({ model: MODEL, messages, max_tokens: 4 }, { headers: { 'X-Mycel-Class': 'local-only' } })
+    assert.ok((ok.choices[0]?.message.content ?? '').length > 0)
+    const bad = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 4 }, { headers: { 'X-Mycel-Class': 'secret' } }).catch((err: unknown) => err)
+    assert.ok(bad instanceof OpenAI.BadRequestError)
+    assert.match(bad.message, /X-Mycel-Class must be one of public, internal, confidential, local-only/)
+  })
+
   it('answers a chat completion, run by alpha, equal to alpha running it locally', async () => {
     const messages = [{ role: 'user' as const, content: 'Hello mesh' }]
     const res = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 12, temperature: 0 })
