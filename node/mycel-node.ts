@@ -24,6 +24,7 @@ import { capSummary } from './cards/summary.ts'
 import type { PolicyEngine } from './policy/engine.ts'
 import type { LivePolicy } from './policy/live.ts'
 import type { ObservedAuditLog } from './metrics/observed-audit-log.ts'
+import type { PeerVerifyResult, WitnessService } from './witness/index.ts'
 import type { Runtime } from './runtime/runtime.ts'
 import type { TaskKindRegistry } from './tasks/registry.ts'
 import type { TaskExecutor, TaskRouter } from './tasks/index.ts'
@@ -48,6 +49,10 @@ export interface NodeServices {
   /** Watches `policy.json` and reloads it into `policy`; reports a refused edit. */
   readonly policyFile: LivePolicy
   readonly audit: ObservedAuditLog
+  /** Holds the members' audit checkpoints and offers this node's own to them. */
+  readonly witness: WitnessService
+  /** Proves this node's log consistent with every checkpoint of it the members hold. */
+  readonly verifyPeers: () => Promise<PeerVerifyResult>
   readonly tasks: TaskKindRegistry
   readonly executor: TaskExecutor
   readonly router: TaskRouter
@@ -109,6 +114,7 @@ export class MycelNode {
       revoked,
       cards: { known: cards.cards().length, rejected: cards.rejectedCounts() },
       revocationSeq: revocations.seq(),
+      witness: { witnessed: this.services.witness.witnessed, warnings: this.services.witness.warnings() },
       ...(this.services.policyFile.status().error != null ? { policyError: this.services.policyFile.status().error } : {})
     }
   }

@@ -17,6 +17,7 @@ import type { AuditVerifyResult } from '../audit/verify.ts'
 import type { InviteSummary } from '../membership/invites.ts'
 import type { PeerSummary } from '../net/peers.ts'
 import type { MeshTool, MeshToolCall, MeshToolResult } from '../tools/index.ts'
+import type { PeerVerifyResult, WitnessWarning } from '../witness/index.ts'
 
 /** A connected member as `mycel peers` shows it (`net/peers.ts` builds it). */
 export type { PeerSummary }
@@ -37,6 +38,8 @@ export interface StatusSummary {
   revoked: boolean
   cards: { known: number, rejected: Record<string, number> }
   revocationSeq: number
+  /** Members this node witnesses, and those it caught signing two histories of their audit log (rolled back, forked, rewritten). */
+  witness?: { witnessed: number, warnings: WitnessWarning[] }
   /** Set while `policy.json` holds an edit the node refused (the previous policy stays in force): why. */
   policyError?: string
 }
@@ -98,6 +101,8 @@ export interface PolicyModule {
 export type AuditModule = {
   tail: (n: number) => Promise<AuditEntry[]>
   verify: () => Promise<AuditVerifyResult>
+  /** Proves the log consistent with every checkpoint of it the connected members hold (`audit verify --peers`). */
+  verifyPeers: () => Promise<PeerVerifyResult>
   /**
    * Calls `listener` with every entry once it is written, until the returned
    * function is called. The audit log records every task step and policy

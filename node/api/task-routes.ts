@@ -39,7 +39,7 @@ function resultEvent (r: RunResult): TaskEvent {
 export interface TaskRouteModules {
   tasks: Pick<TasksModule, 'run' | 'list' | 'cancel'>
   policy: PolicyModule
-  audit: Pick<AuditModule, 'tail' | 'verify' | 'byTask'>
+  audit: Pick<AuditModule, 'tail' | 'verify' | 'byTask' | 'verifyPeers'>
 }
 
 export function registerTaskRoutes (api: ApiServer, { tasks, policy, audit }: TaskRouteModules): void {
@@ -113,4 +113,6 @@ export function registerTaskRoutes (api: ApiServer, { tasks, policy, audit }: Ta
   })
 
   api.route('GET', '/api/audit/verify', async () => await audit.verify())
+
+  api.route('GET', '/api/audit/verify-peers', async () => await audit.verifyPeers())
 }

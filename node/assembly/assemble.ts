@@ -52,6 +52,8 @@ import { localInference } from './inference.ts'
 import { openLocalMemory } from './memory.ts'
 import { openLocalTools } from './tools.ts'
 import { controlApi } from './control-api.ts'
+import { nodeWitness } from './witness.ts'
+import type { WitnessInit } from '../witness/index.ts'
 import { registerRoutes } from './routes.ts'
 import { Lifecycle, type Startable } from './lifecycle.ts'
 
@@ -74,6 +76,8 @@ export interface MycelNodeInit extends StartFlags {
   router?: RouterInit
   /** Registered model whose embeddings join BM25 in memory search. @default $MYCEL_EMBED_MODEL, else none (BM25 only) */
   embedModel?: string
+  /** How often and how soon this node offers its audit checkpoints to the members who witness them. */
+  witness?: WitnessInit
 }
 
 /** Starts a node for the home; resolves once it listens, serves the API and has published its card. */
@@ -247,7 +251,9 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     engine: policy, logger: createLogger('mycel:node:policy'), audit, self: self.toString(), onChange: async () => await cards.publish()
   })
   const mesh = tools.mesh({ selfName: credentials.name, cards: otherCards, memberGroups: groupsOf, router })
-  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, tasks, executor, router, memory, tools: mesh, runtime: inference.runtime, invites: admin?.invites ?? null }
+  // members hold each other's checkpoints: a node cannot roll back or rewrite its log alone
+  const { witness, verifyPeers } = nodeWitness({ db, host, gate, audit, self: self.toString(), publicKey: key.publicKey, verify }, init.witness)
+  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, tools: mesh, runtime: inference.runtime, invites: admin?.invites ?? null }
   const lifecycle = new Lifecycle([
     ['audit', {
       start: async () => { await audit.start(); await audit.append({ type: 'node.start', actor: self, data: { org: org.id } }) },
@@ -262,6 +268,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     // providers are up (one attempt each) before the executor takes tasks, and stop after it
     ['tools', tools.service],
     ['executor', executor],
+    ['witness', witness],
     ...admin?.services ?? [],
     ['cards', cards],
     ['tool-cards', tools.republish(cards)],

@@ -22,7 +22,7 @@ export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<
 }
 
 export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections' | 'modelsDir'>): ApiModules {
-  const { credentials, cards, router, executor, policy, policyFile, audit, memory, revocations, invites, runtime, tools } = node.services
+  const { credentials, cards, router, executor, policy, policyFile, audit, verifyPeers, memory, revocations, invites, runtime, tools } = node.services
   // the same registry file `mycel models add` writes; the runtime re-reads it on every list
   const registry = new ModelRegistry({ dir: paths.modelsDir })
   return {
@@ -51,7 +51,7 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
       offers: () => router.offers()
     },
     policy: { current: () => policy.policy, file: () => policyFile.status(), reload: async () => await policyFile.reload() },
-    audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), subscribe: (listener) => audit.subscribe(listener), byTask: async (taskId) => await audit.byTask(taskId) },
+    audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), verifyPeers, subscribe: (listener) => audit.subscribe(listener), byTask: async (taskId) => await audit.byTask(taskId) },
     models: {
       list: async () => runtime != null
         ? (await runtime.models()).map(m => modelSummary(m, m.loaded))

@@ -19,7 +19,7 @@ import { sha256, type Hash } from './merkle.ts'
 /** The entry types Mycel writes; other dotted lower-case names are accepted for new subsystems. */
 export const AUDIT_ENTRY_TYPES = [
   'task.sent', 'task.received', 'task.state', 'task.result', 'task.canceled',
-  'policy.decision', 'peer.checkpoint', 'node.start', 'node.stop', 'tool.call'
+  'policy.decision', 'peer.checkpoint', 'witness.inconsistent', 'node.start', 'node.stop', 'tool.call'
 ] as const
 export type KnownAuditEntryType = typeof AUDIT_ENTRY_TYPES[number]
 export type AuditEntryType = KnownAuditEntryType | (string & {})

@@ -22,6 +22,8 @@ export type { AuditEntry, AuditEntryInput, AuditEntryType, AuditValue, KnownAudi
 export { openCheckpoint, signCheckpoint, checkpointToJson } from './checkpoint.ts'
 export type { Checkpoint, SignFn, VerifyFn } from './checkpoint.ts'
 export type { AuditVerifyResult, AuditFailureCode } from './verify.ts'
+export { judgeCheckpoint, INCONSISTENT_VERDICTS } from './judge.ts'
+export type { CheckpointVerdict } from './judge.ts'
 export { highWaterFile, highWaterPath, readHighWater } from './high-water.ts'
 export type { HighWater, HighWaterStore } from './high-water.ts'
 export type { AuditDb } from './store.ts'

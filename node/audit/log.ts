@@ -15,7 +15,8 @@ import { CHECKPOINT_EVERY_ENTRIES, CHECKPOINT_INTERVAL_MS, GENESIS_HASH_BYTES, M
 import { openCheckpoint, signCheckpoint, type Checkpoint, type SignFn, type VerifyFn } from './checkpoint.ts'
 import { checkEntryInput, decodeBody, decodeStored, encodeBody, encodeStored, entryHash, type AuditEntry, type AuditEntryInput } from './entry.ts'
 import { AuditLogClosedError, AuditLogFailedError, CheckpointRollbackError, InconsistentCheckpointError, InvalidProofRequestError } from './errors.ts'
-import { appendToFrontier, consistencyPath, frontierRoot, inclusionPath, leafHash, verifyConsistency, type FrontierNode, type Hash } from './merkle.ts'
+import { appendToFrontier, consistencyPath, frontierRoot, inclusionPath, leafHash, type FrontierNode, type Hash } from './merkle.ts'
+import { judgeCheckpoint } from './judge.ts'
 import { decodeMeta, encodeMeta, META_KEY, nodeKey, openStores, seqKey, taskKey, writeBatch, type AuditDb, type BatchOp, type Stores } from './store.ts'
 import { verifyStores, type AuditVerifyResult } from './verify.ts'
 import { HighWaterMark, readHighWater, type HighWaterStore } from './high-water.ts'
@@ -237,18 +238,12 @@ export class AuditLog {
       const checkpoint = openCheckpoint(bytes, peerPublicKey, this.components.verify)
       const stored = await this.stores.peers.get(peerId)
       const previous = stored == null ? null : openCheckpoint(stored, peerPublicKey, this.components.verify)
-      let proven = true
-      if (previous != null) {
-        if (checkpoint.size < previous.size) throw new CheckpointRollbackError(`Peer ${peerId} showed ${checkpoint.size} entries after ${previous.size}`)
-        if (checkpoint.size === previous.size) {
-          if (!Buffer.from(checkpoint.rootHash).equals(previous.rootHash)) throw new InconsistentCheckpointError(`Peer ${peerId} signed two different logs of ${checkpoint.size} entries`)
-          return { checkpoint: previous, previous, proven: true }
-        }
-        if (proof == null) proven = false
-        else if (!verifyConsistency(previous.size, checkpoint.size, previous.rootHash, checkpoint.rootHash, proof)) {
-          throw new InconsistentCheckpointError(`Peer ${peerId}'s log of ${checkpoint.size} entries does not extend the ${previous.size} seen before`)
-        }
-      }
+      const verdict = judgeCheckpoint(previous, checkpoint, proof)
+      if (verdict === 'replayed' || verdict === 'rolled-back') throw new CheckpointRollbackError(`Peer ${peerId} showed ${checkpoint.size} entries after ${previous?.size ?? 0}`)
+      if (verdict === 'forked') throw new InconsistentCheckpointError(`Peer ${peerId} signed two different logs of ${checkpoint.size} entries`)
+      if (verdict === 'rewritten') throw new InconsistentCheckpointError(`Peer ${peerId}'s log of ${checkpoint.size} entries does not extend the ${previous?.size ?? 0} seen before`)
+      if (verdict === 'same') return { checkpoint: previous as Checkpoint, previous, proven: true }
+      const proven = verdict !== 'needs-proof'
       await this.stores.peers.put(peerId, bytes)
       return { checkpoint, previous, proven }
     }

@@ -73,7 +73,7 @@ describe('task events: the server', () => {
   const modules: TaskRouteModules = {
     tasks: { run: async (spec) => await behaviour(spec), list: () => [], cancel: () => false },
     policy: { current: () => { throw new Error('not used') }, file: () => { throw new Error('not used') }, reload: async () => { throw new Error('not used') } },
-    audit: { tail: async () => [], verify: async () => { throw new Error('not used') }, byTask: async () => [] }
+    audit: { tail: async () => [], verify: async () => { throw new Error('not used') }, byTask: async () => [], verifyPeers: async () => { throw new Error('not used') } }
   }
   const api = new ApiServer({ token: TOKEN, logger: createLogger('test:api') })
   registerTaskRoutes(api, modules)

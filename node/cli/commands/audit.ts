@@ -1,4 +1,6 @@
-import type { Command } from '../command.ts'
+import type { Command, CommandContext } from '../command.ts'
+import { UsageError } from '../errors.ts'
+import type { PeerVerifyResult } from '../../witness/index.ts'
 import { ApiClient, readApiFile } from '../../api/client.ts'
 import { homePaths } from '../../home/home.ts'
 import { openNodeDb } from '../../home/db.ts'
@@ -49,8 +51,11 @@ export const auditTail: Command = {
 
 export const auditVerify: Command = {
   path: ['audit', 'verify'],
-  summary: 'Recompute the audit log\'s hash chain, Merkle tree and signed checkpoints',
-  async run (ctx) {
+  summary: 'Recompute the audit log\'s hash chain, Merkle tree and signed checkpoints; --peers: and prove it consistent with what members hold',
+  usage: '[--peers]',
+  options: { peers: { type: 'boolean', help: 'Also ask the connected members for the checkpoints of this node they hold and prove the log consistent with each (needs the running node)' } },
+  async run (ctx, args) {
+    if (args.values.peers === true) return await verifyPeers(ctx)
     const result = await readApiFile(ctx.home) != null
       ? await (await ApiClient.fromHome(ctx.home)).get<AuditVerifyResult>('/api/audit/verify', ctx.signal)
       : await withOfflineLog(ctx.home, async log => await log.verify())
@@ -59,4 +64,22 @@ export const auditVerify: Command = {
     else ctx.out.line(`FAILED at entry ${String(result.firstBad?.seq)}: ${String(result.firstBad?.reason)}`)
     return result.ok ? 0 : 1
   }
+}
+
+/** `audit verify --peers`: only the running node can ask the members, so it goes through the control API. */
+async function verifyPeers (ctx: CommandContext): Promise<number> {
+  if (await readApiFile(ctx.home) == null) throw new UsageError('audit verify --peers asks the members through the running node: start it first (mycel start)')
+  const result = await (await ApiClient.fromHome(ctx.home)).get<PeerVerifyResult>('/api/audit/verify-peers', ctx.signal)
+  if (ctx.json) { ctx.out.json(result); return result.ok ? 0 : 1 }
+  if (!result.local.ok) ctx.out.line(`FAILED at entry ${String(result.local.firstBad?.seq)}: ${String(result.local.firstBad?.reason)}`)
+  const bad = result.witnesses.filter(w => w.status === 'rolled-back' || w.status === 'inconsistent')
+  for (const w of bad) ctx.out.line(`FAILED: ${w.reason}`)
+  const held = result.witnesses.filter(w => w.status === 'consistent')
+  if (result.ok) {
+    ctx.out.line(`ok: ${result.entries} entries; consistent with the checkpoints ${held.length} witness${held.length === 1 ? '' : 'es'} hold (${held.map(w => `${w.peer.slice(-8)}: ${w.checkpoint?.size ?? 0}`).join(', ')})`)
+  } else if (result.local.ok && bad.length === 0) {
+    ctx.out.line(`FAILED: no connected member holds a checkpoint of this node yet (${result.witnesses.length} asked), so nothing vouches for its log`)
+  }
+  if (ctx.verbose) for (const w of result.witnesses) ctx.out.line(`  ${w.status.padEnd(12)} ${w.reason}`)
+  return result.ok ? 0 : 1
 }

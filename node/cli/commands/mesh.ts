@@ -20,6 +20,8 @@ export const status: Command = {
     ctx.out.line(`peers      ${s.peers}`)
     ctx.out.line(`cards      ${s.cards.known} verified, ${Object.values(s.cards.rejected).reduce((a, b) => a + b, 0)} rejected`)
     ctx.out.line(`uptime     ${Math.round(s.uptimeMs / 1000)}s`)
+    if (s.witness != null) ctx.out.line(`witness    holds the audit checkpoints of ${s.witness.witnessed} member${s.witness.witnessed === 1 ? '' : 's'}`)
+    for (const w of s.witness?.warnings ?? []) ctx.out.line(`WARNING    ${w.reason}`)
   }
 }
 
