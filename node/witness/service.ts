@@ -79,6 +79,7 @@ export class WitnessService {
   private batchTimer: ReturnType<typeof setTimeout> | null = null
   private unsubscribe: Array<() => void> = []
   private started = false
+  private readonly dial: WitnessDial = async (peer, protocol, o) => await this.c.host.dialProtocol(peer, protocol, o)
   /** Frame bytes this node's witness exchanges sent and received, both roles. */
   readonly traffic: WitnessTraffic = { sent: 0, received: 0 }
 
@@ -135,7 +136,7 @@ export class WitnessService {
 
   /** Asks `peer` which checkpoint of this node it holds (signed bytes, or null). */
   async heldBy (peer: string, signal?: AbortSignal): Promise<Uint8Array | null> {
-    return await heldBy(this.c.host.dialProtocol, peer, { signal: signal ?? AbortSignal.timeout(this.timeoutMs), traffic: this.traffic })
+    return await heldBy(this.dial, peer, { signal: signal ?? AbortSignal.timeout(this.timeoutMs), traffic: this.traffic })
   }
 
   /** Offers to one member; one exchange per member at a time, repeated if the log moved on meanwhile. */
@@ -148,7 +149,7 @@ export class WitnessService {
     const size = latest.checkpoint.size
     const exchange = (async () => {
       try {
-        const held = await offerCheckpoint(this.c.host.dialProtocol, peer, latest.bytes, async (from) => await this.c.audit.consistencyProof(from, size), {
+        const held = await offerCheckpoint(this.dial, peer, latest.bytes, async (from) => await this.c.audit.consistencyProof(from, size), {
           signal: AbortSignal.timeout(this.timeoutMs), traffic: this.traffic
         })
         this.answered.set(peer, size)

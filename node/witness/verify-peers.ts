@@ -99,7 +99,7 @@ export async function verifyAgainstWitnesses (c: VerifyPeersComponents): Promise
       witnesses.push({ peer: a.peer, status: 'invalid', reason: `witness ${a.peer} answered with a checkpoint this node did not sign` })
       continue
     }
-    witnesses.push(await judge(a.peer, held, latest, c.log.consistencyProof))
+    witnesses.push(await judge(a.peer, held, latest, async (from, to) => await c.log.consistencyProof(from, to)))
   }
   const failed = witnesses.some(w => w.status === 'rolled-back' || w.status === 'inconsistent')
   const vouched = witnesses.some(w => w.status === 'consistent')
