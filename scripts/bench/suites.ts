@@ -9,6 +9,7 @@ import { tasks } from './tasks.ts'
 import { memory } from './memory.ts'
 import { retention } from './retention.ts'
 import { tools } from './tools.ts'
+import { witness } from './witness.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
@@ -20,4 +21,5 @@ export const suites: BenchSuite[] = [
   memory,
   retention,
   tools,
+  witness,
 ]
