@@ -18,7 +18,6 @@
  *
  * Reproduce with `npm run bench -- witness`.
  */
-import { createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,22 +31,18 @@ import { digest, openAuditLog, type AuditLog, type AuditEntryInput } from '../..
 import { createLogger } from '../../node/logger.ts'
 import { verifyAgainstWitnesses, witnessService, WitnessStore, type WitnessService } from '../../node/witness/index.ts'
 import type { BenchRow, BenchSuite } from './table.ts'
+import { generateKeyPair, sign, verify } from '../../identity/keys.ts'
 
 const NODES = 16
 const ROUNDS = 20
 const ENTRIES_PER_ROUND = 6
 const VERIFY_ENTRIES = 100_000
 const WITNESSES = 15
-const SPKI = Buffer.from('302a300506032b6570032100', 'hex')
-
 interface Keys { seed: Uint8Array, publicKey: Uint8Array, sign: (m: Uint8Array) => Uint8Array }
-const verify = (p: Uint8Array, m: Uint8Array, s: Uint8Array): boolean => edVerify(null, m, createPublicKey({ key: Buffer.concat([SPKI, p]), format: 'der', type: 'spki' }), s)
 
 function keys (): Keys {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-  const pub = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI.length))
-  const seed = new Uint8Array((privateKey.export({ format: 'der', type: 'pkcs8' }) as Buffer).subarray(-32))
-  return { seed, publicKey: pub, sign: (m) => new Uint8Array(edSign(null, m, privateKey)) }
+  const kp = generateKeyPair()
+  return { seed: kp.secretKey, publicKey: kp.publicKey, sign: (m) => sign(kp.secretKey, m) }
 }
 
 const entry = (i: number): AuditEntryInput => ({

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
 import type { TestContext } from 'node:test'
+import { openAuditLog, type AuditLog } from '../../node/audit/index.ts'
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 
@@ -38,4 +39,12 @@ export async function tempLevel (t: TestContext): Promise<{ db: Level<string, Ui
   stack.push(async () => { await db.close() })
   await db.open()
   return { db, dir, defer: (fn) => { stack.push(fn) } }
+}
+
+/** A started log signing with `signer`, checkpoints only when asked; stopped and removed when the test ends. */
+export async function signedLog (t: TestContext, signer: Signer = ed25519Signer()): Promise<AuditLog> {
+  const { db, defer } = await tempLevel(t)
+  const log = await openAuditLog({ db, sign: signer.sign, publicKey: signer.publicKey, verify: ed25519Verify }, { checkpointIntervalMs: 0, checkpointEveryEntries: 0 })
+  defer(async () => { await log.stop() })
+  return log
 }

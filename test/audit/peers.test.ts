@@ -1,14 +1,9 @@
 import { describe, it, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { openAuditLog, type AuditLog } from '../../node/audit/index.ts'
-import { ed25519Signer, ed25519Verify, tempLevel, type Signer } from './helpers.ts'
+import type { AuditLog } from '../../node/audit/index.ts'
+import { ed25519Signer, ed25519Verify, signedLog } from './helpers.ts'
 
-async function nodeLog (t: TestContext, signer: Signer = ed25519Signer()): Promise<AuditLog> {
-  const { db, defer } = await tempLevel(t)
-  const log = await openAuditLog({ db, sign: signer.sign, publicKey: signer.publicKey, verify: ed25519Verify }, { checkpointIntervalMs: 0, checkpointEveryEntries: 0 })
-  defer(async () => { await log.stop() })
-  return log
-}
+const nodeLog = signedLog
 
 async function grow (log: AuditLog, n: number, tag = 'x'): Promise<void> {
   for (let i = 0; i < n; i++) await log.append({ type: 'task.state', actor: 'peer-b', data: { tag, i } })

@@ -7,16 +7,19 @@
  */
 import { describe, it, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { openAuditLog, signCheckpoint, type AuditLog } from '../../node/audit/index.ts'
+import { signCheckpoint, type AuditLog } from '../../node/audit/index.ts'
 import { WitnessStore } from '../../node/witness/index.ts'
 import { peerIdFromPublicKey } from '../../identity/peer-id.ts'
-import { ed25519Signer, ed25519Verify, tempLevel, type Signer } from '../audit/helpers.ts'
+import { ed25519Signer, ed25519Verify, signedLog, tempLevel, type Signer } from '../audit/helpers.ts'
 
-async function subjectLog (t: TestContext, signer: Signer): Promise<AuditLog> {
-  const { db, defer } = await tempLevel(t)
-  const log = await openAuditLog({ db, sign: signer.sign, publicKey: signer.publicKey, verify: ed25519Verify }, { checkpointIntervalMs: 0, checkpointEveryEntries: 0 })
-  defer(async () => { await log.stop() })
-  return log
+/** A subject's log and key, and a witness store over a fresh database. */
+async function setup (t: TestContext, init: { now?: () => number } = {}): Promise<{ key: Signer, peer: string, log: AuditLog, store: WitnessStore, db: Awaited<ReturnType<typeof tempLevel>>['db'] }> {
+  const key = ed25519Signer()
+  const log = await signedLog(t, key)
+  const { db } = await tempLevel(t)
+  const store = new WitnessStore({ db, verify: ed25519Verify, ...init })
+  await store.load()
+  return { key, peer: peerIdFromPublicKey(key.publicKey), log, store, db }
 }
 
 async function grow (log: AuditLog, n: number, tag = 'x'): Promise<void> {
@@ -27,12 +30,7 @@ const noProof = async (): Promise<never> => { throw new Error('no proof expected
 
 describe('witness/store', { timeout: 60_000 }, () => {
   it('holds a first checkpoint, then only proven extensions', async (t) => {
-    const key = ed25519Signer()
-    const peer = peerIdFromPublicKey(key.publicKey)
-    const log = await subjectLog(t, key)
-    const { db } = await tempLevel(t)
-    const store = new WitnessStore({ db, verify: ed25519Verify })
-    await store.load()
+    const { peer, log, store } = await setup(t)
     await grow(log, 10)
     const first = await log.checkpoint()
     assert.deepEqual(await store.offer(peer, first.bytes, noProof), { accepted: true, verdict: 'new', size: 10 })
@@ -48,13 +46,8 @@ describe('witness/store', { timeout: 60_000 }, () => {
   })
 
   it('refuses forged, replayed, smaller, forked and rewritten checkpoints, recording only the inconsistent ones', async (t) => {
-    const key = ed25519Signer()
-    const peer = peerIdFromPublicKey(key.publicKey)
-    const log = await subjectLog(t, key)
-    const { db } = await tempLevel(t)
     let now = 1_000
-    const store = new WitnessStore({ db, verify: ed25519Verify, now: () => now++ })
-    await store.load()
+    const { key, peer, log, store, db } = await setup(t, { now: () => now++ })
     await grow(log, 5)
     const old = await log.checkpoint()
     await grow(log, 5)
@@ -80,7 +73,7 @@ describe('witness/store', { timeout: 60_000 }, () => {
     assert.match(store.warnings()[0]?.reason ?? '', new RegExp(`^peer ${peer} rolled back its audit log: it signed 5 entries .* after 10 entries`))
 
     // the same size with another root: a fork
-    const rewrite = await subjectLog(t, key)
+    const rewrite = await signedLog(t, key)
     await grow(rewrite, 10, 'rewritten')
     const fork = await rewrite.checkpoint()
     const r2 = await store.offer(peer, fork.bytes, noProof)
@@ -106,12 +99,7 @@ describe('witness/store', { timeout: 60_000 }, () => {
   })
 
   it('serialises offers of one peer, so two racing extensions never skip a proof', async (t) => {
-    const key = ed25519Signer()
-    const peer = peerIdFromPublicKey(key.publicKey)
-    const log = await subjectLog(t, key)
-    const { db } = await tempLevel(t)
-    const store = new WitnessStore({ db, verify: ed25519Verify })
-    await store.load()
+    const { peer, log, store } = await setup(t)
     await grow(log, 3)
     const a = await log.checkpoint()
     await grow(log, 3)
