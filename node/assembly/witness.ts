@@ -8,7 +8,7 @@ import { createLogger } from '../logger.ts'
 import type { MembershipGate } from '../membership/gate.ts'
 import type { MycelHost } from '../net/host.ts'
 import type { ObservedAuditLog } from '../metrics/observed-audit-log.ts'
-import type { VerifyFn } from '../audit/checkpoint.ts'
+import type { VerifyFn } from '../audit/index.ts'
 import { verifyAgainstWitnesses, witnessService, WitnessStore, type PeerVerifyResult, type WitnessInit, type WitnessService } from '../witness/index.ts'
 
 export interface NodeWitnessParts {

@@ -11,7 +11,7 @@ import {
   decodeWitnessHeld, decodeWitnessReply, encodeWitnessFrame, MAX_WITNESS_FRAME_BYTES, WITNESS_PROTOCOL
 } from '../../protocol/witness/messages.ts'
 import { MalformedMessageError } from '../../protocol/errors.ts'
-import type { Hash } from '../audit/merkle.ts'
+import type { Hash } from '../audit/index.ts'
 import { WitnessRefusedError } from './errors.ts'
 import { WITNESS_STREAMS_PER_CONNECTION } from './constants.ts'
 

@@ -20,9 +20,7 @@ import { frame, type FramedStream } from '../streams.ts'
 import {
   decodeWitnessCall, decodeWitnessProof, encodeWitnessFrame, MAX_WITNESS_FRAME_BYTES, WITNESS_PROTOCOL, type WitnessOffer
 } from '../../protocol/witness/messages.ts'
-import type { AuditEntry, AuditEntryInput } from '../audit/entry.ts'
-import type { SignedCheckpoint } from '../audit/log.ts'
-import type { Hash } from '../audit/merkle.ts'
+import type { AuditEntry, AuditEntryInput, SignedCheckpoint, Hash } from '../audit/index.ts'
 import { heldBy, offerCheckpoint, type WitnessDial, type WitnessTraffic } from './client.ts'
 import type { WitnessStore, WitnessWarning } from './store.ts'
 import { WITNESS_AFTER_ADMIT_MS, WITNESS_AFTER_BATCH_MS, WITNESS_EXCHANGE_TIMEOUT_MS, WITNESS_INTERVAL_MS, WITNESS_STREAMS_PER_CONNECTION } from './constants.ts'

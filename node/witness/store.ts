@@ -18,9 +18,7 @@ import { bytes, literal, object, oneOf, parse, uint } from '../../protocol/shape
 import type { WitnessRefusal } from '../../protocol/witness/messages.ts'
 import { publicKeyFromPeerId } from '../../identity/peer-id.ts'
 import { toHex } from '../../identity/bytes.ts'
-import { openCheckpoint, type Checkpoint, type VerifyFn } from '../audit/checkpoint.ts'
-import { judgeCheckpoint, type CheckpointVerdict } from '../audit/judge.ts'
-import type { Hash } from '../audit/merkle.ts'
+import { openCheckpoint, judgeCheckpoint, type Checkpoint, type VerifyFn, type CheckpointVerdict, type Hash } from '../audit/index.ts'
 import { MAX_WITNESS_CHECKPOINT_BYTES } from '../../protocol/witness/messages.ts'
 import { MAX_WITNESS_WARNINGS } from './constants.ts'
 

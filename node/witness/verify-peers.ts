@@ -13,10 +13,7 @@
  * again past it, one whose root the new history does not extend
  * (`inconsistent`): this check fails, naming the witness and the checkpoint.
  */
-import { openCheckpoint, type Checkpoint, type VerifyFn } from '../audit/checkpoint.ts'
-import { verifyConsistency, type Hash } from '../audit/merkle.ts'
-import type { SignedCheckpoint } from '../audit/log.ts'
-import type { AuditVerifyResult } from '../audit/verify.ts'
+import { openCheckpoint, verifyConsistency, type Checkpoint, type VerifyFn, type Hash, type SignedCheckpoint, type AuditVerifyResult } from '../audit/index.ts'
 import { summarize, type CheckpointSummary } from './store.ts'
 
 export type WitnessVerdictStatus =
