@@ -9,8 +9,8 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Harness, type MycelProcess } from '../test/helpers/harness.ts'
-import { waitFor } from '../test/helpers/wait.ts'
+import { Harness, type MycelProcess } from './mesh/harness.ts'
+import { waitFor } from './mesh/wait.ts'
 import { makeTestModel } from './make-test-model.ts'
 import { ApiClient } from '../node/api/client.ts'
 import { homePaths } from '../node/home/home.ts'

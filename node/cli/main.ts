@@ -33,7 +33,10 @@ export async function main (argv: string[], opts: MainOptions = {}): Promise<num
   const commands = opts.commands ?? allCommands
   let verbose = argv.includes('--verbose') || argv.includes('-v') || (env.DEBUG ?? '') !== ''
   try {
-    const { command, rest } = selectCommand(commands, argv)
+    const { command, rest } = selectCommand([...commands, helpCommand(commands)], argv)
+    if (command == null && (rest.includes('--version') || rest.includes('-V'))) {
+      return await main(['version', ...rest.filter(a => a !== '--version' && a !== '-V')], { ...opts, commands: commands.filter(c => c.path.join(' ') === 'version') })
+    }
     if (command == null) {
       if (rest.includes('--help') || rest.includes('-h') || rest.filter(a => !a.startsWith('-')).length === 0) {
         out.line(generalHelp(commands))
@@ -59,6 +62,22 @@ export async function main (argv: string[], opts: MainOptions = {}): Promise<num
     return code ?? 0
   } catch (err) {
     return reportError(err, out, verbose)
+  }
+}
+
+/** `mycel help [COMMAND...]`: the same text as `mycel [COMMAND...] --help`. */
+function helpCommand (commands: Command[]): Command {
+  return {
+    path: ['help'],
+    summary: 'Show the commands, or the options of one command',
+    usage: '[COMMAND...]',
+    positionals: { max: 3 },
+    async run (ctx, args) {
+      if (args.positionals.length === 0) { ctx.out.line(generalHelp(commands)); return }
+      const { command, rest } = selectCommand(commands, args.positionals)
+      if (command == null || rest.length > 0) throw new UsageError(`Unknown command: ${args.positionals.join(' ')} (see \`mycel help\`)`)
+      ctx.out.line(commandHelp(command))
+    }
   }
 }
 
@@ -129,7 +148,7 @@ export function generalHelp (commands: Command[]): string {
     'Commands:',
     ...commands.map(c => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
     '',
-    'Run `mycel COMMAND --help` for the options of one command.'
+    'Run `mycel help COMMAND` (or `mycel COMMAND --help`) for the options of one command; `mycel --version` for the version.'
   ].join('\n')
 }
 

@@ -61,7 +61,8 @@ interface SandboxThread {
   pending?: { id: number, resolve: (result: SandboxResult) => void, reject: (err: Error) => void }
 }
 
-const WORKER_URL = new URL('./code-run-worker.ts', import.meta.url)
+// the built package runs code-run-worker.js beside this file, the checkout the .ts
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './code-run-worker.ts' : './code-run-worker.js', import.meta.url)
 
 export function codeRun (init: CodeRunInit = {}): (components: CodeRunComponents) => CodeRun {
   return (components) => new CodeRun(components, init)

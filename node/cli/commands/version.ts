@@ -1,10 +1,11 @@
 import type { Command } from '../command.ts'
+import { packageInfo } from '../package-info.ts'
 
 export const version: Command = {
   path: ['version'],
-  summary: 'Print the Mycel and Node.js versions',
+  summary: 'Print the Mycel and Node.js versions (also `mycel --version`)',
   async run (ctx) {
-    const v = { mycel: '0.1.0', node: process.versions.node }
+    const v = { mycel: packageInfo().version, node: process.versions.node }
     if (ctx.json) ctx.out.json(v)
     else ctx.out.line(`mycel ${v.mycel} (node ${v.node})`)
   }
