@@ -8,6 +8,7 @@
  * databases and releases the home (removing `api.json` last, so an offline
  * command never finds the database still held).
  */
+import { addressInUse } from './errors.ts'
 import { loadNodeKey } from '../../identity/keystore.ts'
 import { peerIdFromPublicKey, toLibp2pPrivateKey } from '../../identity/peer-id.ts'
 import { fromHex } from '../../identity/bytes.ts'
@@ -41,6 +42,7 @@ import { cardContent, contentWatch } from '../cards/content.ts'
 import { PolicyEngine } from '../policy/engine.ts'
 import { livePolicy } from '../policy/live.ts'
 import { ObservedAuditLog } from '../metrics/observed-audit-log.ts'
+import { taskLog, type TaskOutcome } from '../metrics/task-log.ts'
 import type { RuntimeInit } from '../runtime/runtime.ts'
 import type { DataClass } from '../../protocol/task/messages.ts'
 import { TaskKindRegistry } from '../tasks/registry.ts'
@@ -74,6 +76,8 @@ export interface MycelNodeInit extends StartFlags {
   runtime?: RuntimeInit | false
   executor?: ExecutorInit
   router?: RouterInit
+  /** Called once per finished task with its kind, role, peer, state and duration (never content). @default none */
+  onTask?: (task: TaskOutcome) => void
   /** Registered model whose embeddings join BM25 in memory search. @default $MYCEL_EMBED_MODEL, else none (BM25 only) */
   embedModel?: string
   /** How often and how soon this node offers its audit checkpoints to the members who witness them. */
@@ -89,7 +93,7 @@ export async function createMycelNode (init: MycelNodeInit): Promise<MycelNode> 
     return node
   } catch (err) {
     await resources.disposeAsync()
-    throw err
+    throw addressInUse(err) ?? err
   }
 }
 
@@ -260,6 +264,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
       // the last entry, then the final checkpoint
       stop: async () => { await audit.append({ type: 'node.stop', actor: self }).catch(() => {}); await audit.stop() }
     }],
+    // one line per task on DEBUG=mycel:task and to init.onTask, from the audit log as /metrics counts them
+    ['task-log', taskLog({ ...(init.onTask != null ? { onTask: init.onTask } : {}) })({ audit, logger: createLogger('mycel:task') })],
     ['inference', inference],
     // the membership handler is in place before the host listens
     ['gate', gate],

@@ -11,5 +11,6 @@
  * await node.stop()
  */
 export { createMycelNode, type MycelNodeInit } from './assemble.ts'
+export { AddressInUseError } from './errors.ts'
 export { Lifecycle, type Startable } from './lifecycle.ts'
 export type { MycelNode, NodeServices, PeerSummary, StatusSummary } from '../mycel-node.ts'

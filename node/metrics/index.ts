@@ -12,5 +12,6 @@
  */
 export { nodeMetrics, NodeMetrics, type MetricsInit, type MetricsModules } from './metrics.ts'
 export { ObservedAuditLog, type AuditListener } from './observed-audit-log.ts'
+export { taskLog, TaskLog, formatTaskLine, type TaskOutcome, type TaskLogInit } from './task-log.ts'
 export { TaskFold, type FoldEvent, type TaskRole } from './task-fold.ts'
 export { metricSeries, MetricSeries, type SeriesInit, type SeriesModules, type SeriesSample } from './series.ts'

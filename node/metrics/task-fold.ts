@@ -12,12 +12,12 @@ import { MAX_KIND_LABELS, MAX_TRACKED_TASKS } from './constants.ts'
 export type TaskRole = 'delegator' | 'executor' | 'local'
 
 export type FoldEvent =
-  | { type: 'task', kind: string, role: TaskRole, state: string, durationMs: number }
+  | { type: 'task', kind: string, role: TaskRole, state: string, durationMs: number, peer: string }
   | { type: 'tokens', kind: string, prompt: number, completion: number }
   | { type: 'denied', kind: string, direction: string }
   | { type: 'rejected', code: string }
 
-interface Started { kind: string, role: TaskRole, at: number }
+interface Started { kind: string, role: TaskRole, at: number, peer: string }
 
 const FINAL = new Set(['completed', 'failed', 'canceled', 'rejected'])
 
@@ -45,10 +45,10 @@ export class TaskFold {
     const key = `${entry.task ?? ''}/${entry.peer ?? ''}`
     switch (entry.type) {
       case 'task.sent':
-        this.begin(key, { kind: this.kind(data.kind), role: 'delegator', at: entry.time })
+        this.begin(key, { kind: this.kind(data.kind), role: 'delegator', at: entry.time, peer: entry.peer ?? '' })
         return []
       case 'task.received':
-        this.begin(key, { kind: this.kind(data.kind), role: data.local === true || entry.peer === entry.actor ? 'local' : 'executor', at: entry.time })
+        this.begin(key, { kind: this.kind(data.kind), role: data.local === true || entry.peer === entry.actor ? 'local' : 'executor', at: entry.time, peer: entry.peer ?? '' })
         return []
       case 'task.result': {
         const started = this.open.get(key)
@@ -96,7 +96,7 @@ export class TaskFold {
 
   private finish (key: string, started: Started, state: string, at: number): FoldEvent[] {
     this.open.delete(key)
-    return [{ type: 'task', kind: started.kind, role: started.role, state, durationMs: Math.max(0, at - started.at) }]
+    return [{ type: 'task', kind: started.kind, role: started.role, state, durationMs: Math.max(0, at - started.at), peer: started.peer }]
   }
 
   /** A kind as a label value: peers choose kinds, so the set of labels is capped. */

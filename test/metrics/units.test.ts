@@ -21,7 +21,7 @@ describe('TaskFold', () => {
     const fold = new TaskFold()
     assert.deepEqual(fold.add(entry('task.sent', { task: 't1', peer: 'exec', data: { kind: 'echo' }, time: 1000 })), [])
     assert.deepEqual(fold.add(entry('task.result', { task: 't1', peer: 'exec', data: { state: 'completed' }, time: 1250 })), [
-      { type: 'task', kind: 'echo', role: 'delegator', state: 'completed', durationMs: 250 }
+      { type: 'task', kind: 'echo', role: 'delegator', state: 'completed', durationMs: 250, peer: 'exec' }
     ])
     // a late entry of the finished task counts nothing more
     assert.deepEqual(fold.add(entry('task.state', { task: 't1', peer: 'exec', data: { state: 'failed' } })), [])

@@ -8,6 +8,7 @@ import { orgCreate } from './org.ts'
 import { inviteCreate, inviteInspect, inviteList, inviteRevoke } from './invite.ts'
 import { join } from './join.ts'
 import { start } from './start.ts'
+import { serviceCommands } from './service.ts'
 import { caps, peers, revoke, status } from './mesh.ts'
 import { memoryCommands } from './memory.ts'
 import { run, tasks } from './run.ts'
@@ -29,6 +30,7 @@ export const commands: Command[] = [
   inviteRevoke,
   join,
   start,
+  ...serviceCommands,
   status,
   peers,
   caps,
