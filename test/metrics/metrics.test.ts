@@ -2,7 +2,8 @@
  * `/health`, `/ready` and `/metrics` on real `mycel start` processes: beta
  * delegates an echo task to alpha over the mesh, and both nodes' task
  * counters, latency histograms and audit counters move. The exposition is
- * read with a strict parser of Prometheus' text format.
+ * read with a Prometheus text parser (parse-prometheus-text-format) and the
+ * checks a scraper adds; each task is one line on the node's output.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -10,14 +11,15 @@ import { harness, type MycelProcess } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { parseExposition, sampleValue, type Family } from './exposition.ts'
 
-describe('health, readiness and Prometheus metrics of a node', () => {
+describe('health, readiness and Prometheus metrics of a node', { timeout: 180_000 }, () => {
   const h = harness({ after })
   let alpha: MycelProcess
   let beta: MycelProcess
 
   before(async () => {
-    alpha = await h.start(await h.found('acme', 'alpha'))
-    beta = await h.start(await h.join(await h.invite(alpha), 'beta'))
+    // DEBUG=mycel:task: each node also says something per task on its debug log
+    alpha = await h.start(await h.found('acme', 'alpha'), { env: { DEBUG: 'mycel:task' } })
+    beta = await h.start(await h.join(await h.invite(alpha), 'beta'), { env: { DEBUG: 'mycel:task' } })
     await Promise.all([alpha, beta].map(async n => await waitFor(async () => (await n.caps()).length === 2, { what: `both cards at ${n.home}`, timeoutMs: 60_000 })))
   })
 
@@ -69,6 +71,11 @@ describe('health, readiness and Prometheus metrics of a node', () => {
     // the executor counts the tokens echo reports (its prompt length)
     const tokens = { kind: 'echo', type: 'completion' }
     assert.equal(sampleValue(now.alpha, 'mycel_tokens_total', tokens), sampleValue(before.alpha, 'mycel_tokens_total', tokens) + 'count me'.length)
+    // one line per task on start's output (a service's journal) and on DEBUG=mycel:task: kind, role, state, duration, peer; never content
+    const line = (role: string, peer: string): RegExp => new RegExp(`task echo ${role} completed \\d+(ms|\\.\\d\\ds) peer ${peer}`)
+    await waitFor(() => line('delegator', alpha.peerId).test(beta.stdout) && line('executor', beta.peerId).test(alpha.stdout), { what: 'task lines on stdout' })
+    await waitFor(() => new RegExp(`mycel:task ${line('delegator', alpha.peerId).source}`).test(beta.stderr), { what: 'the debug line' })
+    for (const out of [alpha.stdout, alpha.stderr, beta.stdout, beta.stderr]) assert.doesNotMatch(out, /count me/)
     const sent = { type: 'task.sent' }
     assert.equal(sampleValue(now.beta, 'mycel_audit_appends_total', sent), sampleValue(before.beta, 'mycel_audit_appends_total', sent) + 1)
   })

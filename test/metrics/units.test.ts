@@ -9,7 +9,7 @@ import { TaskFold } from '../../node/metrics/task-fold.ts'
 import { failingChecks } from '../../node/http/health.ts'
 import type { AuditEntry } from '../../node/audit/entry.ts'
 import type { StatusSummary } from '../../node/api/modules.ts'
-import { parseExposition } from './exposition.ts'
+import { parseExposition, sampleValue } from './exposition.ts'
 
 let seq = 0
 function entry (type: string, fields: Partial<AuditEntry>): AuditEntry {
@@ -77,6 +77,11 @@ describe('the test\'s exposition parser', () => {
     const f = parseExposition(good)
     assert.deepEqual(f.get('x_total')?.samples, [{ name: 'x_total', labels: { a: 'q"uote', b: '1' }, value: 3 }])
     assert.equal(f.get('h')?.samples.length, 4)
+    // labelled histograms keep each series apart (the package alone folds them into one)
+    const labelled = parseExposition('# HELP h d\n# TYPE h histogram\nh_bucket{le="0.5",k="a"} 1\nh_bucket{le="+Inf",k="a"} 2\nh_sum{k="a"} 0.7\nh_count{k="a"} 2\nh_bucket{le="0.5",k="b"} 0\nh_bucket{le="+Inf",k="b"} 1\nh_sum{k="b"} 3\nh_count{k="b"} 1\n')
+    assert.equal(sampleValue(labelled, 'h_count', { k: 'a' }), 2)
+    assert.equal(sampleValue(labelled, 'h_bucket', { k: 'b', le: '0.5' }), 0)
+    assert.equal(labelled.get('h')?.help, 'd')
   })
 
   it('refuses what a scraper would', () => {
@@ -88,7 +93,9 @@ describe('the test\'s exposition parser', () => {
       '# TYPE x counter\nx 1\n# TYPE x counter\n', // a second TYPE
       '# TYPE x counter\nx{a="1"} 1\nx{a="1"} 2\n', // duplicate series
       '# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n', // buckets decreasing
-      '# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 1\nh_count 1\n' // no +Inf bucket
+      '# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 1\nh_count 1\n', // no +Inf bucket
+      '# TYPE h histogram\nh_bucket{le="1",k="a"} 1\nh_bucket{le="+Inf",k="a"} 1\nh_sum{k="a"} 1\nh_count{k="a"} 1\nh_bucket{le="+Inf",k="b"} 1\nh_sum{k="b"} 1\n', // a labelled series without _count
+      '# TYPE x counter\nx{a="1} 1\n' // an unterminated label value
     ]
     for (const text of bad) assert.throws(() => parseExposition(text), Error, JSON.stringify(text))
   })

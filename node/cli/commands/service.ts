@@ -16,7 +16,7 @@ import { parseHostPort, stringList } from '../parse.ts'
 import { resolveHome } from '../../home/home.ts'
 import { readApiFile } from '../../api/client.ts'
 import { SHUTDOWN_TIMEOUT_MS } from '../../constants.ts'
-import { launchdPlist, runManager, serviceLocation, serviceName, systemdUnit, type ManagerResult, type ServiceKind, type ServiceLocation } from '../service/index.ts'
+import { launchdPlist, runManager, runsCommand, serviceLocation, serviceName, systemdUnit, type ManagerResult, type ServiceKind, type ServiceLocation } from '../service/index.ts'
 
 /** The CLI's own entry beside this folder: the TypeScript in a checkout, the built JavaScript when installed. */
 const CLI_ENTRY = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../bin.ts' : '../bin.js', import.meta.url))
@@ -31,7 +31,7 @@ function kindOf (args: ParsedArgs): ServiceKind {
   return k
 }
 
-interface Planned { loc: ServiceLocation, text: string }
+interface Planned { loc: ServiceLocation, text: string, command: string[] }
 
 function plan (ctx: CommandContext, args: ParsedArgs): Planned {
   const kind = kindOf(args)
@@ -43,7 +43,7 @@ function plan (ctx: CommandContext, args: ParsedArgs): Planned {
   // the running Node is one Mycel runs on (this process proves it), so the service needs no launcher
   const spec = { home: ctx.home, command: [process.execPath, CLI_ENTRY], startArgs, stopTimeoutS: Math.ceil(SHUTDOWN_TIMEOUT_MS / 1000) + 10 }
   const text = kind === 'systemd' ? systemdUnit(spec) : launchdPlist({ ...spec, label: loc.unit, logFile: join(ctx.home, 'logs', 'mycel.log') })
-  return { loc, text }
+  return { loc, text, command: spec.command }
 }
 
 /** The manager calls for each action, as the user would type them. */
@@ -133,15 +133,16 @@ export const serviceStatus: Command = {
   usage: '[--kind systemd|launchd]',
   options: { kind: KIND_OPTION },
   async run (ctx, args) {
-    const { loc, text } = plan(ctx, args)
+    const { loc, command } = plan(ctx, args)
     const written = await readFile(loc.file, 'utf8').catch(() => undefined)
-    const installed = written == null ? 'no' : written === text ? 'yes' : 'yes, but out of date (run `mycel service install` again)'
+    const current = written != null && runsCommand(loc.kind, written, command)
+    const installed = written == null ? 'no' : current ? 'yes' : 'yes, but it runs another Node or Mycel (run `mycel service install` again)'
     const query = loc.kind === 'systemd' ? ['is-active', loc.unit] : ['list', loc.unit]
     const r = written == null ? undefined : await runManager(loc.kind, query, ctx.env)
     const manager = r == null ? '-' : r.ok ? r.stdout.trim().split('\n')[0] ?? '' : r.stdout.trim() !== '' ? r.stdout.trim().split('\n')[0] ?? '' : `unknown (${r.message})`
     const api = await readApiFile(ctx.home)
     const node = api != null ? `running (pid ${api.pid}, API ${api.url})` : 'not running'
-    if (ctx.json) { ctx.out.json({ kind: loc.kind, unit: loc.unit, file: loc.file, installed: written != null, current: written === text, manager, node }); return }
+    if (ctx.json) { ctx.out.json({ kind: loc.kind, unit: loc.unit, file: loc.file, installed: written != null, current, manager, node }); return }
     ctx.out.line(`unit       ${loc.unit} (${loc.kind})`)
     ctx.out.line(`file       ${loc.file}`)
     ctx.out.line(`installed  ${installed}`)

@@ -8,5 +8,5 @@
  * await writeFile(loc.file, systemdUnit({ home, command: [process.execPath, entry], stopTimeoutS: 30 }))
  * await runManager('systemd', ['enable', '--now', loc.unit], env)
  */
-export { serviceName, startArgv, systemdUnit, launchdPlist, type ServiceKind, type ServiceSpec } from './unit.ts'
+export { serviceName, startArgv, runsCommand, systemdUnit, launchdPlist, type ServiceKind, type ServiceSpec } from './unit.ts'
 export { serviceLocation, findManager, runManager, type ServiceLocation, type ManagerResult } from './manager.ts'

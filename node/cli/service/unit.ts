@@ -103,3 +103,9 @@ export function launchdPlist (spec: ServiceSpec & { label: string, logFile: stri
     ''
   ].join('\n')
 }
+
+/** Whether a written definition runs `command` (this Node and this CLI); after an upgrade moved either, it is out of date. */
+export function runsCommand (kind: ServiceKind, text: string, command: string[]): boolean {
+  if (kind === 'systemd') return text.split('\n').some(l => l.startsWith(`ExecStart=${command.map(systemdWord).join(' ')} "start" `))
+  return text.includes(['  <array>', ...command.map(a => `    <string>${xml(a)}</string>`), '    <string>start</string>'].join('\n'))
+}
