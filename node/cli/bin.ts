@@ -1,9 +1,15 @@
 #!/usr/bin/env node
-// Entry point of the `mycel` command. Node 24 runs this TypeScript directly.
+// Entry point of the `mycel` command: Node 24 runs this TypeScript in a checkout, its build (dist/) when installed.
 import { main } from './main.ts'
 
 // everything a Mycel process writes in its home (databases, keys, api.json) is for its own user only
 process.umask(0o077)
+
+// `mycel … | head` closes the pipe while we write: stop quietly, as a command killed by SIGPIPE would, not with a stack
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw err
+})
 
 const controller = new AbortController()
 let interrupted = 0

@@ -2,6 +2,8 @@
  * Where CLI commands write. The only place in Mycel that prints to the
  * terminal; everything else logs through injected loggers.
  */
+import { progressLine } from './progress.ts'
+
 export interface Output {
   /** A line for humans on stdout. */
   line: (text?: string) => void
@@ -11,8 +13,12 @@ export interface Output {
   json: (value: unknown) => void
   /** A line on stderr: notes, progress, errors. */
   error: (text: string) => void
-  /** Transient progress on stderr (a bar on a TTY, nothing otherwise). */
-  progress: (label: string, done: number, total: number) => void
+  /**
+   * Progress on stderr: one line redrawn on a TTY, else a line every few
+   * seconds and the last one (logs and CI see a download move too). With
+   * `bytes`, amounts are sizes with speed and ETA.
+   */
+  progress: (label: string, done: number, total: number, opts?: { bytes?: boolean }) => void
 }
 
 /**
@@ -28,19 +34,30 @@ export function printable (text: string): string {
   return text.replace(UNPRINTABLE, '')
 }
 
-export function consoleOutput (stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): Output {
+/** Lines of progress written where stderr is no terminal: at most one per this long, then the last. */
+export const PROGRESS_LINE_INTERVAL_MS = 2_000
+/** Redraws of the progress line on a terminal: at most one per this long. */
+const PROGRESS_REDRAW_MS = 100
+
+export function consoleOutput (stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr, now: () => number = () => performance.now()): Output {
+  const transfers = new Map<string, { startedMs: number, lastMs: number }>()
   return {
     line: (text = '') => { stdout.write(printable(text) + '\n') },
     write: (text) => { stdout.write(printable(text)) },
     json: (value) => { stdout.write(JSON.stringify(value, jsonReplacer, 2) + '\n') },
     error: (text) => { stderr.write(printable(text) + '\n') },
-    progress: (label, done, total) => {
-      if (stderr.isTTY !== true) return
-      const width = 30
-      const ratio = total > 0 ? Math.min(1, done / total) : 0
-      const filled = Math.round(ratio * width)
-      stderr.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(ratio * 100)}%`)
-      if (done >= total) stderr.write('\n')
+    progress: (label, done, total, opts = {}) => {
+      const t = now()
+      let state = transfers.get(label)
+      if (state == null) { state = { startedMs: t, lastMs: -Infinity }; transfers.set(label, state) }
+      const final = total > 0 && done >= total
+      const tty = stderr.isTTY === true
+      if (!final && t - state.lastMs < (tty ? PROGRESS_REDRAW_MS : PROGRESS_LINE_INTERVAL_MS)) return
+      state.lastMs = t
+      const line = printable(progressLine({ label, done, total, startedMs: state.startedMs, nowMs: t, bytes: opts.bytes === true }))
+      if (tty) stderr.write(`\r${line}\u001b[K${final ? '\n' : ''}`)
+      else stderr.write(line + '\n')
+      if (final) transfers.delete(label)
     }
   }
 }

@@ -5,6 +5,7 @@
  * with the task, not only inside its input, so the node decides the task's
  * data class from it: a `local-only` collection's question never leaves.
  */
+import { resolvePeer } from '../peer-ref.ts'
 import type { CommandContext } from '../command.ts'
 import { ApiClient } from '../../api/client.ts'
 import { MalformedApiResponseError } from '../../api/errors.ts'
@@ -37,13 +38,14 @@ export async function askThroughNode (ctx: CommandContext, a: MeshAskArgs): Prom
   if (a.model != null) input.model = a.model
   if (a.maxTokens != null) input.maxTokens = a.maxTokens
   const api = await ApiClient.fromHome(ctx.home)
+  const peer = a.peer != null ? await resolvePeer(api, a.peer, ctx.signal) : undefined
   let result: TaskResultEvent | undefined
   // every line is checked against the task-event contract (`api/task-stream.ts`)
   for await (const e of api.runTask({
     kind: 'memory.ask',
     input,
     ...(a.collection != null ? { collection: a.collection } : {}),
-    ...(a.peer != null ? { peer: a.peer } : {}),
+    ...(peer != null ? { peer } : {}),
     ...(a.local === true ? { local: true } : {})
   }, ctx.signal)) {
     if (e.type === 'text' && !ctx.json) ctx.out.write(e.text)

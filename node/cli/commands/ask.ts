@@ -68,7 +68,7 @@ export const ask: Command = {
     model: { type: 'string', short: 'm', help: 'Registered model to answer with (default: the first one)' },
     k: { type: 'string', short: 'k', help: `Chunks given to the model (default ${SEARCH_K})` },
     'max-tokens': { type: 'string', help: 'Longest answer in tokens' },
-    peer: { type: 'string', help: 'Ask this member (its memory and model); needs a running node' },
+    peer: { type: 'string', help: 'Ask this member (peer id or name; its memory and model); needs a running node' },
     local: { type: 'boolean', help: 'Answer on this node even when members could' }
   },
   positionals: { min: 1, max: 1000 },

@@ -12,6 +12,7 @@ import { serviceCommands } from './service.ts'
 import { caps, peers, revoke, status } from './mesh.ts'
 import { memoryCommands } from './memory.ts'
 import { run, tasks } from './run.ts'
+import { ps } from './ps.ts'
 import { policyAllow, policyDeny, policyReload, policyRm, policyShow } from './policy.ts'
 import { auditTail, auditVerify } from './audit.ts'
 import { demo } from './demo.ts'
@@ -37,6 +38,7 @@ export const commands: Command[] = [
   revoke,
   run,
   tasks,
+  ps,
   policyShow,
   policyReload,
   policyAllow,

@@ -1,8 +1,7 @@
 import type { Command } from '../command.ts'
 import { ApiClient } from '../../api/client.ts'
 import { table } from '../output.ts'
-import { isPeerId } from '../../../identity/peer-id.ts'
-import { UsageError } from '../errors.ts'
+import { resolvePeer } from '../peer-ref.ts'
 import type { PeerSummary, StatusSummary } from '../../mycel-node.ts'
 
 export const status: Command = {
@@ -57,18 +56,19 @@ export const caps: Command = {
 export const revoke: Command = {
   path: ['revoke'],
   summary: 'Revoke a member and the invites it redeemed: every node drops it and refuses it from now on (admins)',
-  usage: '[--keep-invites] [--force] PEER_ID',
+  usage: '[--keep-invites] [--force] PEER',
   options: {
     'keep-invites': { type: 'boolean', help: 'Leave the invites it joined with usable (others may still need a multi-use one)' },
     force: { type: 'boolean', help: 'Allow revoking this node itself (never the last admin)' }
   },
   positionals: { min: 1, max: 1 },
   async run (ctx, args) {
-    const peerId = args.positionals[0] as string
-    if (!isPeerId(peerId)) throw new UsageError(`"${String(peerId).slice(0, 60)}" is not a peer id`)
+    const api = await ApiClient.fromHome(ctx.home)
+    // a name is resolved to the one member carrying it; the peer id is what gets revoked (and printed)
+    const peerId = await resolvePeer(api, args.positionals[0] as string, ctx.signal)
     const keepInvites = args.values['keep-invites'] === true
     const force = args.values.force === true
-    const r = await (await ApiClient.fromHome(ctx.home)).post<{ seq: number, invites: string[] }>('/api/revoke', { peerId, keepInvites, force }, ctx.signal)
+    const r = await api.post<{ seq: number, invites: string[] }>('/api/revoke', { peerId, keepInvites, force }, ctx.signal)
     if (ctx.json) { ctx.out.json({ revoked: peerId, seq: r.seq, invites: r.invites }); return }
     ctx.out.line(`Revoked ${peerId} (revocation list seq ${r.seq}); members drop it as the list spreads.`)
     if (r.invites.length > 0) ctx.out.line(`Also revoked the invite(s) it joined with: ${r.invites.join(', ')}`)

@@ -36,7 +36,7 @@ export const modelsAdd: Command = {
     const m = await registry(ctx.home).add(path, {
       ...(name != null ? { name } : {}),
       signal: ctx.signal,
-      onProgress: (done, total) => { ctx.out.progress('hashing', done, total) }
+      onProgress: (done, total) => { ctx.out.progress('hashing', done, total, { bytes: true }) }
     })
     if (ctx.json) { ctx.out.json(m); return }
     ctx.out.line(`added ${m.name}: ${m.architecture} ${m.quantisation}, ${m.parameterCount} parameters, context ${m.contextLength}, sha256 ${m.sha256}`)
@@ -66,7 +66,7 @@ export const modelsPull: Command = {
     const m = await registry(ctx.home).pull(args.positionals[0] as string, {
       ...(name != null ? { name } : {}),
       signal: ctx.signal,
-      onProgress: (phase, done, total) => { ctx.out.progress(phase === 'download' ? 'downloading' : 'hashing', done, total) }
+      onProgress: (phase, done, total) => { ctx.out.progress(phase === 'download' ? 'downloading' : 'hashing', done, total, { bytes: true }) }
     })
     if (ctx.json) { ctx.out.json(m); return }
     ctx.out.line(`pulled ${m.name}: ${m.path}, sha256 ${m.sha256}`)

@@ -7,6 +7,7 @@ import { DATA_CLASSES } from '../../../protocol/task/messages.ts'
 import type { TaskSummary } from '../../tasks/index.ts'
 import type { TaskRequestBody, TaskResultEvent } from '../../api/task-stream.ts'
 import { MalformedApiResponseError } from '../../api/errors.ts'
+import { resolvePeer } from '../peer-ref.ts'
 
 /** The error a run ended with; `code` is the node's API error code (`protocol/codes.ts`). */
 export class RunFailedError extends Error {
@@ -26,7 +27,7 @@ export const run: Command = {
   summary: 'Delegate a task to the mesh (or run it here) and stream its output',
   usage: '[--peer PEER] [--local] [--kind K] [--model M] [--max-tokens N] [--temperature T] [--seed S] [--class C] PROMPT',
   options: {
-    peer: { type: 'string', help: 'Run on this member only' },
+    peer: { type: 'string', help: 'Run on this member only (peer id or name)' },
     local: { type: 'boolean', help: 'Run on this node' },
     kind: { type: 'string', help: 'Task kind (default llm.complete, or echo when no model is known)' },
     model: { type: 'string', help: 'Model name (default: the first model a member offers)' },
@@ -43,6 +44,7 @@ export const run: Command = {
     if (dataClass != null && !(DATA_CLASSES as readonly string[]).includes(dataClass)) throw new UsageError(`--class must be one of ${DATA_CLASSES.join(', ')}`)
     if (v.peer != null && v.local === true) throw new UsageError('--peer and --local exclude each other')
     const api = await ApiClient.fromHome(ctx.home)
+    const peer = v.peer != null ? await resolvePeer(api, v.peer as string, ctx.signal) : undefined
     let kind = v.kind as string | undefined
     let model = v.model as string | undefined
     if (kind == null || (kind.startsWith('llm.') && model == null)) {
@@ -63,7 +65,7 @@ export const run: Command = {
       input,
       ...(model != null && kind.startsWith('llm.') ? { model } : {}),
       ...(dataClass != null ? { dataClass: dataClass as NonNullable<TaskRequestBody['dataClass']> } : {}),
-      ...(v.peer != null ? { peer: v.peer as string } : {}),
+      ...(peer != null ? { peer } : {}),
       ...(v.local === true ? { local: true } : {})
     }
     let result: TaskResultEvent | undefined
