@@ -6,7 +6,7 @@
 
 /** Stable short codes for the errors that can reach a remote caller. */
 export type RuntimeErrorCode =
-  | 'unknown-model' | 'model-hash-mismatch' | 'invalid-model-file' | 'model-exists' | 'invalid-model-uri'
+  | 'unknown-model' | 'model-hash-mismatch' | 'model-digest-mismatch' | 'invalid-model-file' | 'model-exists' | 'invalid-model-uri'
   | 'busy' | 'max-tokens-exceeded' | 'prompt-too-long' | 'canceled' | 'timeout' | 'unknown-task'
   | 'runtime-stopped' | 'invalid-request' | 'download-stalled'
 
@@ -26,6 +26,20 @@ export class UnknownModelError extends RuntimeError {
 }
 
 /** The file on disk is no longer the file that was registered. */
+/** A model file whose digest is not the one the user said it must have (`--sha256`): nothing was registered. */
+export class ModelDigestMismatchError extends RuntimeError {
+  static override name = 'ModelDigestMismatchError'
+  readonly code = 'model-digest-mismatch'
+  readonly expected: string
+  readonly actual: string
+  constructor (source: string, expected: string, actual: string) {
+    super(`${source} has sha256 ${actual}, not the expected ${expected}; nothing was registered`)
+    this.name = ModelDigestMismatchError.name
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
 export class ModelHashMismatchError extends RuntimeError {
   static override name = 'ModelHashMismatchError'
   readonly code = 'model-hash-mismatch'

@@ -17,7 +17,7 @@ import { arrayOf, bool, literal, object, parse, str, uint } from '../../protocol
 import { createLogger, type Logger } from '../logger.ts'
 import { PULL_ABORT_GRACE_MS, PULL_CONNECT_TIMEOUT_MS, PULL_IDLE_TIMEOUT_MS } from './constants.ts'
 import { downloadWatchdog, fetchModelFile } from './download.ts'
-import { InvalidModelFileError, InvalidModelUriError, ModelExistsError, ModelHashMismatchError, UnknownModelError } from './errors.ts'
+import { InvalidModelFileError, InvalidModelUriError, ModelDigestMismatchError, ModelExistsError, ModelHashMismatchError, UnknownModelError } from './errors.ts'
 import { readModelFileInfo } from './gguf-info.ts'
 import { sha256File, type HashProgress } from './hash.ts'
 
@@ -51,10 +51,14 @@ export interface AddModelOptions {
   name?: string
   onProgress?: HashProgress
   signal?: AbortSignal
+  /** The digest (hex) the file must have; otherwise it is refused and nothing is registered. */
+  sha256?: string
 }
 
 export interface PullModelOptions {
   name?: string
+  /** The digest (hex) the download must have; otherwise the file is deleted and nothing is registered. */
+  sha256?: string
   /** Give up when no data arrives within this long. @default PULL_CONNECT_TIMEOUT_MS */
   connectTimeoutMs?: number
   /** Give up when a started download sends nothing for this long. @default PULL_IDLE_TIMEOUT_MS */
@@ -130,7 +134,9 @@ export class ModelRegistry {
     const name = opts.name ?? defaultModelName(abs)
     if (!NAME.test(name)) throw new InvalidModelFileError(abs, `"${name}" is not a valid model name (letters, digits, . _ : -)`)
     const info = await readModelFileInfo(abs, opts.signal)
+    if (opts.sha256 != null && !SHA256.test(opts.sha256)) throw new InvalidModelFileError(abs, 'the expected sha256 must be 64 lower-case hex digits')
     const sha256 = await sha256File(abs, opts)
+    if (opts.sha256 != null && sha256 !== opts.sha256) throw new ModelDigestMismatchError(abs, opts.sha256, sha256)
     const entry: RegisteredModel = {
       name,
       sha256,
@@ -186,6 +192,8 @@ export class ModelRegistry {
    */
   async pull (uri: string, opts: PullModelOptions = {}): Promise<RegisteredModel> {
     validateModelUri(uri)
+    // refused before a byte is downloaded, not after gigabytes
+    if (opts.sha256 != null && !SHA256.test(opts.sha256)) throw new InvalidModelUriError(uri, 'the expected sha256 must be 64 lower-case hex digits')
     await mkdir(this.dir, { recursive: true })
     const staging = await mkdtemp(join(this.dir, '.pull-'))
     const dog = downloadWatchdog(uri, {
@@ -222,11 +230,18 @@ export class ModelRegistry {
     } finally {
       await rm(staging, { recursive: true, force: true })
     }
-    return await this.add(path, {
-      ...(opts.name != null ? { name: opts.name } : {}),
-      ...(opts.signal != null ? { signal: opts.signal } : {}),
-      onProgress: (done, total) => { opts.onProgress?.('hash', done, total) }
-    })
+    try {
+      return await this.add(path, {
+        ...(opts.name != null ? { name: opts.name } : {}),
+        ...(opts.signal != null ? { signal: opts.signal } : {}),
+        ...(opts.sha256 != null ? { sha256: opts.sha256 } : {}),
+        onProgress: (done, total) => { opts.onProgress?.('hash', done, total) }
+      })
+    } catch (err) {
+      // a download that is not the file the user meant, or not a model at all, is not kept
+      await rm(path, { force: true })
+      throw err
+    }
   }
 
   private async read (): Promise<RegisteredModel[]> {

@@ -2,7 +2,8 @@
  * `models pull` against servers that misbehave on loopback: one that accepts
  * connections and never answers, one that stalls in the middle of the body.
  * Both end in ModelDownloadStalledError, with nothing registered and no file
- * left in the models folder.
+ * left in the models folder. And one that serves a file other than the one
+ * `--sha256` names: refused, deleted, nothing registered.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -35,7 +36,7 @@ async function listen (server: Server | HttpsServer): Promise<number> {
   return addr.port
 }
 
-describe('models pull timeouts', { timeout: 60_000 }, () => {
+describe('models pull against loopback servers', { timeout: 60_000 }, () => {
   let home: TestHome
   const sockets = new Set<Socket>()
   const servers: Array<Server | HttpsServer> = []
@@ -113,5 +114,32 @@ describe('models pull timeouts', { timeout: 60_000 }, () => {
     assert.equal(m.name, 'served')
     assert.equal(m.sha256, await sha256File(source))
     assert.deepEqual((await readdir(home.modelsDir)).sort(), ['registry.json', 'served.gguf'])
+  })
+
+  it('a download whose digest is not the expected one is deleted and nothing is registered', async () => {
+    const source = join(home.dir, 'other.gguf')
+    await makeTestModel({ out: source, seed: 6 })
+    const body = await readFile(source)
+    const serving = createHttpsServer(tls, (req, res) => {
+      sockets.add(req.socket)
+      res.writeHead(200, { 'content-length': String(body.length) })
+      res.end(req.method === 'HEAD' ? undefined : body)
+    })
+    servers.push(serving)
+    const port = await listen(serving)
+    const before = (await home.registry.list()).map(m => m.name)
+    const wanted = 'ab'.repeat(32)
+    await assert.rejects(home.registry.pull(`https://127.0.0.1:${port}/files/other.gguf`, { ...TIMEOUTS, name: 'other', sha256: wanted }), (err: Error & { expected?: string, actual?: string }) => {
+      assert.equal(err.name, 'ModelDigestMismatchError')
+      assert.equal(err.expected, wanted)
+      assert.match(err.message, /nothing was registered/)
+      return true
+    })
+    assert.deepEqual((await home.registry.list()).map(m => m.name), before)
+    assert.ok(!(await readdir(home.modelsDir)).includes('other.gguf'), 'the download was deleted')
+    // the right digest registers it; a malformed one is refused before any download
+    const actual = await sha256File(source)
+    assert.equal((await home.registry.pull(`https://127.0.0.1:${port}/files/other.gguf`, { ...TIMEOUTS, name: 'other', sha256: actual })).sha256, actual)
+    await assert.rejects(home.registry.pull(`https://127.0.0.1:${port}/files/x.gguf`, { ...TIMEOUTS, sha256: 'xyz' }), /64 lower-case hex digits/)
   })
 })

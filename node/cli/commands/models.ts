@@ -27,14 +27,18 @@ export const modelsList: Command = {
 export const modelsAdd: Command = {
   path: ['models', 'add'],
   summary: 'Register a local GGUF file (hashes it; a changed file is refused at load)',
-  usage: '[--name NAME] PATH',
-  options: { name: { type: 'string', help: 'Name to register it under (default: the file name)' } },
+  usage: '[--name NAME] [--sha256 HEX] PATH',
+  options: {
+    name: { type: 'string', help: 'Name to register it under (default: the file name)' },
+    sha256: { type: 'string', help: 'The digest the file must have; a different file is refused' }
+  },
   positionals: { min: 1, max: 1 },
   async run (ctx, args) {
     const path = args.positionals[0] as string
     const name = args.values.name as string | undefined
     const m = await registry(ctx.home).add(path, {
       ...(name != null ? { name } : {}),
+      ...expectedDigest(args.values.sha256),
       signal: ctx.signal,
       onProgress: (done, total) => { ctx.out.progress('hashing', done, total, { bytes: true }) }
     })
@@ -58,19 +62,28 @@ export const modelsRm: Command = {
 export const modelsPull: Command = {
   path: ['models', 'pull'],
   summary: 'Download a GGUF (hf:OWNER/REPO[:QUANT] or an https URL), then register it',
-  usage: '[--name NAME] URI',
-  options: { name: { type: 'string', help: 'Name to register it under (default: the file name)' } },
+  usage: '[--name NAME] [--sha256 HEX] URI',
+  options: {
+    name: { type: 'string', help: 'Name to register it under (default: the file name)' },
+    sha256: { type: 'string', help: 'The digest the download must have; a different file is deleted, nothing registered' }
+  },
   positionals: { min: 1, max: 1 },
   async run (ctx, args) {
     const name = args.values.name as string | undefined
     const m = await registry(ctx.home).pull(args.positionals[0] as string, {
       ...(name != null ? { name } : {}),
+      ...expectedDigest(args.values.sha256),
       signal: ctx.signal,
       onProgress: (phase, done, total) => { ctx.out.progress(phase === 'download' ? 'downloading' : 'hashing', done, total, { bytes: true }) }
     })
     if (ctx.json) { ctx.out.json(m); return }
     ctx.out.line(`pulled ${m.name}: ${m.path}, sha256 ${m.sha256}`)
   }
+}
+
+/** `--sha256 HEX` as the registry takes it (hex in any case; the registry checks the form). */
+function expectedDigest (value: unknown): { sha256?: string } {
+  return typeof value === 'string' ? { sha256: value.trim().toLowerCase() } : {}
 }
 
 /** The runtime's commands, for `commands/index.ts`. */
