@@ -26,6 +26,7 @@ import type { LivePolicy } from './policy/live.ts'
 import type { ObservedAuditLog } from './metrics/observed-audit-log.ts'
 import type { PeerVerifyResult, WitnessService } from './witness/index.ts'
 import type { Runtime } from './runtime/runtime.ts'
+import type { ModelRegistry } from './runtime/registry.ts'
 import type { TaskKindRegistry } from './tasks/registry.ts'
 import type { TaskExecutor, TaskRouter } from './tasks/index.ts'
 import type { InviteBook } from './membership/invite-book.ts'
@@ -61,6 +62,8 @@ export interface NodeServices {
   readonly tools: MeshTools
   /** Null on a node started without inference (`runtime: false`). */
   readonly runtime: Runtime | null
+  /** The home's model registry, shared with the runtime (the CLI writes the same file). */
+  readonly modelRegistry: ModelRegistry
   /** The invites this admin node issued and who redeemed them; null on other nodes. */
   readonly invites: InviteBook | null
 }

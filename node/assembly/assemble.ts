@@ -257,7 +257,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   const mesh = tools.mesh({ selfName: credentials.name, cards: otherCards, memberGroups: groupsOf, router })
   // members hold each other's checkpoints: a node cannot roll back or rewrite its log alone
   const { witness, verifyPeers } = nodeWitness({ db, host, gate, audit, self: self.toString(), publicKey: key.publicKey, verify }, init.witness)
-  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, tools: mesh, runtime: inference.runtime, invites: admin?.invites ?? null }
+  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, tools: mesh, runtime: inference.runtime, modelRegistry: inference.registry, invites: admin?.invites ?? null }
   const lifecycle = new Lifecycle([
     ['audit', {
       start: async () => { await audit.start(); await audit.append({ type: 'node.start', actor: self, data: { org: org.id } }) },

@@ -33,15 +33,18 @@ export function localInference (init: RuntimeInit | false) {
 export class LocalInference {
   /** The runtime, or null on a node started without inference. */
   readonly runtime: Runtime | null
+  /** The home's model registry: the one instance this process writes it through (writes are serialised per instance). */
+  readonly registry: ModelRegistry
   /** Registered models as the card shows them. */
   models: CardModel[] = []
   private readonly c: LocalInferenceComponents
 
   constructor (components: LocalInferenceComponents, init: RuntimeInit | false) {
     this.c = components
+    this.registry = new ModelRegistry({ dir: components.modelsDir })
     this.runtime = init === false
       ? null
-      : new Runtime({ registry: new ModelRegistry({ dir: components.modelsDir }), logger: createLogger('mycel:node:runtime') }, { onWarning: (m) => { components.logger.error('%s', m) }, ...init })
+      : new Runtime({ registry: this.registry, logger: createLogger('mycel:node:runtime') }, { onWarning: (m) => { components.logger.error('%s', m) }, ...init })
   }
 
   async start (): Promise<void> {

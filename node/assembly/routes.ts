@@ -13,18 +13,16 @@ import { registerApi } from '../http/index.ts'
 import { setCollectionClass } from '../memory/classes.ts'
 import { fromHex } from '../../identity/bytes.ts'
 import { sign } from '../../identity/keys.ts'
-import { ModelRegistry, type RegisteredModel } from '../runtime/registry.ts'
+import type { RegisteredModel } from '../runtime/registry.ts'
 import type { HomePaths } from '../home/home.ts'
 import type { MycelNode } from '../mycel-node.ts'
 
-export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<HomePaths, 'collections' | 'modelsDir'>): void {
+export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<HomePaths, 'collections'>): void {
   registerApi(server, apiModules(node, paths))
 }
 
-export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections' | 'modelsDir'>): ApiModules {
-  const { credentials, cards, router, executor, policy, policyFile, audit, verifyPeers, memory, revocations, invites, runtime, tools } = node.services
-  // the same registry file `mycel models add` writes; the runtime re-reads it on every list
-  const registry = new ModelRegistry({ dir: paths.modelsDir })
+export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections'>): ApiModules {
+  const { credentials, cards, router, executor, policy, policyFile, audit, verifyPeers, memory, revocations, invites, runtime, modelRegistry, tools } = node.services
   return {
     node: { status: () => node.status(), peers: async () => await node.peers(), caps: () => node.caps() },
     admin: {
@@ -55,8 +53,8 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
     models: {
       list: async () => runtime != null
         ? (await runtime.models()).map(m => modelSummary(m, m.loaded))
-        : (await registry.list()).map(m => modelSummary(m, false)),
-      add: async (path, opts) => modelSummary(await registry.add(path, opts), false)
+        : (await modelRegistry.list()).map(m => modelSummary(m, false)),
+      add: async (path, opts) => modelSummary(await modelRegistry.add(path, opts), false)
     },
     memory: {
       store: () => memory.store,

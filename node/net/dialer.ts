@@ -130,7 +130,7 @@ export class Dialer {
     }))
   }
 
-  /** How long, at most, until this node dials `peerId` again; 0 when it is due. For `mycel peers` and tests. */
+  /** How long, at most, until this node dials `peerId` again; 0 when it is due. */
   retryInMs (peerId: string): number {
     return Math.max(0, (this.backoff.get(peerId)?.nextAt ?? 0) - this.now())
   }

@@ -57,6 +57,17 @@ describe('models pull against loopback servers', { timeout: 60_000 }, () => {
     await home?.cleanup()
   }, { timeout: 30_000 })
 
+  /** An https server on loopback that answers every request with `body`, whole. */
+  async function serveInFull (body: Buffer): Promise<number> {
+    const serving = createHttpsServer(tls, (req, res) => {
+      sockets.add(req.socket)
+      res.writeHead(200, { 'content-length': String(body.length) })
+      res.end(req.method === 'HEAD' ? undefined : body)
+    })
+    servers.push(serving)
+    return await listen(serving)
+  }
+
   async function leavesNothing (): Promise<void> {
     assert.deepEqual(await home.registry.list(), [])
     assert.deepEqual(await readdir(home.modelsDir), [], 'no partial file or staging folder is left')
@@ -102,14 +113,7 @@ describe('models pull against loopback servers', { timeout: 60_000 }, () => {
   it('a server that answers in full gives a registered model, moved out of its staging folder', async () => {
     const source = join(home.dir, 'served.gguf')
     await makeTestModel({ out: source, seed: 5 })
-    const body = await readFile(source)
-    const serving = createHttpsServer(tls, (req, res) => {
-      sockets.add(req.socket)
-      res.writeHead(200, { 'content-length': String(body.length) })
-      res.end(req.method === 'HEAD' ? undefined : body)
-    })
-    servers.push(serving)
-    const port = await listen(serving)
+    const port = await serveInFull(await readFile(source))
     const m = await home.registry.pull(`https://127.0.0.1:${port}/files/served.gguf`, { ...TIMEOUTS, name: 'served' })
     assert.equal(m.name, 'served')
     assert.equal(m.sha256, await sha256File(source))
@@ -119,14 +123,7 @@ describe('models pull against loopback servers', { timeout: 60_000 }, () => {
   it('a download whose digest is not the expected one is deleted and nothing is registered', async () => {
     const source = join(home.dir, 'other.gguf')
     await makeTestModel({ out: source, seed: 6 })
-    const body = await readFile(source)
-    const serving = createHttpsServer(tls, (req, res) => {
-      sockets.add(req.socket)
-      res.writeHead(200, { 'content-length': String(body.length) })
-      res.end(req.method === 'HEAD' ? undefined : body)
-    })
-    servers.push(serving)
-    const port = await listen(serving)
+    const port = await serveInFull(await readFile(source))
     const before = (await home.registry.list()).map(m => m.name)
     const wanted = 'ab'.repeat(32)
     await assert.rejects(home.registry.pull(`https://127.0.0.1:${port}/files/other.gguf`, { ...TIMEOUTS, name: 'other', sha256: wanted }), (err: Error & { expected?: string, actual?: string }) => {
