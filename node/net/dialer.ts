@@ -8,8 +8,10 @@
  * bootstrap list) finds the mesh again.
  *
  * A peer that was dialed and is still not connected at the next round (the
- * dial failed, or the peer's gate closed the connection at once) waits twice
- * as long each time, up to `RECONNECT_BACKOFF_MAX_MS`: a revoked or
+ * dial failed, or the peer's gate closed the connection at once) is tried
+ * again after one round, then after twice as long each time, up to
+ * `RECONNECT_BACKOFF_MAX_MS`; a fresh card from it (it is back, perhaps at a
+ * new address) ends its wait. A revoked or
  * misconfigured node must not hammer members into their per-IP inbound
  * connection limit, which would shut out honest peers behind the same
  * address. A node that knows it is revoked stops redialing altogether.
@@ -74,7 +76,9 @@ export class Dialer {
   private saidRevoked = false
   private started = false
   private readonly onCard = (evt: CustomEvent<{ peerId: string }>): void => {
-    if (evt.detail.peerId !== this.self) this.c.addressBook.update(this.otherMemberAddrs())
+    if (evt.detail.peerId === this.self) return
+    this.backoff.delete(evt.detail.peerId)
+    this.c.addressBook.update(this.otherMemberAddrs())
   }
 
   constructor (components: DialerComponents, init: DialerInit) {
@@ -121,7 +125,7 @@ export class Dialer {
     for (const [id, dialedAt] of this.dialed) {
       if (connected.has(id)) continue
       const misses = (this.backoff.get(id)?.misses ?? 0) + 1
-      this.backoff.set(id, { misses, nextAt: dialedAt + Math.min(this.backoffMaxMs, this.intervalMs * 2 ** misses) })
+      this.backoff.set(id, { misses, nextAt: dialedAt + Math.min(this.backoffMaxMs, this.intervalMs * 2 ** (misses - 1)) })
     }
     this.dialed = new Map()
     this.dial([...this.bootstrap, ...this.c.addressBook.list()].filter(a => {

@@ -3,7 +3,7 @@
  * us is dialed less and less often, one that takes us back is dialed on the
  * normal round again, and a revoked node stops dialing.
  */
-import { describe, it } from 'node:test'
+import { afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Dialer } from '../../node/net/dialer.ts'
 import type { MycelHost } from '../../node/net/host.ts'
@@ -11,6 +11,9 @@ import type { MycelHost } from '../../node/net/host.ts'
 const SELF = '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelfSelfSelfSelf'
 const PEER = '12D3KooWQmqHxPf5LwZ5kJKQvXvWdMqSsYvR7yJbP5dDnTtcQn4Y'
 const ADDR = `/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`
+
+/** Dialers started by a test, stopped after it (afterStart arms a real repeating timer). */
+const started: Dialer[] = []
 
 function scripted (opts: { revoked?: () => boolean } = {}) {
   let now = 0
@@ -22,7 +25,8 @@ function scripted (opts: { revoked?: () => boolean } = {}) {
     getConnections: () => connected ? [{ remotePeer: { toString: () => PEER } }] : [],
     dial: async () => { dials.push(now); throw new Error('connection refused') }
   } as unknown as MycelHost
-  const cards = { cards: () => [], addEventListener: () => {}, removeEventListener: () => {} }
+  let onCard: EventListener | undefined
+  const cards = { cards: () => [], addEventListener: (_t: string, l: EventListener) => { onCard = l }, removeEventListener: () => {} }
   const addressBook = { list: () => [ADDR], update: () => {} } as never
   const d = new Dialer({ host, addressBook, cards, logger: Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false }) as never }, {
     reconnectIntervalMs: 10_000,
@@ -34,15 +38,22 @@ function scripted (opts: { revoked?: () => boolean } = {}) {
   const run = (ms: number): void => {
     for (const end = now + ms; now < end; now += 10_000) d.reconnect()
   }
-  return { d, dials, run, connect: (v: boolean) => { connected = v }, at: () => now }
+  // the dial at start, at 0 s; the redial rounds run from 10 s on
+  d.afterStart()
+  started.push(d)
+  now = 10_000
+  const card = (): void => { onCard?.(new CustomEvent('card:updated', { detail: { peerId: PEER } })) }
+  return { d, dials, run, card, connect: (v: boolean) => { connected = v }, at: () => now }
 }
 
 describe('dialer back-off', { timeout: 10_000 }, () => {
-  it('waits 20, 40, 80 s between dials of a peer that keeps refusing, then 80 s at most', () => {
+  afterEach(() => { for (const d of started.splice(0)) d.stop() })
+
+  it('waits 10, 20, 40, 80 s between dials of a peer that keeps refusing, then 80 s at most', () => {
     const s = scripted()
     s.run(400_000)
     const gaps = s.dials.slice(1).map((t, i) => t - (s.dials[i] as number))
-    assert.deepEqual(gaps.slice(0, 4), [20_000, 40_000, 80_000, 80_000])
+    assert.deepEqual(gaps.slice(0, 5), [10_000, 20_000, 40_000, 80_000, 80_000])
     assert.ok(gaps.every(g => g <= 80_000))
     assert.ok(s.dials.length <= 8, `dialed ${s.dials.length} times in 400 s (a 10 s round would be 40)`)
   })
@@ -60,13 +71,25 @@ describe('dialer back-off', { timeout: 10_000 }, () => {
     assert.equal(s.dials.length, before + 1)
   })
 
+  it('a fresh card from a peer that kept refusing ends its wait: it is dialed on the next round', () => {
+    const s = scripted()
+    s.run(200_000)
+    assert.ok(s.d.retryInMs(PEER) > 10_000)
+    s.card()
+    assert.equal(s.d.retryInMs(PEER), 0)
+    const before = s.dials.length
+    s.run(10_000)
+    assert.equal(s.dials.length, before + 1)
+  })
+
   it('a node that knows it is revoked dials no one', () => {
     let revoked = false
     const s = scripted({ revoked: () => revoked })
     s.run(10_000)
-    assert.equal(s.dials.length, 1)
+    // the dial at start and one redial
+    assert.equal(s.dials.length, 2)
     revoked = true
     s.run(300_000)
-    assert.equal(s.dials.length, 1)
+    assert.equal(s.dials.length, 2)
   })
 })
