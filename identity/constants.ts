@@ -31,3 +31,6 @@ export const SCRYPT_R = 8
 export const SCRYPT_P = 1
 /** Public keys whose native KeyObject is kept for verification. */
 export const VERIFY_KEY_CACHE_SIZE = 1024
+/** An agent certificate lives as long as an admin's; `mycel agent rm` ends the agent sooner. */
+export const AGENT_CERT_TTL_MS = 365 * 24 * 60 * 60 * 1000
+export const AGENT_NAME_MAX_CHARS = 64

@@ -48,3 +48,7 @@ export { checkValidity, type ValidityInit } from './validity.ts'
 export * from './constants.ts'
 export * from './errors.ts'
 export { InvalidSignatureError, MalformedMessageError, MessageTooLargeError, UnsupportedVersionError } from '../protocol/errors.ts'
+export {
+  AGENT_CERT_DOMAIN, AGENT_CERT_TYPE, AGENT_NAME, issueAgentCert, openAgentCert, verifyAgentCert,
+  type AgentCert, type IssueAgentCertInit, type VerifyAgentCertInit
+} from './agent-cert.ts'

@@ -11,6 +11,7 @@
 
 import type { TaskPriority } from '../runtime/scheduler.ts'
 import type { ToolCall } from '../../protocol/task/chat.ts'
+import type { VerifiedChain } from '../../protocol/chain/index.ts'
 
 export type { TaskPriority }
 
@@ -22,6 +23,8 @@ export interface TaskRunContext {
   priority: TaskPriority
   /** Streams a piece of output text to the delegator. */
   emit: (text: string) => void
+  /** The delegation chain the task arrived with, verified by the executor (protocol/chain). */
+  chain?: VerifiedChain
 }
 
 export interface TaskUsage { promptTokens: number, completionTokens: number }

@@ -23,6 +23,7 @@ import type { TaskExecutor } from '../executor/task-executor.ts'
 import type { TaskSummary } from '../executor/executor.ts'
 import type { TaskKindRegistry, TaskOutput, TaskPriority, TaskUsage } from '../registry.ts'
 import type { ToolCall } from '../../../protocol/task/chat.ts'
+import type { ChainRequest } from '../../../protocol/chain/index.ts'
 import { BusyError, NoCandidateError, PolicyDeniedError, TaskFailedError, wireCodeOf } from '../errors.ts'
 import { DEFAULT_TASK_CLASS, effectiveClass, type ClassOf, type ToolClassOf } from '../data-class.ts'
 import { sleep } from '../sleep.ts'
@@ -91,6 +92,8 @@ export interface RunSpec {
   priority?: TaskPriority
   signal?: AbortSignal
   onEvent?: (e: RouteEvent) => void
+  /** Extend (or start) a delegation chain for this task (protocol/chain). */
+  chain?: ChainRequest
 }
 
 export interface RunResult {

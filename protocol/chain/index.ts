@@ -1,0 +1,1 @@
+export type { ChainHop, ChainRequest, ChainScope, ChainSigner, VerifiedChain } from './types.ts'
