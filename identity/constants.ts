@@ -34,3 +34,6 @@ export const VERIFY_KEY_CACHE_SIZE = 1024
 /** An agent certificate lives as long as an admin's; `mycel agent rm` ends the agent sooner. */
 export const AGENT_CERT_TTL_MS = 365 * 24 * 60 * 60 * 1000
 export const AGENT_NAME_MAX_CHARS = 64
+/** Models one catalog approves, and its largest signed size. */
+export const MODEL_CATALOG_MAX_ENTRIES = 1024
+export const MODEL_CATALOG_MAX_BYTES = 512 * 1024

@@ -52,3 +52,8 @@ export {
   AGENT_CERT_DOMAIN, AGENT_CERT_TYPE, AGENT_NAME, issueAgentCert, openAgentCert, verifyAgentCert,
   type AgentCert, type IssueAgentCertInit, type VerifyAgentCertInit
 } from './agent-cert.ts'
+export { adminCertOf, openAdminRecord, signAdminRecord, type AdminRecordKind, type OpenAdminRecordInit } from './admin-signed.ts'
+export {
+  approvedEntry, MODEL_CATALOG_DOMAIN, MODEL_CATALOG_TYPE, nextModelCatalog, openModelCatalog,
+  type CatalogEntry, type ModelCatalog, type NextCatalogInit, type VerifiedModelCatalog
+} from './model-catalog.ts'

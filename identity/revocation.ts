@@ -9,11 +9,10 @@
 import { decodeCbor, encodeCbor } from '../protocol/cbor.ts'
 import { arrayOf, bytes, literal, object, parse, str, uint, type Infer } from '../protocol/shape.ts'
 import { bytesEqual } from './bytes.ts'
-import { openAdminCert, verifyAdminCert } from './admin-cert.ts'
-import { CERT_MAX_BYTES, REVOCATION_LIST_MAX_BYTES, REVOCATION_MAX_ENTRIES } from './constants.ts'
-import { UntrustedIssuerError, WrongOrgError } from './errors.ts'
+import { adminCertOf, openAdminRecord, signAdminRecord, type AdminRecordKind } from './admin-signed.ts'
+import { REVOCATION_LIST_MAX_BYTES, REVOCATION_MAX_ENTRIES } from './constants.ts'
+import { WrongOrgError } from './errors.ts'
 import type { Ed25519KeyPair } from './keys.ts'
-import { encodeSignedRecord, openSignedRecord, signRecord } from './signed-record.ts'
 import { SERIAL, type ValidityInit } from './validity.ts'
 
 export const REVOCATION_DOMAIN = 'mycel-revocation-list'
@@ -29,7 +28,7 @@ const ListShape = object({
   peerIds: arrayOf(str({ min: 1, max: 128 }), ENTRIES),
   inviteIds: arrayOf(str({ min: 32, max: 32, pattern: /^[0-9a-f]{32}$/ }), ENTRIES)
 })
-const WireShape = object({ adminCert: bytes({ max: CERT_MAX_BYTES }), list: bytes({ max: REVOCATION_LIST_MAX_BYTES }) })
+const KIND: AdminRecordKind = { domain: REVOCATION_DOMAIN, payloadType: REVOCATION_TYPE, maxBytes: REVOCATION_LIST_MAX_BYTES, what: 'Revocation list' }
 
 export type RevocationList = Infer<typeof ListShape>
 
@@ -54,19 +53,16 @@ export interface SignRevocationListInit {
 }
 
 export function signRevocationList (init: SignRevocationListInit): Uint8Array {
-  const cert = openAdminCert(init.adminCert)
-  if (!bytesEqual(cert.admin, init.admin.publicKey)) throw new UntrustedIssuerError('This admin certificate is for a different key')
   const list = parse(ListShape, {
     v: 1,
-    org: cert.org,
+    org: adminCertOf(init.adminCert).org,
     seq: init.seq,
     issuedAt: init.now ?? Date.now(),
     serials: dedupe(init.serials),
     peerIds: dedupe(init.peerIds),
     inviteIds: dedupe(init.inviteIds)
   }, 'revocation list')
-  const rec = signRecord(init.admin, REVOCATION_DOMAIN, REVOCATION_TYPE, encodeCbor(list))
-  return encodeCbor({ adminCert: init.adminCert, list: encodeSignedRecord(rec) })
+  return signAdminRecord(KIND, init.admin, init.adminCert, encodeCbor(list))
 }
 
 export interface ExtendRevocationListInit extends Omit<SignRevocationListInit, 'seq'> {
@@ -92,13 +88,10 @@ export interface OpenRevocationListInit extends ValidityInit {
 
 /** Verifies a received list back to the org root and decodes it. */
 export function openRevocationList (data: Uint8Array, init: OpenRevocationListInit): VerifiedRevocationList {
-  const wire = parse(WireShape, decodeCbor(data, { maxBytes: REVOCATION_LIST_MAX_BYTES + CERT_MAX_BYTES + 64 }), 'revocation list')
-  const cert = verifyAdminCert(wire.adminCert, init)
-  const rec = openSignedRecord(wire.list, { domain: REVOCATION_DOMAIN, payloadType: REVOCATION_TYPE, maxBytes: REVOCATION_LIST_MAX_BYTES })
-  if (!bytesEqual(rec.publicKey, cert.admin)) throw new UntrustedIssuerError('Revocation list was not signed by the admin its certificate names')
-  const list = parse(ListShape, decodeCbor(rec.payload, { maxBytes: REVOCATION_LIST_MAX_BYTES }), 'revocation list')
+  const { payload, issuer } = openAdminRecord(KIND, data, init)
+  const list = parse(ListShape, decodeCbor(payload, { maxBytes: REVOCATION_LIST_MAX_BYTES }), 'revocation list')
   if (!bytesEqual(list.org, init.orgRoot)) throw new WrongOrgError('Revocation list belongs to a different organisation')
-  return { ...list, issuer: cert.admin, bytes: data }
+  return { ...list, issuer, bytes: data }
 }
 
 /** The list to keep: `incoming` only if it has a higher `seq` than `current`. */

@@ -32,6 +32,7 @@ import type { TaskExecutor, TaskRouter } from './tasks/index.ts'
 import type { InviteBook } from './membership/invite-book.ts'
 import { revokeMember, type RevokeMemberInit, type RevokeMemberResult } from './membership/revoke.ts'
 import type { NodeMemory } from './memory/node-memory.ts'
+import type { CatalogStore } from './catalog/catalog-store.ts'
 import type { MeshTools } from './tools/index.ts'
 import type { StatusSummary } from './api/modules.ts'
 
@@ -64,6 +65,8 @@ export interface NodeServices {
   readonly runtime: Runtime | null
   /** The home's model registry, shared with the runtime (the CLI writes the same file). */
   readonly modelRegistry: ModelRegistry
+  /** The org's admin-signed model catalog as this node holds it. */
+  readonly catalog: CatalogStore
   /** The invites this admin node issued and who redeemed them; null on other nodes. */
   readonly invites: InviteBook | null
 }

@@ -32,7 +32,10 @@ export const WIRE_ERROR_CODES = [
   'internal',
   // a generation's own limits, so a delegator learns which one it crossed (with the limit, in the failure frame)
   'max-tokens-exceeded',
-  'prompt-too-long'
+  'prompt-too-long',
+  // the model gate: a pinned file the member does not hold, a file the org's catalog does not approve
+  'model-digest-mismatch',
+  'model-not-approved'
 ] as const
 
 export type WireErrorCode = typeof WIRE_ERROR_CODES[number]
@@ -79,7 +82,9 @@ export const WIRE_ERROR_TEXT: Record<WireErrorCode, string> = {
   unavailable: 'the peer cannot serve this now',
   internal: 'the peer hit an internal error',
   'max-tokens-exceeded': 'max_tokens is above the executor\'s limit',
-  'prompt-too-long': 'the prompt does not fit the executor\'s context'
+  'prompt-too-long': 'the prompt does not fit the executor\'s context',
+  'model-digest-mismatch': 'the member\'s model under that name is not the file pinned by digest',
+  'model-not-approved': 'the member\'s policy requires a model on the org\'s catalog, and this one is not'
 }
 
 /**
@@ -117,6 +122,8 @@ export const ERROR_STATUS: Record<ApiErrorCode, ErrorStatus> = {
   'max-tokens-exceeded': { http: 400, api: 'max_tokens_exceeded', mcp: 'max_tokens above the limit' },
   // OpenAI's own word for a prompt its model cannot take
   'prompt-too-long': { http: 400, api: 'context_length_exceeded', mcp: 'Prompt too long' },
+  'model-digest-mismatch': { http: 409, api: 'model_digest_mismatch', mcp: 'Pinned model digest differs' },
+  'model-not-approved': { http: 403, api: 'model_not_approved', mcp: 'Model not approved' },
   unauthorized: { http: 401, api: 'invalid_api_key', mcp: 'Missing or wrong API token' },
   'no-route': { http: 404, api: 'unknown_url', mcp: 'No such endpoint' },
   'method-not-allowed': { http: 405, api: 'method_not_allowed', mcp: 'Method not allowed' },

@@ -148,7 +148,12 @@ export interface ModelSummary {
   sizeBytes: number
   /** In memory now (loaded by a task, unloaded after the keep-alive). */
   loaded: boolean
+  /** On the org's signed model catalog (by digest). */
+  approved: boolean
 }
+
+/** One model file the org's catalog approves. */
+export interface CatalogEntrySummary { name: string, sha256: string, source: string, approvedAt: number }
 
 /** The models registered in this node's home, as the runtime sees them. */
 export interface ModelsModule {
@@ -156,6 +161,15 @@ export interface ModelsModule {
   list: () => Promise<ModelSummary[]>
   /** Registers a GGUF file the node can read (hashes it; the card follows within the model watch). */
   add: (path: string, opts: { name?: string, signal?: AbortSignal }) => Promise<ModelSummary>
+  /** The org's model catalog as this node holds it. */
+  catalog: () => { seq: number, models: CatalogEntrySummary[] }
+  /**
+   * Signs and spreads the next catalog with this file approved (admins only):
+   * the digest given, or that of the file registered here under `name`.
+   */
+  approve: (name: string, opts: { sha256?: string, source?: string }) => Promise<CatalogEntrySummary>
+  /** Takes a name or digest off the catalog (admins only); false when it was not on it. */
+  withdraw: (nameOrSha256: string) => Promise<boolean>
 }
 /** The mesh's tools: this node's and those of the members' verified cards. */
 export interface ToolsModule {

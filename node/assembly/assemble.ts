@@ -33,6 +33,7 @@ import { membershipGate } from '../membership/gate.ts'
 import { revocationEnforcement } from '../membership/enforcement.ts'
 import { gateCredentials, memberGroups, NodeCredentials, verifyPeerMembership } from '../membership/credentials.ts'
 import { RevocationStore } from '../membership/revocation-store.ts'
+import { CatalogStore, modelGate } from '../catalog/index.ts'
 import { JoinServer } from '../membership/join-server.ts'
 import { levelInviteStore, type InviteBook, type InviteStore } from '../membership/invite-book.ts'
 import { highWaterFile, highWaterPath } from '../audit/high-water.ts'
@@ -141,6 +142,14 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   const selfRevoked = (): boolean => revocations.isRevoked({ peerId: self, serial: credentials.serial })
   // read before the host exists, so its connection gater refuses revoked peers from the first connection
   await revocations.load()
+  // the org's signed model catalog; with policy `models.require: "approved"` only its files run here
+  const catalog = new CatalogStore({
+    logger: createLogger('mycel:node:catalog'),
+    orgRoot: credentials.orgRoot,
+    orgId: org.id,
+    storage: { get: async () => await state.get('model-catalog'), put: async (bytes) => { await state.put('model-catalog', bytes) } }
+  })
+  await catalog.load()
 
   const admission = new Admission({ isRevoked: (peerId, serial) => revocations.isRevoked({ peerId, ...(serial != null ? { serial } : {}) }) }, {
     ...(init.admissionTimeoutMs != null ? { admissionTimeoutMs: init.admissionTimeoutMs } : {})
@@ -162,8 +171,17 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
 
   const tasks = new TaskKindRegistry()
   tasks.register(echoKind())
-  const inference = localInference(init.runtime ?? {})({ modelsDir: paths.modelsDir, tasks, logger: log })
-  if (inference.runtime != null) for (const kind of llmKinds(inference.runtime)) tasks.register(kind)
+  const inference = localInference(init.runtime ?? {})({
+    modelsDir: paths.modelsDir,
+    tasks,
+    logger: log,
+    modelGate: modelGate({
+      digestOf: async (model) => await inference.registry.resolve(model).then(m => m.sha256, () => undefined),
+      requireApproved: () => policy.policy.models.require === 'approved',
+      approved: (sha256) => catalog.approved(sha256) != null
+    })
+  })
+  if (inference.runtime != null) for (const kind of llmKinds(inference.runtime, inference.modelGate)) tasks.register(kind)
   const memory = await openLocalMemory({
     paths,
     ...secret,
@@ -220,7 +238,9 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
       isRevoked: (peerId, serial) => revocations.isRevoked({ peerId, ...(serial != null ? { serial } : {}) })
     },
     revocations: () => revocations.bytes(),
-    onRevocations: (bytes) => { void revocations.offer(bytes).catch(err => { log('ignored revocation list: %s', err.message) }) }
+    onRevocations: (bytes) => { void revocations.offer(bytes).catch(err => { log('ignored revocation list: %s', err.message) }) },
+    catalog: () => catalog.bytes(),
+    onCatalog: (bytes) => { void catalog.offer(bytes).catch(err => { log('ignored model catalog: %s', err.message) }) }
   })
   const otherCards = (): CapabilityCard[] => cards.cards().map(h => h.card).filter(c => c.peerId !== self)
   const groupsOf = memberGroups({ gate, cards, orgRoot: credentials.orgRoot, revocations })
@@ -237,6 +257,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     executor,
     registry: tasks,
     localModels: () => inference.models.map(m => m.name),
+    localModelDigest: (model) => inference.models.find(m => m.name === model)?.sha256,
     classOf: (collection) => memory.classOf(collection),
     toolClassOf,
     revoked: selfRevoked
@@ -257,7 +278,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   const mesh = tools.mesh({ selfName: credentials.name, cards: otherCards, memberGroups: groupsOf, router })
   // members hold each other's checkpoints: a node cannot roll back or rewrite its log alone
   const { witness, verifyPeers } = nodeWitness({ db, host, gate, audit, self: self.toString(), publicKey: key.publicKey, verify }, init.witness)
-  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, tools: mesh, runtime: inference.runtime, modelRegistry: inference.registry, invites: admin?.invites ?? null }
+  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, tools: mesh, runtime: inference.runtime, modelRegistry: inference.registry, catalog, invites: admin?.invites ?? null }
   const lifecycle = new Lifecycle([
     ['audit', {
       start: async () => { await audit.start(); await audit.append({ type: 'node.start', actor: self, data: { org: org.id } }) },
@@ -271,6 +292,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     ['gate', gate],
     ['host', host],
     ['revocations', revocationEnforcement()({ revocations, host, gate, cards })],
+    ['catalog', { start: () => { catalog.start(host) }, stop: () => { catalog.stop() } }],
     // providers are up (one attempt each) before the executor takes tasks, and stop after it
     ['tools', tools.service],
     ['executor', executor],

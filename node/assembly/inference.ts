@@ -11,6 +11,7 @@
  * await inference.start()
  * inference.models // [{ name: 'tiny', ... }]
  */
+import type { ModelGate } from '../catalog/model-gate.ts'
 import type { Logger } from '../logger.ts'
 import { createLogger } from '../logger.ts'
 import { ModelRegistry } from '../runtime/registry.ts'
@@ -24,6 +25,8 @@ export interface LocalInferenceComponents {
   modelsDir: string
   tasks: TaskKindRegistry
   logger: Logger
+  /** Pinned digests and approved models (node/catalog), checked before every model kind runs. */
+  modelGate?: ModelGate
 }
 
 export function localInference (init: RuntimeInit | false) {
@@ -39,6 +42,8 @@ export class LocalInference {
   models: CardModel[] = []
   private readonly c: LocalInferenceComponents
 
+  get modelGate (): ModelGate | undefined { return this.c.modelGate }
+
   constructor (components: LocalInferenceComponents, init: RuntimeInit | false) {
     this.c = components
     this.registry = new ModelRegistry({ dir: components.modelsDir })
@@ -50,7 +55,7 @@ export class LocalInference {
   async start (): Promise<void> {
     if (this.runtime == null) return
     await this.runtime.start()
-    for (const kind of llmKinds(this.runtime)) this.c.tasks.register(kind)
+    for (const kind of llmKinds(this.runtime, this.c.modelGate)) this.c.tasks.register(kind)
     await this.refresh()
   }
 

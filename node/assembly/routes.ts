@@ -5,7 +5,8 @@
  * No route sees the node or a service beyond its module.
  */
 import type { ApiServer } from '../api/server.ts'
-import type { ApiModules, ModelSummary } from '../api/modules.ts'
+import type { ApiModules, CatalogEntrySummary, ModelSummary } from '../api/modules.ts'
+import type { CatalogStore } from '../catalog/catalog-store.ts'
 import { inviteAddrs } from '../api/invites.ts'
 import { issueInvite, listInvites } from '../membership/invites.ts'
 import { revokeInvite } from '../membership/revoke.ts'
@@ -22,7 +23,7 @@ export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<
 }
 
 export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections'>): ApiModules {
-  const { credentials, cards, router, executor, policy, policyFile, audit, verifyPeers, memory, revocations, invites, runtime, modelRegistry, tools } = node.services
+  const { credentials, cards, router, executor, policy, policyFile, audit, verifyPeers, memory, revocations, invites, runtime, modelRegistry, tools, catalog } = node.services
   return {
     node: { status: () => node.status(), peers: async () => await node.peers(), caps: () => node.caps() },
     admin: {
@@ -52,9 +53,23 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
     audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), verifyPeers, subscribe: (listener) => audit.subscribe(listener), byTask: async (taskId) => await audit.byTask(taskId) },
     models: {
       list: async () => runtime != null
-        ? (await runtime.models()).map(m => modelSummary(m, m.loaded))
-        : (await modelRegistry.list()).map(m => modelSummary(m, false)),
-      add: async (path, opts) => modelSummary(await modelRegistry.add(path, opts), false)
+        ? (await runtime.models()).map(m => modelSummary(m, m.loaded, catalog))
+        : (await modelRegistry.list()).map(m => modelSummary(m, false, catalog)),
+      add: async (path, opts) => modelSummary(await modelRegistry.add(path, opts), false, catalog),
+      catalog: () => ({ seq: catalog.seq(), models: catalog.entries() }),
+      approve: async (name, opts) => {
+        const admin = credentials.admin()
+        const local = opts.sha256 == null ? await modelRegistry.resolve(name) : undefined
+        const sha256 = opts.sha256 ?? (local as RegisteredModel).sha256
+        await catalog.change(admin, { approve: [{ name, sha256, source: opts.source ?? local?.path ?? '' }] })
+        return catalog.approved(sha256) as CatalogEntrySummary
+      },
+      withdraw: async (nameOrSha256) => {
+        const admin = credentials.admin()
+        if (!catalog.entries().some(e => e.name === nameOrSha256 || e.sha256 === nameOrSha256)) return false
+        await catalog.change(admin, { withdraw: [nameOrSha256] })
+        return true
+      }
     },
     memory: {
       store: () => memory.store,
@@ -70,6 +85,6 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
   }
 }
 
-function modelSummary (m: RegisteredModel, loaded: boolean): ModelSummary {
-  return { name: m.name, sha256: m.sha256, path: m.path, architecture: m.architecture, quantisation: m.quantisation, parameterCount: m.parameterCount, contextLength: m.contextLength, sizeBytes: m.sizeBytes, loaded }
+function modelSummary (m: RegisteredModel, loaded: boolean, catalog: CatalogStore): ModelSummary {
+  return { name: m.name, sha256: m.sha256, path: m.path, architecture: m.architecture, quantisation: m.quantisation, parameterCount: m.parameterCount, contextLength: m.contextLength, sizeBytes: m.sizeBytes, loaded, approved: catalog.approved(m.sha256) != null }
 }

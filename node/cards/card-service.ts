@@ -45,6 +45,9 @@ export interface CardServiceComponents {
   onRevocations?: (bytes: Uint8Array) => void
   /** Current revocation list bytes to pass on in a sync exchange. */
   revocations?: () => Uint8Array | undefined
+  /** The org's model catalog, exchanged on connect the same way (node/catalog). */
+  catalog?: () => Uint8Array | undefined
+  onCatalog?: (bytes: Uint8Array) => void
 }
 
 export interface CardServiceInit {
@@ -244,11 +247,14 @@ export class CardService extends TypedEventEmitter<CardEvents> {
 
   private syncMessage (): Uint8Array {
     const revocations = this.c.revocations?.()
-    return encodeSyncMessage({ v: 1, t: 'sync', cards: this.cards().map(h => h.bytes), ...(revocations != null ? { revocations } : {}) })
+    const catalog = this.c.catalog?.()
+    return encodeSyncMessage({ v: 1, t: 'sync', cards: this.cards().map(h => h.bytes), ...(revocations != null ? { revocations } : {}), ...(catalog != null ? { catalog } : {}) })
   }
 
-  private absorb (cards: Uint8Array[], revocations: Uint8Array | undefined, from: string): void {
-    if (revocations != null) this.c.onRevocations?.(revocations)
+  private absorb (msg: { cards: Uint8Array[], revocations?: Uint8Array, catalog?: Uint8Array }, from: string): void {
+    if (msg.revocations != null) this.c.onRevocations?.(msg.revocations)
+    if (msg.catalog != null) this.c.onCatalog?.(msg.catalog)
+    const cards = msg.cards
     for (const bytes of cards) this.accept(bytes, from)
   }
 
@@ -261,7 +267,7 @@ export class CardService extends TypedEventEmitter<CardEvents> {
       await framed.write(this.syncMessage(), { signal })
       const reply = await framed.read(decodeSyncMessage, { signal })
       await framed.close()
-      this.absorb(reply.cards, reply.revocations, peerId)
+      this.absorb(reply, peerId)
     } catch (err) {
       framed.reset(err as Error)
       throw err
@@ -276,7 +282,7 @@ export class CardService extends TypedEventEmitter<CardEvents> {
       const msg = await framed.read(decodeSyncMessage, { signal })
       await framed.write(this.syncMessage(), { signal })
       await framed.close()
-      this.absorb(msg.cards, msg.revocations, peerId)
+      this.absorb(msg, peerId)
     } catch (err) {
       this.c.logger('bad sync exchange from %s: %s', peerId, (err as Error).message)
       framed.reset(err as Error)

@@ -30,6 +30,7 @@ export function defaultFounderPolicy (): Policy {
     dataClasses: { leaveNode: [...DEFAULT_LEAVE_NODE_CLASSES], leaveOrg: [...DEFAULT_LEAVE_ORG_CLASSES] },
     rateLimits: { default: parseRate(DEFAULT_RATE) as Rate, peers: {}, groups: {} },
     quotas: { tokens: { default: null, peers: {}, groups: {} } },
+    models: { require: 'any' },
     cloudFallback: { enabled: false, kinds: [], classes: [...DEFAULT_LEAVE_ORG_CLASSES] }
   }
 }
@@ -50,6 +51,7 @@ export function formatPolicy (policy: Policy): string {
     dataClasses: policy.dataClasses,
     rateLimits: limits(policy.rateLimits),
     ...(hasLimits(policy.quotas.tokens) ? { quotas: { tokens: limits(policy.quotas.tokens) } } : {}),
+    ...(policy.models.require !== 'any' ? { models: policy.models } : {}),
     cloudFallback: {
       enabled: policy.cloudFallback.enabled,
       ...(policy.cloudFallback.endpoint != null ? { endpoint: policy.cloudFallback.endpoint } : {}),

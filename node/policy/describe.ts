@@ -29,6 +29,7 @@ export interface PolicySummary {
   dataClasses: { leaveNode: string[], leaveOrg: string[], neverLeaves: ['local-only'] }
   rateLimits: LimitsSummary
   quotas: { tokens: LimitsSummary }
+  models: { require: 'any' | 'approved' }
   cloudFallback: { enabled: boolean, endpoint?: string, kinds: string[], classes: string[] }
 }
 
@@ -62,6 +63,7 @@ export function describePolicy (policy: Policy): PolicySummary {
     dataClasses: { leaveNode: [...policy.dataClasses.leaveNode], leaveOrg: [...policy.dataClasses.leaveOrg], neverLeaves: ['local-only'] },
     rateLimits: limitsSummary(policy.rateLimits),
     quotas: { tokens: limitsSummary(policy.quotas.tokens) },
+    models: { ...policy.models },
     cloudFallback: {
       enabled: policy.cloudFallback.enabled,
       ...(policy.cloudFallback.endpoint != null ? { endpoint: policy.cloudFallback.endpoint } : {}),

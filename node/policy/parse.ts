@@ -61,7 +61,7 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
     return r as Rate | null
   }
 
-  const top = fields(root, 'the policy', ['version', 'description', 'dataClasses', 'rateLimits', 'quotas', 'cloudFallback', 'rules'])
+  const top = fields(root, 'the policy', ['version', 'description', 'dataClasses', 'rateLimits', 'quotas', 'models', 'cloudFallback', 'rules'])
   const version = top.get('version')
   if (version == null) fail(root.line, 'missing "version": 1')
   if (version?.type !== 'number' || version.value !== POLICY_VERSION) fail((version as JNode).line, `unsupported version (this node reads version ${POLICY_VERSION})`)
@@ -103,6 +103,17 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
   const rateLimits = limits(top.get('rateLimits'), 'rateLimits', parseRate(DEFAULT_RATE) as Rate)
   const qn = top.get('quotas')
   const quotas: Policy['quotas'] = { tokens: limits(qn != null ? fields(qn, 'quotas', ['tokens']).get('tokens') : undefined, 'quotas.tokens', null) }
+
+  const models: Policy['models'] = { require: 'any' }
+  const mn = top.get('models')
+  if (mn != null) {
+    const req = fields(mn, 'models', ['require']).get('require')
+    if (req != null) {
+      const v = string(req, 'models.require')
+      if (v !== 'any' && v !== 'approved') fail(req.line, `models.require must be "any" or "approved", not ${JSON.stringify(v)}`)
+      models.require = v as Policy['models']['require']
+    }
+  }
 
   // cloud fallback: present for completeness, off unless explicitly enabled
   const cloud: Policy['cloudFallback'] = { enabled: false, kinds: [], classes: [...leaveOrg] }
@@ -181,6 +192,7 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
     dataClasses: { leaveNode, leaveOrg },
     rateLimits,
     quotas,
+    models,
     cloudFallback: cloud
   }
   if (description != null) policy.description = description

@@ -60,6 +60,8 @@ export interface Policy {
     /** Model tokens (prompt and completion) per period, per peer, for work this node runs for others. */
     tokens: Limits
   }
+  /** Which model files this node serves: any it holds, or only those on the org's signed catalog. */
+  models: { require: 'any' | 'approved' }
   cloudFallback: {
     enabled: boolean
     /** OpenAI-compatible base URL. */

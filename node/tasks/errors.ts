@@ -81,6 +81,8 @@ export function wireCodeOf (err: unknown): WireErrorCode {
     case 'AbortError': case 'TaskCanceledError': return 'canceled'
     case 'TaskTimeoutError': case 'TimeoutError': return 'timeout'
     case 'ModelHashMismatchError': case 'InvalidModelFileError': return 'unavailable'
+    case 'PinnedDigestMismatchError': return 'model-digest-mismatch'
+    case 'ModelNotApprovedError': return 'model-not-approved'
     default: return 'internal'
   }
 }

@@ -105,7 +105,9 @@ const SyncMessage = object({
   v: literal(1),
   t: literal('sync'),
   cards: arrayOf(bytes({ max: MAX_CARD_BYTES + 512 }), { max: 1024 }),
-  revocations: optional(bytes({ max: 1536 * 1024 }))
+  revocations: optional(bytes({ max: 1536 * 1024 })),
+  /** The org's signed model catalog (identity/model-catalog.ts). */
+  catalog: optional(bytes({ max: 520 * 1024 }))
 })
 export type SyncMessage = Infer<typeof SyncMessage>
 export const MAX_SYNC_BYTES = 4 * 1024 * 1024

@@ -15,3 +15,8 @@ export const RENEW_PROTOCOL = '/mycel/renew/1.0.0'
 export function revocationsTopic (orgId: string): string {
   return `/mycel/${orgId}/revocations/1`
 }
+
+/** The org's signed model catalog spreads the same way, on its own topic. */
+export function modelCatalogTopic (orgId: string): string {
+  return `/mycel/${orgId}/models/1`
+}

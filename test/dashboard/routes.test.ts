@@ -24,7 +24,7 @@ const TASK = 'ab'.repeat(16)
 
 function modules (): ApiModules {
   const unused = (): never => { throw new Error('not used') }
-  const summary = { name: 'tiny', sha256: 'e'.repeat(64), path: '/m/tiny.gguf', architecture: 'llama', quantisation: 'F32', parameterCount: 1, contextLength: 512, sizeBytes: 1, loaded: true }
+  const summary = { name: 'tiny', sha256: 'e'.repeat(64), path: '/m/tiny.gguf', architecture: 'llama', quantisation: 'F32', parameterCount: 1, contextLength: 512, sizeBytes: 1, loaded: true, approved: false }
   return {
     node: { status: () => ({ peerId: 'self' }) as StatusSummary, peers: async () => [], caps: () => [] },
     admin: {
@@ -48,7 +48,10 @@ function modules (): ApiModules {
     tools: { list: () => [], call: unused },
     models: {
       list: async () => [summary],
-      add: async (path) => { if (!path.endsWith('.gguf')) throw new Error(`Not a usable GGUF model: ${path}`); return { ...summary, path, loaded: false } }
+      add: async (path) => { if (!path.endsWith('.gguf')) throw new Error(`Not a usable GGUF model: ${path}`); return { ...summary, path, loaded: false } },
+      catalog: () => ({ seq: 0, models: [] }),
+      approve: unused,
+      withdraw: unused
     }
   }
 }

@@ -3,6 +3,8 @@ import { table } from '../output.ts'
 import { homePaths } from '../../home/home.ts'
 import { ModelRegistry } from '../../runtime/registry.ts'
 import { inspectGpu } from './inspect.ts'
+import { ApiClient } from '../../api/client.ts'
+import type { CatalogEntrySummary } from '../../api/modules.ts'
 
 function registry (home: string): ModelRegistry {
   return new ModelRegistry({ dir: homePaths(home).modelsDir })
@@ -86,5 +88,50 @@ function expectedDigest (value: unknown): { sha256?: string } {
   return typeof value === 'string' ? { sha256: value.trim().toLowerCase() } : {}
 }
 
+export const modelsApprove: Command = {
+  path: ['models', 'approve'],
+  summary: 'Put a model file on the org\'s signed catalog (admins; spreads to every member)',
+  usage: '[--sha256 HEX] [--source TEXT] NAME',
+  options: {
+    sha256: { type: 'string', help: 'The file\'s digest (default: the file registered here under NAME)' },
+    source: { type: 'string', help: 'Where the file comes from, for people (default: its path here)' }
+  },
+  positionals: { min: 1, max: 1 },
+  async run (ctx, args) {
+    const source = args.values.source as string | undefined
+    const entry = await (await ApiClient.fromHome(ctx.home)).post<CatalogEntrySummary>('/api/models/approve', {
+      name: args.positionals[0],
+      ...expectedDigest(args.values.sha256),
+      ...(source != null ? { source } : {})
+    }, ctx.signal)
+    if (ctx.json) { ctx.out.json(entry); return }
+    ctx.out.line(`approved ${entry.name}: sha256 ${entry.sha256}`)
+  }
+}
+
+export const modelsWithdraw: Command = {
+  path: ['models', 'withdraw'],
+  summary: 'Take a model (name or digest) off the org\'s catalog (admins)',
+  usage: 'NAME|SHA256',
+  positionals: { min: 1, max: 1 },
+  async run (ctx, args) {
+    const r = await (await ApiClient.fromHome(ctx.home)).post<{ withdrawn: string }>('/api/models/withdraw', { model: args.positionals[0] }, ctx.signal)
+    if (ctx.json) { ctx.out.json(r); return }
+    ctx.out.line(`withdrew ${r.withdrawn}`)
+  }
+}
+
+export const modelsCatalog: Command = {
+  path: ['models', 'catalog'],
+  summary: 'List the model files the org\'s signed catalog approves',
+  async run (ctx) {
+    const c = await (await ApiClient.fromHome(ctx.home)).get<{ seq: number, models: CatalogEntrySummary[] }>('/api/models/catalog', ctx.signal)
+    if (ctx.json) { ctx.out.json(c); return }
+    if (c.models.length === 0) { ctx.out.line('The org\'s model catalog is empty; an admin adds to it with `mycel models approve NAME`.'); return }
+    ctx.out.line(table(c.models.map(m => ({ ...m, sha256: m.sha256.slice(0, 12), approved: new Date(m.approvedAt).toISOString().slice(0, 19) + 'Z' })), ['name', 'sha256', 'approved', 'source']))
+    ctx.out.line(`catalog seq ${c.seq}`)
+  }
+}
+
 /** The runtime's commands, for `commands/index.ts`. */
-export const runtimeCommands: Command[] = [modelsList, modelsAdd, modelsRm, modelsPull, inspectGpu]
+export const runtimeCommands: Command[] = [modelsList, modelsAdd, modelsRm, modelsPull, modelsApprove, modelsWithdraw, modelsCatalog, inspectGpu]

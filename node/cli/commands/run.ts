@@ -25,12 +25,13 @@ export class RunFailedError extends Error {
 export const run: Command = {
   path: ['run'],
   summary: 'Delegate a task to the mesh (or run it here) and stream its output',
-  usage: '[--peer PEER] [--local] [--kind K] [--model M] [--max-tokens N] [--temperature T] [--seed S] [--class C] PROMPT',
+  usage: '[--peer PEER] [--local] [--kind K] [--model M [--model-sha256 HEX]] [--max-tokens N] [--temperature T] [--seed S] [--class C] PROMPT',
   options: {
     peer: { type: 'string', help: 'Run on this member only (peer id or name)' },
     local: { type: 'boolean', help: 'Run on this node' },
     kind: { type: 'string', help: 'Task kind (default llm.complete, or echo when no model is known)' },
     model: { type: 'string', help: 'Model name (default: the first model a member offers)' },
+    'model-sha256': { type: 'string', help: 'Pin the model file by digest: a member holding another file under that name refuses' },
     'max-tokens': { type: 'string', help: 'Most tokens to generate' },
     temperature: { type: 'string', help: 'Sampling temperature; 0 is greedy and deterministic (default 0)' },
     seed: { type: 'string', help: 'Sampling seed' },
@@ -59,6 +60,12 @@ export const run: Command = {
       : kind === 'llm.embed' ? { model, input: [prompt] } : kind.startsWith('llm.') ? { model, prompt } : { prompt }
     if (v['max-tokens'] != null) input.maxTokens = parseInteger(v['max-tokens'] as string, '--max-tokens', { min: 1, max: 1_000_000 })
     if (v.temperature != null) input.temperature = parseNumber(v.temperature as string, '--temperature', { min: 0, max: 5 })
+    if (v['model-sha256'] != null) {
+      const pin = (v['model-sha256'] as string).trim().toLowerCase()
+      if (!/^[0-9a-f]{64}$/.test(pin)) throw new UsageError('--model-sha256 takes 64 hex digits')
+      if (!kind.startsWith('llm.')) throw new UsageError('--model-sha256 pins the model of an llm.* task')
+      input.modelSha256 = pin
+    }
     if (v.seed != null) input.seed = parseInteger(v.seed as string, '--seed', { min: 0, max: 2 ** 32 - 1 })
     const request: TaskRequestBody = {
       kind,

@@ -18,6 +18,8 @@ export interface Candidate { peerId: string, card?: CapabilityCard, local: boole
 export interface CandidateSpec {
   kind: string
   model?: string
+  /** The model file the task pins (`modelSha256`): only members whose card lists it under `model`. */
+  modelSha256?: string
   /** A tool the task calls: only members whose card offers it are candidates. */
   tool?: string
   dataClass?: DataClass
@@ -46,7 +48,7 @@ export function rankCandidates (spec: CandidateSpec, c: ScoringComponents): Cand
       if (card.peerId === c.self || c.memberGroups(card.peerId) == null) continue
       if (!card.taskKinds.includes(spec.kind)) continue
       if (!card.policy.kinds.some(p => kindMatches(p, spec.kind))) continue
-      if (spec.model != null && !card.models.some(m => m.name === spec.model)) continue
+      if (spec.model != null && !card.models.some(m => m.name === spec.model && (spec.modelSha256 == null || m.sha256 === spec.modelSha256))) continue
       if (spec.tool != null && !card.tools.some(t => t.name === spec.tool)) continue
       const busy = (card.load.running + card.load.queued) / Math.max(1, card.load.slots)
       out.push({ peerId: card.peerId, card, local: false, score: busy + (c.rttMs(card.peerId) ?? RTT_GUESS_MS) / 1000 + c.penalty(card.peerId) })

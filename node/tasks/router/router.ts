@@ -59,6 +59,8 @@ export interface RouterComponents {
   registry: TaskKindRegistry
   /** Models this node can serve itself. */
   localModels: () => string[]
+  /** sha256 of the file this node serves under a model name, for tasks that pin one. */
+  localModelDigest?: (model: string) => string | undefined
   /** The data class of a collection on this node: decides a task's effective class. */
   classOf: ClassOf
   /** The data class of a tool this node offers (undefined for one it does not): a local candidate, and the task's class. @default no tools */
@@ -151,7 +153,8 @@ export class TaskRouter {
       memberGroups: this.c.memberGroups,
       rttMs: this.c.rttMs,
       penalty: peer => this.health.penalty(peer),
-      local: s => this.c.registry.get(s.kind) != null && (s.model == null || this.c.localModels().includes(s.model)) && (s.tool == null || this.c.toolClassOf?.(s.tool) != null) ? this.c.executor.load() : undefined
+      local: s => this.c.registry.get(s.kind) != null && (s.model == null || this.c.localModels().includes(s.model)) &&
+        (s.modelSha256 == null || (s.model != null && this.c.localModelDigest?.(s.model) === s.modelSha256)) && (s.tool == null || this.c.toolClassOf?.(s.tool) != null) ? this.c.executor.load() : undefined
     })
   }
 
@@ -203,8 +206,9 @@ export class TaskRouter {
       if (card == null || this.c.memberGroups(spec.peer) == null) throw new NoCandidateError(`Peer ${spec.peer} is not a member with a verified card`)
       return [{ peerId: spec.peer, card, local: false }]
     }
-    const candidates = this.candidates({ kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), ...(spec.tool != null ? { tool: spec.tool } : {}), dataClass })
-    if (candidates.length === 0) throw new NoCandidateError(`No member offers "${spec.kind}"${spec.model != null ? ` with model "${spec.model}"` : ''}${spec.tool != null ? ` with tool "${spec.tool}"` : ''}`)
+    const pinned = typeof spec.input.modelSha256 === 'string' ? spec.input.modelSha256 : undefined
+    const candidates = this.candidates({ kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), ...(pinned != null ? { modelSha256: pinned } : {}), ...(spec.tool != null ? { tool: spec.tool } : {}), dataClass })
+    if (candidates.length === 0) throw new NoCandidateError(`No member offers "${spec.kind}"${spec.model != null ? ` with model "${spec.model}"` : ''}${pinned != null ? ` (sha256 ${pinned.slice(0, 12)}…)` : ''}${spec.tool != null ? ` with tool "${spec.tool}"` : ''}`)
     return candidates
   }
 
