@@ -16,7 +16,7 @@ import { resolveModelFile } from 'node-llama-cpp'
 import { arrayOf, bool, literal, object, parse, str, uint } from '../../protocol/shape.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import { PULL_ABORT_GRACE_MS, PULL_CONNECT_TIMEOUT_MS, PULL_IDLE_TIMEOUT_MS } from './constants.ts'
-import { downloadWatchdog, fetchModelFile } from './download.ts'
+import { downloadWatchdog, fetchModelFile, partialBytes, resumableStaging } from './download.ts'
 import { InvalidModelFileError, InvalidModelUriError, ModelDigestMismatchError, ModelExistsError, ModelHashMismatchError, UnknownModelError } from './errors.ts'
 import { readModelFileInfo } from './gguf-info.ts'
 import { sha256File, type HashProgress } from './hash.ts'
@@ -65,6 +65,8 @@ export interface PullModelOptions {
   idleTimeoutMs?: number
   /** Download progress, then hashing progress (`phase` tells which). */
   onProgress?: (phase: 'download' | 'hash', doneBytes: number, totalBytes: number) => void
+  /** An https pull that continues a partial download of the same URL says from where. */
+  onResume?: (fromBytes: number) => void
   signal?: AbortSignal
 }
 
@@ -184,10 +186,13 @@ export class ModelRegistry {
   }
 
   /**
-   * Downloads a model with node-llama-cpp's resolver (from Hugging Face or an
-   * https URL) into a staging folder inside the models folder, moves it beside
-   * the others and registers it. A download that stalls (see `download.ts`),
-   * fails or is canceled leaves nothing: no entry, no partial file.
+   * Downloads a model (an https URL with `fetch`, Hugging Face through
+   * node-llama-cpp's resolver) into a staging folder inside the models
+   * folder, moves it beside the others and registers it. A download that
+   * stalls (see `download.ts`), fails or is canceled registers nothing; an
+   * https download that stopped part way keeps its partial file in its
+   * `.pull-…` folder, and the next pull of the same URL resumes it. A file
+   * whose digest is not the expected one is deleted.
    * @throws ModelDownloadStalledError, InvalidModelUriError, ModelExistsError
    */
   async pull (uri: string, opts: PullModelOptions = {}): Promise<RegisteredModel> {
@@ -195,7 +200,9 @@ export class ModelRegistry {
     // refused before a byte is downloaded, not after gigabytes
     if (opts.sha256 != null && !SHA256.test(opts.sha256)) throw new InvalidModelUriError(uri, 'the expected sha256 must be 64 lower-case hex digits')
     await mkdir(this.dir, { recursive: true })
-    const staging = await mkdtemp(join(this.dir, '.pull-'))
+    const https = uri.startsWith('https:')
+    // https downloads resume: one staging folder per URL, kept when the download stops part way
+    const staging = https ? resumableStaging(this.dir, uri) : await mkdtemp(join(this.dir, '.pull-'))
     const dog = downloadWatchdog(uri, {
       connectTimeoutMs: opts.connectTimeoutMs ?? PULL_CONNECT_TIMEOUT_MS,
       idleTimeoutMs: opts.idleTimeoutMs ?? PULL_IDLE_TIMEOUT_MS,
@@ -203,8 +210,13 @@ export class ModelRegistry {
     })
     const onBytes = (done: number, total: number): void => { dog.progress(done); opts.onProgress?.('download', done, total) }
     // https URLs are fetched directly, so the watchdog's abort ends them at any stage; hf: URIs need the resolver
-    const download = uri.startsWith('https:')
-      ? fetchModelFile(uri, { directory: staging, signal: dog.signal, onProgress: onBytes })
+    const download = https
+      ? fetchModelFile(uri, {
+        directory: staging,
+        signal: dog.signal,
+        onProgress: onBytes,
+        onResume: (from) => { dog.progress(from); opts.onResume?.(from) }
+      })
       : resolveModelFile(uri, {
         directory: staging,
         download: 'auto',
@@ -218,7 +230,8 @@ export class ModelRegistry {
     } catch (err) {
       // let the downloader wind down before its folder goes, so it cannot write into it again
       await Promise.race([download.catch(() => {}), new Promise(resolve => setTimeout(resolve, PULL_ABORT_GRACE_MS))])
-      await rm(staging, { recursive: true, force: true })
+      // a partial https download stays for the next pull of the URL to resume; anything else goes
+      if (!https || await partialBytes(staging) === 0) await rm(staging, { recursive: true, force: true })
       throw err
     } finally {
       dog.stop()

@@ -1,14 +1,16 @@
 /**
  * `models pull` against servers that misbehave on loopback: one that accepts
  * connections and never answers, one that stalls in the middle of the body.
- * Both end in ModelDownloadStalledError, with nothing registered and no file
- * left in the models folder. And one that serves a file other than the one
- * `--sha256` names: refused, deleted, nothing registered.
+ * Both end in ModelDownloadStalledError with nothing registered; a partial
+ * download stays in its staging folder, and one cut off part way resumes
+ * with a Range request on the next pull. One that redirects forever is
+ * refused. And one that serves a file other than the one `--sha256` names:
+ * refused, deleted, nothing registered.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, rm } from 'node:fs/promises'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
@@ -107,7 +109,66 @@ describe('models pull against loopback servers', { timeout: 60_000 }, () => {
       return true
     })
     assert.ok(downloaded > 0, 'the download had started')
+    // nothing registered; the partial file stays in its one staging folder for a resume
+    assert.deepEqual(await home.registry.list(), [])
+    const left = await readdir(home.modelsDir)
+    assert.equal(left.length, 1)
+    assert.match(left[0] as string, /^\.pull-[0-9a-f]{16}$/)
+    await rm(join(home.modelsDir, left[0] as string), { recursive: true })
+  })
+
+  it('a URL that redirects forever is refused in one line, with nothing left', async () => {
+    const looping = createHttpsServer(tls, (req, res) => {
+      sockets.add(req.socket)
+      res.writeHead(302, { location: `/again${Math.random()}` })
+      res.end()
+    })
+    servers.push(looping)
+    const port = await listen(looping)
+    await assert.rejects(home.registry.pull(`https://127.0.0.1:${port}/loop.gguf`, { ...TIMEOUTS, connectTimeoutMs: 20_000 }), (err: Error) => {
+      assert.equal(err.name, 'InvalidModelUriError')
+      assert.match(err.message, /redirect/)
+      assert.equal(err.message.split('\n').length, 1)
+      return true
+    })
     await leavesNothing()
+  })
+
+  it('a download cut off part way resumes from where it stopped on the next pull, and ends as the whole file', async () => {
+    const source = join(home.dir, 'resumed.gguf')
+    await makeTestModel({ out: source, seed: 7 })
+    const body = await readFile(source)
+    const cut = Math.floor(body.length / 3)
+    const ranges: string[] = []
+    let first = true
+    const flaky = createHttpsServer(tls, (req, res) => {
+      sockets.add(req.socket)
+      const range = req.headers.range
+      if (range != null) {
+        ranges.push(range)
+        const from = Number(/^bytes=(\d+)-$/.exec(range)?.[1])
+        res.writeHead(206, { 'content-length': String(body.length - from), 'content-range': `bytes ${from}-${body.length - 1}/${body.length}`, etag: '"v1"' })
+        res.end(body.subarray(from))
+        return
+      }
+      res.writeHead(200, { 'content-length': String(body.length), etag: '"v1"', 'accept-ranges': 'bytes' })
+      if (first) { first = false; res.write(body.subarray(0, cut), () => { req.socket.destroy() }); return }
+      res.end(body)
+    })
+    servers.push(flaky)
+    const port = await listen(flaky)
+    const url = `https://127.0.0.1:${port}/files/resumed.gguf`
+    await assert.rejects(home.registry.pull(url, { ...TIMEOUTS, name: 'resumed' }), (err: Error) => err.name === 'InvalidModelUriError' || err.name === 'TypeError' || err.name === 'ModelDownloadStalledError')
+    assert.deepEqual(await home.registry.list(), [])
+    let resumedFrom = -1
+    const m = await home.registry.pull(url, { ...TIMEOUTS, name: 'resumed', onResume: (from) => { resumedFrom = from } })
+    assert.equal(ranges.length, 1, 'the second pull asked only for the rest')
+    assert.equal(resumedFrom, cut)
+    assert.equal(ranges[0], `bytes=${cut}-`)
+    assert.equal(m.sha256, await sha256File(source))
+    assert.ok(!(await readdir(home.modelsDir)).some(f => f.startsWith('.pull-')), 'the staging folder is gone once the file is whole')
+    await home.registry.remove('resumed')
+    await rm(m.path)
   })
 
   it('a server that answers in full gives a registered model, moved out of its staging folder', async () => {

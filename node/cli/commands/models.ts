@@ -63,7 +63,7 @@ export const modelsRm: Command = {
 
 export const modelsPull: Command = {
   path: ['models', 'pull'],
-  summary: 'Download a GGUF (hf:OWNER/REPO[:QUANT] or an https URL), then register it',
+  summary: 'Download a GGUF (hf:OWNER/REPO[:QUANT] or an https URL; an interrupted https pull resumes), then register it',
   usage: '[--name NAME] [--sha256 HEX] URI',
   options: {
     name: { type: 'string', help: 'Name to register it under (default: the file name)' },
@@ -76,6 +76,7 @@ export const modelsPull: Command = {
       ...(name != null ? { name } : {}),
       ...expectedDigest(args.values.sha256),
       signal: ctx.signal,
+      onResume: (from) => { ctx.out.error(`resuming the earlier download at ${(from / MIB).toFixed(1)} MiB`) },
       onProgress: (phase, done, total) => { ctx.out.progress(phase === 'download' ? 'downloading' : 'hashing', done, total, { bytes: true }) }
     })
     if (ctx.json) { ctx.out.json(m); return }
