@@ -114,6 +114,13 @@ interface BoxedConnectionInit extends Omit<AbstractMultiaddrConnectionInit, 'rem
   remoteNonce: Uint8Array
 }
 
+/**
+ * Bytes through every protected connection of this process, as they go on
+ * the wire: what gossip and tasks cost, for `/metrics` and the scale bench.
+ * Process-wide because libp2p has no per-connection byte counts of its own.
+ */
+export const wireBytes = { sent: 0, received: 0 }
+
 /** A multiaddr connection whose bytes are XORed with the two XSalsa20 keystreams. */
 class BoxedConnection extends AbstractMultiaddrConnection {
   private readonly maConn: MultiaddrConnection
@@ -128,6 +135,7 @@ class BoxedConnection extends AbstractMultiaddrConnection {
     this.maConn.addEventListener('message', (evt) => {
       try {
         const data: Uint8Array | ByteList = evt.data
+        wireBytes.received += data.byteLength
         if (data instanceof Uint8Array) this.onData(this.inbound.update(data))
         else for (const buf of data) this.onData(this.inbound.update(buf))
       } catch (err) {
@@ -150,6 +158,7 @@ class BoxedConnection extends AbstractMultiaddrConnection {
   }
 
   sendData (data: ByteList): { sentBytes: number, canSendMore: boolean } {
+    wireBytes.sent += data.byteLength
     return { sentBytes: data.byteLength, canSendMore: this.maConn.send(this.outbound.update(data.subarray())) }
   }
 

@@ -10,6 +10,7 @@ import { memory } from './memory.ts'
 import { retention } from './retention.ts'
 import { tools } from './tools.ts'
 import { witness } from './witness.ts'
+import { scale } from './scale.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
@@ -22,4 +23,5 @@ export const suites: BenchSuite[] = [
   retention,
   tools,
   witness,
+  scale,
 ]

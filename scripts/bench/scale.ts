@@ -1,0 +1,131 @@
+/**
+ * The mesh at the size an organisation reaches: 64 members, and 16 beside
+ * them so the growth shows. Every member is a whole Mycel node (the real
+ * membership gate, card service, revocation store, gossipsub, DHT, audit,
+ * witness, API), run in this one process without inference; they are found,
+ * invited and joined with the real CLI commands, then started together.
+ *
+ * Rows, at 16 and at 64 members:
+ * - formation: from starting every node to every node holding every
+ *   member's verified card;
+ * - card propagation: one member republishes its card, the time until each
+ *   other member holds the new sequence number (p50, p95 over all arrivals
+ *   of 5 rounds);
+ * - revocation reaching all: the admin revokes a member, the time until
+ *   every other member's revocation store has the new list (p95 of 3
+ *   rounds; target at 64: <= 2 s);
+ * - bytes on the wire per member per minute at rest (gossipsub heartbeats,
+ *   DHT upkeep, card refresh), counted after the private-network cipher
+ *   (`net/pnet.ts wireBytes`), and connections per member.
+ *
+ * All members share 127.0.0.1: libp2p's per-IP inbound limits apply to the
+ * whole mesh at once, which is what the formation row and the connections
+ * row show (`docs/benchmarks.md`).
+ *
+ * Reproduce with `npm run bench -- scale` (about 5 minutes on 2 cores).
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Harness } from '../../test/helpers/harness.ts'
+import { waitFor } from '../../test/helpers/wait.ts'
+import type { MycelNode } from '../../node/mycel-node.ts'
+import { wireBytes } from '../../node/net/pnet.ts'
+import { percentile, type BenchRow, type BenchSuite } from './table.ts'
+
+const SIZES = [16, 64]
+const CARD_ROUNDS = 5
+const REVOCATION_ROUNDS = 3
+const REST_MS = 30_000
+const POLL_MS = 20
+/** Joins and starts run this many at a time: all at once would time the machine, not the mesh. */
+const BATCH = 8
+const REVOCATION_TARGET_MS = 2_000
+
+async function inBatches<T, R> (items: T[], fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = []
+  for (let i = 0; i < items.length; i += BATCH) out.push(...await Promise.all(items.slice(i, i + BATCH).map(async (item, j) => await fn(item, i + j))))
+  return out
+}
+
+/** Times from `t0` until `arrived(node)` holds for each node, polled; throws past `timeoutMs`. */
+async function arrivals (nodes: MycelNode[], arrived: (n: MycelNode) => boolean, t0: number, timeoutMs = 60_000): Promise<number[]> {
+  const at = new Map<MycelNode, number>()
+  while (at.size < nodes.length) {
+    for (const n of nodes) if (!at.has(n) && arrived(n)) at.set(n, performance.now() - t0)
+    if (performance.now() - t0 > timeoutMs) throw new Error(`only ${at.size} of ${nodes.length} members had it after ${timeoutMs} ms`)
+    await sleep(POLL_MS)
+  }
+  return [...at.values()]
+}
+
+const holdsAll = (n: MycelNode, size: number): boolean => n.services.cards.cards().length >= size
+
+async function measure (size: number): Promise<BenchRow[]> {
+  const h = new Harness()
+  const suite = 'scale'
+  try {
+    const founderHome = await h.found('acme', 'm0', { inProcess: true })
+    const admin = await h.node(founderHome, { runtime: false })
+    const invite = await h.invite(founderHome, { uses: size - 1, ttl: '1h', inProcess: true })
+    const homes = await inBatches(Array.from({ length: size - 1 }, (_, i) => `m${i + 1}`), async (name) => await h.join(invite, name, { inProcess: true }))
+
+    const t0 = performance.now()
+    const members = [admin, ...await inBatches(homes, async (home) => await h.node(home, { runtime: false }))]
+    await waitFor(() => members.every(n => holdsAll(n, size)), { what: `${size} members to hold every card`, timeoutMs: 300_000, intervalMs: 100 })
+    const formedMs = performance.now() - t0
+
+    const cardTimes: number[] = []
+    for (let r = 0; r < CARD_ROUNDS; r++) {
+      const source = members[1 + (r % (size - 1))] as MycelNode
+      const others = members.filter(n => n !== source)
+      const start = performance.now()
+      const { seq } = await source.services.cards.publish()
+      cardTimes.push(...await arrivals(others, n => (n.services.cards.cards().find(c => c.card.peerId === source.peerId)?.card.seq ?? 0) >= seq, start))
+    }
+
+    // at rest: nothing asked of the mesh, only its upkeep
+    await sleep(2_000)
+    const before = wireBytes.sent + wireBytes.received
+    await sleep(REST_MS)
+    // every byte is counted twice in one process, sent by one member and received by another
+    const restBytesPerMemberMinute = (wireBytes.sent + wireBytes.received - before) / 2 / size * (60_000 / REST_MS)
+    const connections = members.map(n => n.services.host.getConnections().length)
+
+    const revocationTimes: number[] = []
+    let alive = members.slice(1)
+    for (let r = 0; r < REVOCATION_ROUNDS; r++) {
+      const victim = alive[alive.length - 1] as MycelNode
+      alive = alive.slice(0, -1)
+      const start = performance.now()
+      await admin.revoke(victim.peerId)
+      const seq = admin.services.revocations.seq()
+      revocationTimes.push(Math.max(...await arrivals(alive, n => n.services.revocations.seq() >= seq, start)))
+    }
+
+    const p95Revocation = percentile(revocationTimes, 95)
+    return [
+      { suite, name: `${size} members: mesh formed (all cards everywhere)`, value: formedMs, unit: 'ms' },
+      { suite, name: `${size} members: card propagation p50`, value: percentile(cardTimes, 50), unit: 'ms' },
+      { suite, name: `${size} members: card propagation p95`, value: percentile(cardTimes, 95), unit: 'ms' },
+      {
+        suite,
+        name: `${size} members: revocation reaching all p95`,
+        value: p95Revocation,
+        unit: 'ms',
+        ...(size >= 64 ? { target: `<= ${REVOCATION_TARGET_MS} ms`, met: p95Revocation <= REVOCATION_TARGET_MS } : {})
+      },
+      { suite, name: `${size} members: wire bytes per member per minute at rest`, value: restBytesPerMemberMinute, unit: 'B/min' },
+      { suite, name: `${size} members: connections per member (mean; min ${Math.min(...connections)})`, value: connections.reduce((a, b) => a + b, 0) / size, unit: 'conns' }
+    ]
+  } finally {
+    await h.cleanup()
+  }
+}
+
+export const scale: BenchSuite = {
+  name: 'scale',
+  run: async () => {
+    const rows: BenchRow[] = []
+    for (const size of SIZES) rows.push(...await measure(size))
+    return rows
+  }
+}
