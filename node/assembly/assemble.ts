@@ -57,6 +57,7 @@ import { openLocalTools } from './tools.ts'
 import { controlApi } from './control-api.ts'
 import { nodeWitness } from './witness.ts'
 import type { WitnessInit } from '../witness/index.ts'
+import { cloudFallback, cloudPaths } from '../cloud/index.ts'
 import { registerRoutes } from './routes.ts'
 import { Lifecycle, type Startable } from './lifecycle.ts'
 
@@ -244,6 +245,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   })
   const otherCards = (): CapabilityCard[] => cards.cards().map(h => h.card).filter(c => c.peerId !== self)
   const groupsOf = memberGroups({ gate, cards, orgRoot: credentials.orgRoot, revocations })
+  // the one door out of the org: a task no member offers, if the policy lets its kind and class leave
+  const cloud = cloudFallback()({ logger: createLogger('mycel:node:cloud'), policy, audit, self: self.toString(), paths: cloudPaths(paths.root), ...secret, env })
   const router = new TaskRouter({
     logger: createLogger('mycel:node:router'),
     host,
@@ -260,7 +263,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     localModelDigest: (model) => inference.models.find(m => m.name === model)?.sha256,
     classOf: (collection) => memory.classOf(collection),
     toolClassOf,
-    revoked: selfRevoked
+    revoked: selfRevoked,
+    fallback: cloud
   }, init.router)
 
   const renewal = certificateRenewal({

@@ -69,3 +69,5 @@ export const REATTACH_DIALS = 4
 export const REATTACH_DIAL_PAUSE_MS = 250
 /** libp2p's per-protocol stream limits are this many times ours: they are a backstop, ours is exact. */
 export const LIBP2P_STREAM_HEADROOM = 2
+/** The executor a task run by the cloud fallback lists (it is no member). */
+export const CLOUD_EXECUTOR = 'cloud'

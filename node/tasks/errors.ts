@@ -83,6 +83,9 @@ export function wireCodeOf (err: unknown): WireErrorCode {
     case 'ModelHashMismatchError': case 'InvalidModelFileError': return 'unavailable'
     case 'PinnedDigestMismatchError': return 'model-digest-mismatch'
     case 'ModelNotApprovedError': return 'model-not-approved'
+    // the cloud endpoint failed: its own code (timeout, unavailable); its config did not allow the task
+    case 'CloudEndpointError': return e.code ?? 'unavailable'
+    case 'CloudConfigError': return 'malformed'
     default: return 'internal'
   }
 }

@@ -20,6 +20,7 @@ import { mcp } from './mcp.ts'
 import { ask } from './ask.ts'
 import { toolsCommands } from './tools.ts'
 import { toolCall } from './tool-call.ts'
+import { cloudCommands } from './cloud.ts'
 
 export const commands: Command[] = [
   init,
@@ -46,6 +47,7 @@ export const commands: Command[] = [
   policyRm,
   auditTail,
   auditVerify,
+  ...cloudCommands,
   mcp,
   ...toolsCommands,
   toolCall,

@@ -27,7 +27,7 @@ import type { ChainRequest } from '../../../protocol/chain/index.ts'
 import { BusyError, NoCandidateError, PolicyDeniedError, TaskFailedError, wireCodeOf } from '../errors.ts'
 import { DEFAULT_TASK_CLASS, effectiveClass, type ClassOf, type ToolClassOf } from '../data-class.ts'
 import { sleep } from '../sleep.ts'
-import { BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, MAX_REASON_CHARS, RECENT_TASKS } from '../constants.ts'
+import { CLOUD_EXECUTOR, BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, MAX_REASON_CHARS, RECENT_TASKS } from '../constants.ts'
 import { TaskClient, type TaskClientInit } from '../wire/client.ts'
 import { TaskClientError } from '../wire/errors.ts'
 import { rankCandidates, type Candidate, type CandidateSpec } from './candidates.ts'
@@ -67,6 +67,12 @@ export interface RouterComponents {
   toolClassOf?: ToolClassOf
   /** Whether the org revoked this node: no member admits it, so it says so instead of failing to dial. */
   revoked: () => boolean
+  /**
+   * Where a task goes when no member offers it (the cloud fallback, which
+   * applies the policy itself); it throws `noCandidate` when it cannot take
+   * it either. @default none: no candidate is the end
+   */
+  fallback?: { serve: (task: { kind: string, model?: string, input: Record<string, unknown>, dataClass: DataClass, taskId: string, signal?: AbortSignal, onText?: (text: string) => void }, noCandidate: Error) => Promise<TaskOutput> }
 }
 
 export interface RouterInit extends TaskClientInit, HealthInit {}
@@ -217,7 +223,14 @@ export class TaskRouter {
     // any other task touching one of ours is at least as strict as that collection
     const remotePin = spec.peer != null && spec.peer !== this.self && spec.local !== true
     const dataClass = remotePin ? spec.dataClass ?? DEFAULT_TASK_CLASS : effectiveClass(spec, this.c.classOf, this.c.toolClassOf)
-    const candidates = this.pick(spec, dataClass)
+    let candidates: Candidate[]
+    try {
+      candidates = this.pick(spec, dataClass)
+    } catch (err) {
+      // only a task no member offers may leave the org, and only one that was not pinned
+      if (!(err instanceof NoCandidateError) || this.c.fallback == null || spec.peer != null) throw err
+      return await this.viaFallback(spec, dataClass, taskId, err)
+    }
     const summary: TaskSummary = { taskId, kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), role: 'delegator', peer: '', executor: '', state: 'submitted', createdAt: Date.now(), updatedAt: Date.now() }
     this.remember(summary)
     const delivery = new Delivery(spec.onEvent)
@@ -283,6 +296,30 @@ export class TaskRouter {
     if (last?.code === 'busy') throw settle(summary, 'failed', new BusyError(last.retryAfterMs ?? BUSY_RETRY_AFTER_MS))
     if (last?.remoteCode === 'denied') throw settle(summary, 'failed', new PolicyDeniedError(`Every candidate's policy denied "${spec.kind}"`))
     throw settle(summary, 'failed', last != null ? callerError(last) : new NoCandidateError())
+  }
+
+  /** The fallback's answer to a task no member offers; listed with the delegated tasks, its executor `cloud`. */
+  private async viaFallback (spec: RunSpec, dataClass: DataClass, taskId: string, noCandidate: NoCandidateError): Promise<RunResult> {
+    const fallback = this.c.fallback as NonNullable<RouterComponents['fallback']>
+    const summary: TaskSummary = { taskId, kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), role: 'delegator', peer: CLOUD_EXECUTOR, executor: CLOUD_EXECUTOR, state: 'working', createdAt: Date.now(), updatedAt: Date.now() }
+    let out: TaskOutput
+    try {
+      out = await fallback.serve({
+        kind: spec.kind, input: spec.input, dataClass, taskId,
+        ...(spec.model != null ? { model: spec.model } : {}),
+        ...(spec.signal != null ? { signal: spec.signal } : {}),
+        ...(spec.onEvent != null ? { onText: (text: string) => { spec.onEvent?.({ type: 'text', text }) } } : {})
+      }, noCandidate)
+    } catch (err) {
+      // not configured, or not for this kind or model: the task was never the fallback's
+      if (err === noCandidate) throw err
+      this.remember(summary)
+      throw settle(summary, spec.signal?.aborted === true ? 'canceled' : 'failed', err as Error)
+    }
+    this.remember(summary)
+    summary.state = 'completed'
+    summary.updatedAt = Date.now()
+    return { taskId, executor: CLOUD_EXECUTOR, output: out.output, ...(out.usage != null ? { usage: out.usage } : {}), ...(out.finishReason != null ? { finishReason: out.finishReason } : {}), attempts: 1 }
   }
 
   private async attempt (cand: Candidate, spec: RunSpec, dataClass: DataClass, taskId: string, delivery: Delivery): Promise<TaskOutput> {
