@@ -11,7 +11,6 @@
 import { addressInUse } from './errors.ts'
 import { loadNodeKey } from '../../identity/keystore.ts'
 import { peerIdFromPublicKey, toLibp2pPrivateKey } from '../../identity/peer-id.ts'
-import { fromHex } from '../../identity/bytes.ts'
 import { pskToPnetKey } from '../../identity/psk.ts'
 import { sign, verify } from '../../identity/keys.ts'
 import { encodeSignedRecord, openSignedRecord, signRecord } from '../../identity/signed-record.ts'
@@ -22,6 +21,8 @@ import { homePaths } from '../home/home.ts'
 import { loadNodeConfig, mergeStartOptions, NotInitializedError, NotJoinedError, saveNodeConfig, type StartFlags } from '../home/config.ts'
 import { kvStore, openNodeDb, type KvStore } from '../home/db.ts'
 import { loadOrCreateEncryptionKeys, loadOrWritePolicy } from '../home/home-files.ts'
+import { loadOrgPsk } from '../home/psk.ts'
+import { toHex } from '../../identity/bytes.ts'
 import { lockHome } from '../home/lock.ts'
 import { createHost, type MycelHost } from '../net/host.ts'
 import { addressBook } from '../net/address-book.ts'
@@ -114,6 +115,10 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
 
   const key = await loadNodeKey(paths.identityKey, secret)
   const self = peerIdFromPublicKey(key.publicKey)
+  // out of node.json into its own sealed file, once; in memory from here on (saveNodeConfig never writes it)
+  const meshKey = await loadOrgPsk(paths, config, init.passphrase)
+  if (meshKey.migrated) log('moved the mesh key into %s (%s)', paths.orgPsk, meshKey.encrypted ? 'sealed with the passphrase' : 'in clear, mode 0600: set MYCEL_PASSPHRASE to seal it')
+  org.psk = toHex(meshKey.psk)
   const credentials = new NodeCredentials({ key, config: { ...config, org }, save: async (c) => { await saveNodeConfig(paths.nodeConfig, c) } })
   const opts = mergeStartOptions(config, env, init)
   // an invalid policy stops the node here, naming the line
@@ -159,7 +164,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     privateKey: toLibp2pPrivateKey(key),
     listen: opts.listen,
     orgId: org.id,
-    swarmKey: pskToPnetKey(fromHex(org.psk)),
+    swarmKey: pskToPnetKey(meshKey.psk),
     connectionGater: admission.connectionGater,
     guard: { middleware: admission.middleware, open: [MEMBERSHIP_PROTOCOL, JOIN_PROTOCOL] }
   })

@@ -12,7 +12,7 @@ import { issueInvite, listInvites } from '../membership/invites.ts'
 import { revokeInvite } from '../membership/revoke.ts'
 import { registerApi } from '../http/index.ts'
 import { setCollectionClass } from '../memory/classes.ts'
-import { fromHex } from '../../identity/bytes.ts'
+import { pskOf } from '../home/psk.ts'
 import { sign } from '../../identity/keys.ts'
 import type { RegisteredModel } from '../runtime/registry.ts'
 import type { HomePaths } from '../home/home.ts'
@@ -31,7 +31,7 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
       createInvite: async (req) => {
         const admin = credentials.admin()
         const { addrs, ...rest } = req
-        const created = await issueInvite({ admin: admin.key, adminCert: admin.cert, psk: fromHex(credentials.org.psk), addrs: addrs ?? inviteAddrs(node.status().addresses), ...rest }, invites ?? undefined)
+        const created = await issueInvite({ admin: admin.key, adminCert: admin.cert, psk: pskOf(credentials.org), addrs: addrs ?? inviteAddrs(node.status().addresses), ...rest }, invites ?? undefined)
         return { invite: created.invite, inviteId: created.inviteId, expiresAt: created.expiresAt, uses: created.uses, groups: created.groups }
       },
       listInvites: async () => {

@@ -1,6 +1,6 @@
 /**
- * The node's settings file (`node.json` in the home, mode 0600 because it
- * holds the mesh's pre-shared key) and the merge of start options:
+ * The node's settings file (`node.json` in the home, mode 0600; the mesh's
+ * pre-shared key is kept apart, in `org-psk`) and the merge of start options:
  * defaults ← config file ← environment ← flags, done once, typed.
  */
 import { readFile } from 'node:fs/promises'
@@ -14,8 +14,12 @@ const OrgSettings = object({
   /** Hex of the org's root public key: the org's name on the wire. */
   root: str({ max: 64, pattern: /^[0-9a-f]{64}$/ }),
   id: str({ max: 32 }),
-  /** Hex of the 32-byte pre-shared key of the org's private network. */
-  psk: str({ max: 64, pattern: /^[0-9a-f]{64}$/ }),
+  /**
+   * Hex of the 32-byte pre-shared key of the org's private network, in
+   * memory only: on disk it is the secret file `org-psk` (home/psk.ts). A
+   * home written before that has it here until the next start moves it.
+   */
+  psk: optional(str({ max: 64, pattern: /^[0-9a-f]{64}$/ })),
   /** Multiaddrs (with /p2p/) of members to dial at start. */
   bootstrap: arrayOf(str({ max: 256 }), { max: 64 }),
   /** Base64 of this node's membership chain. */
@@ -93,8 +97,11 @@ export async function loadNodeConfig (path: string): Promise<NodeConfig | undefi
   }
 }
 
+/** Writes node.json; the pre-shared key never goes there (`saveOrgPsk` keeps it). */
 export async function saveNodeConfig (path: string, config: NodeConfig): Promise<void> {
-  await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n'), { mode: 0o600 })
+  const { psk: _, ...org } = config.org ?? {} as OrgSettings
+  const stored = config.org != null ? { ...config, org } : config
+  await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(stored, null, 2) + '\n'), { mode: 0o600 })
 }
 
 export interface StartOptions {

@@ -19,6 +19,8 @@ export interface HomePaths {
   api: string
   /** The policy file. */
   policy: string
+  /** The mesh's pre-shared key, a secret file (sealed with MYCEL_PASSPHRASE when one is set, else 0600 in clear). */
+  orgPsk: string
   /** level databases. */
   dataDir: string
   /** Registered models. */
@@ -48,6 +50,7 @@ export function homePaths (root: string): HomePaths {
     orgKeys: join(root, 'org-keys.cbor'),
     api: join(root, 'api.json'),
     policy: join(root, 'policy.json'),
+    orgPsk: join(root, 'org-psk'),
     dataDir: join(root, 'data'),
     modelsDir: join(root, 'models'),
     memoryDir: join(root, 'data', 'memory'),

@@ -12,6 +12,7 @@
  */
 export { ensureHome, homePaths, resolveHome, type HomePaths } from './home.ts'
 export { ConfigError, loadNodeConfig, mergeStartOptions, NotInitializedError, NotJoinedError, saveNodeConfig, type NodeConfig, type OrgSettings, type StartFlags, type StartOptions } from './config.ts'
+export { loadOrgPsk, ORG_PSK_LABEL, pskNote, pskOf, saveOrgPsk, type OrgPsk } from './psk.ts'
 export { kvStore, openNodeDb, privateFiles, type KvStore, type NodeDb } from './db.ts'
 export { loadOrCreateEncryptionKeys, loadOrWritePolicy } from './home-files.ts'
 export { isProcessAlive, lockHome, NodeAlreadyRunningError, type HomeLock } from './lock.ts'

@@ -18,7 +18,8 @@ import { preSharedKey } from '@libp2p/pnet'
 import type { PrivateKey } from '@libp2p/interface'
 import { createHost, type MycelHost } from '../../node/net/host.ts'
 import type { NodeConfig, OrgSettings } from '../../node/home/config.ts'
-import { fromHex } from '../../identity/bytes.ts'
+import { loadOrgPsk } from '../../node/home/psk.ts'
+import { homePaths } from '../../node/home/home.ts'
 import { pskToPnetKey } from '../../identity/psk.ts'
 import type { AfterHook } from './harness.ts'
 
@@ -31,7 +32,8 @@ export async function orgSettings (home: string): Promise<OrgSettings> {
 
 /** The pnet swarm key bytes of the org a home belongs to. */
 export async function orgSwarmKey (home: string): Promise<Uint8Array> {
-  return pskToPnetKey(fromHex((await orgSettings(home)).psk))
+  const config = JSON.parse(await readFile(join(home, 'node.json'), 'utf8')) as NodeConfig
+  return pskToPnetKey((await loadOrgPsk(homePaths(home), config, undefined)).psk)
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile, writeFile } from 'node:fs/promises'
+import { copyFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { harness, sorted, type Harness, type MycelProcess } from '../helpers/harness.ts'
@@ -155,10 +155,8 @@ describe('a mesh of separate node processes', () => {
 
   it('a node of another org holding this org\'s pre-shared key is refused', async () => {
     const stranger = await h.found('other', 'stranger')
-    const path = join(stranger, 'node.json')
-    const config = JSON.parse(await readFile(path, 'utf8'))
-    config.org.psk = (await orgSettings(a.home)).psk
-    await writeFile(path, JSON.stringify(config))
+    // the mesh key lives in its own file (clear here: no passphrase)
+    await copyFile(join(a.home, 'org-psk'), join(stranger, 'org-psk'))
     const s = await h.start(stranger, { bootstrap: [await a.addr(), await b.addr()] })
     const seenBy = async (): Promise<boolean> => {
       for (const n of members()) if ((await n.peerIds()).includes(s.peerId) || (await n.capIds()).includes(s.peerId)) return true

@@ -21,6 +21,7 @@ import { ask } from './ask.ts'
 import { toolsCommands } from './tools.ts'
 import { toolCall } from './tool-call.ts'
 import { cloudCommands } from './cloud.ts'
+import { doctor } from './doctor.ts'
 
 export const commands: Command[] = [
   init,
@@ -48,6 +49,7 @@ export const commands: Command[] = [
   auditTail,
   auditVerify,
   ...cloudCommands,
+  doctor,
   mcp,
   ...toolsCommands,
   toolCall,

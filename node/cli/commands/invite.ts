@@ -14,16 +14,17 @@ import { checkInviteAddr, issueInvite, listInvites, type InviteSummary } from '.
 import { UsageError } from '../errors.ts'
 import { parseDuration, parseInteger, stringList } from '../parse.ts'
 import { table } from '../output.ts'
-import { loadIdentity, readHome } from '../home-state.ts'
+import { loadIdentity, passphraseOf, readHome } from '../home-state.ts'
+import { loadOrgPsk } from '../../home/psk.ts'
 
 interface InviteOut { invite: string, inviteId: string, expiresAt: number, uses: number, groups: string[] }
 
 /** The admin's org settings, or the one-line reason this home cannot manage invites. */
-async function adminOrg (ctx: CommandContext): Promise<{ org: OrgSettings, dataDir: string, listen: string[] }> {
+async function adminOrg (ctx: CommandContext): Promise<{ org: OrgSettings, dataDir: string, listen: string[], psk: () => Promise<Uint8Array> }> {
   const { config, paths } = await readHome(ctx)
   if (config.org == null) throw new NotJoinedError()
   if (!config.org.admin) throw new NotAdminError()
-  return { org: config.org, dataDir: paths.dataDir, listen: config.start?.listen ?? [] }
+  return { org: config.org, dataDir: paths.dataDir, listen: config.start?.listen ?? [], psk: async () => (await loadOrgPsk(paths, config, passphraseOf(ctx).passphrase)).psk }
 }
 
 /** The node's database while no node runs (the running node holds its lock); the sublevels are the node's own. */
@@ -53,7 +54,7 @@ export const inviteCreate: Command = {
     for (const a of addrs) {
       try { checkInviteAddr(a) } catch (err) { throw new UsageError(`--addr: ${(err as Error).message}`) }
     }
-    const { org, dataDir, listen } = await adminOrg(ctx)
+    const { org, dataDir, listen, psk } = await adminOrg(ctx)
     let out: InviteOut
     if (await readApiFile(ctx.home) != null) {
       // the running node records the invite in its ledger (it holds the database)
@@ -67,7 +68,7 @@ export const inviteCreate: Command = {
         admin: key,
         adminCert: new Uint8Array(Buffer.from(org.adminCert ?? '', 'base64')),
         addrs: addrs.length > 0 ? addrs : fallback,
-        psk: fromHex(org.psk),
+        psk: await psk(),
         ...(uses != null ? { uses } : {}),
         ...(ttlMs != null ? { ttlMs } : {}),
         groups

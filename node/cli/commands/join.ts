@@ -8,6 +8,8 @@ import { loadNodeKey, saveNodeKey } from '../../../identity/keystore.ts'
 import { peerIdFromPublicKey } from '../../../identity/peer-id.ts'
 import { UsageError } from '../errors.ts'
 import { defaultNodeName, passphraseOf } from '../home-state.ts'
+import { pskNote, saveOrgPsk } from '../../home/psk.ts'
+import { fromHex } from '../../../identity/bytes.ts'
 import { openNodeDb } from '../../home/db.ts'
 
 /**
@@ -41,7 +43,7 @@ export const join: Command = {
     config ??= { v: 1, name: (args.values.name as string | undefined) ?? defaultNodeName() }
     const result = await redeemInvite({ key, invite, text, name: config.name, signal: ctx.signal })
 
-    const created = await missing([paths.root, paths.dataDir, paths.nodeConfig])
+    const created = await missing([paths.root, paths.dataDir, paths.nodeConfig, paths.orgPsk])
     try {
       await ensureHome(ctx.home)
       if (newKey) await saveNodeKey(paths.identityKey, key, passphraseOf(ctx))
@@ -49,6 +51,8 @@ export const join: Command = {
         const db = await openNodeDb(paths.dataDir)
         try { await db.sublevel<string, Uint8Array>('state', { valueEncoding: 'view' }).put('revocations', result.revocations) } finally { await db.close() }
       }
+      // the mesh key in its own sealed file; node.json never holds it
+      await saveOrgPsk(paths.orgPsk, fromHex(result.org.psk as string), passphraseOf(ctx).passphrase)
       await saveNodeConfig(paths.nodeConfig, { ...config, org: result.org })
     } catch (err) {
       // undo what this command made: the new key, and each path that did not exist before (the home itself when it was new)
@@ -59,6 +63,7 @@ export const join: Command = {
     const out = { peerId: peerIdFromPublicKey(key.publicKey), org: { name: result.org.name, id: result.org.id }, groups: result.org.groups, certExpiresAt: result.org.certExpiresAt, issuer: result.issuer }
     if (ctx.json) { ctx.out.json(out); return }
     ctx.out.line(`Joined "${result.org.name}" as ${out.peerId} (groups: ${out.groups.join(', ')}).`)
+    ctx.out.line(pskNote(passphraseOf(ctx).passphrase != null))
     ctx.out.line('Start the node with `mycel start`; it finds the mesh by itself.')
   }
 }

@@ -4,6 +4,7 @@ import { createOrg } from '../../../identity/org.ts'
 import { saveKeyPair } from '../../../identity/keystore.ts'
 import { encodeMembershipChain, issueMembershipCert, verifyMembershipChain } from '../../../identity/certs.ts'
 import { generatePsk } from '../../../identity/psk.ts'
+import { pskNote, saveOrgPsk } from '../../home/psk.ts'
 import { toHex } from '../../../identity/bytes.ts'
 import { orgIdOf } from '../../../protocol/org.ts'
 import { UsageError } from '../errors.ts'
@@ -31,11 +32,14 @@ export const orgCreate: Command = {
     await saveKeyPair(paths.orgKeys, org.root, ORG_ROOT_LABEL, passphraseOf(ctx))
     const chain = encodeMembershipChain(issueMembershipCert({ admin: key, adminCert: org.adminCert, peerId, groups: [MEMBERS_GROUP, ADMINS_GROUP], ttlMs: MEMBERSHIP_CERT_TTL_MS }))
     const verified = verifyMembershipChain(chain, { orgRoot: org.root.publicKey })
+    const psk = generatePsk()
+    // its own sealed file; node.json never holds it
+    await saveOrgPsk(paths.orgPsk, psk, passphraseOf(ctx).passphrase)
     const settings = {
       name,
       root: toHex(org.root.publicKey),
       id: orgIdOf(org.root.publicKey),
-      psk: toHex(generatePsk()),
+      psk: toHex(psk),
       bootstrap: [],
       chain: Buffer.from(chain).toString('base64'),
       groups: verified.groups,
@@ -46,6 +50,7 @@ export const orgCreate: Command = {
     await saveNodeConfig(paths.nodeConfig, { ...config, org: settings })
     if (ctx.json) { ctx.out.json({ org: { name, id: settings.id, root: settings.root }, peerId, groups: settings.groups }); return }
     ctx.out.line(`Founded "${name}" (org id ${settings.id}); this node is its admin.`)
+    ctx.out.line(pskNote(passphraseOf(ctx).passphrase != null))
     ctx.out.line('Next: `mycel start`, then `mycel invite create` for each machine that should join.')
   }
 }
