@@ -28,6 +28,7 @@ import { heldBy, offerCheckpoint, type PeerVerifyResult, type WitnessDial, type 
 import { loadNodeKey } from '../../identity/keystore.ts'
 import { generateKeyPair, sign, verify } from '../../identity/keys.ts'
 import { frame } from '../../node/streams.ts'
+import { assertChromium, openBrowser, screenshot } from '../dashboard/chromium.ts'
 
 describe('witnessed audit between node processes', { timeout: 300_000 }, () => {
   const h: Harness = harness({ after })
@@ -141,6 +142,24 @@ describe('witnessed audit between node processes', { timeout: 300_000 }, () => {
       // the held checkpoint is still the one gamma signed first
       const still = await heldBy(dial, a.peerId, { signal: AbortSignal.timeout(10_000) })
       assert.equal(openCheckpoint(still!, key.publicKey, verify).size, held.size)
+    })
+
+    it('warns in mycel status and on the dashboard of the witness', async () => {
+      const status = await h.ok(a.home, ['status'])
+      assert.match(status.stdout, new RegExp(`WARNING +peer ${c.peerId} rewrote its audit log`))
+      assertChromium()
+      const errors: string[] = []
+      const { browser, page } = await openBrowser(await h.tempDir('mycel-witness-browser-'), { width: 1280, height: 900 }, errors)
+      try {
+        await page.goto(`${a.api.url}/?token=${a.api.token}`)
+        const banner = page.locator('#witness-warnings')
+        await banner.waitFor({ state: 'visible', timeout: 30_000 })
+        assert.match(await banner.innerText(), new RegExp(`Audit history rewritten: peer ${c.peerId} rewrote its audit log`))
+        await screenshot(page, 'witness-warning.png')
+        assert.deepEqual(errors, [])
+      } finally {
+        await browser.close()
+      }
     })
 
     it('resets a malformed or oversized frame and keeps serving', async () => {

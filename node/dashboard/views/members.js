@@ -11,6 +11,11 @@ export async function refreshStatus () {
   state.status = s
   $('node').textContent = `${s.name} · org ${s.org?.name ?? '-'} · ${s.peers} connected member${s.peers === 1 ? '' : 's'} · up ${age(Date.now() - s.uptimeMs)}`
   $('node').title = s.peerId
+  // a member whose new audit checkpoint does not extend the one held here rewrote its history
+  const warnings = s.witness?.warnings ?? []
+  const box = $('witness-warnings')
+  box.hidden = warnings.length === 0
+  box.replaceChildren(...warnings.map(w => el('p', { peer: w.peer }, el('strong', {}, 'Audit history rewritten: '), w.reason)))
 }
 
 export async function refreshMembers () {
