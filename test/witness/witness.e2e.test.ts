@@ -30,7 +30,7 @@ import { generateKeyPair, sign, verify } from '../../identity/keys.ts'
 import { frame } from '../../node/streams.ts'
 import { assertChromium, openBrowser, screenshot } from '../dashboard/chromium.ts'
 
-describe('witnessed audit between node processes', { timeout: 300_000 }, () => {
+describe('witnessed audit between node processes', { timeout: 480_000 }, () => {
   const h: Harness = harness({ after })
   let a: MycelProcess
   let b: MycelProcess
