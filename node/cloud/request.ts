@@ -17,7 +17,8 @@ export interface CloudRequest {
 }
 
 const PASSED = { maxTokens: 'max_tokens', temperature: 'temperature', seed: 'seed', topP: 'top_p', presencePenalty: 'presence_penalty', frequencyPenalty: 'frequency_penalty', stop: 'stop' } as const
-const KEPT_IN = ['tools', 'toolChoice', 'parallelToolCalls', 'responseFormat', 'logitBias', 'topK']
+// a pinned digest names a file the endpoint cannot prove it runs
+const KEPT_IN = ['tools', 'toolChoice', 'parallelToolCalls', 'responseFormat', 'logitBias', 'topK', 'modelSha256']
 
 export function isCloudKind (kind: string): kind is CloudKind {
   return (CLOUD_KINDS as readonly string[]).includes(kind)
