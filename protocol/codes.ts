@@ -35,7 +35,9 @@ export const WIRE_ERROR_CODES = [
   'prompt-too-long',
   // the model gate: a pinned file the member does not hold, a file the org's catalog does not approve
   'model-digest-mismatch',
-  'model-not-approved'
+  'model-not-approved',
+  // the output check: the result would carry restricted memory text to this recipient (node/guard)
+  'output-refused'
 ] as const
 
 export type WireErrorCode = typeof WIRE_ERROR_CODES[number]
@@ -84,7 +86,8 @@ export const WIRE_ERROR_TEXT: Record<WireErrorCode, string> = {
   'max-tokens-exceeded': 'max_tokens is above the executor\'s limit',
   'prompt-too-long': 'the prompt does not fit the executor\'s context',
   'model-digest-mismatch': 'the member\'s model under that name is not the file pinned by digest',
-  'model-not-approved': 'the member\'s policy requires a model on the org\'s catalog, and this one is not'
+  'model-not-approved': 'the member\'s policy requires a model on the org\'s catalog, and this one is not',
+  'output-refused': 'the result reproduces memory text the executor may not send to this recipient'
 }
 
 /**
@@ -124,6 +127,7 @@ export const ERROR_STATUS: Record<ApiErrorCode, ErrorStatus> = {
   'prompt-too-long': { http: 400, api: 'context_length_exceeded', mcp: 'Prompt too long' },
   'model-digest-mismatch': { http: 409, api: 'model_digest_mismatch', mcp: 'Pinned model digest differs' },
   'model-not-approved': { http: 403, api: 'model_not_approved', mcp: 'Model not approved' },
+  'output-refused': { http: 403, api: 'output_refused', mcp: 'Output refused' },
   unauthorized: { http: 401, api: 'invalid_api_key', mcp: 'Missing or wrong API token' },
   'no-route': { http: 404, api: 'unknown_url', mcp: 'No such endpoint' },
   'method-not-allowed': { http: 405, api: 'method_not_allowed', mcp: 'Method not allowed' },

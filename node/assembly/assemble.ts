@@ -55,6 +55,7 @@ import { MycelNode, type NodeServices } from '../mycel-node.ts'
 import { localInference } from './inference.ts'
 import { openLocalMemory } from './memory.ts'
 import { openLocalTools } from './tools.ts'
+import { nodeGuard } from './guard.ts'
 import { controlApi } from './control-api.ts'
 import { nodeWitness } from './witness.ts'
 import type { WitnessInit } from '../witness/index.ts'
@@ -203,6 +204,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
 
   const tools = await openLocalTools({ paths, tasks, self, policy, memberGroups: (peerId) => gate.member(peerId)?.groups, audit, logger: log })
   const toolClassOf = (tool: string): DataClass | undefined => tools.registry.get(tool)?.dataClass
+  // results that would carry restricted memory text to a delegator are refused (node/guard)
+  const guard = nodeGuard({ memory, audit, self, mayReadComponents: { groupsOf: (peerId) => gate.member(peerId)?.groups, policy } })
 
   const executor = new TaskExecutor({
     logger: createLogger('mycel:node:executor'),
@@ -215,7 +218,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     audit,
     classOf: (collection) => memory.classOf(collection),
     toolClassOf,
-    seen: kvStore(db, 'seen')
+    seen: kvStore(db, 'seen'),
+    outputCheck: guard.output
   }, init.executor)
 
   const cards = cardService(init.cards)({
@@ -304,6 +308,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     ['catalog', { start: () => { catalog.start(host) }, stop: () => { catalog.stop() } }],
     // providers are up (one attempt each) before the executor takes tasks, and stop after it
     ['tools', tools.service],
+    // the passage index is built before the executor sends anything
+    ['guard', guard],
     ['executor', executor],
     ['witness', witness],
     ...admin?.services ?? [],

@@ -42,7 +42,7 @@ export function validCollectionName (name: string): string {
   return name
 }
 
-/** Chunk records read per `getMany` while deleting. */
+/** Chunk records read per `getMany` while deleting or reading a collection's texts. */
 const DELETE_READ_BATCH = 512
 
 export interface DocumentsComponents {
@@ -102,6 +102,23 @@ export class Documents {
       out.push({ source: d.source, hash: d.hash, size: d.size, mtimeMs: d.mtimeMs, chunks: d.chunks.length, ingestedAt: d.ingestedAt })
     }
     return out.sort((a, b) => a.source < b.source ? -1 : 1)
+  }
+
+  /** The texts of a collection's chunks, document by document, read a batch at a time (the guard fingerprints them). */
+  async * chunkTexts (collection: string): AsyncGenerator<string> {
+    const { records } = this.c
+    const { token } = await this.requireCollection(collection)
+    for await (const [key, value] of records.kv.iterator(range(keys.docPrefix(token)))) {
+      const nums = records.decode(key, value, DocumentRecord).chunks
+      for (let i = 0; i < nums.length; i += DELETE_READ_BATCH) {
+        const chunkKeys = nums.slice(i, i + DELETE_READ_BATCH).map(n => keys.chunk(n))
+        const values = await records.kv.getMany(chunkKeys)
+        for (let j = 0; j < values.length; j++) {
+          const v = values[j]
+          if (v != null) yield records.decode(chunkKeys[j] as string, v, ChunkRecord).text
+        }
+      }
+    }
   }
 
   /** An existing collection; `UnknownCollectionError` otherwise. */

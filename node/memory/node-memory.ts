@@ -42,6 +42,7 @@ export class NodeMemory {
   private handle?: OpenedMemory
   private classes: Record<string, DataClass> = {}
   private listed: ClassifiedCollection[] = []
+  private readonly listeners: Array<() => void | Promise<void>> = []
 
   constructor (components: NodeMemoryComponents, init: NodeMemoryInit = {}) {
     this.c = components
@@ -94,7 +95,7 @@ export class NodeMemory {
     return advertisedCollections(this.listed).slice(0, MAX_CARD_COLLECTIONS)
   }
 
-  /** Re-reads classes and collections (the CLI changes them while the node runs). */
+  /** Re-reads classes and collections (the CLI changes them while the node runs), then tells the listeners. */
   async refresh (): Promise<void> {
     try {
       this.classes = await loadCollectionClasses(this.c.files.collections)
@@ -102,6 +103,12 @@ export class NodeMemory {
     } catch (err) {
       this.c.logger('could not list collections: %s', (err as Error).message)
     }
+    for (const listener of this.listeners) await listener()
+  }
+
+  /** Calls `listener` after every refresh: after an ingest, a removal or a change of class through the node. */
+  onRefresh (listener: () => void | Promise<void>): void {
+    this.listeners.push(listener)
   }
 
   private started (): OpenedMemory {

@@ -109,6 +109,12 @@ export class MemoryStore {
     return await this.docs.documents(collection)
   }
 
+  /** The texts of a collection's chunks, document by document (for the guard's passage index). */
+  async * chunkTexts (collection: string): AsyncGenerator<string> {
+    this.assertStarted()
+    yield * this.docs.chunkTexts(collection)
+  }
+
   /** Removes one document (by its source path as ingested). */
   async removeDocument (collection: string, source: string): Promise<void> {
     await this.exclusive(async () => {

@@ -73,6 +73,7 @@ export function wireCodeOf (err: unknown): WireErrorCode {
   switch (e?.name) {
     case 'TaskFailedError': return e.code ?? 'internal'
     case 'PolicyDeniedError': return 'denied'
+    case 'OutputRefusedError': return 'output-refused'
     case 'RuntimeBusyError': case 'BusyError': case 'RateLimitedError': return 'busy'
     case 'UnknownModelError': case 'UnknownCollectionError': case 'UnknownTaskError': return 'not-found'
     case 'InvalidTaskInputError': case 'MalformedMessageError': case 'InvalidRequestError': return 'malformed'

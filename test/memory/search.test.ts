@@ -98,7 +98,7 @@ test('ask builds a prompt with numbered sources and returns the answer with them
   assert.equal(r.sources.length, 3)
   assert.equal(r.sources[0]?.n, 1)
   assert.equal(r.sources[0]?.source, join(dir, 'deserts.md'))
-  assert.match(prompt, /\[1\] .*deserts\.md\n"""\n/)
+  assert.match(prompt, /\[1\] ⟦untrusted source=".*deserts\.md"⟧\n/)
   assert.match(prompt, /\[3\] /)
   assert.match(prompt, /Question: Where was the brass compass engraved 1003 found\?\nAnswer:$/)
   const none = await store.ask('xylophone', { collection: 'atlas', generate: async () => assert.fail('no sources, no model call') })

@@ -18,12 +18,15 @@ import type { TaskKindHandler, TaskKindRegistry, TaskOutput, TaskPriority } from
 import { limitOf, TaskFailedError, UnknownTaskError, wireCodeOf } from '../errors.ts'
 import { EXECUTOR_MAX_QUEUED, EXECUTOR_MAX_RUNNING, MAX_REASON_CHARS, TASK_RETAINED_MAX_BYTES, TASK_RETENTION_MS } from '../constants.ts'
 import { TaskRecords, type Sealer, type TaskRecord } from './records.ts'
+import { textOf, type OutputCheck, type Violation } from '../../guard/index.ts'
 
 export interface EngineComponents {
   logger: Logger
   self: () => string
   registry: TaskKindRegistry
   audit: AuditLog
+  /** Checks what a task sends to a remote delegator (streamed chunks and the result) for restricted memory text. @default no check */
+  outputCheck?: OutputCheck
 }
 
 export interface EngineInit {
@@ -152,17 +155,43 @@ export class TaskEngine {
       record.state = 'working'
       this.auditState(record, 'working')
       const encoder = new TextEncoder()
+      const publishText = (text: string): void => {
+        const seq = ++record.lastSeq
+        this.publish(record, { v: 1, t: 'chunk', taskId: record.taskId, seq, data: encoder.encode(text) })
+      }
+      // what leaves for another node passes the output check; a local caller's output is its own
+      const check = this.c.outputCheck != null && this.c.outputCheck.active && record.delegator !== this.c.self() ? this.c.outputCheck : undefined
+      const stream = check?.stream(record.delegator)
+      const ctx = { task: record.taskId, kind: record.kind }
+      const refuse = (text: string, v: Violation): Error => {
+        const r = (check as OutputCheck).refusal(record.delegator, text, v, ctx)
+        record.pendingAudit.push(r.audited)
+        return r.error
+      }
       const result = await handler.run(input, {
         taskId: record.taskId,
         from: record.delegator,
         signal: record.controller.signal,
         priority,
         emit: (text) => {
-          const seq = ++record.lastSeq
-          this.publish(record, { v: 1, t: 'chunk', taskId: record.taskId, seq, data: encoder.encode(text) })
+          if (stream == null) { publishText(text); return }
+          if (record.controller.signal.aborted) return
+          const r = stream.push(text)
+          if ('violation' in r) record.controller.abort(refuse(stream.text, r.violation))
+          else if (r.release !== '') publishText(r.release)
         }
       })
       record.controller.signal.throwIfAborted()
+      if (stream != null) {
+        const r = stream.end()
+        if ('violation' in r) throw refuse(stream.text, r.violation)
+        if (r.release !== '') publishText(r.release)
+      }
+      if (check != null) {
+        const text = textOf(result.output)
+        const v = check.violation(record.delegator, text)
+        if (v != null) throw refuse(text, v)
+      }
       const bytes = encodeCbor(result)
       const seq = ++record.lastSeq
       record.pendingAudit.push(this.c.audit.append({ type: 'task.result', actor: this.c.self(), peer: record.delegator, task: record.taskId, data: { output: digest(bytes), promptTokens: result.usage?.promptTokens ?? null, completionTokens: result.usage?.completionTokens ?? null } }))

@@ -17,6 +17,7 @@ import { Admission, type AdmissionInit } from '../wire/admission.ts'
 import { TaskServer } from '../wire/server.ts'
 import { TASK_SWEEP_INTERVAL_MS } from '../constants.ts'
 import { TaskEngine, type EngineInit, type TaskSummary } from './executor.ts'
+import type { OutputCheck } from '../../guard/index.ts'
 
 export interface ExecutorComponents {
   logger: Logger
@@ -38,6 +39,8 @@ export interface ExecutorComponents {
   toolClassOf?: ToolClassOf
   /** Message ids already seen, persisted so a replay is refused across restarts. */
   seen: { get: (msgId: string) => Promise<Uint8Array | undefined>, put: (msgId: string, v: Uint8Array) => Promise<void> }
+  /** Refuses results that would carry restricted memory text to a delegator (node/guard). @default no check */
+  outputCheck?: OutputCheck
 }
 
 export interface ExecutorInit extends EngineInit, AdmissionInit {
@@ -55,7 +58,7 @@ export class TaskExecutor {
   constructor (components: ExecutorComponents, init: ExecutorInit = {}) {
     const self = (): string => components.host.peerId.toString()
     const { logger, audit, registry } = components
-    this.engine = new TaskEngine({ logger, self, registry, audit }, init)
+    this.engine = new TaskEngine({ logger, self, registry, audit, ...(components.outputCheck != null ? { outputCheck: components.outputCheck } : {}) }, init)
     this.admission = new Admission({ logger, self, orgId: components.orgId, audit, seen: components.seen }, init)
     this.server = new TaskServer({
       logger,
