@@ -61,6 +61,29 @@ export class FingerprintIndex {
     return true
   }
 
+  /**
+   * Fingerprints `texts` (read one by one, as they come) into a new set and
+   * only then puts it in place of the collection's, so a check meanwhile
+   * still sees the old one; false when the bound stopped it short.
+   */
+  async replace (collection: string, texts: AsyncIterable<string>): Promise<boolean> {
+    const set = new Set<number>()
+    const room = this.max - (this.total - (this.sets.get(collection)?.size ?? 0))
+    let complete = true
+    for await (const text of texts) {
+      for (const f of shingles(words(text).map(w => w.word), this.shingleWords)) {
+        if (set.has(f)) continue
+        if (set.size >= room) { complete = false; break }
+        set.add(f)
+      }
+      if (!complete) break
+    }
+    this.delete(collection)
+    this.sets.set(collection, set)
+    this.total += set.size
+    return complete
+  }
+
   delete (collection: string): void {
     const set = this.sets.get(collection)
     if (set == null) return

@@ -72,11 +72,7 @@ export class Guard {
       const docs = await memory.documents(name)
       const version = createHash('sha256').update(JSON.stringify(docs.map(d => [d.source, d.hash]))).digest('hex')
       if (this.versions.get(name) === version) continue
-      this.index.delete(name)
-      let complete = true
-      for await (const text of memory.chunkTexts(name)) {
-        if (!this.index.add(name, text)) { complete = false; break }
-      }
+      const complete = await this.index.replace(name, memory.chunkTexts(name))
       if (!complete) this.c.logger.error('guard index full (%d fingerprints): collection %s is only partly covered', this.index.size, name)
       this.versions.set(name, version)
       this.c.logger('guard indexed %s: %d fingerprints in all', name, this.index.size)

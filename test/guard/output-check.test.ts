@@ -138,4 +138,19 @@ describe('the output check', { timeout: 20_000 }, () => {
     index.delete('a')
     assert.equal(index.size, 0)
   })
+
+  it('a rebuild swaps the whole set in at the end, so checks meanwhile still see the old passages', async () => {
+    const index = new FingerprintIndex()
+    index.set('board', [SECRET])
+    let seenMidway: number | undefined
+    async function * texts (): AsyncGenerator<string> {
+      yield PUBLIC
+      seenMidway = index.match(SECRET).length
+      yield 'another line of the new version of the minutes, long enough to shingle'
+    }
+    assert.equal(await index.replace('board', texts()), true)
+    assert.equal(seenMidway, 1, 'the old fingerprints held while the new ones were read')
+    assert.equal(index.match(SECRET).length, 0)
+    assert.equal(index.match(PUBLIC).length, 1)
+  })
 })
