@@ -41,6 +41,8 @@ export interface GenerateParams {
   sequence: LlamaContextSequence
   contextSize: number
   prompt: Token[]
+  /** Leading prompt tokens the sequence's state already holds (sequence-cache.ts): only the rest is evaluated. */
+  reused?: number
   maxTokens: number
   sampling: SamplingOptions
   signal: AbortSignal
@@ -78,7 +80,7 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
   // The tokens the penalties look back over: the prompt, then what is generated.
   const seen: Token[] = [...p.prompt]
   const penalties = p.sampling.penalties
-  const iterator = p.sequence.evaluate(p.prompt, {
+  const iterator = p.sequence.evaluate(p.reused != null && p.reused > 0 ? p.prompt.slice(p.reused) : p.prompt, {
     temperature: p.sampling.temperature,
     ...(p.sampling.seed != null ? { seed: p.sampling.seed } : {}),
     ...(p.sampling.topK != null ? { topK: p.sampling.topK } : {}),

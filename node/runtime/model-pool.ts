@@ -11,6 +11,7 @@ import type { ChatWrapper, Llama, LlamaContext, LlamaEmbeddingContext, LlamaMode
 import type { Logger } from '../logger.ts'
 import { chatWrapperFor } from './chat.ts'
 import { InvalidModelFileError } from './errors.ts'
+import { SequenceCache, type SequenceCacheStats } from './sequence-cache.ts'
 import type { ModelRegistry, RegisteredModel } from './registry.ts'
 
 export interface LoadedModel {
@@ -20,6 +21,8 @@ export interface LoadedModel {
   /** Tokens per sequence, as created. */
   contextSize: number
   chatWrapper: ChatWrapper | null
+  /** The context's sequences, kept resident with their state between tasks. */
+  sequences: SequenceCache
   /** Created on first embed. */
   embedding?: Promise<LlamaEmbeddingContext>
 }
@@ -48,6 +51,8 @@ export class ModelPool {
   private readonly init: ModelPoolInit
   private readonly slots = new Map<string, Slot>()
   private readonly verified = new Map<string, FileStamp>()
+  /** Models whose load finished, for their sequence caches' figures. */
+  private readonly ready = new Map<string, LoadedModel>()
   /** Loads so far, per model name (tests and stats use it to see reloads). */
   readonly loads = new Map<string, number>()
   /**
@@ -91,6 +96,18 @@ export class ModelPool {
     slot.idleTimer.unref()
   }
 
+  /** Prompt tokens reused and evaluated, summed over the loaded models. */
+  sequenceStats (): SequenceCacheStats {
+    const out: SequenceCacheStats = { resident: 0, reusedTokens: 0, evaluatedTokens: 0 }
+    for (const m of this.ready.values()) {
+      const s = m.sequences.stats()
+      out.resident += s.resident
+      out.reusedTokens += s.reusedTokens
+      out.evaluatedTokens += s.evaluatedTokens
+    }
+    return out
+  }
+
   isLoaded (name: string): boolean {
     return this.slots.get(name)?.loading != null
   }
@@ -106,6 +123,7 @@ export class ModelPool {
     if (slot.idleTimer != null) { clearTimeout(slot.idleTimer); slot.idleTimer = undefined }
     const loading = slot.loading
     slot.loading = undefined
+    this.ready.delete(name)
     slot.unloading = (async () => {
       const loaded = await loading.catch(() => undefined)
       if (loaded == null) return
@@ -165,8 +183,10 @@ export class ModelPool {
         ...(this.init.threads != null ? { threads: this.init.threads } : {})
       })
       this.loads.set(entry.name, (this.loads.get(entry.name) ?? 0) + 1)
+      const loaded: LoadedModel = { entry, model, context, contextSize: context.contextSize, chatWrapper: chatWrapperFor(model, entry.hasChatTemplate), sequences: new SequenceCache(context, this.init.sequences) }
+      this.ready.set(entry.name, loaded)
       this.init.log('loaded %s in %d ms: %d sequences x %d tokens', entry.name, Math.round(performance.now() - started), this.init.sequences, context.contextSize)
-      return { entry, model, context, contextSize: context.contextSize, chatWrapper: chatWrapperFor(model, entry.hasChatTemplate) }
+      return loaded
     } catch (err) {
       await model.dispose()
       throw err

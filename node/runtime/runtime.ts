@@ -80,6 +80,8 @@ export interface ModelStatus extends RegisteredModel {
 export interface RuntimeStats extends SchedulerStats {
   loadedModels: string[]
   sequencesPerModel: number
+  /** Prompt tokens taken from resident sequence state vs evaluated, over the models loaded now (sequence-cache.ts). */
+  promptTokens: { reused: number, evaluated: number }
 }
 
 /**
@@ -201,7 +203,8 @@ export class Runtime {
   }
 
   stats (): RuntimeStats {
-    return { ...this.scheduler.stats(), loadedModels: this.pool?.loadedNames() ?? [], sequencesPerModel: this.sequences }
+    const cache = this.pool?.sequenceStats() ?? { reusedTokens: 0, evaluatedTokens: 0 }
+    return { ...this.scheduler.stats(), loadedModels: this.pool?.loadedNames() ?? [], sequencesPerModel: this.sequences, promptTokens: { reused: cache.reusedTokens, evaluated: cache.evaluatedTokens } }
   }
 
   /** How many times a model was loaded since start (an unload then a task makes it 2). */
@@ -301,7 +304,9 @@ export class Runtime {
       if (maxTokens > limit) throw new MaxTokensExceededError(maxTokens, limit)
       const how = plan(loaded)
       if ('prompt' in how && how.prompt.length >= loaded.contextSize) throw new PromptTooLongError(how.prompt.length, loaded.contextSize)
-      const sequence = loaded.context.getSequence()
+      // a resident sequence already holding the start of this prompt evaluates only the rest
+      const { sequence, reused } = await loaded.sequences.acquire('prompt' in how ? how.prompt : undefined)
+      let ok = false
       const params: EngineParams = {
         model: loaded.model,
         sequence,
@@ -321,10 +326,12 @@ export class Runtime {
         ...(this.init.stream != null ? { stream: this.init.stream } : {})
       }
       try {
-        return 'prompt' in how ? await generate({ ...params, prompt: how.prompt }) : await how.run(params)
+        const result = 'prompt' in how ? await generate({ ...params, prompt: how.prompt, reused }) : await how.run(params)
+        ok = true
+        return result
       } finally {
-        // Frees the sequence for the next task before the scheduler slot is released.
-        await sequence.dispose()
+        // Back to the cache (or disposed, after a failure) before the scheduler slot is released.
+        loaded.sequences.release(sequence, { ok })
       }
     }, maxTokens)
   }

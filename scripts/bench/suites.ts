@@ -11,6 +11,7 @@ import { retention } from './retention.ts'
 import { tools } from './tools.ts'
 import { witness } from './witness.ts'
 import { scale } from './scale.ts'
+import { context } from './context.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
@@ -24,4 +25,5 @@ export const suites: BenchSuite[] = [
   tools,
   witness,
   scale,
+  context,
 ]
