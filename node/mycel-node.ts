@@ -28,6 +28,7 @@ import type { PeerVerifyResult, WitnessService } from './witness/index.ts'
 import type { Runtime } from './runtime/runtime.ts'
 import type { ModelRegistry } from './runtime/registry.ts'
 import type { TaskKindRegistry } from './tasks/registry.ts'
+import type { MeshMemory } from './mesh-memory/index.ts'
 import type { TaskExecutor, TaskRouter } from './tasks/index.ts'
 import type { InviteBook } from './membership/invite-book.ts'
 import { revokeMember, type RevokeMemberInit, type RevokeMemberResult } from './membership/revoke.ts'
@@ -59,6 +60,8 @@ export interface NodeServices {
   readonly executor: TaskExecutor
   readonly router: TaskRouter
   readonly memory: NodeMemory
+  /** Memory search across the members holding collections this node may read. */
+  readonly meshMemory: MeshMemory
   /** This node's tools and those of the members' cards; calls them through the router. */
   readonly tools: MeshTools
   /** Null on a node started without inference (`runtime: false`). */

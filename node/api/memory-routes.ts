@@ -11,9 +11,17 @@ import { body } from './body.ts'
 import { arrayOf, bool, object, oneOf, optional, str, uint } from '../../protocol/shape.ts'
 import { DATA_CLASSES } from '../../protocol/task/messages.ts'
 import { validCollectionName } from '../memory/index.ts'
+import { MAX_FEDERATED_DEADLINE_MS } from '../mesh-memory/constants.ts'
 
 const IngestBody = object({ paths: arrayOf(str({ min: 1, max: 4096 }), { min: 1, max: 1024 }), collection: optional(str({ max: 128 })), prune: optional(bool) })
 const SearchBody = object({ query: str({ min: 1, max: 4096 }), collection: optional(str({ max: 128 })), k: optional(uint({ min: 1, max: 1000 })) })
+const MeshSearchBody = object({
+  query: str({ min: 1, max: 4096 }),
+  collection: optional(str({ max: 128 })),
+  peer: optional(str({ min: 1, max: 128 })),
+  k: optional(uint({ min: 1, max: 100 })),
+  deadlineMs: optional(uint({ min: 1, max: MAX_FEDERATED_DEADLINE_MS }))
+})
 const RmBody = object({ collection: str({ min: 1, max: 128 }), doc: optional(str({ max: 4096 })) })
 const ClassBody = object({ collection: str({ min: 1, max: 128 }), class: oneOf(DATA_CLASSES) })
 
@@ -39,6 +47,20 @@ export function registerMemoryRoutes (api: ApiServer, { memory }: Pick<ApiModule
     const req = body(SearchBody, b, 'search request')
     const hits = await store().search(req.query, { ...(req.collection != null ? { collection: req.collection } : {}), ...(req.k != null ? { k: req.k } : {}), signal })
     return hits.map(h => ({ text: h.text, source: h.source, score: h.score, collection: h.collection }))
+  })
+
+  // across the mesh: every member holding what this node may read, or the holder of one collection, or one member
+  api.route('POST', '/api/memory/mesh/search', async ({ body: b, signal }) => {
+    const req = body(MeshSearchBody, b, 'search request')
+    const opts = {
+      signal,
+      ...(req.collection != null ? { collection: req.collection } : {}),
+      ...(req.peer != null ? { peer: req.peer } : {}),
+      ...(req.k != null ? { k: req.k } : {}),
+      ...(req.deadlineMs != null ? { deadlineMs: req.deadlineMs } : {})
+    }
+    if (memory.mesh == null) throw new HttpError('unavailable', 'This node does not search the mesh')
+    return await memory.mesh.search(req.query, opts)
   })
 
   api.route('POST', '/api/memory/ingest', async ({ body: b, signal, stream }) => {

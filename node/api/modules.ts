@@ -10,6 +10,7 @@ import type { DataClass } from '../../protocol/task/messages.ts'
 import type { RunResult, RunSpec } from '../tasks/index.ts'
 import type { TaskOffer, TaskSummary } from '../tasks/index.ts'
 import type { MemoryStore } from '../memory/store.ts'
+import type { MeshMemory } from '../mesh-memory/index.ts'
 import type { Policy } from '../policy/types.ts'
 import type { PolicyReloadResult, PolicyReloadState } from '../policy/live.ts'
 import type { AuditEntry } from '../audit/entry.ts'
@@ -123,6 +124,8 @@ export interface MemoryModule {
   setClass: (collection: string, dataClass: DataClass) => Promise<void>
   /** Re-reads collections and their classes for the card, after a change. */
   refresh: () => Promise<void>
+  /** Search across the members holding collections this node may read. @default this node only */
+  mesh?: Pick<MeshMemory, 'search'>
 }
 
 /**

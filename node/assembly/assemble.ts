@@ -53,7 +53,7 @@ import { echoKind } from '../tasks/kinds/echo.ts'
 import { llmKinds } from '../tasks/kinds/llm.ts'
 import { MycelNode, type NodeServices } from '../mycel-node.ts'
 import { localInference } from './inference.ts'
-import { openLocalMemory } from './memory.ts'
+import { openLocalMemory, localMeshMemory } from './memory.ts'
 import { openLocalTools } from './tools.ts'
 import { nodeGuard } from './guard.ts'
 import { controlApi } from './control-api.ts'
@@ -271,6 +271,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     localModels: () => inference.models.map(m => m.name),
     localModelDigest: (model) => inference.models.find(m => m.name === model)?.sha256,
     classOf: (collection) => memory.classOf(collection),
+    holdsCollection: (collection) => memory.holds(collection),
     toolClassOf,
     revoked: selfRevoked,
     fallback: cloud
@@ -288,10 +289,11 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   const policyFile = livePolicy({ path: paths.policy })({
     engine: policy, logger: createLogger('mycel:node:policy'), audit, self: self.toString(), onChange: async () => await cards.publish()
   })
+  const meshMemory = localMeshMemory({ self: self.toString(), name: () => credentials.name, memory, cards: otherCards, memberGroups: groupsOf, policy, router, logger: createLogger('mycel:node:mesh-memory') })
   const mesh = tools.mesh({ selfName: credentials.name, cards: otherCards, memberGroups: groupsOf, router })
   // members hold each other's checkpoints: a node cannot roll back or rewrite its log alone
   const { witness, verifyPeers } = nodeWitness({ db, host, gate, audit, self: self.toString(), publicKey: key.publicKey, verify }, init.witness)
-  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, tools: mesh, runtime: inference.runtime, modelRegistry: inference.registry, catalog, invites: admin?.invites ?? null }
+  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, meshMemory, tools: mesh, runtime: inference.runtime, modelRegistry: inference.registry, catalog, invites: admin?.invites ?? null }
   const lifecycle = new Lifecycle([
     ['audit', {
       start: async () => { await audit.start(); await audit.append({ type: 'node.start', actor: self, data: { org: org.id } }) },

@@ -13,6 +13,10 @@ import { memoryKinds } from '../tasks/kinds/memory.ts'
 import { NodeMemory, runtimeEmbedder } from '../memory/node-memory.ts'
 import { mayRead, type MayReadComponents } from '../memory/read-permission.ts'
 import type { LocalInference } from './inference.ts'
+import type { CapabilityCard } from '../../protocol/cards/card.ts'
+import type { PolicyEngine } from '../policy/engine.ts'
+import type { TaskRouter } from '../tasks/router/router.ts'
+import { meshMemory, type MeshMemory } from '../mesh-memory/index.ts'
 
 export interface LocalMemoryInit {
   paths: Pick<HomePaths, 'memoryDir' | 'collections'>
@@ -61,5 +65,30 @@ export async function openLocalMemory (init: LocalMemoryInit): Promise<LocalMemo
       await memory.refresh()
       return JSON.stringify(memory.collections) !== before
     }
+  })
+}
+
+export interface LocalMeshMemoryInit {
+  self: string
+  name: () => string
+  memory: NodeMemory
+  cards: () => CapabilityCard[]
+  memberGroups: (peerId: string) => string[] | undefined
+  policy: Pick<PolicyEngine, 'decide'>
+  router: Pick<TaskRouter, 'run'>
+  logger: Logger
+}
+
+/** Federated search over this node's store and the members' `memory.search`, through the router. */
+export function localMeshMemory (init: LocalMeshMemoryInit): MeshMemory {
+  return meshMemory()({
+    self: { peerId: init.self, name: init.name },
+    localSearch: async (query, o) => await init.memory.store.search(query, o),
+    holds: (collection) => init.memory.holds(collection),
+    cards: init.cards,
+    memberGroups: init.memberGroups,
+    policy: init.policy,
+    run: async (spec) => await init.router.run(spec),
+    logger: init.logger
   })
 }

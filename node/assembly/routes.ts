@@ -23,7 +23,7 @@ export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<
 }
 
 export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections'>): ApiModules {
-  const { credentials, cards, router, executor, policy, policyFile, audit, verifyPeers, memory, revocations, invites, runtime, modelRegistry, tools, catalog } = node.services
+  const { credentials, cards, router, executor, policy, policyFile, audit, verifyPeers, memory, meshMemory, revocations, invites, runtime, modelRegistry, tools, catalog } = node.services
   return {
     node: { status: () => node.status(), peers: async () => await node.peers(), caps: () => node.caps() },
     admin: {
@@ -78,7 +78,8 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
         await setCollectionClass(paths.collections, collection, dataClass)
         await memory.refresh()
       },
-      refresh: async () => { await memory.refresh() }
+      refresh: async () => { await memory.refresh() },
+      mesh: meshMemory
     },
     identity: { publicKey: credentials.key.publicKey, sign: (bytes) => sign(credentials.key.secretKey, bytes) },
     tools: { list: () => tools.list(), call: async (req) => await tools.call(req) }

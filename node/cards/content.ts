@@ -12,8 +12,7 @@
 import { cpus, totalmem } from 'node:os'
 import { repeatingTask, type RepeatingTask } from '@libp2p/utils'
 import type { CardContent } from './card-service.ts'
-import type { CardModel, CardTool } from '../../protocol/cards/card.ts'
-import type { DataClass } from '../../protocol/task/messages.ts'
+import type { CardCollection, CardModel, CardTool } from '../../protocol/cards/card.ts'
 import type { HardwareInfo } from '../runtime/hardware.ts'
 import type { Policy } from '../policy/types.ts'
 import { kindsOpenToMembers } from '../policy/describe.ts'
@@ -23,7 +22,8 @@ export interface CardContentSources {
   name: string
   kinds: () => string[]
   models: () => CardModel[]
-  collections: () => Array<{ name: string, classification: DataClass }>
+  /** Collections the card may name (no `local-only` one), with their counts. */
+  collections: () => CardCollection[]
   /** The tools the card lists (already bounded and without local-only ones). @default none */
   tools?: () => CardTool[]
   hardware: () => HardwareInfo | undefined

@@ -34,7 +34,15 @@ export function stricter (a: DataClass, b: DataClass): DataClass {
   return RANK[a] >= RANK[b] ? a : b
 }
 
-export interface ClassifiedCollection { name: string, classification: DataClass }
+/** A collection as the card names it: its class and size, never its contents. */
+export interface ClassifiedCollection {
+  name: string
+  classification: DataClass
+  documents?: number
+  chunks?: number
+  /** The model its vectors come from, when it holds any. */
+  embedModel?: string
+}
 
 /**
  * The collections other members may be told about (the capability card):

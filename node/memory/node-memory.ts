@@ -29,6 +29,8 @@ export interface NodeMemoryComponents {
   logger: Logger
   /** Embeds texts for hybrid search; without it search is BM25 alone. */
   embed?: EmbedFn
+  /** The registered model `embed` runs, named in the card beside collections that hold vectors. */
+  embedModel?: string
 }
 
 export interface NodeMemoryInit {
@@ -70,8 +72,13 @@ export class NodeMemory {
    * Opens a node memory from one init object.
    * @deprecated the earlier entry point, kept until the assembly switches to `memoryService(init)(components)`
    */
-  static async open (init: { dir: string, classesPath: string, logger: Logger, passphrase?: string, embed?: EmbedFn }): Promise<NodeMemory> {
-    const memory = new NodeMemory({ files: { memoryDir: init.dir, collections: init.classesPath }, logger: init.logger, ...(init.embed != null ? { embed: init.embed } : {}) }, init.passphrase != null ? { passphrase: init.passphrase } : {})
+  static async open (init: { dir: string, classesPath: string, logger: Logger, passphrase?: string, embed?: EmbedFn, embedModel?: string }): Promise<NodeMemory> {
+    const memory = new NodeMemory({
+      files: { memoryDir: init.dir, collections: init.classesPath },
+      logger: init.logger,
+      ...(init.embed != null ? { embed: init.embed } : {}),
+      ...(init.embedModel != null ? { embedModel: init.embedModel } : {})
+    }, init.passphrase != null ? { passphrase: init.passphrase } : {})
     await memory.start()
     return memory
   }
@@ -90,6 +97,11 @@ export class NodeMemory {
     return this.classes[collection] ?? DEFAULT_COLLECTION_CLASS
   }
 
+  /** Whether this node's store holds the collection (whatever its class). */
+  holds (collection: string): boolean {
+    return this.listed.some(c => c.name === collection)
+  }
+
   /** Collections with their classes, as the card may name them: never a `local-only` one. */
   advertisedCollections (): ClassifiedCollection[] {
     return advertisedCollections(this.listed).slice(0, MAX_CARD_COLLECTIONS)
@@ -99,7 +111,14 @@ export class NodeMemory {
   async refresh (): Promise<void> {
     try {
       this.classes = await loadCollectionClasses(this.c.files.collections)
-      this.listed = (await this.store.collections()).map(c => ({ name: c.name, classification: this.classOf(c.name) }))
+      const model = this.c.embedModel
+      this.listed = (await this.store.collections()).map(c => ({
+        name: c.name,
+        classification: this.classOf(c.name),
+        documents: c.documents,
+        chunks: c.chunks,
+        ...(c.vectors > 0 && model != null ? { embedModel: model } : {})
+      }))
     } catch (err) {
       this.c.logger('could not list collections: %s', (err as Error).message)
     }

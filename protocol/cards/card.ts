@@ -42,10 +42,16 @@ const Tool = object({
 })
 export type CardTool = Infer<typeof Tool>
 
+/** A memory collection the node holds: its name, class and size, never its contents. */
 const Collection = object({
   name: str({ max: 128 }),
-  classification: oneOf(['public', 'internal', 'confidential', 'local-only'] as const)
+  classification: oneOf(['public', 'internal', 'confidential', 'local-only'] as const),
+  documents: optional(uint()),
+  chunks: optional(uint()),
+  /** The registered model its vectors come from, when it has any. */
+  embedModel: optional(str({ max: 128 }))
 })
+export type CardCollection = Infer<typeof Collection>
 
 const Hardware = object({
   backend: oneOf(['cuda', 'vulkan', 'metal', 'cpu'] as const),

@@ -16,6 +16,7 @@ import { ModelRegistry, runtime } from '../../runtime/index.ts'
 import { withStore } from './memory.ts'
 import { readApiFile } from '../../api/client.ts'
 import { askThroughNode } from './ask-mesh.ts'
+import { askFederated } from './ask-federated.ts'
 
 export interface AskArgs { question: string, collection?: string, model?: string, k: number, maxTokens?: number }
 
@@ -76,6 +77,8 @@ export const ask: Command = {
     const a = parseAsk(args)
     // with a running node the question is a task the mesh routes; without one, this machine answers alone
     if (await readApiFile(ctx.home) != null) {
+      // nothing pinned: retrieve from every member this node may read, answer here
+      if (a.collection == null && args.values.peer == null && args.values.local !== true) return await askFederated(ctx, a)
       return await askThroughNode(ctx, { ...a, ...(args.values.peer != null ? { peer: args.values.peer as string } : {}), ...(args.values.local === true ? { local: true } : {}) })
     }
     if (args.values.peer != null) throw new UsageError('--peer needs a running node (`mycel start`)')

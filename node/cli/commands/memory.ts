@@ -14,6 +14,8 @@ import { DEFAULT_COLLECTION, MAX_SEARCH_K, SEARCH_K } from '../../memory/constan
 import { DATA_CLASSES } from '../../../protocol/task/messages.ts'
 import { ApiClient, readApiFile } from '../../api/client.ts'
 import { remoteMemoryStore } from '../../api/memory-client.ts'
+import { FEDERATED_DEADLINE_MS, MAX_FEDERATED_DEADLINE_MS } from '../../mesh-memory/constants.ts'
+import { runMeshSearch } from './memory-mesh.ts'
 
 /** Where the CLI keeps the memory database when no node holds it. */
 export function memoryDir (home: string): string {
@@ -128,7 +130,7 @@ export const memoryRm: Command = {
   }
 }
 
-export interface SearchArgs { query: string, collection?: string, k: number }
+export interface SearchArgs { query: string, collection?: string, k: number, peer?: string, local?: boolean, deadlineMs?: number }
 
 export function parseSearch (args: ParsedArgs): SearchArgs {
   const query = args.positionals.join(' ').trim()
@@ -137,7 +139,12 @@ export function parseSearch (args: ParsedArgs): SearchArgs {
   const k = rawK == null ? SEARCH_K : Number(rawK)
   if (!Number.isInteger(k) || k < 1 || k > MAX_SEARCH_K) throw new UsageError(`--k must be an integer from 1 to ${MAX_SEARCH_K}`)
   const collection = args.values.collection as string | undefined
-  return { query, k, ...(collection != null ? { collection } : {}) }
+  const peer = args.values.peer as string | undefined
+  const rawDeadline = args.values.deadline as string | undefined
+  const deadlineMs = rawDeadline == null ? undefined : Number(rawDeadline)
+  if (deadlineMs != null && (!Number.isInteger(deadlineMs) || deadlineMs < 1 || deadlineMs > MAX_FEDERATED_DEADLINE_MS)) throw new UsageError(`--deadline must be milliseconds from 1 to ${MAX_FEDERATED_DEADLINE_MS}`)
+  if (peer != null && args.values.local === true) throw new UsageError('--peer and --local exclude each other')
+  return { query, k, ...(collection != null ? { collection } : {}), ...(peer != null ? { peer } : {}), ...(args.values.local === true ? { local: true } : {}), ...(deadlineMs != null ? { deadlineMs } : {}) }
 }
 
 export async function runSearch (store: MemoryStore, a: SearchArgs, ctx: Pick<CommandContext, 'out' | 'json' | 'signal'>): Promise<number> {
@@ -154,15 +161,21 @@ export async function runSearch (store: MemoryStore, a: SearchArgs, ctx: Pick<Co
 
 export const memorySearch: Command = {
   path: ['memory', 'search'],
-  summary: 'Search memory: BM25, fused with vector similarity when embeddings exist',
-  usage: '[--collection C] [--k N] QUERY',
+  summary: 'Search memory, across the members when a node runs: BM25, fused with vectors where they exist',
+  usage: '[--collection C] [--peer P] [--local] [--k N] [--deadline MS] QUERY',
   options: {
-    collection: { type: 'string', short: 'c', help: 'Search one collection (default: all)' },
-    k: { type: 'string', short: 'k', help: `Number of results (default ${SEARCH_K})` }
+    collection: { type: 'string', short: 'c', help: 'Search one collection, on whoever holds it (default: all)' },
+    peer: { type: 'string', help: 'Search this member only (peer id or name)' },
+    local: { type: 'boolean', help: 'Search this node only' },
+    k: { type: 'string', short: 'k', help: `Number of results (default ${SEARCH_K})` },
+    deadline: { type: 'string', help: `Wait this long for members, in ms (default ${FEDERATED_DEADLINE_MS})` }
   },
   positionals: { min: 1, max: 1000 },
   async run (ctx, args) {
     const a = parseSearch(args)
+    // a running node searches the mesh; without one, or with --local, this machine's store answers
+    if (a.local !== true && await readApiFile(ctx.home) != null) return await runMeshSearch(ctx, a)
+    if (a.peer != null) throw new UsageError('--peer needs a running node (`mycel start`)')
     return await withStore(ctx, async store => await runSearch(store, a, ctx))
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Candidate executors for a task, best first. A member is a candidate when
  * its verified card offers the kind (and model, and tool) and its policy summary
- * admits the kind; this node is one when it serves the kind itself. The
+ * admits the kind, and, for a task that reads a collection, its card names
+ * that collection; this node is one when it serves the kind (and holds the
+ * collection) itself. The
  * score is load (running + queued per slot), plus round-trip time (100 ms
  * weighs like one busy slot in ten), plus what experience charged the
  * member (see health.ts). `local-only` data has no remote candidate.
@@ -22,6 +24,8 @@ export interface CandidateSpec {
   modelSha256?: string
   /** A tool the task calls: only members whose card offers it are candidates. */
   tool?: string
+  /** A memory collection the task reads: only members whose card names it are candidates. */
+  collection?: string
   dataClass?: DataClass
 }
 
@@ -50,6 +54,7 @@ export function rankCandidates (spec: CandidateSpec, c: ScoringComponents): Cand
       if (!card.policy.kinds.some(p => kindMatches(p, spec.kind))) continue
       if (spec.model != null && !card.models.some(m => m.name === spec.model && (spec.modelSha256 == null || m.sha256 === spec.modelSha256))) continue
       if (spec.tool != null && !card.tools.some(t => t.name === spec.tool)) continue
+      if (spec.collection != null && !card.collections.some(col => col.name === spec.collection && col.classification !== 'local-only')) continue
       const busy = (card.load.running + card.load.queued) / Math.max(1, card.load.slots)
       out.push({ peerId: card.peerId, card, local: false, score: busy + (c.rttMs(card.peerId) ?? RTT_GUESS_MS) / 1000 + c.penalty(card.peerId) })
     }

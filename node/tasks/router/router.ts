@@ -65,6 +65,8 @@ export interface RouterComponents {
   classOf: ClassOf
   /** The data class of a tool this node offers (undefined for one it does not): a local candidate, and the task's class. @default no tools */
   toolClassOf?: ToolClassOf
+  /** Whether this node's memory holds a collection: a task naming one it lacks goes to members whose cards name it. @default every collection */
+  holdsCollection?: (collection: string) => boolean
   /** Whether the org revoked this node: no member admits it, so it says so instead of failing to dial. */
   revoked: () => boolean
   /**
@@ -160,7 +162,10 @@ export class TaskRouter {
       rttMs: this.c.rttMs,
       penalty: peer => this.health.penalty(peer),
       local: s => this.c.registry.get(s.kind) != null && (s.model == null || this.c.localModels().includes(s.model)) &&
-        (s.modelSha256 == null || (s.model != null && this.c.localModelDigest?.(s.model) === s.modelSha256)) && (s.tool == null || this.c.toolClassOf?.(s.tool) != null) ? this.c.executor.load() : undefined
+        (s.modelSha256 == null || (s.model != null && this.c.localModelDigest?.(s.model) === s.modelSha256)) && (s.tool == null || this.c.toolClassOf?.(s.tool) != null) &&
+        (s.collection == null || this.c.holdsCollection == null || this.c.holdsCollection(s.collection))
+        ? this.c.executor.load()
+        : undefined
     })
   }
 
@@ -213,7 +218,12 @@ export class TaskRouter {
       return [{ peerId: spec.peer, card, local: false }]
     }
     const pinned = typeof spec.input.modelSha256 === 'string' ? spec.input.modelSha256 : undefined
-    const candidates = this.candidates({ kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), ...(pinned != null ? { modelSha256: pinned } : {}), ...(spec.tool != null ? { tool: spec.tool } : {}), dataClass })
+    // a task reading a collection goes to the members holding it, as their cards say
+    const collection = spec.collection
+    const candidates = this.candidates({ kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), ...(pinned != null ? { modelSha256: pinned } : {}), ...(spec.tool != null ? { tool: spec.tool } : {}), ...(collection != null ? { collection } : {}), dataClass })
+    if (candidates.length === 0 && collection != null && this.candidates({ kind: spec.kind, dataClass }).length > 0) {
+      throw new NoCandidateError(`No member holds collection "${collection}"`)
+    }
     if (candidates.length === 0) throw new NoCandidateError(`No member offers "${spec.kind}"${spec.model != null ? ` with model "${spec.model}"` : ''}${pinned != null ? ` (sha256 ${pinned.slice(0, 12)}…)` : ''}${spec.tool != null ? ` with tool "${spec.tool}"` : ''}`)
     return candidates
   }
