@@ -66,3 +66,12 @@ export class EmbeddingDimensionError extends Error {
     this.name = EmbeddingDimensionError.name
   }
 }
+
+export class NoEmbedderError extends Error {
+  static override name = 'NoEmbedderError'
+  readonly code = 'unavailable'
+  constructor (message = 'This node has no embedding model: register one (`mycel models add`) or set MYCEL_EMBED_MODEL, then start the node') {
+    super(message)
+    this.name = NoEmbedderError.name
+  }
+}

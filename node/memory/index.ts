@@ -34,6 +34,7 @@ export type { MemoryComponents, MemoryStoreInit, MemoryDb, EmbedFn, CollectionIn
 export { openMemory, deriveMemoryKey } from './open.ts'
 export type { OpenMemoryInit, OpenedMemory } from './open.ts'
 export type { IngestOptions, IngestResult, IngestProgress } from './ingest.ts'
+export type { ReindexOptions, ReindexProgress, ReindexResult } from './reindex.ts'
 export type { Skip } from './files.ts'
 export { fuseRrf, askWith, NOTHING_FOUND_ANSWER } from './search.ts'
 export { RRF_K, SEARCH_K } from './constants.ts'

@@ -12,7 +12,8 @@ import { createLogger, type Logger } from '../logger.ts'
 import type { ChunkerInit } from './chunker.ts'
 import { valueCodec } from './crypto.ts'
 import { Documents, type CollectionInfo, type DocumentInfo } from './documents.ts'
-import { StoreClosedError, UnknownDocumentError } from './errors.ts'
+import { NoEmbedderError, StoreClosedError, UnknownDocumentError } from './errors.ts'
+import { reindex, type ReindexOptions, type ReindexResult } from './reindex.ts'
 import { checkFormat } from './format.ts'
 import { checkConsistency, type ConsistencyReport } from './consistency.ts'
 import { ingest, type IngestOptions, type IngestResult } from './ingest.ts'
@@ -143,6 +144,13 @@ export class MemoryStore {
       }
     }
     return removed
+  }
+
+  /** Adds vectors to the chunks that have none, with the store's embed function. */
+  async reindex (opts: ReindexOptions = {}): Promise<ReindexResult> {
+    const embed = this.init.embed
+    if (embed == null) throw new NoEmbedderError()
+    return await this.exclusive(async () => await reindex({ records: this.records, documents: this.docs, vectors: this.vectors, embed }, opts))
   }
 
   /** Checks the store's invariants; used by tests and by recovery diagnostics. */

@@ -7,7 +7,9 @@
  * When usearch cannot load on this platform, search stays exact.
  */
 import { existsSync } from 'node:fs'
-import { readFile, rename, writeFile, unlink } from 'node:fs/promises'
+import { mkdtemp, readFile, rename, rm, writeFile, unlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Logger } from '../logger.ts'
 import { ANN_CONNECTIVITY, ANN_EXPANSION_ADD, ANN_EXPANSION_SEARCH, ANN_THRESHOLD_VECTORS } from './constants.ts'
 
@@ -26,6 +28,26 @@ export async function loadUsearch (log?: Logger): Promise<Usearch | undefined> {
 }
 
 export interface Neighbour { id: number, score: number }
+
+/** Seals the saved graph at rest: the memory store's value codec, with the file's identity as associated data. */
+export interface GraphSeal {
+  seal: (ad: string, plain: Uint8Array) => Uint8Array
+  open: (ad: string, sealed: Uint8Array) => Uint8Array
+}
+
+/**
+ * usearch reads and writes graphs only through file paths: a sealed graph
+ * passes through a private file in a RAM-backed folder (`/dev/shm` where
+ * there is one), removed at once, so what stays on disk is sealed.
+ */
+async function withPlainFile<T> (fn: (path: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'mycel-ann-'))
+  try {
+    return await fn(join(dir, 'graph'))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
 
 export interface VectorIndexInit {
   /** @default ANN_THRESHOLD_VECTORS */
@@ -132,27 +154,41 @@ export class VectorIndex {
     return exactTopK(this.data, this.ids, this.count, this.dims, q, k)
   }
 
-  /** Saves the ANN graph with the database generation it reflects; exact indexes are not saved (rebuilt fast). */
-  async save (path: string, generation: number): Promise<void> {
+  /**
+   * Saves the ANN graph with the database generation it reflects; exact indexes are not saved (rebuilt fast).
+   * With `seal`, the file holds the sealed graph, bound to its path's name and generation.
+   */
+  async save (path: string, generation: number, seal?: GraphSeal): Promise<void> {
     if (this.ann == null) {
       if (existsSync(path)) await unlink(path).catch(() => {})
       this.dirty = false
       return
     }
-    this.ann.save(path + '.tmp')
+    const ann = this.ann
+    if (seal == null) ann.save(path + '.tmp')
+    else {
+      const plain = await withPlainFile(async (tmp) => { ann.save(tmp); return await readFile(tmp) })
+      await writeFile(path + '.tmp', seal.seal(graphAd(path, generation), plain), { mode: 0o600 })
+    }
     await rename(path + '.tmp', path)
-    await writeFile(path + '.json', JSON.stringify({ generation, dims: this.dims, size: this.annSize }))
+    await writeFile(path + '.json', JSON.stringify({ generation, dims: this.dims, size: this.annSize, sealed: seal != null }))
     this.dirty = false
   }
 
   /** Loads a saved ANN graph if it matches `generation`; false when missing or stale. */
-  async load (path: string, generation: number): Promise<boolean> {
+  async load (path: string, generation: number, seal?: GraphSeal): Promise<boolean> {
     if (this.usearch == null || !existsSync(path) || !existsSync(path + '.json')) return false
     try {
-      const meta = JSON.parse(await readFile(path + '.json', 'utf8')) as { generation?: unknown, dims?: unknown, size?: unknown }
+      const meta = JSON.parse(await readFile(path + '.json', 'utf8')) as { generation?: unknown, dims?: unknown, size?: unknown, sealed?: unknown }
       if (meta.generation !== generation || meta.dims !== this.dims || typeof meta.size !== 'number') return false
+      // a plain graph where a sealed one belongs (or the reverse) is rebuilt from the database, not trusted
+      if ((meta.sealed === true) !== (seal != null)) return false
       const ann = this.newAnn()
-      ann.load(path)
+      if (seal == null) ann.load(path)
+      else {
+        const plain = seal.open(graphAd(path, generation), await readFile(path))
+        await withPlainFile(async (tmp) => { await writeFile(tmp, plain, { mode: 0o600 }); ann.load(tmp) })
+      }
       if (ann.size() !== meta.size) return false
       this.ann = ann
       this.annSize = meta.size
@@ -228,4 +264,9 @@ export class VectorIndex {
     ann.add(BigUint64Array.from(keys), matrix, 0)
     this.annSize += keys.length
   }
+}
+
+/** What a sealed graph is bound to: its file name and generation, so neither a swapped nor a stale file opens. */
+function graphAd (path: string, generation: number): string {
+  return `ann/${path.slice(path.lastIndexOf('/') + 1)}/${generation}`
 }

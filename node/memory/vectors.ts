@@ -11,7 +11,7 @@ import type { Logger } from '../logger.ts'
 import { keys, range } from './keys.ts'
 import { CollectionRecord, decodeVector } from './records.ts'
 import type { RecordStore } from './record-store.ts'
-import { loadUsearch, normalize, VectorIndex } from './vector-index.ts'
+import { loadUsearch, normalize, VectorIndex, type GraphSeal } from './vector-index.ts'
 
 /** Turns texts into vectors; the runtime's embedding context in a node, a stub in tests. */
 export type EmbedFn = (texts: string[], opts?: { signal?: AbortSignal }) => Promise<Float32Array[]>
@@ -77,7 +77,7 @@ export class CollectionVectors {
       const record = await this.c.records.read(keys.col(token), CollectionRecord)
       if (record == null) continue
       await mkdir(dir, { recursive: true })
-      await index.save(this.path(token), record.vgen)
+      await index.save(this.path(token), record.vgen, this.seal())
     }
   }
 
@@ -92,6 +92,12 @@ export class CollectionVectors {
     this.loaded.clear()
   }
 
+  /** With an encryption key, saved graphs are sealed like every value in the database. */
+  private seal (): GraphSeal | undefined {
+    const codec = this.c.records.codec
+    return codec.encrypted ? { seal: (ad, plain) => codec.seal(ad, plain), open: (ad, sealed) => codec.open(ad, sealed) } : undefined
+  }
+
   private path (colToken: string): string {
     return join(this.init.indexDir as string, `${colToken.replace(/[^A-Za-z0-9._-]/g, '_')}.usearch`)
   }
@@ -104,7 +110,7 @@ export class CollectionVectors {
       ...(init.annThreshold != null ? { annThreshold: init.annThreshold } : {}),
       ...(init.annExpansionSearch != null ? { expansionSearch: init.annExpansionSearch } : {})
     })
-    if (init.indexDir != null && await index.load(this.path(colToken), record.vgen)) {
+    if (init.indexDir != null && await index.load(this.path(colToken), record.vgen, this.seal())) {
       log('loaded saved vector index for collection %s', record.name)
       return index
     }
