@@ -50,6 +50,8 @@ export interface MakeTestModelOptions {
   weights?: GgufTensorType
   /** A Jinja `tokenizer.chat_template` to embed. @default none (runtimes use their fallback chat format) */
   chatTemplate?: string
+  /** Declare mean pooling (`llama.pooling_type` 1), as embedding models do. @default false */
+  pooling?: boolean
 }
 
 export interface TestModelInfo {
@@ -135,6 +137,7 @@ export async function makeTestModel (opts: MakeTestModelOptions): Promise<TestMo
     'llama.rope.dimension_count': { type: 'u32', value: headDim },
     'llama.rope.freq_base': { type: 'f32', value: 10000 },
     'llama.vocab_size': { type: 'u32', value: VOCAB_SIZE },
+    ...(opts.pooling === true ? { 'llama.pooling_type': { type: 'u32', value: 1 } satisfies GgufValue } : {}),
     'tokenizer.ggml.model': { type: 'string', value: 'llama' },
     'tokenizer.ggml.tokens': { type: 'string[]', value: vocab.tokens },
     'tokenizer.ggml.scores': { type: 'f32[]', value: vocab.scores },

@@ -22,6 +22,7 @@ const MeshSearchBody = object({
   k: optional(uint({ min: 1, max: 100 })),
   deadlineMs: optional(uint({ min: 1, max: MAX_FEDERATED_DEADLINE_MS }))
 })
+const ReindexBody = object({ collection: optional(str({ min: 1, max: 128 })) })
 const RmBody = object({ collection: str({ min: 1, max: 128 }), doc: optional(str({ max: 4096 })) })
 const ClassBody = object({ collection: str({ min: 1, max: 128 }), class: oneOf(DATA_CLASSES) })
 
@@ -80,6 +81,21 @@ export function registerMemoryRoutes (api: ApiServer, { memory }: Pick<ApiModule
     } catch (err) {
       // the paths and names are the caller's own: say what was wrong with them (a missing file, a bad name)
       out.fail(codeOf(err) === 'internal' ? new HttpError('malformed', (err as Error).message ?? String(err)) : err)
+    }
+    out.end()
+  })
+
+  // newline-delimited JSON: progress per embedded batch, then the result
+  api.route('POST', '/api/memory/reindex', async ({ body: b, signal, stream }) => {
+    const req = body(ReindexBody, b, 'reindex request')
+    const s = store()
+    const out = stream.ndjson()
+    try {
+      const result = await s.reindex({ ...(req.collection != null ? { collection: req.collection } : {}), signal, onProgress: (p) => { out.write({ type: 'progress', ...p }) } })
+      out.write({ type: 'result', ...result })
+      await memory.refresh()
+    } catch (err) {
+      out.fail(err)
     }
     out.end()
   })

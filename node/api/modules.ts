@@ -114,7 +114,7 @@ export type AuditModule = {
   byTask: (taskId: string) => Promise<AuditEntry[]>
 }
 
-export type MemoryStoreApi = Pick<MemoryStore, 'ingest' | 'collections' | 'documents' | 'removeDocument' | 'removeCollection' | 'search'>
+export type MemoryStoreApi = Pick<MemoryStore, 'ingest' | 'collections' | 'documents' | 'removeDocument' | 'removeCollection' | 'search' | 'reindex'>
 
 export interface MemoryModule {
   /** The memory store, or undefined while memory is not open on this node. */

@@ -82,7 +82,7 @@ export interface MycelNodeInit extends StartFlags {
   router?: RouterInit
   /** Called once per finished task with its kind, role, peer, state and duration (never content). @default none */
   onTask?: (task: TaskOutcome) => void
-  /** Registered model whose embeddings join BM25 in memory search. @default $MYCEL_EMBED_MODEL, else none (BM25 only) */
+  /** Registered model whose embeddings join BM25 in memory search. @default $MYCEL_EMBED_MODEL, else the first registered embedding model, else none (BM25 only) */
   embedModel?: string
   /** How often and how soon this node offers its audit checkpoints to the members who witness them. */
   witness?: WitnessInit

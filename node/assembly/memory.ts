@@ -11,6 +11,7 @@ import type { TaskKindRegistry } from '../tasks/registry.ts'
 import { TaskFailedError } from '../tasks/errors.ts'
 import { memoryKinds } from '../tasks/kinds/memory.ts'
 import { NodeMemory, runtimeEmbedder } from '../memory/node-memory.ts'
+import { isEmbeddingModel } from '../runtime/registry.ts'
 import { mayRead, type MayReadComponents } from '../memory/read-permission.ts'
 import type { LocalInference } from './inference.ts'
 import type { CapabilityCard } from '../../protocol/cards/card.ts'
@@ -33,15 +34,31 @@ export interface LocalMemoryInit {
 /** A memory whose card-visible collections can be re-read, saying whether they changed. */
 export type LocalMemory = NodeMemory & { refreshChanged: () => Promise<boolean> }
 
+/**
+ * The model memory embeds with: the one named (flag or `MYCEL_EMBED_MODEL`), else the first
+ * registered model that makes embeddings (an encoder, or a GGUF declaring its pooling), else none.
+ */
+export async function embeddingModel (inference: LocalInference, named: string | undefined, logger: Logger): Promise<string | undefined> {
+  if (named != null || inference.runtime == null) return named
+  try {
+    return (await inference.registry.list()).find(isEmbeddingModel)?.name
+  } catch (err) {
+    logger('could not list models for embeddings: %s', (err as Error).message)
+    return undefined
+  }
+}
+
 /** Opens the memory and registers the memory kinds; the caller closes it. */
 export async function openLocalMemory (init: LocalMemoryInit): Promise<LocalMemory> {
   const runtime = init.inference.runtime
+  const embedModel = await embeddingModel(init.inference, init.embedModel, init.logger)
+  if (embedModel != null) init.logger('memory embeds with model %s', embedModel)
   const memory = await NodeMemory.open({
     dir: init.paths.memoryDir,
     classesPath: init.paths.collections,
     logger: init.logger,
     ...(init.passphrase != null ? { passphrase: init.passphrase } : {}),
-    ...(runtime != null && init.embedModel != null ? { embed: runtimeEmbedder(runtime, init.embedModel) } : {})
+    ...(runtime != null && embedModel != null ? { embed: runtimeEmbedder(runtime, embedModel), embedModel } : {})
   })
   const may = mayRead(init.mayReadComponents)
   for (const kind of memoryKinds({

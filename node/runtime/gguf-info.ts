@@ -16,6 +16,8 @@ export interface GgufModelInfo {
   embeddingLength: number
   /** Whether the file carries `tokenizer.chat_template`. */
   hasChatTemplate: boolean
+  /** Whether the file declares how token vectors pool into one (`<arch>.pooling_type`): an embedding model. */
+  pooling: boolean
   sizeBytes: number
 }
 
@@ -81,7 +83,7 @@ export async function readModelFileInfo (path: string, signal?: AbortSignal): Pr
   const end = dataEnd(tensors)
   if (end > size) throw new InvalidModelFileError(path, `truncated: tensor data runs to byte ${end}, the file has ${size}`)
   const meta = info.metadata as { general?: { architecture?: string, file_type?: number }, tokenizer?: { chat_template?: string } }
-  const arch = info.architectureMetadata as { context_length?: number, embedding_length?: number }
+  const arch = info.architectureMetadata as { context_length?: number, embedding_length?: number, pooling_type?: number }
   const architecture = meta.general?.architecture
   if (typeof architecture !== 'string') throw new InvalidModelFileError(path, 'no general.architecture')
   return {
@@ -91,6 +93,8 @@ export async function readModelFileInfo (path: string, signal?: AbortSignal): Pr
     contextLength: Number(arch.context_length ?? 0),
     embeddingLength: Number(arch.embedding_length ?? 0),
     hasChatTemplate: typeof meta.tokenizer?.chat_template === 'string' && meta.tokenizer.chat_template !== '',
+    // llama.cpp: 0 is "none", -1 "unspecified"
+    pooling: typeof arch.pooling_type === 'number' && arch.pooling_type > 0,
     sizeBytes: size
   }
 }

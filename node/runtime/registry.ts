@@ -13,7 +13,7 @@
 import { access, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join, resolve as resolvePath } from 'node:path'
 import { resolveModelFile } from 'node-llama-cpp'
-import { arrayOf, bool, literal, object, parse, str, uint } from '../../protocol/shape.ts'
+import { arrayOf, bool, literal, object, optional, parse, str, uint } from '../../protocol/shape.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import { PULL_ABORT_GRACE_MS, PULL_CONNECT_TIMEOUT_MS, PULL_IDLE_TIMEOUT_MS } from './constants.ts'
 import { downloadWatchdog, fetchModelFile, partialBytes, resumableStaging } from './download.ts'
@@ -35,6 +35,8 @@ export interface RegisteredModel {
   /** Width of the model's embeddings. */
   embeddingLength: number
   hasChatTemplate: boolean
+  /** The file declares a pooling type: an embedding model. Absent in entries written before it was recorded. */
+  pooling?: boolean
   sizeBytes: number
   /** ISO 8601. */
   addedAt: string
@@ -84,6 +86,7 @@ const Entry = object({
   contextLength: uint(),
   embeddingLength: uint(),
   hasChatTemplate: bool,
+  pooling: optional(bool),
   sizeBytes: uint(),
   addedAt: str({ max: 64 })
 })
@@ -149,6 +152,7 @@ export class ModelRegistry {
       contextLength: info.contextLength,
       embeddingLength: info.embeddingLength,
       hasChatTemplate: info.hasChatTemplate,
+      pooling: info.pooling,
       sizeBytes: info.sizeBytes,
       addedAt: new Date().toISOString()
     }
@@ -291,4 +295,12 @@ export class ModelRegistry {
     this.writing = run.catch(() => {})
     return await run
   }
+}
+
+/** Architectures that only embed (encoders): llama.cpp's names. */
+const EMBEDDING_ARCHITECTURES = new Set(['bert', 'nomic-bert', 'nomic-bert-moe', 'jina-bert-v2', 'jina-bert-v3', 'neo-bert', 'modern-bert', 't5encoder'])
+
+/** Whether a registered model makes embeddings for memory: an encoder, or a file that declares its pooling. */
+export function isEmbeddingModel (m: Pick<RegisteredModel, 'architecture' | 'pooling'>): boolean {
+  return m.pooling === true || EMBEDDING_ARCHITECTURES.has(m.architecture)
 }

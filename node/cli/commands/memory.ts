@@ -194,4 +194,22 @@ export const memoryClassify: Command = {
   }
 }
 
-export const memoryCommands: Command[] = [memoryIngest, memoryLs, memoryRm, memorySearch, memoryClassify]
+export const memoryReindex: Command = {
+  path: ['memory', 'reindex'],
+  summary: 'Add vectors to chunks that have none, with the node\'s embedding model',
+  usage: '[--collection C]',
+  options: { collection: { type: 'string', short: 'c', help: 'Reindex one collection (default: all)' } },
+  async run (ctx, args) {
+    const collection = args.values.collection as string | undefined
+    // the running node holds the embedding model; without one there is nothing to embed with
+    if (await readApiFile(ctx.home) == null) throw new UsageError('reindex needs a running node with an embedding model (`mycel start`)')
+    return await withStore(ctx, async store => {
+      const r = await store.reindex({ ...(collection != null ? { collection } : {}), signal: ctx.signal, onProgress: p => { ctx.out.progress(`reindex ${p.collection}`, p.done, p.total) } })
+      if (ctx.json) { ctx.out.json(r); return 0 }
+      for (const c of r.collections) ctx.out.line(`${c.name}: ${c.added} vectors added (${c.vectors} of ${c.chunks} chunks have one)`)
+      return 0
+    })
+  }
+}
+
+export const memoryCommands: Command[] = [memoryIngest, memoryLs, memoryRm, memorySearch, memoryClassify, memoryReindex]
