@@ -12,6 +12,7 @@ import { tools } from './tools.ts'
 import { witness } from './witness.ts'
 import { scale } from './scale.ts'
 import { context } from './context.ts'
+import { federatedMemory } from './federated-memory.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
@@ -26,4 +27,5 @@ export const suites: BenchSuite[] = [
   witness,
   scale,
   context,
+  federatedMemory,
 ]
