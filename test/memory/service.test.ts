@@ -44,7 +44,7 @@ test('the node memory service knows each collection\'s class and advertises none
   await mem.refresh()
   assert.equal(mem.classOf('hr'), 'internal')
   assert.equal(mem.classOf('board-minutes'), 'local-only')
-  assert.deepEqual(mem.advertisedCollections(), [{ name: 'hr', classification: 'internal' }])
+  assert.deepEqual(mem.advertisedCollections(), [{ name: 'hr', classification: 'internal', documents: 1, chunks: 1 }])
   assert.ok(!JSON.stringify(mem.advertisedCollections()).includes('board-minutes'))
   await mem.stop()
   await mem.stop()
@@ -52,7 +52,7 @@ test('the node memory service knows each collection\'s class and advertises none
   // the earlier entry point opens the same store and shows the card the same list
   const legacy = await NodeMemory.open({ dir: files.memoryDir, classesPath: files.collections, logger: createLogger('test:memory') })
   t.after(async () => { await legacy.close() })
-  assert.deepEqual(legacy.collections, [{ name: 'hr', classification: 'internal' }])
+  assert.deepEqual(legacy.collections, [{ name: 'hr', classification: 'internal', documents: 1, chunks: 1 }])
   assert.equal((await legacy.opened.store.collections()).length, 2)
 })
 
