@@ -71,3 +71,6 @@ export const REATTACH_DIAL_PAUSE_MS = 250
 export const LIBP2P_STREAM_HEADROOM = 2
 /** The executor a task run by the cloud fallback lists (it is no member). */
 export const CLOUD_EXECUTOR = 'cloud'
+
+/** Kinds under this prefix read memory collections: a named collection routes them to its holders. */
+export const MEMORY_KIND_PREFIX = 'memory.'

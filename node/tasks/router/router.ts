@@ -27,7 +27,7 @@ import type { ChainRequest } from '../../../protocol/chain/index.ts'
 import { BusyError, NoCandidateError, PolicyDeniedError, TaskFailedError, wireCodeOf } from '../errors.ts'
 import { DEFAULT_TASK_CLASS, effectiveClass, type ClassOf, type ToolClassOf } from '../data-class.ts'
 import { sleep } from '../sleep.ts'
-import { CLOUD_EXECUTOR, BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, MAX_REASON_CHARS, RECENT_TASKS } from '../constants.ts'
+import { CLOUD_EXECUTOR, BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, MAX_REASON_CHARS, MEMORY_KIND_PREFIX, RECENT_TASKS } from '../constants.ts'
 import { TaskClient, type TaskClientInit } from '../wire/client.ts'
 import { TaskClientError } from '../wire/errors.ts'
 import { rankCandidates, type Candidate, type CandidateSpec } from './candidates.ts'
@@ -218,8 +218,9 @@ export class TaskRouter {
       return [{ peerId: spec.peer, card, local: false }]
     }
     const pinned = typeof spec.input.modelSha256 === 'string' ? spec.input.modelSha256 : undefined
-    // a task reading a collection goes to the members holding it, as their cards say
-    const collection = spec.collection
+    // a memory task reading a collection goes to the members holding it, as their cards say
+    // (other kinds name a collection only for its data class)
+    const collection = spec.kind.startsWith(MEMORY_KIND_PREFIX) ? spec.collection : undefined
     const candidates = this.candidates({ kind: spec.kind, ...(spec.model != null ? { model: spec.model } : {}), ...(pinned != null ? { modelSha256: pinned } : {}), ...(spec.tool != null ? { tool: spec.tool } : {}), ...(collection != null ? { collection } : {}), dataClass })
     if (candidates.length === 0 && collection != null && this.candidates({ kind: spec.kind, dataClass }).length > 0) {
       throw new NoCandidateError(`No member holds collection "${collection}"`)
