@@ -33,6 +33,16 @@ describe('candidate scoring', () => {
     assert.deepEqual(ids({ kind: 'echo' }, components(cards, { rttMs: p => rtt[p] })), ['near', 'far', 'busy'])
   })
 
+  it('a task reading a collection goes only to members whose card names it, never as local-only', () => {
+    const cards = [
+      card('holder', { collections: [{ name: 'hr', classification: 'internal', documents: 3, chunks: 9 }] }),
+      card('other', { collections: [{ name: 'finance', classification: 'internal' }] }),
+      card('hidden', { collections: [{ name: 'hr', classification: 'local-only' }] })
+    ]
+    assert.deepEqual(ids({ kind: 'echo', collection: 'hr' }, components(cards)), ['holder'])
+    assert.deepEqual(ids({ kind: 'echo', collection: 'atlantis' }, components(cards)), [])
+  })
+
   it('puts a demoted member behind honest ones, however idle it claims to be', () => {
     const cards = [card('liar'), card('honest', { load: { running: 2, queued: 0, slots: 4 } })]
     assert.deepEqual(ids({ kind: 'echo' }, components(cards)), ['liar', 'honest'])
