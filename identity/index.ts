@@ -57,3 +57,4 @@ export {
   approvedEntry, MODEL_CATALOG_DOMAIN, MODEL_CATALOG_TYPE, nextModelCatalog, openModelCatalog,
   type CatalogEntry, type ModelCatalog, type NextCatalogInit, type VerifiedModelCatalog
 } from './model-catalog.ts'
+export { chainCrypto, nodeLinkSigner } from './chain-crypto.ts'

@@ -17,7 +17,7 @@
  */
 import { decodeCbor, encodeCbor } from '../cbor.ts'
 import { WIRE_ERROR_CODES } from '../codes.ts'
-import { bytes, literal, object, oneOf, optional, parse, str, uint, type Infer } from '../shape.ts'
+import { arrayOf, bytes, literal, object, oneOf, optional, parse, str, uint, type Infer } from '../shape.ts'
 import { isPlainObject } from '../shape.ts'
 import { MalformedMessageError } from '../errors.ts'
 
@@ -29,8 +29,12 @@ export const TASK_REQUEST_TYPE = 'mycel/task-request/1'
 export const MAX_TASK_INPUT_BYTES = 1024 * 1024
 /** Characters of a tool name a request carries: `PROVIDER.TOOL`, 32 + 1 + 128 (see node/tools). */
 export const MAX_TASK_TOOL_CHARS = 161
-/** Largest frame on the task protocol. */
-export const MAX_TASK_FRAME_BYTES = MAX_TASK_INPUT_BYTES + 16 * 1024
+/** Links a request's delegation chain may carry (protocol/chain); an executor's policy bounds depth further. */
+export const MAX_CHAIN_LINKS = 8
+/** Largest encoded chain link: a signed record with three peer ids, an agent certificate and a scope. */
+export const MAX_CHAIN_LINK_BYTES = 12 * 1024
+/** Largest frame on the task protocol: an input of the largest size with the longest chain. */
+export const MAX_TASK_FRAME_BYTES = MAX_TASK_INPUT_BYTES + 16 * 1024 + MAX_CHAIN_LINKS * MAX_CHAIN_LINK_BYTES
 
 export const TASK_STATES = ['submitted', 'working', 'input-required', 'completed', 'failed', 'canceled', 'rejected'] as const
 export type TaskState = typeof TASK_STATES[number]
@@ -65,7 +69,14 @@ const TaskRequest = object({
   /** HPKE encapsulated key of the delegator's ephemeral X25519 key. */
   enc: bytes({ length: 32 }),
   /** The task input, sealed to the executor under sequence 0. */
-  input: bytes({ max: MAX_TASK_INPUT_BYTES })
+  input: bytes({ max: MAX_TASK_INPUT_BYTES }),
+  /**
+   * The delegation chain (protocol/chain): signed links, root first, the last
+   * one bound to this task and executor. Absent on a task no agent issued; a
+   * request without it encodes to the same bytes as before the field existed,
+   * and an executor too old to check a chain refuses one (strict shapes).
+   */
+  chain: optional(arrayOf(bytes({ max: MAX_CHAIN_LINK_BYTES }), { min: 1, max: MAX_CHAIN_LINKS }))
 })
 export type TaskRequest = Infer<typeof TaskRequest>
 
