@@ -219,7 +219,9 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     classOf: (collection) => memory.classOf(collection),
     toolClassOf,
     seen: kvStore(db, 'seen'),
-    outputCheck: guard.output
+    outputCheck: guard.output,
+    // a member named on a delegation chain need not be connected here: its verified card vouches for its groups
+    chainGroupsOf: (peerId) => groupsOf(peerId)
   }, init.executor)
 
   const cards = cardService(init.cards)({

@@ -58,6 +58,7 @@ export function formatPolicy (policy: Policy): string {
       kinds: policy.cloudFallback.kinds,
       classes: policy.cloudFallback.classes
     },
+    ...(policy.delegation != null ? { delegation: policy.delegation } : {}),
     rules: policy.rules.map(r => ({
       id: r.id,
       ...(r.description != null ? { description: r.description } : {}),

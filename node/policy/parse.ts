@@ -8,6 +8,7 @@ import { InvalidPolicyError } from './errors.ts'
 import { JsonSyntaxError, parseJson, type JNode } from './json.ts'
 import { GROUP, KIND_PATTERN, NAME_PATTERN, PEER, parseRate } from './patterns.ts'
 import type { DataClass, Limits, Policy, PolicyRule, Rate } from './types.ts'
+import { MAX_CHAIN_LINKS } from '../../protocol/task/messages.ts'
 
 type Obj = Extract<JNode, { type: 'object' }>
 
@@ -61,7 +62,7 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
     return r as Rate | null
   }
 
-  const top = fields(root, 'the policy', ['version', 'description', 'dataClasses', 'rateLimits', 'quotas', 'models', 'cloudFallback', 'rules'])
+  const top = fields(root, 'the policy', ['version', 'description', 'dataClasses', 'rateLimits', 'quotas', 'models', 'cloudFallback', 'delegation', 'rules'])
   const version = top.get('version')
   if (version == null) fail(root.line, 'missing "version": 1')
   if (version?.type !== 'number' || version.value !== POLICY_VERSION) fail((version as JNode).line, `unsupported version (this node reads version ${POLICY_VERSION})`)
@@ -137,6 +138,17 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
     if (cloud.enabled && cloud.kinds.length === 0) fail(cf.line, 'cloudFallback is enabled but allows no "kinds"')
   }
 
+  // delegation chains: only their depth is this node's to set; scope narrows by construction
+  let delegation: Policy['delegation']
+  const dn = top.get('delegation')
+  if (dn != null) {
+    const md = fields(dn, 'delegation', ['maxDepth']).get('maxDepth')
+    if (md != null) {
+      if (md.type !== 'number' || !Number.isInteger(md.value) || md.value < 1 || md.value > MAX_CHAIN_LINKS) fail(md.line, `delegation.maxDepth must be an integer from 1 to ${MAX_CHAIN_LINKS}`)
+      delegation = { maxDepth: (md as { value: number }).value }
+    }
+  }
+
   // rules
   const rules: PolicyRule[] = []
   const rn = top.get('rules')
@@ -196,5 +208,6 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
     cloudFallback: cloud
   }
   if (description != null) policy.description = description
+  if (delegation != null) policy.delegation = delegation
   return policy
 }

@@ -62,6 +62,8 @@ export interface Policy {
   }
   /** Which model files this node serves: any it holds, or only those on the org's signed catalog. */
   models: { require: 'any' | 'approved' }
+  /** Delegation chains (protocol/chain): how deep a chain this node runs. Absent: DEFAULT_MAX_CHAIN_DEPTH. */
+  delegation?: { maxDepth: number }
   cloudFallback: {
     enabled: boolean
     /** OpenAI-compatible base URL. */

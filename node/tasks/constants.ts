@@ -74,3 +74,7 @@ export const CLOUD_EXECUTOR = 'cloud'
 
 /** Kinds under this prefix read memory collections: a named collection routes them to its holders. */
 export const MEMORY_KIND_PREFIX = 'memory.'
+/** Last chain links an executor remembers, to refuse one used twice (each lives at most an hour; the oldest go first past this). */
+export const CHAIN_SEEN_MAX = 10_000
+/** The agent loop's task kind (node/agents): every one carries a delegation chain. */
+export const AGENT_RUN_KIND = 'agent.run'

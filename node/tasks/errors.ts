@@ -71,7 +71,7 @@ export class UnknownTaskError extends Error {
 export function wireCodeOf (err: unknown): WireErrorCode {
   const e = err as { name?: string, code?: WireErrorCode }
   switch (e?.name) {
-    case 'TaskFailedError': return e.code ?? 'internal'
+    case 'TaskFailedError': case 'ChainRefusedError': return e.code ?? 'internal'
     case 'PolicyDeniedError': return 'denied'
     case 'OutputRefusedError': return 'output-refused'
     case 'RuntimeBusyError': case 'BusyError': case 'RateLimitedError': return 'busy'

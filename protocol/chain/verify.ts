@@ -58,6 +58,11 @@ export function openLink (record: Uint8Array, crypto: ChainCrypto, now: number):
 }
 
 export function verifyChain (records: readonly Uint8Array[], init: VerifyChainInit): VerifiedChain {
+  return checkChain(records, init).chain
+}
+
+/** `verifyChain`, also returning the decoded links (what an executor audits of the last one). */
+export function checkChain (records: readonly Uint8Array[], init: VerifyChainInit): { chain: VerifiedChain, links: ChainLink[] } {
   const now = init.now ?? Date.now()
   const skew = init.skewMs ?? CHAIN_CLOCK_SKEW_MS
   const maxDepth = init.maxDepth ?? DEFAULT_MAX_CHAIN_DEPTH
@@ -77,13 +82,14 @@ export function verifyChain (records: readonly Uint8Array[], init: VerifyChainIn
   const last = links[links.length - 1] as ChainLink
   if (last.audience !== init.self || last.task !== init.taskId || last.issuer !== init.from) throw new ChainRefusedError('replay')
   if (!inScope(last.scope, init.request)) throw new ChainRefusedError('out-of-scope')
-  return {
+  const chain: VerifiedChain = {
     links: [...records],
     origin: root.origin,
     hops: links.map(l => ({ task: l.task, node: l.issuer, ...(l.agent != null ? { agent: l.agent.name } : {}), scope: l.scope })),
     depth: links.length,
     scope: last.scope
   }
+  return { chain, links }
 }
 
 /**

@@ -12,7 +12,8 @@ import { encodeCbor } from '../../../protocol/cbor.ts'
 import type { WireErrorCode } from '../../../protocol/codes.ts'
 import { FINAL_STATES, type DataClass, type TaskEvent, type TaskState } from '../../../protocol/task/messages.ts'
 import type { AuditLog } from '../../audit/log.ts'
-import { digest } from '../../audit/entry.ts'
+import { digest, type AuditValue } from '../../audit/entry.ts'
+import type { VerifiedChain } from '../../../protocol/chain/index.ts'
 import { Scheduler, type Lease } from '../../runtime/scheduler.ts'
 import type { TaskKindHandler, TaskKindRegistry, TaskOutput, TaskPriority } from '../registry.ts'
 import { limitOf, TaskFailedError, UnknownTaskError, wireCodeOf } from '../errors.ts'
@@ -54,6 +55,17 @@ export interface TaskSummary {
   error?: string
   /** What went wrong, in words (never for internal errors, whose messages stay in the node). */
   reason?: string
+}
+
+/** A task run on this node for a local caller. */
+export interface LocalRun {
+  kind: string
+  input: unknown
+  dataClass: DataClass
+  priority?: TaskPriority
+  signal?: AbortSignal
+  taskId?: string
+  onText?: (t: string) => void
 }
 
 /** The scheduler key of executor admission (the runtime's own keys are model names). */
@@ -112,12 +124,13 @@ export class TaskEngine {
     }))
   }
 
-  newRecord (opts: { taskId: string, kind: string, model: string | undefined, dataClass: DataClass, delegator: string, seal: Sealer }): TaskRecord {
+  newRecord (opts: { taskId: string, kind: string, model: string | undefined, dataClass: DataClass, delegator: string, seal: Sealer, chain?: VerifiedChain }): TaskRecord {
     const now = Date.now()
     const record: TaskRecord = {
       taskId: opts.taskId, kind: opts.kind, ...(opts.model != null ? { model: opts.model } : {}), dataClass: opts.dataClass,
       delegator: opts.delegator, executor: this.c.self(), state: 'submitted', createdAt: now, updatedAt: now,
-      frames: [], frameBytes: 0, lastSeq: 0, controller: new AbortController(), waiters: [], pendingAudit: [], seal: opts.seal
+      frames: [], frameBytes: 0, lastSeq: 0, controller: new AbortController(), waiters: [], pendingAudit: [], seal: opts.seal,
+      ...(opts.chain != null ? { chain: opts.chain } : {})
     }
     this.records.add(record)
     return record
@@ -173,6 +186,7 @@ export class TaskEngine {
         from: record.delegator,
         signal: record.controller.signal,
         priority,
+        ...(record.chain != null ? { chain: record.chain } : {}),
         emit: (text) => {
           if (stream == null) { publishText(text); return }
           if (record.controller.signal.aborted) return
@@ -213,13 +227,13 @@ export class TaskEngine {
   }
 
   /** Runs a task on this node for a local caller: same handlers, same audit, no wire. */
-  async runLocal (opts: { kind: string, input: unknown, dataClass: DataClass, priority?: TaskPriority, signal?: AbortSignal, taskId?: string, onText?: (t: string) => void }): Promise<TaskOutput & { taskId: string }> {
+  async runLocal (opts: LocalRun & { chain?: VerifiedChain, chainAudit?: Record<string, AuditValue> }): Promise<TaskOutput & { taskId: string }> {
     const handler = this.c.registry.get(opts.kind)
     if (handler == null) throw new UnknownTaskError(`This node does not serve the task kind "${opts.kind}"`)
     const input = handler.parseInput(opts.input)
     const taskId = opts.taskId ?? randomBytes(16).toString('hex')
     const self = this.c.self()
-    const record = this.newRecord({ taskId, kind: opts.kind, model: handler.modelOf?.(input), dataClass: opts.dataClass, delegator: self, seal: b => b })
+    const record = this.newRecord({ taskId, kind: opts.kind, model: handler.modelOf?.(input), dataClass: opts.dataClass, delegator: self, seal: b => b, ...(opts.chain != null ? { chain: opts.chain } : {}) })
     const onAbort = (): void => { record.controller.abort(new TaskFailedError('canceled', 'Canceled')) }
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     const decoder = new TextDecoder()
@@ -227,7 +241,7 @@ export class TaskEngine {
       for await (const e of this.follow(record)) if (e.t === 'chunk') opts.onText?.(decoder.decode(e.data, { stream: true }))
     })()
     try {
-      await this.c.audit.append({ type: 'task.received', actor: self, peer: self, task: taskId, data: { kind: opts.kind, local: true, dataClass: opts.dataClass } })
+      await this.c.audit.append({ type: 'task.received', actor: self, peer: self, task: taskId, data: { kind: opts.kind, local: true, dataClass: opts.dataClass, ...opts.chainAudit } })
       const result = await this.execute(record, handler, input, opts.priority ?? 'interactive')
       await reading
       if (result == null) {

@@ -11,6 +11,7 @@
  */
 import type { WireErrorCode } from '../../../protocol/codes.ts'
 import type { DataClass, TaskEvent, TaskState } from '../../../protocol/task/messages.ts'
+import type { VerifiedChain } from '../../../protocol/chain/index.ts'
 
 /** How the wire seals a task's frame data for its delegator (identity for local runs). */
 export type Sealer = (plain: Uint8Array, seq: number) => Uint8Array
@@ -36,6 +37,8 @@ export interface TaskRecord {
   /** Audit appends not yet known to be written. */
   pendingAudit: Array<Promise<unknown>>
   seal: Sealer
+  /** The delegation chain the task arrived with, verified; handed to the kind. */
+  chain?: VerifiedChain
   errorCode?: WireErrorCode
   /** The local error's own message: shown to a local caller, never sent to a peer. */
   errorMessage?: string

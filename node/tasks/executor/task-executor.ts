@@ -5,6 +5,7 @@
  * sweep; `stop()` closes them and cancels unfinished tasks so their
  * delegators fail over. Both are idempotent.
  */
+import { randomBytes } from 'node:crypto'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from '../../logger.ts'
 import type { DataClass } from '../../../protocol/task/messages.ts'
@@ -16,8 +17,10 @@ import { DEFAULT_TASK_CLASS, type ClassOf, type ToolClassOf } from '../data-clas
 import { Admission, type AdmissionInit } from '../wire/admission.ts'
 import { TaskServer } from '../wire/server.ts'
 import { TASK_SWEEP_INTERVAL_MS } from '../constants.ts'
-import { TaskEngine, type EngineInit, type TaskSummary } from './executor.ts'
+import { TaskEngine, type EngineInit, type LocalRun, type TaskSummary } from './executor.ts'
 import type { OutputCheck } from '../../guard/index.ts'
+import { ChainGate, type AgentDecision } from '../chain/index.ts'
+import { ChainRefusedError } from '../../../protocol/chain/index.ts'
 
 export interface ExecutorComponents {
   logger: Logger
@@ -41,6 +44,18 @@ export interface ExecutorComponents {
   seen: { get: (msgId: string) => Promise<Uint8Array | undefined>, put: (msgId: string, v: Uint8Array) => Promise<void> }
   /** Refuses results that would carry restricted memory text to a delegator (node/guard). @default no check */
   outputCheck?: OutputCheck
+  /** Groups of a member named on a delegation chain, connected or not (its verified card). @default memberGroups */
+  chainGroupsOf?: (peerId: string) => string[] | undefined
+  /** Policy for an agent principal on a chain. @default an agent has its node's rights */
+  agentDecision?: AgentDecision
+}
+
+/** A local run, optionally on a delegation chain this node extended (router). */
+export interface LocalChainRun extends LocalRun {
+  chain?: Uint8Array[]
+  model?: string
+  tool?: string
+  collection?: string
 }
 
 export interface ExecutorInit extends EngineInit, AdmissionInit {
@@ -52,6 +67,9 @@ export class TaskExecutor {
   private readonly engine: TaskEngine
   private readonly admission: Admission
   private readonly server: TaskServer
+  private readonly chains: ChainGate
+  private readonly audit: AuditLog
+  private readonly self: () => string
   private readonly sweepIntervalMs: number
   private sweeper?: ReturnType<typeof setInterval>
 
@@ -59,6 +77,10 @@ export class TaskExecutor {
     const self = (): string => components.host.peerId.toString()
     const { logger, audit, registry } = components
     this.engine = new TaskEngine({ logger, self, registry, audit, ...(components.outputCheck != null ? { outputCheck: components.outputCheck } : {}) }, init)
+    this.self = self
+    this.audit = audit
+    const groupsOf = components.chainGroupsOf ?? components.memberGroups
+    this.chains = new ChainGate({ self, orgId: components.orgId, policy: components.policy, groupsOf, audit, ...(components.agentDecision != null ? { agentDecision: components.agentDecision } : {}) })
     this.admission = new Admission({ logger, self, orgId: components.orgId, audit, seen: components.seen }, init)
     this.server = new TaskServer({
       logger,
@@ -72,7 +94,8 @@ export class TaskExecutor {
       classOf: components.classOf ?? (() => DEFAULT_TASK_CLASS),
       ...(components.toolClassOf != null ? { toolClassOf: components.toolClassOf } : {}),
       admission: this.admission,
-      engine: this.engine
+      engine: this.engine,
+      chains: this.chains
     })
     this.sweepIntervalMs = init.sweepIntervalMs ?? TASK_SWEEP_INTERVAL_MS
   }
@@ -101,8 +124,25 @@ export class TaskExecutor {
   list (): TaskSummary[] { return this.engine.list() }
 
   /** Runs a task on this node for a local caller: same handlers, same audit, no encryption. */
-  async runLocal (opts: { kind: string, input: unknown, dataClass: DataClass, priority?: TaskPriority, signal?: AbortSignal, taskId?: string, onText?: (t: string) => void }): Promise<TaskOutput & { taskId: string }> {
-    return await this.engine.runLocal(opts)
+  async runLocal (opts: LocalChainRun): Promise<TaskOutput & { taskId: string }> {
+    const { chain: links, model, tool, collection, ...run } = opts
+    if (links == null) return await this.engine.runLocal(run)
+    // the local path gets the wire's chain checks: a chain handed to this node's agent binds it here too
+    const self = this.self()
+    const taskId = opts.taskId ?? randomBytes(16).toString('hex')
+    const request = { kind: opts.kind, dataClass: opts.dataClass, ...(model != null ? { model } : {}), ...(tool != null ? { tool } : {}), ...(collection != null ? { collection } : {}) }
+    const pending: Array<Promise<unknown>> = []
+    try {
+      const checked = this.chains.verify({ links, from: self, taskId, request })
+      await this.chains.authorize(checked.chain, { taskId, request }, pending)
+      await Promise.all(pending)
+      return await this.engine.runLocal({ ...run, taskId, chain: checked.chain, chainAudit: checked.audit })
+    } catch (err) {
+      if (!(err instanceof ChainRefusedError)) throw err
+      await Promise.all(pending)
+      await this.audit.append({ type: 'task.rejected', actor: self, peer: self, task: taskId, data: { code: err.code, reason: `chain-${err.reason}`, local: true } })
+      throw err
+    }
   }
 
   /** Cancels a local or executed task by id. */

@@ -22,6 +22,7 @@ import { REATTACH_DIAL_PAUSE_MS, REATTACH_DIALS, REQUEST_TTL_MS } from '../const
 import { sleep } from '../sleep.ts'
 import type { ClientEvent, TaskClient } from '../wire/client.ts'
 import { TaskClientError } from '../wire/errors.ts'
+import { ownChainAuditData } from '../chain/index.ts'
 
 export interface RemoteComponents {
   logger: Logger
@@ -45,6 +46,8 @@ export interface RemoteTask {
   signal?: AbortSignal
   /** Output text as it arrives, decoded across re-attaches. */
   onText: (text: string) => void
+  /** The delegation chain, its last link made for this executor and task. */
+  chain?: Uint8Array[]
 }
 
 export async function runRemote (c: RemoteComponents, peer: string, card: CapabilityCard, task: RemoteTask): Promise<TaskOutput> {
@@ -66,11 +69,12 @@ export async function runRemote (c: RemoteComponents, peer: string, card: Capabi
     kind: task.kind, dataClass: task.dataClass, enc: session.enc, input: session.seal(encodeCbor(task.input), 0),
     ...(task.model != null ? { model: task.model } : {}),
     ...(task.collection != null ? { collection: task.collection } : {}),
-    ...(task.tool != null ? { tool: task.tool } : {})
+    ...(task.tool != null ? { tool: task.tool } : {}),
+    ...(task.chain != null ? { chain: task.chain } : {})
   }
   const request = encodeSignedRecord(signRecord(c.key, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, encodeTaskRequest(req)))
   // the decision and the sent entry go to disk in one write, before anything leaves
-  await Promise.all([audited, c.audit.append({ type: 'task.sent', actor: c.self, peer, task: taskId, data: { kind: task.kind, model: task.model ?? null, dataClass: task.dataClass, msgId: req.msgId, input: digest(req.input), ...(task.tool != null ? { tool: task.tool } : {}) } })])
+  await Promise.all([audited, c.audit.append({ type: 'task.sent', actor: c.self, peer, task: taskId, data: { kind: task.kind, model: task.model ?? null, dataClass: task.dataClass, msgId: req.msgId, input: digest(req.input), ...(task.tool != null ? { tool: task.tool } : {}), ...(task.chain != null ? ownChainAuditData(task.chain) : {}) } })])
 
   let lastSeq = 0
   const decoder = new TextDecoder()

@@ -23,11 +23,12 @@ import type { TaskExecutor } from '../executor/task-executor.ts'
 import type { TaskSummary } from '../executor/executor.ts'
 import type { TaskKindRegistry, TaskOutput, TaskPriority, TaskUsage } from '../registry.ts'
 import type { ToolCall } from '../../../protocol/task/chat.ts'
-import type { ChainRequest } from '../../../protocol/chain/index.ts'
+import { extendChain, hopScope, type ChainRequest } from '../../../protocol/chain/index.ts'
+import { chainCrypto, nodeLinkSigner } from '../../../identity/chain-crypto.ts'
 import { BusyError, NoCandidateError, PolicyDeniedError, TaskFailedError, wireCodeOf } from '../errors.ts'
 import { DEFAULT_TASK_CLASS, effectiveClass, type ClassOf, type ToolClassOf } from '../data-class.ts'
 import { sleep } from '../sleep.ts'
-import { CLOUD_EXECUTOR, BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, MAX_REASON_CHARS, MEMORY_KIND_PREFIX, RECENT_TASKS } from '../constants.ts'
+import { AGENT_RUN_KIND, CLOUD_EXECUTOR, BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, MAX_REASON_CHARS, MEMORY_KIND_PREFIX, RECENT_TASKS } from '../constants.ts'
 import { TaskClient, type TaskClientInit } from '../wire/client.ts'
 import { TaskClientError } from '../wire/errors.ts'
 import { rankCandidates, type Candidate, type CandidateSpec } from './candidates.ts'
@@ -196,6 +197,10 @@ export class TaskRouter {
       const tool = this.c.registry.get(spec.kind)?.toolOf?.(spec.input)
       if (typeof tool === 'string') spec = { ...spec, tool }
     }
+    // every agent run carries a chain: one started without a parent is a root this node issues
+    if (spec.chain == null && spec.kind === AGENT_RUN_KIND) spec = { ...spec, chain: {} }
+    // a hop that would widen its parent is refused before anything is signed or sent
+    if (spec.chain != null) hopScope(spec.chain)
     const taskId = randomBytes(16).toString('hex')
     const controller = new AbortController()
     this.inFlight.set(taskId, controller)
@@ -335,15 +340,21 @@ export class TaskRouter {
 
   private async attempt (cand: Candidate, spec: RunSpec, dataClass: DataClass, taskId: string, delivery: Delivery): Promise<TaskOutput> {
     const onText = (t: string): void => { delivery.push(t) }
+    // each attempt gets its own last link: bound to this executor, used once
+    const chain = spec.chain != null ? extendChain({ org: this.c.orgId, self: this.self, audience: cand.peerId, taskId, request: spec.chain, node: nodeLinkSigner(this.c.key), crypto: chainCrypto }) : undefined
     if (cand.local) {
-      return await this.c.executor.runLocal({ kind: spec.kind, input: spec.input, dataClass, taskId, priority: spec.priority ?? 'interactive', ...(spec.signal != null ? { signal: spec.signal } : {}), onText })
+      return await this.c.executor.runLocal({
+        kind: spec.kind, input: spec.input, dataClass, taskId, priority: spec.priority ?? 'interactive', ...(spec.signal != null ? { signal: spec.signal } : {}), onText,
+        ...(chain != null ? { chain, ...(spec.model != null ? { model: spec.model } : {}), ...(spec.tool != null ? { tool: spec.tool } : {}), ...(spec.collection != null ? { collection: spec.collection } : {}) } : {})
+      })
     }
     return await runRemote({ ...this.c, self: this.self, client: this.client }, cand.peerId, cand.card as CapabilityCard, {
       kind: spec.kind, input: spec.input, dataClass, taskId, onText,
       ...(spec.model != null ? { model: spec.model } : {}),
       ...(spec.collection != null ? { collection: spec.collection } : {}),
       ...(spec.tool != null ? { tool: spec.tool } : {}),
-      ...(spec.signal != null ? { signal: spec.signal } : {})
+      ...(spec.signal != null ? { signal: spec.signal } : {}),
+      ...(chain != null ? { chain } : {})
     })
   }
 

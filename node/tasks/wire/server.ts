@@ -27,6 +27,8 @@ import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CONTROL_STREAMS, TASK
 import type { TaskEngine } from '../executor/executor.ts'
 import type { TaskRecord } from '../executor/records.ts'
 import type { Admission } from './admission.ts'
+import type { ChainGate, CheckedChain } from '../chain/index.ts'
+import { ChainRefusedError } from '../../../protocol/chain/index.ts'
 
 export interface TaskServerComponents {
   logger: Logger
@@ -46,6 +48,8 @@ export interface TaskServerComponents {
   toolClassOf?: ToolClassOf
   admission: Admission
   engine: TaskEngine
+  /** Delegation chains: verified before anything runs, policy for every principal on them. */
+  chains: ChainGate
 }
 
 type Handlers = { [K in TaskCall['t']]: (call: Extract<TaskCall, { t: K }>, peer: string, framed: FramedStream) => Promise<void> }
@@ -107,6 +111,14 @@ export class TaskServer {
     await framed.close()
   }
 
+  /** A refused chain: audited (as admission audits refusals) after the task's pending writes, then answered with its code. */
+  private async refuseChain (framed: FramedStream, err: unknown, peer: string, taskId: string, pending: Array<Promise<unknown>>): Promise<void> {
+    if (!(err instanceof ChainRefusedError)) throw err
+    await Promise.all(pending)
+    await this.c.admission.refused(peer, err.code, taskId, `chain-${err.reason}`)
+    await this.refuse(framed, err.code, taskId)
+  }
+
   private async onSubmit (submit: Submit, peer: string, framed: FramedStream): Promise<void> {
     const { admission, engine } = this.c
     const self = this.c.self()
@@ -128,7 +140,18 @@ export class TaskServer {
     const groups = this.c.memberGroups(peer)
     if (groups == null) { await this.refuse(framed, 'not-a-member', req.taskId); return }
     const tool: Record<string, string> = req.tool != null ? { tool: req.tool } : {}
-    pending.push(this.c.audit.append({ type: 'task.received', actor: self, peer, task: req.taskId, data: { kind: req.kind, model: req.model ?? null, dataClass: req.dataClass, msgId: req.msgId, input: digest(req.input), ...tool } }))
+    const dataClass = effectiveClass(req, this.c.classOf, this.c.toolClassOf ?? (() => undefined))
+    const facts = { kind: req.kind, dataClass, ...(req.model != null ? { model: req.model } : {}), ...(req.tool != null ? { tool: req.tool } : {}), ...(req.collection != null ? { collection: req.collection } : {}) }
+    let checked: CheckedChain | undefined
+    if (req.chain != null) {
+      try {
+        checked = this.c.chains.verify({ links: req.chain, from: peer, taskId: req.taskId, request: facts })
+      } catch (err) {
+        await this.refuseChain(framed, err, peer, req.taskId, pending)
+        return
+      }
+    }
+    pending.push(this.c.audit.append({ type: 'task.received', actor: self, peer, task: req.taskId, data: { kind: req.kind, model: req.model ?? null, dataClass: req.dataClass, msgId: req.msgId, input: digest(req.input), ...tool, ...checked?.audit } }))
 
     const decision = this.c.policy.decide({
       peerId: peer,
@@ -137,11 +160,19 @@ export class TaskServer {
       ...(req.model != null ? { model: req.model } : {}),
       ...(req.tool != null ? { tool: req.tool } : {}),
       ...(req.collection != null ? { collection: req.collection } : {}),
-      dataClass: effectiveClass(req, this.c.classOf, this.c.toolClassOf ?? (() => undefined)),
+      dataClass,
       direction: 'inbound'
     })
     pending.push(this.c.audit.append({ type: 'policy.decision', actor: self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind, ...tool } }))
     if (!decision.allow) { await Promise.all(pending); await this.refuse(framed, 'denied', req.taskId); return }
+    if (checked != null) {
+      try {
+        await this.c.chains.authorize(checked.chain, { taskId: req.taskId, request: facts, checked: peer }, pending)
+      } catch (err) {
+        await this.refuseChain(framed, err, peer, req.taskId, pending)
+        return
+      }
+    }
     const limits = [['rate-limit', this.c.policy.checkRate(peer, groups)], ['token-quota', this.c.policy.checkTokens(peer, groups)]] as const
     for (const [rule, limit] of limits) {
       if (limit.allow) continue
@@ -173,7 +204,7 @@ export class TaskServer {
       return
     }
     const s = session
-    const record = engine.newRecord({ taskId: req.taskId, kind: req.kind, model: handler.modelOf?.(input) ?? req.model, dataClass: req.dataClass, delegator: peer, seal: (b, seq) => s.seal(b, seq) })
+    const record = engine.newRecord({ taskId: req.taskId, kind: req.kind, model: handler.modelOf?.(input) ?? req.model, dataClass: req.dataClass, delegator: peer, seal: (b, seq) => s.seal(b, seq), ...(checked != null ? { chain: checked.chain } : {}) })
     record.pendingAudit.push(...pending)
     const running = engine.execute(record, handler, input, 'delegated')
     await this.send(record, 0, framed)

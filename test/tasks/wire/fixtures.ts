@@ -26,6 +26,8 @@ import { TaskEngine, type EngineInit } from '../../../node/tasks/executor/execut
 import { Admission, type AdmissionInit } from '../../../node/tasks/wire/admission.ts'
 import { TaskServer } from '../../../node/tasks/wire/server.ts'
 import { TaskClient } from '../../../node/tasks/wire/client.ts'
+import { ChainGate } from '../../../node/tasks/chain/index.ts'
+import { defaultFounderPolicy } from '../../../node/policy/defaults.ts'
 
 export const ORG = 'org-test'
 
@@ -71,7 +73,8 @@ export async function wirePair (init: EngineInit & AdmissionInit = {}): Promise<
     audit: auditLog,
     classOf: () => 'internal',
     admission,
-    engine
+    engine,
+    chains: new ChainGate({ self, orgId: ORG, policy: { ...policy, policy: defaultFounderPolicy() } as unknown as PolicyEngine, groupsOf: () => [], audit: auditLog })
   })
   await server.start()
   const connection = { remotePeer: { toString: () => delegatorId } } as unknown as Connection
