@@ -15,6 +15,7 @@ import type { Policy } from '../policy/types.ts'
 import type { PolicyReloadResult, PolicyReloadState } from '../policy/live.ts'
 import type { AuditEntry } from '../audit/entry.ts'
 import type { AuditVerifyResult } from '../audit/verify.ts'
+import type { TraceNode } from '../audit/trace.ts'
 import type { InviteSummary } from '../membership/invites.ts'
 import type { PeerSummary } from '../net/peers.ts'
 import type { MeshTool, MeshToolCall, MeshToolResult } from '../tools/index.ts'
@@ -112,6 +113,8 @@ export type AuditModule = {
   subscribe: (listener: (entry: AuditEntry) => void) => () => void
   /** The entries about one task, oldest first (the log indexes them by task). */
   byTask: (taskId: string) => Promise<AuditEntry[]>
+  /** The tree of tasks linked to one by delegation chains, from the entries this node holds. */
+  trace?: (taskId: string) => Promise<TraceNode | undefined>
 }
 
 export type MemoryStoreApi = Pick<MemoryStore, 'ingest' | 'collections' | 'documents' | 'removeDocument' | 'removeCollection' | 'search' | 'reindex'>

@@ -39,7 +39,7 @@ function resultEvent (r: RunResult): TaskEvent {
 export interface TaskRouteModules {
   tasks: Pick<TasksModule, 'run' | 'list' | 'cancel'>
   policy: PolicyModule
-  audit: Pick<AuditModule, 'tail' | 'verify' | 'byTask' | 'verifyPeers'>
+  audit: Pick<AuditModule, 'tail' | 'verify' | 'byTask' | 'verifyPeers' | 'trace'>
 }
 
 export function registerTaskRoutes (api: ApiServer, { tasks, policy, audit }: TaskRouteModules): void {
@@ -113,6 +113,15 @@ export function registerTaskRoutes (api: ApiServer, { tasks, policy, audit }: Ta
   })
 
   api.route('GET', '/api/audit/verify', async () => await audit.verify())
+
+  // the tree of tasks linked by delegation chains around one task, as this node's entries hold it
+  api.route('GET', '/api/audit/trace/:id', async ({ params }) => {
+    const id = params.id ?? ''
+    if (!TASK_ID.test(id)) throw new HttpError('malformed', 'Not a task id')
+    const tree = await audit.trace?.(id)
+    if (tree == null) throw new HttpError('not-found', 'No audit entry of that task on this node')
+    return tree
+  })
 
   api.route('GET', '/api/audit/verify-peers', async () => await audit.verifyPeers())
 }

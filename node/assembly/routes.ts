@@ -17,6 +17,7 @@ import { sign } from '../../identity/keys.ts'
 import type { RegisteredModel } from '../runtime/registry.ts'
 import type { HomePaths } from '../home/home.ts'
 import type { MycelNode } from '../mycel-node.ts'
+import { traceTask } from '../audit/trace.ts'
 
 export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<HomePaths, 'collections'>): void {
   registerApi(server, apiModules(node, paths))
@@ -50,7 +51,7 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
       offers: () => router.offers()
     },
     policy: { current: () => policy.policy, file: () => policyFile.status(), reload: async () => await policyFile.reload() },
-    audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), verifyPeers, subscribe: (listener) => audit.subscribe(listener), byTask: async (taskId) => await audit.byTask(taskId) },
+    audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), verifyPeers, subscribe: (listener) => audit.subscribe(listener), byTask: async (taskId) => await audit.byTask(taskId), trace: async (taskId) => await traceTask(audit, taskId) },
     models: {
       list: async () => runtime != null
         ? (await runtime.models()).map(m => modelSummary(m, m.loaded, catalog))

@@ -31,3 +31,4 @@ export { leafHash, nodeHash, rootOf, verifyConsistency, verifyInclusion, EMPTY_R
 export type { Hash } from './merkle.ts'
 export * from './errors.ts'
 export * from './constants.ts'
+export { buildTrace, formatTrace, traceTask, type TraceNode } from './trace.ts'

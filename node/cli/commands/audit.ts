@@ -7,6 +7,7 @@ import { openNodeDb } from '../../home/db.ts'
 import { AuditLog } from '../../audit/log.ts'
 import { highWaterFile, highWaterPath } from '../../audit/high-water.ts'
 import { entryToJson } from '../../audit/entry.ts'
+import { formatTrace, traceTask, type TraceNode } from '../../audit/trace.ts'
 import type { AuditVerifyResult } from '../../audit/verify.ts'
 import { verify } from '../../../identity/keys.ts'
 import { inspectSecretFile } from '../../../identity/secret-file.ts'
@@ -63,6 +64,23 @@ export const auditVerify: Command = {
     else if (result.ok) ctx.out.line(`ok: ${result.entries} entries; hash chain, Merkle tree and checkpoint signatures all check`)
     else ctx.out.line(`FAILED at entry ${String(result.firstBad?.seq)}: ${String(result.firstBad?.reason)}`)
     return result.ok ? 0 : 1
+  }
+}
+
+export const auditTrace: Command = {
+  path: ['audit', 'trace'],
+  summary: 'Show the tree of tasks a delegation chain links to TASK_ID (parent and children), from the entries this node holds',
+  usage: 'TASK_ID',
+  positionals: { min: 1, max: 1 },
+  async run (ctx, args) {
+    const id = args.positionals[0]
+    if (id == null || !/^[0-9a-f]{32}$/.test(id)) throw new UsageError('audit trace needs a task id (32 hex characters)')
+    const tree = await readApiFile(ctx.home) != null
+      ? await (await ApiClient.fromHome(ctx.home)).get<TraceNode>(`/api/audit/trace/${id}`, ctx.signal)
+      : await withOfflineLog(ctx.home, async log => await traceTask(log, id))
+    if (tree == null) throw new UsageError(`no audit entry of task ${id} on this node`)
+    if (ctx.json) { ctx.out.json(tree); return }
+    for (const line of formatTrace(tree)) ctx.out.line(line)
   }
 }
 

@@ -14,7 +14,7 @@ import { memoryCommands } from './memory.ts'
 import { run, tasks } from './run.ts'
 import { ps } from './ps.ts'
 import { policyAllow, policyDeny, policyReload, policyRm, policyShow } from './policy.ts'
-import { auditTail, auditVerify } from './audit.ts'
+import { auditTail, auditTrace, auditVerify } from './audit.ts'
 import { demo } from './demo.ts'
 import { mcp } from './mcp.ts'
 import { ask } from './ask.ts'
@@ -48,6 +48,7 @@ export const commands: Command[] = [
   policyRm,
   auditTail,
   auditVerify,
+  auditTrace,
   ...cloudCommands,
   doctor,
   mcp,
