@@ -76,13 +76,16 @@ export interface RequestOptions {
   expiresAt?: number
   /** Changes the sealed input after sealing (a tampered ciphertext under a valid signature). */
   tamperCiphertext?: boolean
+  /** A delegation chain to carry (protocol/chain), its last link bound to `taskId`. */
+  chain?: Uint8Array[]
+  taskId?: string
 }
 
 /** A task request from `from` to `to`, signed with `from`'s node key and sealed to `to`'s card key. */
 export function signedRequest (from: MycelNode, to: MycelNode, opts: RequestOptions = {}): { bytes: Uint8Array, taskId: string, msgId: string } {
   const card = from.services.cards.card(to.peerId)
   if (card == null) throw new Error(`${from.name} holds no card of ${to.name}`)
-  const taskId = randomBytes(16).toString('hex')
+  const taskId = opts.taskId ?? randomBytes(16).toString('hex')
   const org = from.services.credentials.org.id
   const session = sealSession(card.encryptionKey, { org, taskId, delegator: from.peerId, executor: to.peerId })
   const input = session.seal(encodeCbor(opts.input ?? { prompt: 'hello' }), 0)
@@ -92,7 +95,8 @@ export function signedRequest (from: MycelNode, to: MycelNode, opts: RequestOpti
     v: 1, org, audience: to.peerId, from: from.peerId,
     msgId: randomBytes(16).toString('hex'), taskId,
     issuedAt: opts.issuedAt ?? now, expiresAt: opts.expiresAt ?? now + 60_000,
-    kind: opts.kind ?? 'echo', dataClass: 'internal', enc: session.enc, input
+    kind: opts.kind ?? 'echo', dataClass: 'internal', enc: session.enc, input,
+    ...(opts.chain != null ? { chain: opts.chain } : {})
   }
   return { bytes: encodeSignedRecord(signRecord(from.services.credentials.key, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, encodeTaskRequest(req))), taskId, msgId: req.msgId }
 }
