@@ -63,16 +63,23 @@ describe('delegation chains between members', { timeout: 240_000 }, () => {
     }
     // members run (and send) relay between themselves
     const relays = async (home: string): Promise<void> => { await writePolicy(home, p => { p.rules[0]!.kinds = ['echo', 'relay'] }) }
-    bravo = await member('bravo', [], relays)
+    // bravo runs echo for no intern, on its own or through its relay
+    bravo = await member('bravo', [], async home => {
+      await writePolicy(home, p => {
+        const base = p.rules[0]!
+        p.rules = [{ ...base, id: 'no-intern-echo', effect: 'deny', groups: ['interns'], kinds: ['echo'], direction: 'inbound' }, { ...base, kinds: ['echo', 'relay'] }]
+      })
+    })
     carol = await member('carol', [], relays)
     mallory = await member('mallory', ['interns'], relays)
     // relay: bravo hands its input on to alpha as echo, on the chain it was handed (as the agent loop does)
     bravo.services.tasks.register({
       kind: 'relay',
-      parseInput: (v) => v as { prompt: string },
+      parseInput: (v) => v as { prompt: string, here?: boolean },
       run: async (input, ctx) => {
         const chain: ChainRequest = { parentTask: ctx.taskId, ...(ctx.chain != null ? { parent: ctx.chain } : {}) }
-        const res = await bravo.services.router.run({ kind: 'echo', peer: alphaId, input: { prompt: input.prompt }, chain, signal: ctx.signal })
+        const where = input.here === true ? { local: true } : { peer: alphaId }
+        const res = await bravo.services.router.run({ kind: 'echo', ...where, input: { prompt: input.prompt }, chain, signal: ctx.signal })
         return { output: { echoed: res.output, child: res.taskId, parentDepth: ctx.chain?.depth ?? null } }
       }
     })
@@ -109,6 +116,17 @@ describe('delegation chains between members', { timeout: 240_000 }, () => {
     const rejected = audit.find(e => e.type === 'task.rejected' && e.task === decision?.task)
     assert.deepEqual([rejected?.peer, rejected?.data?.reason], [bravo.peerId, 'chain-denied'])
     assert.equal(audit.some(e => e.type === 'task.state' && e.task === decision?.task), false, 'nothing ran')
+  })
+
+  it('applies the same checks on the local path: bravo refuses mallory\'s echo through its own relay', async () => {
+    const ok = await carol.services.router.run({ kind: 'relay', peer: bravo.peerId, input: { prompt: 'here', here: true }, chain: {} })
+    assert.equal((ok.output as { echoed: string }).echoed, 'here')
+    await assert.rejects(mallory.services.router.run({ kind: 'relay', peer: bravo.peerId, input: { prompt: 'here', here: true }, chain: {} }), (err: Error & { code?: string }) => err.code === 'denied')
+    const audit = (await bravo.services.audit.tail(200)).map(e => ({ type: e.type, task: e.task, peer: e.peer, data: e.data }))
+    const decision = audit.find(e => e.type === 'policy.decision' && e.peer === mallory.peerId && e.data?.principal === 'origin')
+    assert.deepEqual([decision?.data?.allow, decision?.data?.rule, decision?.data?.kind], [false, 'no-intern-echo', 'echo'])
+    const rejected = audit.find(e => e.type === 'task.rejected' && e.task === decision?.task)
+    assert.deepEqual([rejected?.data?.reason, rejected?.data?.local], ['chain-denied', true])
   })
 
   /** A root carol issues to bravo for task `t0`, as bravo verified it. */
