@@ -11,6 +11,8 @@
  * await node.services.router.run({ kind: 'echo', input: { prompt: 'hi' } })
  * await node.stop()
  */
+import type { SourcesService } from './sources/index.ts'
+import type { MemoryForget } from './tasks/kinds/memory-forget.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { HomePaths } from './home/home.ts'
 import type { MycelHost } from './net/host.ts'
@@ -72,6 +74,10 @@ export interface NodeServices {
   readonly catalog: CatalogStore
   /** The invites this admin node issued and who redeemed them; null on other nodes. */
   readonly invites: InviteBook | null
+  /** Folders, repositories, mail and MCP resources kept in sync with memory (`mycel sources`). */
+  readonly sources?: SourcesService
+  /** Erasure here and across the mesh (`mycel memory forget`). */
+  readonly forget?: MemoryForget
 }
 
 export interface NodeParts {

@@ -20,6 +20,8 @@ import type { InviteSummary } from '../membership/invites.ts'
 import type { PeerSummary } from '../net/peers.ts'
 import type { MeshTool, MeshToolCall, MeshToolResult } from '../tools/index.ts'
 import type { PeerVerifyResult, WitnessWarning } from '../witness/index.ts'
+import type { AddSource, SourceSummary, SyncReport } from '../sources/index.ts'
+import type { MeshForgetReport } from '../tasks/kinds/memory-forget.ts'
 
 /** A connected member as `mycel peers` shows it (`net/peers.ts` builds it). */
 export type { PeerSummary }
@@ -186,6 +188,19 @@ export interface ToolsModule {
 
 export type { MeshTool, MeshToolCall, MeshToolResult }
 
+/** The node's sources (`mycel sources`), kept in sync with memory collections. */
+export interface SourcesModule {
+  list: () => Promise<SourceSummary[]>
+  add: (a: AddSource) => Promise<{ source: SourceSummary, sync: SyncReport }>
+  sync: (id?: string) => Promise<SyncReport[]>
+  remove: (id: string, opts?: { keep?: boolean }) => Promise<{ id: string, forgotten: unknown }>
+}
+
+/** Erasure of a source's documents here and, with `mesh`, on every member (`mycel memory forget`). */
+export interface ForgetModule {
+  forget: (input: { source?: string, match?: string, mesh?: boolean }, signal?: AbortSignal) => Promise<MeshForgetReport>
+}
+
 export interface ApiModules {
   node: NodeModule
   admin: AdminModule
@@ -197,4 +212,7 @@ export interface ApiModules {
   identity: IdentityModule
   models: ModelsModule
   tools: ToolsModule
+  /** Absent where a node runs without sources. */
+  sources?: SourcesModule
+  forget?: ForgetModule
 }

@@ -56,6 +56,8 @@ import { localInference } from './inference.ts'
 import { openLocalMemory, localMeshMemory } from './memory.ts'
 import { openLocalTools } from './tools.ts'
 import { nodeGuard } from './guard.ts'
+import { openLocalSources } from './sources.ts'
+import type { SourcesInit } from '../sources/index.ts'
 import { controlApi } from './control-api.ts'
 import { nodeWitness } from './witness.ts'
 import type { WitnessInit } from '../witness/index.ts'
@@ -86,6 +88,8 @@ export interface MycelNodeInit extends StartFlags {
   embedModel?: string
   /** How often and how soon this node offers its audit checkpoints to the members who witness them. */
   witness?: WitnessInit
+  /** How sources poll and debounce (`mycel sources`). */
+  sources?: SourcesInit
 }
 
 /** Starts a node for the home; resolves once it listens, serves the API and has published its card. */
@@ -295,7 +299,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   const mesh = tools.mesh({ selfName: credentials.name, cards: otherCards, memberGroups: groupsOf, router })
   // members hold each other's checkpoints: a node cannot roll back or rewrite its log alone
   const { witness, verifyPeers } = nodeWitness({ db, host, gate, audit, self: self.toString(), publicKey: key.publicKey, verify }, init.witness)
-  const services: NodeServices = { credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, meshMemory, tools: mesh, runtime: inference.runtime, modelRegistry: inference.registry, catalog, invites: admin?.invites ?? null }
+  const { sources, forget } = openLocalSources({ paths, db, memory, tasks, audit, self: self.toString(), cards: otherCards, router, ...(init.sources != null ? { sources: init.sources } : {}) })
+  const services: NodeServices = { sources, forget, credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, meshMemory, tools: mesh, runtime: inference.runtime, modelRegistry: inference.registry, catalog, invites: admin?.invites ?? null }
   const lifecycle = new Lifecycle([
     ['audit', {
       start: async () => { await audit.start(); await audit.append({ type: 'node.start', actor: self, data: { org: org.id } }) },
@@ -323,6 +328,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     ['address-book', book],
     ['dialer', dialer({ bootstrap: opts.bootstrap, selfRevoked })({ host, addressBook: book, cards, logger: log })],
     ['policy-file', policyFile],
+    // after the executor and the cards: a first sync's collections reach the card through the content watch
+    ['sources', sources],
     ['content-watch', contentWatch()({ sources: [async () => await inference.refresh(), async () => await memory.refreshChanged()], cards })],
     // at shutdown, every task being routed ends with an error line for its caller while the API stops accepting
     ['router', { start: () => {}, beforeStop: async () => { await router.stop() }, stop: () => {} }],

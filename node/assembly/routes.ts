@@ -83,10 +83,19 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
       mesh: meshMemory
     },
     identity: { publicKey: credentials.key.publicKey, sign: (bytes) => sign(credentials.key.secretKey, bytes) },
-    tools: { list: () => tools.list(), call: async (req) => await tools.call(req) }
+    tools: { list: () => tools.list(), call: async (req) => await tools.call(req) },
+    ...sourceModules(node)
   }
 }
 
 function modelSummary (m: RegisteredModel, loaded: boolean, catalog: CatalogStore): ModelSummary {
   return { name: m.name, sha256: m.sha256, path: m.path, architecture: m.architecture, quantisation: m.quantisation, parameterCount: m.parameterCount, contextLength: m.contextLength, sizeBytes: m.sizeBytes, loaded, approved: catalog.approved(m.sha256) != null }
+}
+
+function sourceModules (node: MycelNode): Pick<ApiModules, 'sources' | 'forget'> {
+  const { sources, forget } = node.services
+  return {
+    ...(sources != null ? { sources: { list: async () => await sources.list(), add: async (a) => await sources.add(a), sync: async (id) => await sources.syncAll(id), remove: async (id, o) => await sources.remove(id, o) } } : {}),
+    ...(forget != null ? { forget: { forget: async (input, signal) => await forget.forget(input, signal) } } : {})
+  }
 }

@@ -18,6 +18,7 @@ import { registerTaskRoutes } from '../api/task-routes.ts'
 import { registerMemoryRoutes } from '../api/memory-routes.ts'
 import { registerModelRoutes } from '../api/model-routes.ts'
 import { registerToolRoutes } from '../api/tool-routes.ts'
+import { registerSourceRoutes } from '../api/source-routes.ts'
 import { registerOpenAiRoutes } from '../openai/index.ts'
 import { registerAnthropicRoutes } from '../anthropic/index.ts'
 import { registerResponsesRoutes } from '../responses/index.ts'
@@ -36,6 +37,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerMemoryRoutes(server, modules)
   registerModelRoutes(server, modules)
   registerToolRoutes(server, modules)
+  registerSourceRoutes(server, modules)
   registerOpenAiRoutes(server, modules)
   registerResponsesRoutes(server, modules)
   registerAnthropicRoutes(server, modules)

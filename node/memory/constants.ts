@@ -54,3 +54,14 @@ export const RECENT_SHARE = 0.6
 export const SUMMARY_SHARE = 0.2
 /** Earlier turns recalled into the prompt at most. */
 export const RECALL_TURNS = 4
+
+/** PDFs are read whole; larger ones are skipped with a note. */
+export const MAX_PDF_BYTES = 64 * 1024 * 1024
+/** Pages read from one PDF at most; a longer one is skipped with a note. */
+export const MAX_PDF_PAGES = 5_000
+/** Text taken from one PDF at most. */
+export const MAX_PDF_TEXT_CHARS = 32 * 1024 * 1024
+/** A PDF whose text takes longer than this to extract is skipped with a note. */
+export const PDF_TIMEOUT_MS = 60_000
+/** Text handed in by a source (git blob, mail, MCP resource) at most per document. */
+export const MAX_SOURCE_TEXT_BYTES = 32 * 1024 * 1024

@@ -134,6 +134,22 @@ export class ConversationMemory {
     return out
   }
 
+  /**
+   * Deletes every stored summary, of any agent and session, whose text
+   * `matches` says holds erased material (`mycel memory forget`); the turns
+   * stay, so the next context build summarises them again without it.
+   */
+  async forgetSummaries (matches: (lowerText: string) => boolean): Promise<number> {
+    return await this.exclusive(async () => {
+      const doomed: string[] = []
+      for await (const [key, value] of this.kv.iterator(range('sum/'))) {
+        if (matches(this.decode(key, value, SummaryRecord).text.toLowerCase())) doomed.push(key)
+      }
+      await this.kv.batch(doomed.map(key => ({ type: 'del' as const, key })))
+      return doomed.length
+    })
+  }
+
   /** The latest running summary of a session. */
   async summary (agent: string, session: string): Promise<Summary | undefined> {
     this.assertStarted()

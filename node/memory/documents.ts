@@ -30,6 +30,10 @@ export interface DocumentInfo {
   mtimeMs: number
   chunks: number
   ingestedAt: number
+  /** The `mycel sources` id that wrote it, its path inside that source, and the commit it was read at. */
+  sourceId?: string
+  rel?: string
+  commit?: string
 }
 
 /** A collection's storage token with its record; writers update `record` in place after each commit. */
@@ -99,7 +103,7 @@ export class Documents {
     const out: DocumentInfo[] = []
     for await (const [key, value] of records.kv.iterator(range(keys.docPrefix(token)))) {
       const d = records.decode(key, value, DocumentRecord)
-      out.push({ source: d.source, hash: d.hash, size: d.size, mtimeMs: d.mtimeMs, chunks: d.chunks.length, ingestedAt: d.ingestedAt })
+      out.push({ source: d.source, hash: d.hash, size: d.size, mtimeMs: d.mtimeMs, chunks: d.chunks.length, ingestedAt: d.ingestedAt, ...(d.src != null ? { sourceId: d.src } : {}), ...(d.rel != null ? { rel: d.rel } : {}), ...(d.commit != null ? { commit: d.commit } : {}) })
     }
     return out.sort((a, b) => a.source < b.source ? -1 : 1)
   }

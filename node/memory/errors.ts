@@ -75,3 +75,12 @@ export class NoEmbedderError extends Error {
     this.name = NoEmbedderError.name
   }
 }
+
+/** A document the extractors cannot turn into text: a broken, huge or image-only PDF, or bytes that are not text. */
+export class UnreadableDocumentError extends Error {
+  static override name = 'UnreadableDocumentError'
+  constructor (message = 'The document has no text that can be indexed') {
+    super(message)
+    this.name = UnreadableDocumentError.name
+  }
+}

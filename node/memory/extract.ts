@@ -40,7 +40,7 @@ export function htmlToText (html: string): string {
     .trim()
 }
 
-export type TextKind = 'text' | 'html'
+export type TextKind = 'text' | 'html' | 'pdf'
 
 const HTML_EXT = new Set(['.html', '.htm', '.xhtml'])
 const TEXT_EXT = new Set(['.txt', '.md', '.markdown', '.text', '.rst', '.csv', '.log', '.json', '.yaml', '.yml'])
@@ -50,6 +50,7 @@ export function kindOf (path: string): TextKind | undefined {
   const dot = path.lastIndexOf('.')
   const ext = dot > path.lastIndexOf('/') ? path.slice(dot).toLowerCase() : ''
   if (HTML_EXT.has(ext)) return 'html'
+  if (ext === '.pdf') return 'pdf'
   if (TEXT_EXT.has(ext)) return 'text'
   return undefined
 }

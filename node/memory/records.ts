@@ -32,7 +32,14 @@ export const DocumentRecord = object({
   size: uint(),
   chunks: arrayOf(uint(), { max: MAX_CHUNKS_PER_DOC }),
   tokens: uint(),
-  ingestedAt: uint()
+  ingestedAt: uint(),
+  /**
+   * The id of the source (`mycel sources`) that wrote it, the path inside that
+   * source and the commit it was read at. Optional, so stores written before them still read.
+   */
+  src: optional(str({ max: 128 })),
+  rel: optional(str({ max: 4096 })),
+  commit: optional(str({ max: 64 }))
 })
 export type DocumentRecord = Infer<typeof DocumentRecord>
 
@@ -53,7 +60,10 @@ export const ChunkRecord = object({
   /** Length in tokens. */
   len: uint(),
   /** Write segment (first chunk number of the batch that wrote it); names its posting blocks. */
-  seg: uint()
+  seg: uint(),
+  /** Source id and commit, as on the document (optional, as `rel`). */
+  src: optional(str({ max: 128 })),
+  commit: optional(str({ max: 64 }))
 })
 export type ChunkRecord = Infer<typeof ChunkRecord>
 

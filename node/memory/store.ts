@@ -17,6 +17,8 @@ import { reindex, type ReindexOptions, type ReindexResult } from './reindex.ts'
 import { checkFormat } from './format.ts'
 import { checkConsistency, type ConsistencyReport } from './consistency.ts'
 import { ingest, type IngestOptions, type IngestResult } from './ingest.ts'
+import { ingestTexts, type TextDoc, type TextIngestResult } from './ingest-text.ts'
+import { forget, type ForgetOptions, type ForgetResult } from './forget.ts'
 import { RecordStore, type MemoryDb } from './record-store.ts'
 import { askWith, search, type AskOptions, type AskResult, type SearchHit, type SearchOptions } from './search.ts'
 import { CollectionVectors, type CollectionVectorsInit, type EmbedFn } from './vectors.ts'
@@ -24,6 +26,8 @@ import { CollectionVectors, type CollectionVectorsInit, type EmbedFn } from './v
 export type { MemoryDb, MemoryKv, BatchOp } from './record-store.ts'
 export type { EmbedFn } from './vectors.ts'
 export type { CollectionInfo, DocumentInfo } from './documents.ts'
+export type { TextDoc, TextIngestResult } from './ingest-text.ts'
+export type { ForgetOptions, ForgetResult } from './forget.ts'
 export { validCollectionName } from './documents.ts'
 
 export interface MemoryComponents {
@@ -86,6 +90,28 @@ export class MemoryStore {
 
   async ingest (paths: string[], opts: IngestOptions = {}): Promise<IngestResult> {
     return await this.exclusive(async () => await ingest(this.parts(), this.init, paths, opts))
+  }
+
+  /** Ingests documents a source hands in (keyed by their `source`), into one collection. */
+  async ingestTexts (docs: AsyncIterable<TextDoc> | Iterable<TextDoc>, opts: { collection?: string, signal?: AbortSignal } = {}): Promise<TextIngestResult> {
+    return await this.exclusive(async () => await ingestTexts(this.parts(), this.init, await this.docs.collectionFor(opts.collection), docs, opts.signal))
+  }
+
+  /** Removes documents by source name from a collection; names it does not hold are passed over. Returns those removed. */
+  async removeDocuments (collection: string, sources: string[]): Promise<string[]> {
+    return await this.exclusive(async () => {
+      const col = await this.docs.requireCollection(collection).catch(() => undefined)
+      if (col == null) return []
+      const removed: string[] = []
+      for (const s of sources) if (await this.docs.removeDocument(col, s)) removed.push(s)
+      await this.vectors.saveAll()
+      return removed
+    })
+  }
+
+  /** Removes, in every collection, the documents a source wrote or that match a string (see `forget.ts`). */
+  async forget (opts: ForgetOptions): Promise<ForgetResult> {
+    return await this.exclusive(async () => await forget(this.parts(), opts))
   }
 
   async search (query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {

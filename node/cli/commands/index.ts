@@ -11,6 +11,8 @@ import { start } from './start.ts'
 import { serviceCommands } from './service.ts'
 import { caps, peers, revoke, status } from './mesh.ts'
 import { memoryCommands } from './memory.ts'
+import { memoryForget } from './memory-forget.ts'
+import { sourcesCommands } from './sources.ts'
 import { run, tasks } from './run.ts'
 import { ps } from './ps.ts'
 import { policyAllow, policyDeny, policyReload, policyRm, policyShow } from './policy.ts'
@@ -56,6 +58,8 @@ export const commands: Command[] = [
   toolCall,
   ...runtimeCommands,
   ...memoryCommands,
+  memoryForget,
+  ...sourcesCommands,
   ask,
   demo,
   version
