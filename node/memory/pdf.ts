@@ -27,11 +27,11 @@ export async function pdfToText (bytes: Uint8Array, limits: PdfLimits = {}, sign
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => { reject(new UnreadableDocumentError(`PDF text took longer than ${timeoutMs} ms to extract`)) }, timeoutMs)
   })
-  // PDF.js may take the buffer over: hand it a copy
+  // PDF.js may take the buffer over: hand it a copy; its warnings about damaged files stay off the console
   const work = (async () => {
     let doc
     try {
-      doc = await getDocumentProxy(new Uint8Array(bytes))
+      doc = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 })
     } catch (err) {
       throw new UnreadableDocumentError(`not a readable PDF (${oneLine(err)})`)
     }
