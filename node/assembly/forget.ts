@@ -24,10 +24,13 @@ export interface ForgetComponents {
   /** Cards of the other members. */
   cards: () => CapabilityCard[]
   router: { run: (spec: RunSpec) => Promise<RunResult> }
+  /** Stops syncing a kept source of that id, if there is one, so it does not write the erased documents again; true if it did. */
+  dropSource?: (id: string) => Promise<boolean>
 }
 
 export function memoryForget (c: ForgetComponents): MemoryForget {
   const local = async (input: MemoryForgetInput, requestedBy: string, signal?: AbortSignal): Promise<ForgetReport> => {
+    const dropped = input.source != null && c.dropSource != null ? await c.dropSource(input.source) : false
     const r = await c.memory.store.forget({ ...(input.source != null ? { sourceId: input.source } : {}), ...(input.match != null ? { match: input.match } : {}), ...(signal != null ? { signal } : {}) })
     const prints = r.fingerprints
     const summaries = prints.length === 0 ? 0 : await c.memory.conversations.forgetSummaries(text => prints.some(p => text.includes(p)))
@@ -42,6 +45,7 @@ export function memoryForget (c: ForgetComponents): MemoryForget {
         documents: r.documents,
         chunks: r.chunks,
         summaries,
+        sourceDropped: dropped,
         digests: r.digests.slice(0, 1000)
       }
     })

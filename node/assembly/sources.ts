@@ -24,9 +24,10 @@ export interface LocalSourcesInit extends Omit<ForgetComponents, 'memory'> {
 
 export function openLocalSources (init: LocalSourcesInit): { sources: SourcesService, forget: MemoryForget } {
   const { memory } = init
-  const forget = memoryForget(init)
+  let sources: SourcesService | undefined
+  const forget = memoryForget({ ...init, dropSource: async (id) => await sources?.removeIfKept(id) ?? false })
   init.tasks.register(memoryForgetKind({ forget: async (input, from, signal) => await forget.local(input, from, signal) }))
-  const sources = sourcesService(init.sources)({
+  sources = sourcesService(init.sources)({
     book: SourceBook.of(init.db),
     store: () => { try { return memory.store } catch { return undefined } },
     setClass: async (collection, dataClass) => { await setCollectionClass(init.paths.collections, collection, dataClass); await memory.refresh() },
@@ -34,5 +35,5 @@ export function openLocalSources (init: LocalSourcesInit): { sources: SourcesSer
     toolsFile: init.paths.tools,
     logger: createLogger('mycel:node:sources')
   })
-  return { sources, forget }
+  return { sources: sources as SourcesService, forget }
 }

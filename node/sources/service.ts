@@ -147,6 +147,13 @@ export class SourcesService {
     return { id, forgotten }
   }
 
+  /** Stops keeping the source of this id, leaving its documents to the caller (`forget`); false when there is none. */
+  async removeIfKept (id: string): Promise<boolean> {
+    if (!(await this.c.book.list()).some(s => s.id === id)) return false
+    await this.remove(id, { keep: true })
+    return true
+  }
+
   private async sync (id: string): Promise<SyncReport> {
     const current = this.running.get(id)
     if (current != null) return await current
