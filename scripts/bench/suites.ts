@@ -13,6 +13,7 @@ import { witness } from './witness.ts'
 import { scale } from './scale.ts'
 import { context } from './context.ts'
 import { federatedMemory } from './federated-memory.ts'
+import { sources } from './sources.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
@@ -28,4 +29,5 @@ export const suites: BenchSuite[] = [
   scale,
   context,
   federatedMemory,
+  sources,
 ]

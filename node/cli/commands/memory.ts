@@ -71,7 +71,7 @@ export async function runIngest (store: MemoryStore, a: IngestArgs, ctx: Pick<Co
 
 export const memoryIngest: Command = {
   path: ['memory', 'ingest'],
-  summary: 'Index files and folders (.txt, .md, .html) into a memory collection',
+  summary: 'Index files and folders (.txt, .md, .html, .pdf) into a memory collection',
   usage: '[--collection C] [--prune] PATH...',
   options: {
     collection: { type: 'string', short: 'c', help: `Collection to add to (default ${DEFAULT_COLLECTION})` },
