@@ -21,6 +21,7 @@ import type { SourceBook } from './book.ts'
 import { FOLDER_DEBOUNCE_MS, MAX_SOURCE_ERRORS, MAX_SOURCES, SOURCE_POLL_MS } from './constants.ts'
 import { InvalidSourceError, SourceExistsError, TooManySourcesError, UnknownSourceError } from './errors.ts'
 import { repoRoot } from './git.ts'
+import { readToolServers } from '../tools/config.ts'
 import { syncSource, type SourceMemory } from './sync.ts'
 import type { SourceKind, SourceRecord, SourceSummary, SyncReport } from './types.ts'
 
@@ -194,7 +195,10 @@ export class SourcesService {
   }
 
   private async checkTarget (kind: SourceKind, raw: string): Promise<string> {
-    if (kind === 'mcp') return raw
+    if (kind === 'mcp') {
+      if (!(await readToolServers(this.c.toolsFile)).some(e => e.name === raw)) throw new InvalidSourceError(`No MCP server named ${raw} is registered (add it with \`mycel tools add\`)`)
+      return raw
+    }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw new InvalidSourceError(`${raw}: remote URLs are not synced yet; clone the repository and add its path`)
     const path = resolve(raw)
     if (!existsSync(path)) throw new InvalidSourceError(`${path} does not exist`)
