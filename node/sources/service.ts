@@ -187,7 +187,10 @@ export class SourcesService {
         updated: report.updated,
         removed: report.removed,
         skipped: report.skipped.length,
-        errors: [...(report.error != null ? [report.error] : []), ...report.skipped.map(k => `${k.path}: ${k.reason}`)].slice(0, MAX_SOURCE_ERRORS).map(e => e.slice(0, 1024))
+        // nothing new since the last finished sync: what it could not read still stands
+        errors: report.error == null && report.commit != null && report.commit === state.commit
+          ? state.errors
+          : [...(report.error != null ? [report.error] : []), ...report.skipped.map(k => `${k.path}: ${k.reason}`)].slice(0, MAX_SOURCE_ERRORS).map(e => e.slice(0, 1024))
       })
     }
     if (report.added + report.updated + report.removed > 0) await this.c.refresh()

@@ -31,7 +31,7 @@ export async function syncSource (ctx: SyncContext, s: SourceRecord, state: Sour
   switch (s.kind) {
     case 'folder': return await syncFolder(ctx, s)
     case 'git': return await syncGit(ctx, s, state)
-    case 'mbox': return await syncMbox(ctx, s)
+    case 'mbox': return await syncMbox(ctx, s, state)
     case 'mcp': return await syncMcp(ctx, s)
   }
 }
@@ -59,7 +59,11 @@ async function syncGit (ctx: SyncContext, s: SourceRecord, state: SourceState): 
   return { ...counts(s, r, removed.length), skipped: [...skipped, ...r.skipped], commit: head }
 }
 
-async function syncMbox (ctx: SyncContext, s: SourceRecord): Promise<SyncReport> {
+async function syncMbox (ctx: SyncContext, s: SourceRecord, state: SourceState): Promise<SyncReport> {
+  // the poll looks often; a file with the size and mtime of the last finished sync is not parsed again
+  const st = existsSync(s.target) ? statSync(s.target) : undefined
+  const version = st != null ? `${st.size}-${Math.trunc(st.mtimeMs)}` : undefined
+  if (version != null && version === state.commit) return { id: s.id, added: 0, updated: 0, unchanged: 0, removed: 0, skipped: [], commit: version }
   const messages = await readMbox(s.target)
   const skipped: SyncReport['skipped'] = []
   const seen = new Set<string>()
@@ -71,7 +75,7 @@ async function syncMbox (ctx: SyncContext, s: SourceRecord): Promise<SyncReport>
   }
   const r = await ctx.memory.ingestTexts(docs(), { collection: s.collection, ...(ctx.signal != null ? { signal: ctx.signal } : {}) })
   const removed = await removeUnseen(ctx, s, seen)
-  return { ...counts(s, r, removed), skipped: [...skipped, ...r.skipped] }
+  return { ...counts(s, r, removed), skipped: [...skipped, ...r.skipped], ...(version != null ? { commit: version } : {}) }
 }
 
 async function syncMcp (ctx: SyncContext, s: SourceRecord): Promise<SyncReport> {

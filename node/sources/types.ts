@@ -25,6 +25,7 @@ export type SourceRecord = Infer<typeof SourceRecord>
  */
 export const SourceState = object({
   lastSyncAt: optional(uint()),
+  /** A git source's last synced commit; an mbox file's size and mtime at its last sync. */
   commit: optional(str({ max: 64 })),
   documents: uint(),
   added: uint(),
