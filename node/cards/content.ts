@@ -12,7 +12,8 @@
 import { cpus, totalmem } from 'node:os'
 import { repeatingTask, type RepeatingTask } from '@libp2p/utils'
 import type { CardContent } from './card-service.ts'
-import type { CardCollection, CardModel, CardTool } from '../../protocol/cards/card.ts'
+import type { CardAgent, CardCollection, CardModel, CardTool } from '../../protocol/cards/card.ts'
+import type { DataClass } from '../../protocol/task/messages.ts'
 import type { HardwareInfo } from '../runtime/hardware.ts'
 import type { Policy } from '../policy/types.ts'
 import { kindsOpenToMembers } from '../policy/describe.ts'
@@ -26,6 +27,8 @@ export interface CardContentSources {
   collections: () => CardCollection[]
   /** The tools the card lists (already bounded and without local-only ones). @default none */
   tools?: () => CardTool[]
+  /** The agents the card lists (already bounded). @default none */
+  agents?: () => CardAgent[]
   hardware: () => HardwareInfo | undefined
   load: () => { running: number, queued: number, slots: number }
   encryptionKey: Uint8Array
@@ -46,6 +49,7 @@ export function cardContent (s: CardContentSources): () => CardContent {
       taskKinds: kinds,
       models: s.models().slice(0, MAX_CARD_MODELS),
       tools: s.tools?.() ?? [],
+      ...(s.agents != null ? { agents: s.agents() } : {}),
       collections: s.collections(),
       hardware: {
         backend: hw?.backend ?? 'cpu',

@@ -19,6 +19,7 @@ import type { AuditLog } from '../audit/log.ts'
 import type { PolicyEngine } from '../policy/engine.ts'
 import { TOOL_CALL_KIND } from '../policy/constants.ts'
 import type { RouteEvent, RunResult, RunSpec } from '../tasks/index.ts'
+import type { ChainRequest } from '../../protocol/chain/index.ts'
 import { TaskFailedError, wireCodeOf } from '../tasks/errors.ts'
 import { InvalidToolArgumentsError, ToolError, toolWireCode } from './errors.ts'
 import { checkSchema, compileSchema, describeSchemaError } from './schema.ts'
@@ -56,6 +57,8 @@ export interface MeshToolCall {
   local?: boolean
   timeoutMs?: number
   signal?: AbortSignal
+  /** The delegation chain the call extends (an agent's call; protocol/chain). */
+  chain?: ChainRequest
 }
 
 export interface MeshToolResult { taskId: string, executor: string, result: ToolResult }
@@ -126,6 +129,7 @@ export class MeshTools {
         ...(req.local === true ? { local: true } : {}),
         ...(pinnedClass != null ? { dataClass: pinnedClass } : {}),
         ...(req.signal != null ? { signal: req.signal } : {}),
+        ...(req.chain != null ? { chain: req.chain } : {}),
         onEvent: (e: RouteEvent) => { if (e.type === 'routed') { taskId = e.taskId; executor = e.executor } }
       })
     } catch (err) {

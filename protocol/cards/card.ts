@@ -42,6 +42,20 @@ const Tool = object({
 })
 export type CardTool = Infer<typeof Tool>
 
+/** Agents one card lists, the tools each names, and the characters of a description. */
+export const CARD_AGENTS_MAX = 16
+export const CARD_AGENT_TOOLS_MAX = 16
+export const CARD_AGENT_DESCRIPTION_MAX_CHARS = 256
+
+/** An agent the node runs (`agent.run`), so peers can delegate to a specialist. */
+const Agent = object({
+  name: str({ max: 64 }),
+  model: str({ max: 128 }),
+  tools: arrayOf(str({ max: 128 }), { max: CARD_AGENT_TOOLS_MAX }),
+  description: optional(str({ max: CARD_AGENT_DESCRIPTION_MAX_CHARS }))
+})
+export type CardAgent = Infer<typeof Agent>
+
 /** A memory collection the node holds: its name, class and size, never its contents. */
 const Collection = object({
   name: str({ max: 128 }),
@@ -83,6 +97,8 @@ const CardPayload = object({
   models: arrayOf(Model, { max: 64 }),
   tools: arrayOf(Tool, { max: CARD_TOOLS_MAX }),
   collections: arrayOf(Collection, { max: 256 }),
+  /** Absent on cards of nodes older than agents. */
+  agents: optional(arrayOf(Agent, { max: CARD_AGENTS_MAX })),
   hardware: Hardware,
   load: Load,
   /** X25519 public key that task payloads for this node are encrypted to. */

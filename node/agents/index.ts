@@ -1,0 +1,11 @@
+/** Agents: profiles with their own keys, and the `agent.run` loop (docs/agents.md). */
+export { AgentService, agentService, type AgentServiceComponents, type AgentServiceInit } from './service.ts'
+export { AgentStore, AGENT_KEY_LABEL, type ProfileDb } from './store.ts'
+export { parseProfile, profileOf, runBudget, type AgentBudget, type AgentProfile, type AgentSpec } from './profile.ts'
+export { runAgent, type AgentRunOutput, type AgentRunRequest, type KernelComponents } from './loop.ts'
+export { agentRunKind, type AgentRunInput } from './kind.ts'
+export { eventLine, parseEventLines, type AgentEvent, type StopReason } from './events.ts'
+export { offerTools, type MeshAgent, type MeshModel } from './offered.ts'
+export { present, type Presented, type PresentInit } from './present.ts'
+export { AgentExistsError, InvalidAgentProfileError, RefusedCallError, TooManyAgentsError, UnknownAgentError } from './errors.ts'
+export * as agentsConstants from './constants.ts'
