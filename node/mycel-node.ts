@@ -37,6 +37,7 @@ import { revokeMember, type RevokeMemberInit, type RevokeMemberResult } from './
 import type { NodeMemory } from './memory/node-memory.ts'
 import type { CatalogStore } from './catalog/catalog-store.ts'
 import type { MeshTools } from './tools/index.ts'
+import type { AgentService } from './agents/index.ts'
 import type { StatusSummary } from './api/modules.ts'
 
 export type { PeerSummary } from './net/peers.ts'
@@ -66,6 +67,8 @@ export interface NodeServices {
   readonly meshMemory: MeshMemory
   /** This node's tools and those of the members' cards; calls them through the router. */
   readonly tools: MeshTools
+  /** This node's agents: profiles, keys, and the `agent.run` kind. */
+  readonly agents: AgentService
   /** Null on a node started without inference (`runtime: false`). */
   readonly runtime: Runtime | null
   /** The home's model registry, shared with the runtime (the CLI writes the same file). */

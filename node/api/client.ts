@@ -69,6 +69,10 @@ export class ApiClient {
     return await this.request<T>('POST', path, body, signal)
   }
 
+  async delete<T = unknown> (path: string, signal?: AbortSignal): Promise<T> {
+    return await this.request<T>('DELETE', path, undefined, signal)
+  }
+
   /** Runs a task (`POST /api/tasks`) and yields its events, each checked against the contract. */
   async * runTask (body: TaskRequestBody, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
     for await (const line of this.lines('/api/tasks', body, signal)) yield parseTaskEvent(line)

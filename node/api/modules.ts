@@ -19,6 +19,7 @@ import type { TraceNode } from '../audit/trace.ts'
 import type { InviteSummary } from '../membership/invites.ts'
 import type { PeerSummary } from '../net/peers.ts'
 import type { MeshTool, MeshToolCall, MeshToolResult } from '../tools/index.ts'
+import type { AgentProfile, AgentSpec } from '../agents/index.ts'
 import type { PeerVerifyResult, WitnessWarning } from '../witness/index.ts'
 import type { AddSource, SourceSummary, SyncReport } from '../sources/index.ts'
 import type { MeshForgetReport } from '../tasks/kinds/memory-forget.ts'
@@ -201,6 +202,14 @@ export interface ForgetModule {
   forget: (input: { source?: string, match?: string, mesh?: boolean }, signal?: AbortSignal) => Promise<MeshForgetReport>
 }
 
+/** This node's agents (`node/agents`): profiles with their own keys; `agent.run` goes through `tasks`. */
+export interface AgentsModule {
+  list: () => AgentProfile[]
+  get: (name: string) => AgentProfile | undefined
+  create: (spec: AgentSpec) => Promise<AgentProfile>
+  remove: (name: string) => Promise<AgentProfile>
+}
+
 export interface ApiModules {
   node: NodeModule
   admin: AdminModule
@@ -215,4 +224,6 @@ export interface ApiModules {
   /** Absent where a node runs without sources. */
   sources?: SourcesModule
   forget?: ForgetModule
+  /** Absent where the node has no agents service (API tests over a few modules). */
+  agents?: AgentsModule
 }

@@ -58,6 +58,7 @@ import { openLocalTools } from './tools.ts'
 import { nodeGuard } from './guard.ts'
 import { openLocalSources } from './sources.ts'
 import type { SourcesInit } from '../sources/index.ts'
+import { openLocalAgents } from './agents.ts'
 import { controlApi } from './control-api.ts'
 import { nodeWitness } from './witness.ts'
 import type { WitnessInit } from '../witness/index.ts'
@@ -210,6 +211,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   const toolClassOf = (tool: string): DataClass | undefined => tools.registry.get(tool)?.dataClass
   // results that would carry restricted memory text to a delegator are refused (node/guard)
   const guard = nodeGuard({ memory, audit, self, mayReadComponents: { groupsOf: (peerId) => gate.member(peerId)?.groups, policy } })
+  // the card lists the agents: a change publishes it again (the card service exists by then)
+  const agents = openLocalAgents({ db, root: paths.root, ...secret, nodeKey: key, self: self.toString(), audit, tasks, logger: log, onChange: () => { void cards.publish().catch(err => { log('card republish after an agent change failed: %s', (err as Error).message) }) } })
 
   const executor = new TaskExecutor({
     logger: createLogger('mycel:node:executor'),
@@ -240,6 +243,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
       models: () => inference.models,
       collections: () => memory.advertisedCollections(),
       tools: () => tools.cardTools(),
+      agents: () => agents.service.cardAgents(),
       hardware: () => inference.hardware(),
       load: () => executor.load(),
       encryptionKey: encryptionKeys.publicKey,
@@ -297,10 +301,11 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   })
   const meshMemory = localMeshMemory({ self: self.toString(), name: () => credentials.name, memory, cards: otherCards, memberGroups: groupsOf, policy, router, logger: createLogger('mycel:node:mesh-memory') })
   const mesh = tools.mesh({ selfName: credentials.name, cards: otherCards, memberGroups: groupsOf, router })
+  agents.connect({ router, tools: mesh, cards: otherCards, memberGroups: groupsOf, policy })
   // members hold each other's checkpoints: a node cannot roll back or rewrite its log alone
   const { witness, verifyPeers } = nodeWitness({ db, host, gate, audit, self: self.toString(), publicKey: key.publicKey, verify }, init.witness)
   const { sources, forget } = openLocalSources({ paths, db, memory, tasks, audit, self: self.toString(), cards: otherCards, router, ...(init.sources != null ? { sources: init.sources } : {}) })
-  const services: NodeServices = { sources, forget, credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, meshMemory, tools: mesh, runtime: inference.runtime, modelRegistry: inference.registry, catalog, invites: admin?.invites ?? null }
+  const services: NodeServices = { sources, forget, credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, meshMemory, tools: mesh, agents: agents.service, runtime: inference.runtime, modelRegistry: inference.registry, catalog, invites: admin?.invites ?? null }
   const lifecycle = new Lifecycle([
     ['audit', {
       start: async () => { await audit.start(); await audit.append({ type: 'node.start', actor: self, data: { org: org.id } }) },
@@ -319,6 +324,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     ['tools', tools.service],
     // the passage index is built before the executor sends anything
     ['guard', guard],
+    // profiles are read before the executor takes an agent.run and before the card lists them
+    ['agents', agents.service],
     ['executor', executor],
     ['witness', witness],
     ...admin?.services ?? [],

@@ -19,6 +19,7 @@ import { registerMemoryRoutes } from '../api/memory-routes.ts'
 import { registerModelRoutes } from '../api/model-routes.ts'
 import { registerToolRoutes } from '../api/tool-routes.ts'
 import { registerSourceRoutes } from '../api/source-routes.ts'
+import { registerAgentRoutes } from '../api/agent-routes.ts'
 import { registerOpenAiRoutes } from '../openai/index.ts'
 import { registerAnthropicRoutes } from '../anthropic/index.ts'
 import { registerResponsesRoutes } from '../responses/index.ts'
@@ -38,6 +39,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerModelRoutes(server, modules)
   registerToolRoutes(server, modules)
   registerSourceRoutes(server, modules)
+  if (modules.agents != null) registerAgentRoutes(server, { agents: modules.agents })
   registerOpenAiRoutes(server, modules)
   registerResponsesRoutes(server, modules)
   registerAnthropicRoutes(server, modules)

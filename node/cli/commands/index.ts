@@ -24,6 +24,7 @@ import { toolsCommands } from './tools.ts'
 import { toolCall } from './tool-call.ts'
 import { cloudCommands } from './cloud.ts'
 import { doctor } from './doctor.ts'
+import { agentCommands } from './agent.ts'
 
 export const commands: Command[] = [
   init,
@@ -56,6 +57,7 @@ export const commands: Command[] = [
   mcp,
   ...toolsCommands,
   toolCall,
+  ...agentCommands,
   ...runtimeCommands,
   ...memoryCommands,
   memoryForget,
