@@ -21,7 +21,7 @@ export const MAX_TOKENS_LIMIT = 10_000_000
 export const DEFAULT_TIMEOUT_MS = 120_000
 export const TIMEOUT_LIMIT_MS = 3_600_000
 /** Completion tokens of one step, at most (the run's remaining tokens may cap it lower). */
-export const STEP_MAX_COMPLETION_TOKENS = 512
+export const STEP_MAX_COMPLETION_TOKENS = 256
 
 export const SYSTEM_MAX_CHARS = 8_192
 export const DESCRIPTION_MAX_CHARS = 512
