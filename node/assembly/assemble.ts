@@ -128,7 +128,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   const credentials = new NodeCredentials({ key, config: { ...config, org }, save: async (c) => { await saveNodeConfig(paths.nodeConfig, c) } })
   const opts = mergeStartOptions(config, env, init)
   // an invalid policy stops the node here, naming the line
-  const policy = new PolicyEngine({ logger: createLogger('mycel:node:policy') }, { policy: await loadOrWritePolicy(paths.policy) })
+  const policy = new PolicyEngine({ logger: createLogger('mycel:node:policy') }, { policy: await loadOrWritePolicy(paths.policy), self: self.toString() })
   const encryptionKeys = await loadOrCreateEncryptionKeys(paths.encryptionKey, init.passphrase)
 
   const db = await openNodeDb(paths.dataDir)

@@ -65,6 +65,7 @@ export function formatPolicy (policy: Policy): string {
       effect: r.effect,
       ...(r.peers.length > 0 ? { peers: r.peers } : {}),
       ...(r.groups.length > 0 ? { groups: r.groups } : {}),
+      ...(r.agents != null && r.agents.length > 0 ? { agents: r.agents } : {}),
       kinds: r.kinds,
       models: r.models,
       tools: r.tools,

@@ -50,7 +50,7 @@ export function describePolicy (policy: Policy): PolicySummary {
       id: r.id,
       ...(r.line != null ? { line: r.line } : {}),
       effect: r.effect,
-      who: [...r.groups.map(g => g === '*' ? 'any group' : `group ${g}`), ...r.peers.map(p => p === '*' ? 'any peer' : `peer ${p}`)],
+      who: [...r.groups.map(g => g === '*' ? 'any group' : `group ${g}`), ...r.peers.map(p => p === '*' ? 'any peer' : `peer ${p}`), ...(r.agents ?? []).map(a => `agent ${a}`)],
       kinds: [...r.kinds],
       models: [...r.models],
       tools: [...r.tools],

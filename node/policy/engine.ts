@@ -8,7 +8,7 @@
 import { createLogger, type Logger } from '../logger.ts'
 import { DATA_CLASSES, MAX_TRACKED_PEERS, TOOL_CALL_KIND } from './constants.ts'
 import { defaultFounderPolicy } from './defaults.ts'
-import { KIND, kindMatches, nameMatches } from './patterns.ts'
+import { agentMatches, KIND, kindMatches, nameMatches } from './patterns.ts'
 import { TokenBuckets } from './buckets.ts'
 import type { Decision, DecisionRequest, Limits, Policy, PolicyRule, Rate, RateDecision } from './types.ts'
 
@@ -24,12 +24,15 @@ export interface PolicyEngineInit {
   now?: () => number
   /** Peers whose rate buckets are remembered. @default 10000 (MAX_TRACKED_PEERS) */
   maxTrackedPeers?: number
+  /** This node's peer id: a rule's bare agent name (`"agents": ["scout"]`) means this node's agent. @default none (bare names match nothing) */
+  self?: string
 }
 
 const deny = (rule: string, reason: string, line?: number): Decision => line != null ? { allow: false, rule, line, reason } : { allow: false, rule, reason }
 
-function ruleMatches (r: PolicyRule, req: DecisionRequest): boolean {
-  const who = r.peers.includes('*') || r.peers.includes(req.peerId) || (r.groups.includes('*') && req.groups.length > 0) || r.groups.some(g => req.groups.includes(g))
+function ruleMatches (r: PolicyRule, req: DecisionRequest, self: string | undefined): boolean {
+  const who = r.peers.includes('*') || r.peers.includes(req.peerId) || (r.groups.includes('*') && req.groups.length > 0) || r.groups.some(g => req.groups.includes(g)) ||
+    (req.agent != null && (r.agents ?? []).some(a => agentMatches(a, req.agent as { name: string, node: string }, self)))
   if (!who) return false
   if (r.direction !== 'both' && r.direction !== req.direction) return false
   if (!r.kinds.some(p => kindMatches(p, req.kind))) return false
@@ -47,6 +50,7 @@ function validRequest (req: DecisionRequest): boolean {
   return req != null &&
     short(req.peerId) && Array.isArray(req.groups) && req.groups.every(short) &&
     typeof req.kind === 'string' && KIND.test(req.kind) &&
+    (req.agent == null || (short(req.agent.name) && short(req.agent.node))) &&
     (req.model == null || short(req.model)) && (req.tool == null || short(req.tool)) && (req.collection == null || short(req.collection)) &&
     DATA_CLASSES.includes(req.dataClass) && ['inbound', 'outbound', 'cloud'].includes(req.direction)
 }
@@ -56,6 +60,7 @@ export class PolicyEngine {
   private readonly log: Logger
   private readonly now: () => number
   private readonly maxPeers: number
+  private readonly self: string | undefined
   private readonly rates: TokenBuckets
   private readonly tokens: TokenBuckets
 
@@ -64,6 +69,7 @@ export class PolicyEngine {
     this.log = components.logger ?? createLogger('mycel:node:policy')
     this.now = init.now ?? (() => performance.now())
     this.maxPeers = init.maxTrackedPeers ?? MAX_TRACKED_PEERS
+    this.self = init.self
     this.rates = new TokenBuckets({ now: this.now, maxPeers: this.maxPeers })
     this.tokens = new TokenBuckets({ now: this.now, maxPeers: this.maxPeers })
   }
@@ -114,7 +120,7 @@ export class PolicyEngine {
       return deny('data-classes', `${req.dataClass} data may not leave this node (dataClasses.leaveNode)`)
     }
     for (const r of p.rules) {
-      if (!ruleMatches(r, req)) continue
+      if (!ruleMatches(r, req, this.self)) continue
       const what = `${req.kind}${req.model != null ? ` on ${req.model}` : ''}${req.tool != null ? ` tool ${req.tool}` : ''}${req.collection != null ? ` collection ${req.collection}` : ''}`
       const who = req.direction === 'inbound' ? `${req.peerId} may ${r.effect === 'allow' ? '' : 'not '}run ${what} here` : `${what} may ${r.effect === 'allow' ? '' : 'not '}be sent to ${req.peerId}`
       const reason = `${who} (${req.dataClass} data)`

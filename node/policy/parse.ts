@@ -6,7 +6,7 @@ import { basename } from 'node:path'
 import { DATA_CLASSES, DEFAULT_LEAVE_NODE_CLASSES, DEFAULT_LEAVE_ORG_CLASSES, DEFAULT_RATE, MAX_POLICY_RULES, POLICY_VERSION } from './constants.ts'
 import { InvalidPolicyError } from './errors.ts'
 import { JsonSyntaxError, parseJson, type JNode } from './json.ts'
-import { GROUP, KIND_PATTERN, NAME_PATTERN, PEER, parseRate } from './patterns.ts'
+import { AGENT_PRINCIPAL, GROUP, KIND_PATTERN, NAME_PATTERN, PEER, parseRate } from './patterns.ts'
 import type { DataClass, Limits, Policy, PolicyRule, Rate } from './types.ts'
 import { MAX_CHAIN_LINKS } from '../../protocol/task/messages.ts'
 
@@ -158,7 +158,7 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
     if (items.length > MAX_POLICY_RULES) fail(rn.line, `more than ${MAX_POLICY_RULES} rules`)
     const ids = new Set<string>()
     items.forEach((node, i) => {
-      const f = fields(node, `rule ${i + 1}`, ['id', 'description', 'effect', 'peers', 'groups', 'kinds', 'models', 'tools', 'collections', 'classes', 'direction'])
+      const f = fields(node, `rule ${i + 1}`, ['id', 'description', 'effect', 'peers', 'groups', 'agents', 'kinds', 'models', 'tools', 'collections', 'classes', 'direction'])
       const idNode = f.get('id')
       const id = idNode != null ? string(idNode, 'rule id') : `rule-${i + 1}`
       if (idNode != null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(id)) fail(idNode.line, `invalid rule id ${JSON.stringify(id)} (letters, digits, "-", "_", ".")`)
@@ -170,7 +170,8 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
       if (effect !== 'allow' && effect !== 'deny') fail((effectNode as JNode).line, `effect must be "allow" or "deny", not ${JSON.stringify(effect)}`)
       const peers = list(f.get('peers'), 'peers', (s, line) => { if (!PEER.test(s)) fail(line, `invalid peer id ${JSON.stringify(s)}`) }) ?? []
       const groups = list(f.get('groups'), 'groups', (s, line) => { if (!GROUP.test(s)) fail(line, `invalid group name ${JSON.stringify(s)}`) }) ?? []
-      if (peers.length === 0 && groups.length === 0) fail(node.line, `rule ${JSON.stringify(id)} names no "peers" or "groups", so it would match nobody`)
+      const agents = list(f.get('agents'), 'agents', (s, line) => { if (!AGENT_PRINCIPAL.test(s)) fail(line, `invalid agent ${JSON.stringify(s)} (NAME@PEER, *@PEER, or NAME for an agent of this node)`) }) ?? []
+      if (peers.length === 0 && groups.length === 0 && agents.length === 0) fail(node.line, `rule ${JSON.stringify(id)} names no "peers" or "groups" (nor "agents"), so it would match nobody`)
       const kinds = kindList(f.get('kinds'), 'kinds')
       if (kinds == null || kinds.length === 0) fail(f.get('kinds')?.line ?? node.line, `rule ${JSON.stringify(id)} needs "kinds" (e.g. ["llm.*", "echo"])`)
       const dirNode = f.get('direction')
@@ -184,6 +185,7 @@ export function parsePolicy (text: string, file = 'policy.json'): Policy {
         effect: effect as PolicyRule['effect'],
         peers,
         groups,
+        ...(agents.length > 0 ? { agents } : {}),
         kinds: kinds as string[],
         models: nameList(f.get('models'), 'models') ?? ['*'],
         tools: nameList(f.get('tools'), 'tools') ?? open,

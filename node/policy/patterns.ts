@@ -11,6 +11,16 @@ export const NAME_PATTERN = /^(?:\*|[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}\*?)$/
 export const GROUP = /^(?:\*|[a-z0-9][a-z0-9_.-]{0,63})$/
 /** libp2p peer ids as strings (base58btc or base32 CID); `*` for any. */
 export const PEER = /^(?:\*|[A-Za-z0-9]{16,128})$/
+/** An agent principal: `NAME@PEER`, `*@PEER`, or `NAME` (an agent of this node). */
+export const AGENT_PRINCIPAL = /^(?:\*|[a-z][a-z0-9-]{0,63})(?:@[A-Za-z0-9]{16,128})?$/
+
+/** Whether an agent principal names `agent` (`self`: this node's peer id, for a bare name). */
+export function agentMatches (principal: string, agent: { name: string, node: string }, self: string | undefined): boolean {
+  const at = principal.indexOf('@')
+  const name = at < 0 ? principal : principal.slice(0, at)
+  const node = at < 0 ? self : principal.slice(at + 1)
+  return node != null && node === agent.node && (name === '*' || name === agent.name)
+}
 
 export function kindMatches (pattern: string, kind: string): boolean {
   if (pattern === '*') return true

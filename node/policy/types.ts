@@ -29,6 +29,12 @@ export interface PolicyRule {
   peers: string[]
   /** Group names from membership certificates, or `*`. */
   groups: string[]
+  /**
+   * Agents, each scoped to its node: `NAME@PEER` (agent NAME of member
+   * PEER), `*@PEER` (any agent of PEER), or `NAME` (agent NAME of this
+   * node). Matches a request an agent issued (its chain's hop). @default none
+   */
+  agents?: string[]
   /** Task kind patterns: `echo`, `llm.*`, `*`. */
   kinds: string[]
   /** Model names, `prefix*` or `*`. */
@@ -85,6 +91,8 @@ export interface Limits {
 
 export interface DecisionRequest {
   peerId: string
+  /** The agent that issued the request, on its node, when an agent did. */
+  agent?: { name: string, node: string }
   /** Groups of `peerId`'s verified membership certificate. */
   groups: readonly string[]
   kind: string
