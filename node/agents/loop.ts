@@ -119,6 +119,8 @@ export async function runAgent (c: KernelComponents, req: AgentRunRequest): Prom
       usage.completionTokens += r.usage?.completionTokens ?? 0
       const text = typeof r.output === 'string' ? r.output : ''
       const calls = r.toolCalls ?? []
+      // a step cut at its token cap mid-answer (or mid-call) has no answer to give: the run ran out of tokens
+      if (calls.length === 0 && r.finishReason === 'length') { stop = 'tokens'; break }
       if (calls.length === 0) { answer = text; stop = 'final'; break }
       messages.push({ role: 'assistant', content: text, toolCalls: calls })
       let looped = false

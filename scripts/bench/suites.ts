@@ -14,6 +14,7 @@ import { scale } from './scale.ts'
 import { context } from './context.ts'
 import { federatedMemory } from './federated-memory.ts'
 import { sources } from './sources.ts'
+import { agents } from './agents.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
@@ -30,4 +31,5 @@ export const suites: BenchSuite[] = [
   context,
   federatedMemory,
   sources,
+  agents,
 ]

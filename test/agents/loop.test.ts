@@ -68,6 +68,14 @@ describe('agent loop', { timeout: 30_000 }, () => {
     assert.deepEqual(s.chats.map(c => (c.input as { maxTokens: number }).maxTokens), [250, 150, 50])
   })
 
+  it('a step cut at its token cap without a call or an answer stops the run at tokens', async () => {
+    const s = scripted([async () => ({ taskId: 'x', executor: SELF, output: '{"text": "aaaa', usage: { promptTokens: 10, completionTokens: 256 }, finishReason: 'length', attempts: 1 })])
+    const p = profile()
+    const out = await runAgent(s.kernel, { profile: p, signer: signer(p.name), goal: 'go', budget: p.budget, ctx: context() })
+    assert.equal(out.stop, 'tokens')
+    assert.equal(out.answer, null)
+  })
+
   it('stops at its wall time, ending the step in flight', async () => {
     let aborted = false
     const s = scripted([async (spec) => await new Promise((_resolve, reject) => {
