@@ -80,6 +80,7 @@ export async function runAgent (c: KernelComponents, req: AgentRunRequest): Prom
     models: c.models()
   })
   const deadline = new AbortController()
+  const endsAt = Date.now() + budget.timeoutMs
   const timer = setTimeout(() => { deadline.abort(new DeadlineReached()) }, budget.timeoutMs)
   const signal = AbortSignal.any([ctx.signal, deadline.signal])
   const usage: TaskUsage = { promptTokens: 0, completionTokens: 0 }
@@ -134,7 +135,7 @@ export async function runAgent (c: KernelComponents, req: AgentRunRequest): Prom
           looped = true
           break
         }
-        const out = await execute(c, call, steps, offer, { profile, scope, chain, signal, emit, audit, budgetLeft: () => budget.maxTokens - used(), usage })
+        const out = await execute(c, call, steps, offer, { profile, scope, chain, signal, emit, audit, budgetLeft: () => budget.maxTokens - used(), timeLeft: () => endsAt - Date.now(), usage })
         const shown = await present(out.text, { source: `${call.name} on ${out.node}`, quarantine: profile.quarantine, isError: out.isError, signal })
         messages.push({ role: 'tool', toolCallId: call.id, content: shown.content })
       }
@@ -162,6 +163,8 @@ interface StepContext {
   emit: (e: AgentEvent) => void
   audit: (type: string, data: Record<string, string | number | boolean | null>, peer?: string) => Promise<void>
   budgetLeft: () => number
+  /** Milliseconds left of the run's wall time. */
+  timeLeft: () => number
   usage: TaskUsage
 }
 
@@ -184,7 +187,8 @@ async function execute (c: KernelComponents, call: ToolCall, step: number, offer
       const r = await c.router.run({
         kind: AGENT_RUN_KIND,
         peer: target.peer,
-        input: { agent: target.name, goal: args.goal, budget: { maxTokens: Math.max(1, s.budgetLeft()) } },
+        // the sub-run ends inside what is left of this one
+        input: { agent: target.name, goal: args.goal, budget: { maxTokens: Math.max(1, s.budgetLeft()), timeoutMs: Math.max(1, s.timeLeft()) } },
         signal: s.signal,
         chain: s.chain(delegationScope(s.scope))
       })

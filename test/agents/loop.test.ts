@@ -105,7 +105,9 @@ describe('agent loop', { timeout: 30_000 }, () => {
     await assert.rejects(runAgent(s.kernel, { profile: p, signer: signer(p.name), goal: 'go', budget: p.budget, ctx: context(controller.signal) }), (err: Error & { code?: string }) => err.name === 'TaskFailedError' && err.code === 'canceled')
     assert.equal(subSignal?.aborted, true)
     const delegated = s.specs.find(x => x.kind === 'agent.run')
-    assert.deepEqual(delegated?.input, { agent: 'coder', goal: 'write it', budget: { maxTokens: p.budget.maxTokens - 15 } })
+    const input = delegated?.input as { agent: string, goal: string, budget: { maxTokens: number, timeoutMs: number } }
+    assert.deepEqual([input.agent, input.goal, input.budget.maxTokens], ['coder', 'write it', p.budget.maxTokens - 15], 'the sub-run gets what is left of the tokens')
+    assert.ok(input.budget.timeoutMs <= p.budget.timeoutMs, 'and of the time')
     assert.ok(delegated?.chain?.scope?.kinds.includes('agent.run'))
     assert.deepEqual(s.audit.at(-1)?.data?.stop, 'error')
   })
