@@ -9,6 +9,8 @@ export const CHECKPOINT_EVERY_ENTRIES = 1000
  * share one signature.
  */
 export const CHECKPOINT_INTERVAL_MS = 5
+/** The high-water mark is rewritten at most this often (the newest checkpoint waits); stop and verify write it at once. */
+export const HIGH_WATER_MIN_INTERVAL_MS = 1000
 /** The high-water mark's file name, beside the identity key (outside the data folder). */
 export const HIGH_WATER_FILE = 'audit-high-water.cbor'
 /** Largest encoded `data` map of one entry. Entries hold digests and ids, never payloads. */

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path'
 import { writeFileAtomic } from '../../identity/atomic-write.ts'
 import type { Logger } from '../logger.ts'
 import { openCheckpoint, type Checkpoint, type VerifyFn } from './checkpoint.ts'
-import { HIGH_WATER_FILE, MAX_CHECKPOINT_BYTES } from './constants.ts'
+import { HIGH_WATER_FILE, HIGH_WATER_MIN_INTERVAL_MS, MAX_CHECKPOINT_BYTES } from './constants.ts'
 import { consistencyPath, verifyConsistency, type Hash, type SubtreeReader } from './merkle.ts'
 
 /** Where the mark is kept; `read` resolves undefined when there is none yet. */
@@ -61,19 +61,32 @@ export async function readHighWater (store: HighWaterStore | undefined, publicKe
   }
 }
 
-/** Keeps the mark moving with the log's checkpoints: one write in flight, the newest waiting. */
+/**
+ * Keeps the mark moving with the log's checkpoints: one write in flight, the
+ * newest waiting, and at most one write per `minIntervalMs`. Each write is an
+ * fsync'd file replace; with a checkpoint after every batch, writing each one
+ * cost a delegated task more than its own audit entries. A mark that trails
+ * the log by up to the interval still catches every rollback past it, and
+ * `flush()` (on stop and before verify) writes the newest at once.
+ */
 export class HighWaterMark {
   private readonly store: HighWaterStore
   private readonly log: Logger
+  private readonly minIntervalMs: number
   private mark: Checkpoint | null = null
   /** Why the mark is frozen (the log does not extend it), or null. */
   private frozen: string | null = null
   private next: { checkpoint: Checkpoint, bytes: Uint8Array } | null = null
   private writing: Promise<void> | null = null
+  private lastWriteAt = Number.NEGATIVE_INFINITY
+  /** Set by `flush()`: write what waits without minding the interval. */
+  private urgent = false
+  private pause: { wake: () => void } | null = null
 
-  constructor (store: HighWaterStore, log: Logger) {
+  constructor (store: HighWaterStore, log: Logger, minIntervalMs = HIGH_WATER_MIN_INTERVAL_MS) {
     this.store = store
     this.log = log
+    this.minIntervalMs = minIntervalMs
   }
 
   /**
@@ -106,13 +119,19 @@ export class HighWaterMark {
 
   /** Resolves once the newest offered mark is on disk. */
   async flush (): Promise<void> {
+    if (this.writing == null) return
+    this.urgent = true
+    this.pause?.wake()
     await this.writing
   }
 
   private async drain (): Promise<void> {
     try {
       while (this.next != null) {
+        const wait = this.lastWriteAt + this.minIntervalMs - Date.now()
+        if (wait > 0 && !this.urgent) await this.sleep(wait)
         const signed = this.next
+        if (signed == null) break
         this.next = null
         try {
           await this.store.write(signed.bytes)
@@ -121,10 +140,22 @@ export class HighWaterMark {
           // the log itself is fine; the next checkpoint tries again
           this.log.error('could not write the audit high-water mark: %e', err)
         }
+        this.lastWriteAt = Date.now()
       }
     } finally {
       this.writing = null
+      this.urgent = false
     }
+  }
+
+  private async sleep (ms: number): Promise<void> {
+    await new Promise<void>(resolve => {
+      const wake = (): void => { clearTimeout(timer); this.pause = null; resolve() }
+      const timer = setTimeout(wake, ms)
+      // a pending mark never holds the process open: stop() flushes it
+      timer.unref?.()
+      this.pause = { wake }
+    })
   }
 
   private freeze (reason: string): void {

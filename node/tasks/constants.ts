@@ -18,6 +18,8 @@ export const TASK_RETENTION_MS = 10 * 60_000
 
 /** A remote task that sends nothing for this long is treated as dead and failed over. */
 export const TASK_STALL_TIMEOUT_MS = 30_000
+/** A progress state frame waits this long for a frame that says more (output, the result) before it goes out alone. */
+export const TASK_STATE_FRAME_HOLD_MS = 100
 /** Candidates the router tries for one task before giving up. */
 export const MAX_FAILOVER_ATTEMPTS = 4
 /** Rounds of waiting when every candidate is busy. */

@@ -1,7 +1,8 @@
 /**
  * One attempt on a remote executor: the outbound policy decision, the
- * signed and sealed request, the audit entries that must be on disk before
- * anything leaves, and the exchange itself. A stream that breaks or stalls
+ * signed and sealed request, the audit entries that are written while it
+ * travels and must be on disk before any output is taken, and the exchange
+ * itself. A stream that breaks or stalls
  * is re-attached once (the executor may still be running the task); the
  * output already received is not asked for again.
  */
@@ -73,13 +74,16 @@ export async function runRemote (c: RemoteComponents, peer: string, card: Capabi
     ...(task.chain != null ? { chain: task.chain } : {})
   }
   const request = encodeSignedRecord(signRecord(c.key, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, encodeTaskRequest(req)))
-  // the decision and the sent entry go to disk in one write, before anything leaves
-  await Promise.all([audited, c.audit.append({ type: 'task.sent', actor: c.self, peer, task: taskId, data: { kind: task.kind, model: task.model ?? null, dataClass: task.dataClass, msgId: req.msgId, input: digest(req.input), ...(task.tool != null ? { tool: task.tool } : {}), ...(task.chain != null ? ownChainAuditData(task.chain) : {}) } })])
+  // the decision and the sent entry go to disk in one write while the request travels: no
+  // output is taken, nor the task settled, before that write is done
+  const sent = Promise.all([audited, c.audit.append({ type: 'task.sent', actor: c.self, peer, task: taskId, data: { kind: task.kind, model: task.model ?? null, dataClass: task.dataClass, msgId: req.msgId, input: digest(req.input), ...(task.tool != null ? { tool: task.tool } : {}), ...(task.chain != null ? ownChainAuditData(task.chain) : {}) } })])
+  sent.catch(() => {})
 
   let lastSeq = 0
   const decoder = new TextDecoder()
   const consume = async (events: AsyncGenerator<ClientEvent>): Promise<TaskOutput> => {
     for await (const e of events) {
+      await sent
       lastSeq = e.seq
       if (e.type === 'result') return e.output
       task.onText(decoder.decode(e.data, { stream: true }))
@@ -94,7 +98,11 @@ export async function runRemote (c: RemoteComponents, peer: string, card: Capabi
     return await done(await consume(c.client.submit(peer, request, session, signal != null ? { signal } : {})), false)
   } catch (err) {
     const broken = err instanceof TaskClientError && (err.code === 'closed' || err.code === 'stalled')
-    if (!broken || signal?.aborted === true) throw await noteFailure(c, peer, taskId, err, signal)
+    if (!broken || signal?.aborted === true) {
+      // a request whose sent entry could not be written is stopped at the executor too
+      if (!(err instanceof TaskClientError)) void c.client.cancel(peer, taskId)
+      throw await noteFailure(c, peer, taskId, err, signal)
+    }
     c.logger('stream to %s broke (%s); re-attaching to %s after seq %d', peer, (err as Error).message, taskId, lastSeq)
   }
   // the broken connection may linger in the connection manager a moment; a dial that fails is tried again

@@ -41,6 +41,8 @@ interface Window { startedAt: number, audited: number, counted: Map<string, numb
 export class Admission {
   private readonly c: AdmissionComponents
   private readonly seenMemory = new Map<string, number>()
+  /** Requests issued before this (less the clock skew) may have arrived at an earlier process, so only they are looked up on disk. */
+  private readonly startedAt = Date.now()
   private readonly windows = new Map<string, Window>()
   private readonly maxAudited: number
   private readonly intervalMs: number
@@ -80,7 +82,7 @@ export class Admission {
     if (req.audience !== this.c.self()) return 'malformed'
     const now = Date.now()
     if (req.expiresAt < now || req.issuedAt > now + REQUEST_CLOCK_SKEW_MS || req.expiresAt - req.issuedAt > MAX_REQUEST_LIFETIME_MS) return 'expired'
-    if (await this.seenBefore(req.msgId, req.expiresAt, pending)) return 'replay'
+    if (await this.seenBefore(req, pending)) return 'replay'
     return req
   }
 
@@ -126,12 +128,16 @@ export class Admission {
   /**
    * Whether a message id was seen before. The in-memory set stops concurrent
    * replays at once; the id reaches disk with the task's other writes, before
-   * any final frame leaves.
+   * any final frame leaves. Only a request that could have arrived before
+   * this process started is looked up on disk: one issued later than that
+   * (allowing for clock skew, which `check` bounds the same way) reached this
+   * process first, so the in-memory set already decides it.
    */
-  private async seenBefore (msgId: string, expiresAt: number, pending: Array<Promise<unknown>>): Promise<boolean> {
+  private async seenBefore (req: TaskRequest, pending: Array<Promise<unknown>>): Promise<boolean> {
+    const { msgId, expiresAt } = req
     if (this.seenMemory.has(msgId)) return true
     this.seenMemory.set(msgId, expiresAt)
-    if ((await this.c.seen.get(msgId)) != null) return true
+    if (req.issuedAt - REQUEST_CLOCK_SKEW_MS <= this.startedAt && (await this.c.seen.get(msgId)) != null) return true
     pending.push(this.c.seen.put(msgId, encodeCbor(expiresAt)))
     return false
   }

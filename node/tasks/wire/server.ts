@@ -23,7 +23,7 @@ import type { TaskKindRegistry } from '../registry.ts'
 import { effectiveClass, type ClassOf, type ToolClassOf } from '../data-class.ts'
 import { TaskFailedError } from '../errors.ts'
 import { MalformedMessageError } from '../../../protocol/errors.ts'
-import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CONTROL_STREAMS, TASK_FIRST_FRAME_TIMEOUT_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
+import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CONTROL_STREAMS, TASK_FIRST_FRAME_TIMEOUT_MS, TASK_STATE_FRAME_HOLD_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
 import type { TaskEngine } from '../executor/executor.ts'
 import type { TaskRecord } from '../executor/records.ts'
 import type { Admission } from './admission.ts'
@@ -212,10 +212,30 @@ export class TaskServer {
     if (usage != null) this.c.policy.chargeTokens(peer, groups, (usage.promptTokens ?? 0) + (usage.completionTokens ?? 0))
   }
 
-  /** Sends a task's frames after `afterSeq`, sealed for its delegator, until it is final; then closes. */
+  /**
+   * Sends a task's frames after `afterSeq`, sealed for its delegator, until it
+   * is final; then closes. A progress state (`submitted`, `working`) goes out
+   * only when nothing else follows it for `TASK_STATE_FRAME_HOLD_MS`: the
+   * delegator reads states only as signs of life, and a quick task's result
+   * says more in one frame less.
+   */
   private async send (record: TaskRecord, afterSeq: number, framed: FramedStream): Promise<void> {
     const outbox = new Outbox(framed)
-    for await (const e of this.c.engine.follow(record, afterSeq)) outbox.push(encodeTaskFrame(sealed(record, e)))
+    let held: ReturnType<typeof setTimeout> | undefined
+    const release = (): void => { clearTimeout(held); held = undefined }
+    try {
+      for await (const e of this.c.engine.follow(record, afterSeq)) {
+        release()
+        if (e.t === 'state' && !FINAL_STATES.has(e.state)) {
+          const frame = encodeTaskFrame(e)
+          held = setTimeout(() => { held = undefined; outbox.push(frame) }, TASK_STATE_FRAME_HOLD_MS)
+          continue
+        }
+        outbox.push(encodeTaskFrame(sealed(record, e)))
+      }
+    } finally {
+      release()
+    }
     await outbox.drain()
     await framed.close()
   }
