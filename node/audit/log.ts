@@ -43,7 +43,7 @@ export interface AuditLogComponents {
 export interface AuditLogInit {
   /** Sign a checkpoint after this many new entries. @default 1000 (CHECKPOINT_EVERY_ENTRIES) */
   checkpointEveryEntries?: number
-  /** The longest a written entry waits for a signed checkpoint: one is signed this long after each batch; 0 signs only every N entries and on stop. @default 5 (CHECKPOINT_INTERVAL_MS) */
+  /** Whether written entries wait for a signed checkpoint: any value above 0 (the default) signs one into every written batch; 0 signs only every N entries and on stop. @default 5 (CHECKPOINT_INTERVAL_MS) */
   checkpointIntervalMs?: number
   /** Clock in milliseconds since the epoch. @default Date.now */
   now?: () => number
@@ -84,7 +84,6 @@ export class AuditLog {
   private latest: SignedCheckpoint | null = null
   private pending: Pending[] = []
   private flushing: Promise<void> | null = null
-  private timer: ReturnType<typeof setTimeout> | null = null
   private readonly highWater: HighWaterMark | null
   private peerQueue: Promise<unknown> = Promise.resolve()
 
@@ -125,8 +124,6 @@ export class AuditLog {
   /** Waits for pending appends, signs a final checkpoint when there is anything new, and stops. Idempotent. */
   async stop (): Promise<void> {
     if (!this.started) return
-    if (this.timer != null) clearTimeout(this.timer)
-    this.timer = null
     if (this.failed == null && this.size > this.checkpointSize) await this.checkpoint()
     await this.flushing
     await this.highWater?.flush()
@@ -315,17 +312,6 @@ export class AuditLog {
     await done
   }
 
-  /** After a batch: sign a checkpoint shortly, once, over whatever has arrived by then. */
-  private scheduleCheckpoint (): void {
-    if (this.intervalMs <= 0 || this.timer != null || !this.started || this.size <= this.checkpointSize) return
-    this.timer = setTimeout(() => {
-      this.timer = null
-      if (!this.started || this.failed != null || this.size <= this.checkpointSize) return
-      this.checkpoint().catch(err => { this.log.error('checkpoint after a batch failed: %e', err) })
-    }, this.intervalMs)
-    this.timer.unref?.()
-  }
-
   private async flush (): Promise<void> {
     // let appends made in the same tick join the first batch
     await Promise.resolve()
@@ -335,6 +321,8 @@ export class AuditLog {
         this.pending = []
         const size = this.size
         const ops = group.flatMap(p => p.ops)
+        // the batch carries its own checkpoint: no unsigned tail, and no second write for the signature
+        const signed = this.intervalMs > 0 && size > this.checkpointSize ? this.signNow(ops) : undefined
         ops.push({ sublevel: this.stores.meta, key: META_KEY, value: encodeMeta({ size, head: this.head, frontier: this.frontier, checkpointSize: this.checkpointSize }) })
         try {
           await writeBatch(this.stores, ops)
@@ -352,11 +340,11 @@ export class AuditLog {
           if (p.checkpoint != null) this.highWater?.offer(p.checkpoint)
           p.resolve()
         }
+        if (signed != null) this.highWater?.offer(signed)
       }
     } finally {
       this.flushing = null
     }
-    this.scheduleCheckpoint()
   }
 }
 

@@ -3,9 +3,9 @@
 /** Offer the latest checkpoint to every member this often, in case an offer after a batch was missed. */
 export const WITNESS_INTERVAL_MS = 30_000
 /**
- * Offer this long after the log's last entry of a batch: the log signs a
- * checkpoint 5 ms after each batch (node/audit CHECKPOINT_INTERVAL_MS), and
- * a second of quiet lets the batches of a busy stretch share one offer.
+ * Offer this long after the log's last entry of a batch: every batch carries
+ * a signed checkpoint (node/audit CHECKPOINT_INTERVAL_MS), and a second of
+ * quiet lets the batches of a busy stretch share one offer.
  */
 export const WITNESS_AFTER_BATCH_MS = 1_000
 /** Offer to a member this long after it is admitted (its handlers are registered by then). */
