@@ -49,12 +49,14 @@ export class LocalInference {
     this.registry = new ModelRegistry({ dir: components.modelsDir })
     this.runtime = init === false
       ? null
-      : new Runtime({ registry: this.registry, logger: createLogger('mycel:node:runtime') }, { onWarning: (m) => { components.logger.error('%s', m) }, ...init })
+      : new Runtime({ registry: this.registry, logger: createLogger('mycel:node:runtime') }, { onWarning: (m) => { components.logger.error('%s', m) }, lazyEngine: true, ...init })
   }
 
   async start (): Promise<void> {
     if (this.runtime == null) return
     await this.runtime.start()
+    // llama.cpp's binding loads only for a node that has a model: one without starts in a fraction of the time
+    if ((await this.registry.list()).length > 0) await this.runtime.warm()
     for (const kind of llmKinds(this.runtime, this.c.modelGate)) this.c.tasks.register(kind)
     await this.refresh()
   }

@@ -12,13 +12,12 @@
  */
 import { access, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join, resolve as resolvePath } from 'node:path'
-import { resolveModelFile } from 'node-llama-cpp'
 import { arrayOf, bool, literal, object, optional, parse, str, uint } from '../../protocol/shape.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import { PULL_ABORT_GRACE_MS, PULL_CONNECT_TIMEOUT_MS, PULL_IDLE_TIMEOUT_MS } from './constants.ts'
 import { downloadWatchdog, fetchModelFile, partialBytes, resumableStaging } from './download.ts'
 import { InvalidModelFileError, InvalidModelUriError, ModelDigestMismatchError, ModelExistsError, ModelHashMismatchError, UnknownModelError } from './errors.ts'
-import { readModelFileInfo } from './gguf-info.ts'
+import { loadEngine } from './load-engine.ts'
 import { sha256File, type HashProgress } from './hash.ts'
 
 export interface RegisteredModel {
@@ -138,7 +137,7 @@ export class ModelRegistry {
     const abs = resolvePath(path)
     const name = opts.name ?? defaultModelName(abs)
     if (!NAME.test(name)) throw new InvalidModelFileError(abs, `"${name}" is not a valid model name (letters, digits, . _ : -)`)
-    const info = await readModelFileInfo(abs, opts.signal)
+    const info = await (await loadEngine()).readModelFileInfo(abs, opts.signal)
     if (opts.sha256 != null && !SHA256.test(opts.sha256)) throw new InvalidModelFileError(abs, 'the expected sha256 must be 64 lower-case hex digits')
     const sha256 = await sha256File(abs, opts)
     if (opts.sha256 != null && sha256 !== opts.sha256) throw new ModelDigestMismatchError(abs, opts.sha256, sha256)
@@ -221,7 +220,7 @@ export class ModelRegistry {
         onProgress: onBytes,
         onResume: (from) => { dog.progress(from); opts.onResume?.(from) }
       })
-      : resolveModelFile(uri, {
+      : (await loadEngine()).resolveModelFile(uri, {
         directory: staging,
         download: 'auto',
         cli: false,

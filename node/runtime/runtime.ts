@@ -8,11 +8,9 @@
  * id, and time out.
  */
 import { availableParallelism } from 'node:os'
-import { getLlama, LlamaLogLevel, type Llama, type LlamaGpuType } from 'node-llama-cpp'
+import type { Llama, LlamaGpuType } from 'node-llama-cpp'
 import { createLogger, type Logger } from '../logger.ts'
-import { chatPromptTokens, completionPromptTokens, hasToolTurns, validateMessages } from './chat.ts'
-import { FallbackChatWrapper } from './fallback-wrapper.ts'
-import { toolChat } from './tool-chat.ts'
+import { hasToolTurns, validateMessages } from './messages.ts'
 import { usesToolPath, validateChatTools } from './tools.ts'
 import type { ChatRequest, CompleteRequest, EmbedRequest, EmbedResult, GenerateOptions, TaskOptions } from './requests.ts'
 import {
@@ -24,9 +22,10 @@ import {
   TaskCanceledError, TaskTimeoutError, UnknownTaskError
 } from './errors.ts'
 import { generate, type GenerateParams, type GenerateResult } from './generate.ts'
-import { penaltiesFor, tokenBiasFor, validatePenalties } from './sampling.ts'
+import { penaltiesFor, validatePenalties } from './penalties.ts'
 import { detectHardware, type HardwareInfo } from './hardware.ts'
-import { ModelPool, type LoadedModel } from './model-pool.ts'
+import type { ModelPool, LoadedModel } from './model-pool.ts'
+import { loadEngine, type Engine } from './load-engine.ts'
 import type { ModelRegistry, RegisteredModel } from './registry.ts'
 import { Scheduler, type SchedulerStats, type TaskPriority } from './scheduler.ts'
 import type { ChunkCoalescerInit } from './stream.ts'
@@ -57,6 +56,12 @@ export interface RuntimeInit {
   gpu?: 'auto' | LlamaGpuType
   /** Chunking of streamed text. @default { intervalMs: STREAM_FLUSH_INTERVAL_MS, maxTokens: STREAM_FLUSH_TOKENS } */
   stream?: ChunkCoalescerInit
+  /**
+   * Load llama.cpp's binding only when a model is first needed, not in
+   * `start()`; `hardware()` is known from then on (`warm()` loads it now).
+   * @default false
+   */
+  lazyEngine?: boolean
   /** Use this Llama instance instead of creating one (it is then not disposed on stop). */
   llama?: Llama
   /** Where loud hardware warnings go. @default process.emitWarning */
@@ -105,10 +110,12 @@ export class Runtime {
   private readonly scheduler: Scheduler
   private readonly tasks = new Map<string, AbortController>()
   private readonly inFlight = new Set<{ controller: AbortController, done: Promise<unknown> }>()
+  private engine: Engine | undefined
   private llama: Llama | undefined
   private pool: ModelPool | undefined
   private hw: HardwareInfo | undefined
   private starting: Promise<void> | undefined
+  private loading: Promise<void> | undefined
 
   constructor (components: RuntimeComponents, init: RuntimeInit = {}) {
     this.registry = components.registry
@@ -127,7 +134,22 @@ export class Runtime {
   }
 
   private async doStart (): Promise<void> {
+    this.scheduler.start()
+    if (this.init.lazyEngine !== true) await this.warm()
+    this.log('started')
+  }
+
+  /** Loads llama.cpp's binding and finds the hardware, once; a task does this itself when it is the first. */
+  async warm (): Promise<void> {
+    if (this.starting == null) throw new RuntimeStoppedError()
+    this.loading ??= this.loadLlama()
+    try { await this.loading } catch (err) { this.loading = undefined; throw err }
+  }
+
+  private async loadLlama (): Promise<void> {
     const log = this.log
+    const engine = this.engine = await loadEngine()
+    const { getLlama, LlamaLogLevel, ModelPool } = engine
     // build 'never': a node must never download or compile llama.cpp behind the user's back.
     this.llama = this.init.llama ?? await getLlama({
       gpu: this.init.gpu ?? 'auto',
@@ -150,8 +172,7 @@ export class Runtime {
       contextSize: entry => this.contextSizeFor(entry),
       ...(threads != null ? { threads } : {})
     })
-    this.scheduler.start()
-    this.log('started on %s (%d cores)', this.hw.backend, this.hw.cpuCores)
+    this.log('llama.cpp loaded: %s (%d cores)', this.hw.backend, this.hw.cpuCores)
   }
 
   /** Fails queued and running tasks (`RuntimeStoppedError`), unloads every model. Idempotent. */
@@ -159,7 +180,9 @@ export class Runtime {
     const starting = this.starting
     if (starting == null) return
     await starting.catch(() => {})
+    await this.loading?.catch(() => {})
     this.starting = undefined
+    this.loading = undefined
     this.scheduler.stop()
     for (const t of this.inFlight) t.controller.abort(new RuntimeStoppedError('The runtime stopped during the task'))
     await Promise.allSettled([...this.inFlight].map(async t => await t.done))
@@ -225,6 +248,7 @@ export class Runtime {
 
   /** Loads a model ahead of its first task (it still unloads after the keep-alive). */
   async load (name: string): Promise<void> {
+    await this.warm()
     const pool = this.requirePool()
     const entry = await this.registry.resolve(name)
     await pool.use(entry)
@@ -244,20 +268,20 @@ export class Runtime {
 
   async complete (req: CompleteRequest): Promise<GenerateResult> {
     if (typeof req.prompt !== 'string') throw new InvalidRequestError('prompt must be a string')
-    return await this.generateTask(req, loaded => ({ prompt: completionPromptTokens(loaded.model, req.prompt) }))
+    return await this.generateTask(req, loaded => ({ prompt: this.requireEngine().completionPromptTokens(loaded.model, req.prompt) }))
   }
 
   async chat (req: ChatRequest): Promise<GenerateResult> {
     validateMessages(req.messages)
     validateChatTools(req)
     if (!usesToolPath(req) && !hasToolTurns(req.messages)) {
-      return await this.generateTask(req, loaded => ({ prompt: chatPromptTokens(loaded.model, loaded.chatWrapper, req.messages) }))
+      return await this.generateTask(req, loaded => ({ prompt: this.requireEngine().chatPromptTokens(loaded.model, loaded.chatWrapper, req.messages) }))
     }
     return await this.generateTask(req, loaded => ({
-      run: async (p) => await toolChat({
+      run: async (p) => await this.requireEngine().toolChat({
         ...p,
         llama: this.requireLlama(),
-        wrapper: loaded.chatWrapper ?? new FallbackChatWrapper(loaded.model.tokens.shouldPrependBosToken && loaded.model.tokens.bos != null),
+        wrapper: loaded.chatWrapper ?? new (this.requireEngine().FallbackChatWrapper)(loaded.model.tokens.shouldPrependBosToken && loaded.model.tokens.bos != null),
         messages: req.messages,
         options: req
       })
@@ -299,7 +323,7 @@ export class Runtime {
     validateStops(req.stop)
     const penalties = penaltiesFor(req)
     return await this.task(req, 'generate', async (loaded, signal) => {
-      const tokenBias = tokenBiasFor(loaded.model, req.logitBias)
+      const tokenBias = this.requireEngine().tokenBiasFor(loaded.model, req.logitBias)
       const limit = this.maxTokensFor(loaded.entry)
       if (maxTokens > limit) throw new MaxTokensExceededError(maxTokens, limit)
       const how = plan(loaded)
@@ -338,6 +362,7 @@ export class Runtime {
 
   /** Registry lookup, limits, queue, load, run, cleanup: what every task kind shares. */
   private async task<T> (opts: TaskOptions, kind: 'generate' | 'embed', body: (loaded: LoadedModel, signal: AbortSignal) => Promise<T>, maxTokens?: number): Promise<T> {
+    await this.warm()
     const pool = this.requirePool()
     const entry = await this.registry.resolve(opts.model)
     if (maxTokens != null && maxTokens > this.maxTokensFor(entry)) throw new MaxTokensExceededError(maxTokens, this.maxTokensFor(entry))
@@ -386,6 +411,11 @@ export class Runtime {
 
   private maxTokensFor (entry: RegisteredModel): number {
     return Math.min(this.init.maxTokensLimit ?? MAX_TOKENS_LIMIT, this.contextSizeFor(entry) - 1)
+  }
+
+  private requireEngine (): Engine {
+    if (this.engine == null) throw new RuntimeStoppedError()
+    return this.engine
   }
 
   private requireLlama (): Llama {
