@@ -135,13 +135,17 @@ export class Runtime {
 
   private async doStart (): Promise<void> {
     this.scheduler.start()
-    if (this.init.lazyEngine !== true) await this.warm()
+    if (this.init.lazyEngine !== true) await this.loadOnce()
     this.log('started')
   }
 
   /** Loads llama.cpp's binding and finds the hardware, once; a task does this itself when it is the first. */
   async warm (): Promise<void> {
     if (this.starting == null) throw new RuntimeStoppedError()
+    await this.loadOnce()
+  }
+
+  private async loadOnce (): Promise<void> {
     this.loading ??= this.loadLlama()
     try { await this.loading } catch (err) { this.loading = undefined; throw err }
   }

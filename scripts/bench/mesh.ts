@@ -124,11 +124,12 @@ function median (values: number[]): number {
   return percentile(values, 50)
 }
 
-/** Start → listening (api.json) → connected to its bootstrap peer and its card held by it. */
-async function startToReady (h: Harness, founder: MycelProcess): Promise<{ listening: number[], ready: number[] }> {
-  const invite = await h.invite(founder, { uses: START_RUNS, inProcess: true })
+/** Start → listening (api.json) → connected to its bootstrap peer and its card held by it; `prepare` readies each home first. */
+export async function startToReady (h: Harness, founder: MycelProcess, prepare?: (home: string) => Promise<void>, runs = START_RUNS): Promise<{ listening: number[], ready: number[] }> {
+  const invite = await h.invite(founder, { uses: runs, inProcess: true })
   const homes: string[] = []
-  for (let i = 0; i < START_RUNS; i++) homes.push(await h.join(invite, `start-${i}`, { inProcess: true }))
+  for (let i = 0; i < runs; i++) homes.push(await h.join(invite, `start-${i}`, { inProcess: true }))
+  for (const home of homes) await prepare?.(home)
   const listening: number[] = []
   const ready: number[] = []
   for (const home of homes) {

@@ -15,6 +15,7 @@ import { context } from './context.ts'
 import { federatedMemory } from './federated-memory.ts'
 import { sources } from './sources.ts'
 import { agents } from './agents.ts'
+import { startup } from './startup.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
@@ -32,4 +33,5 @@ export const suites: BenchSuite[] = [
   federatedMemory,
   sources,
   agents,
+  startup,
 ]

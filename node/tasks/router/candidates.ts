@@ -4,7 +4,9 @@
  * admits the kind, and, for a task that reads a collection, its card names
  * that collection; this node is one when it serves the kind (and holds the
  * collection) itself. The
- * score is load (running + queued per slot), plus round-trip time (100 ms
+ * score is load (running + queued per slot, plus the tasks this node has
+ * sent the member and not yet seen finish: the card's figure can be up to a
+ * card interval old, this count is current), plus round-trip time (100 ms
  * weighs like one busy slot in ten), plus what experience charged the
  * member (see health.ts). `local-only` data has no remote candidate.
  *
@@ -38,6 +40,8 @@ export interface ScoringComponents {
   /** Whether this node serves the kind (and model) itself, and its load. */
   local: (spec: CandidateSpec) => { running: number, queued: number, slots: number } | undefined
   penalty: (peerId: string) => number
+  /** Tasks this node has open on a member right now. @default none */
+  inFlight?: (peerId: string) => number
 }
 
 /** What an unmeasured round trip counts as. */
@@ -55,7 +59,7 @@ export function rankCandidates (spec: CandidateSpec, c: ScoringComponents): Cand
       if (spec.model != null && !card.models.some(m => m.name === spec.model && (spec.modelSha256 == null || m.sha256 === spec.modelSha256))) continue
       if (spec.tool != null && !card.tools.some(t => t.name === spec.tool)) continue
       if (spec.collection != null && !card.collections.some(col => col.name === spec.collection && col.classification !== 'local-only')) continue
-      const busy = (card.load.running + card.load.queued) / Math.max(1, card.load.slots)
+      const busy = (card.load.running + card.load.queued + (c.inFlight?.(card.peerId) ?? 0)) / Math.max(1, card.load.slots)
       out.push({ peerId: card.peerId, card, local: false, score: busy + (c.rttMs(card.peerId) ?? RTT_GUESS_MS) / 1000 + c.penalty(card.peerId) })
     }
   }

@@ -127,6 +127,8 @@ export class TaskRouter {
   private readonly recent: TaskSummary[] = []
   /** Tasks being routed, so `cancel(taskId)` reaches a delegated one too. */
   private readonly inFlight = new Map<string, AbortController>()
+  /** Tasks open on each member from this node: ranking counts them before the member's card does. */
+  private readonly openOn = new Map<string, number>()
 
   constructor (components: RouterComponents, init: RouterInit = {}) {
     this.c = components
@@ -162,6 +164,7 @@ export class TaskRouter {
       memberGroups: this.c.memberGroups,
       rttMs: this.c.rttMs,
       penalty: peer => this.health.penalty(peer),
+      inFlight: peer => this.openOn.get(peer) ?? 0,
       local: s => this.c.registry.get(s.kind) != null && (s.model == null || this.c.localModels().includes(s.model)) &&
         (s.modelSha256 == null || (s.model != null && this.c.localModelDigest?.(s.model) === s.modelSha256)) && (s.tool == null || this.c.toolClassOf?.(s.tool) != null) &&
         (s.collection == null || this.c.holdsCollection == null || this.c.holdsCollection(s.collection))
@@ -348,14 +351,21 @@ export class TaskRouter {
         ...(chain != null ? { chain, ...(spec.model != null ? { model: spec.model } : {}), ...(spec.tool != null ? { tool: spec.tool } : {}), ...(spec.collection != null ? { collection: spec.collection } : {}) } : {})
       })
     }
-    return await runRemote({ ...this.c, self: this.self, client: this.client }, cand.peerId, cand.card as CapabilityCard, {
-      kind: spec.kind, input: spec.input, dataClass, taskId, onText,
-      ...(spec.model != null ? { model: spec.model } : {}),
-      ...(spec.collection != null ? { collection: spec.collection } : {}),
-      ...(spec.tool != null ? { tool: spec.tool } : {}),
-      ...(spec.signal != null ? { signal: spec.signal } : {}),
-      ...(chain != null ? { chain } : {})
-    })
+    this.openOn.set(cand.peerId, (this.openOn.get(cand.peerId) ?? 0) + 1)
+    try {
+      return await runRemote({ ...this.c, self: this.self, client: this.client }, cand.peerId, cand.card as CapabilityCard, {
+        kind: spec.kind, input: spec.input, dataClass, taskId, onText,
+        ...(spec.model != null ? { model: spec.model } : {}),
+        ...(spec.collection != null ? { collection: spec.collection } : {}),
+        ...(spec.tool != null ? { tool: spec.tool } : {}),
+        ...(spec.signal != null ? { signal: spec.signal } : {}),
+        ...(chain != null ? { chain } : {})
+      })
+    } finally {
+      const n = (this.openOn.get(cand.peerId) ?? 1) - 1
+      if (n <= 0) this.openOn.delete(cand.peerId)
+      else this.openOn.set(cand.peerId, n)
+    }
   }
 
   private remember (s: TaskSummary): void {

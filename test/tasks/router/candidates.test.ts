@@ -43,6 +43,15 @@ describe('candidate scoring', () => {
     assert.deepEqual(ids({ kind: 'echo', collection: 'atlantis' }, components(cards)), [])
   })
 
+  it('counts the tasks this node has open on a member, which its card does not show yet', () => {
+    const cards = [card('a'), card('b'), card('c')]
+    const open: Record<string, number> = { a: 2, b: 1 }
+    assert.deepEqual(ids({ kind: 'echo' }, components(cards, { inFlight: p => open[p] ?? 0 })), ['c', 'b', 'a'])
+    // the card's own load and the open tasks add up: one busy slot in the card weighs like one open task
+    const loaded = [card('x', { load: { running: 1, queued: 0, slots: 4 } }), card('y')]
+    assert.deepEqual(ids({ kind: 'echo' }, components(loaded, { inFlight: p => p === 'y' ? 2 : 0 })), ['x', 'y'])
+  })
+
   it('puts a demoted member behind honest ones, however idle it claims to be', () => {
     const cards = [card('liar'), card('honest', { load: { running: 2, queued: 0, slots: 4 } })]
     assert.deepEqual(ids({ kind: 'echo' }, components(cards)), ['liar', 'honest'])
