@@ -7,7 +7,10 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '../../../identity/keys.ts'
-import { wirePair } from './fixtures.ts'
+import { createLogger } from '../../../node/logger.ts'
+import type { AuditLog } from '../../../node/audit/log.ts'
+import { Admission } from '../../../node/tasks/wire/admission.ts'
+import { ORG, wirePair } from './fixtures.ts'
 
 describe('task admission', () => {
   it('admits a well-formed request and refuses each broken one with its code', async () => {
@@ -31,6 +34,20 @@ describe('task admission', () => {
     assert.equal(await check(w.request(undefined, { issuedAt: now - 120_000, expiresAt: now - 60_000 }).bytes), 'expired')
     assert.equal(await check(w.request(undefined, { issuedAt: now + 3_600_000, expiresAt: now + 3_660_000 }).bytes), 'expired', 'issued in the future')
     assert.equal(await check(w.request(undefined, { expiresAt: now + 24 * 3_600_000 }).bytes), 'expired', 'claims too long a life')
+  })
+
+  it('refuses a request replayed to a restarted executor, from the ids on disk', async () => {
+    const w = await wirePair()
+    const disk = new Map<string, Uint8Array>()
+    const seen = { get: async (k: string) => disk.get(k), put: async (k: string, v: Uint8Array) => { disk.set(k, v) } }
+    const audit = { append: async (e: unknown) => e } as unknown as AuditLog
+    const open = (): Admission => new Admission({ logger: createLogger('test:admission'), self: () => w.executorId, orgId: ORG, audit, seen })
+    const req = w.request()
+    const pending: Array<Promise<unknown>> = []
+    assert.notEqual(typeof await open().check({ v: 1, t: 'submit', request: req.bytes }, w.delegatorId, pending), 'string')
+    await Promise.all(pending)
+    // a new process knows nothing in memory: the id written by the first one refuses the replay
+    assert.equal(await open().check({ v: 1, t: 'submit', request: req.bytes }, w.delegatorId, []), 'replay')
   })
 
   it('audits refusals up to the limit, then counts them and turns the peer away', async () => {
