@@ -5,10 +5,9 @@
  * a second, and a node without a model never pays it. The rest of the
  * runtime imports node-llama-cpp for types only.
  */
-export { getLlama, LlamaLogLevel, resolveModelFile } from 'node-llama-cpp'
+export { getLlama, LlamaLogLevel } from 'node-llama-cpp'
 export { chatPromptTokens, completionPromptTokens } from './chat.ts'
 export { FallbackChatWrapper } from './fallback-wrapper.ts'
 export { toolChat } from './tool-chat.ts'
 export { tokenBiasFor } from './sampling.ts'
 export { ModelPool } from './model-pool.ts'
-export { readModelFileInfo } from './gguf-info.ts'

@@ -17,7 +17,6 @@ import { createLogger, type Logger } from '../logger.ts'
 import { PULL_ABORT_GRACE_MS, PULL_CONNECT_TIMEOUT_MS, PULL_IDLE_TIMEOUT_MS } from './constants.ts'
 import { downloadWatchdog, fetchModelFile, partialBytes, resumableStaging } from './download.ts'
 import { InvalidModelFileError, InvalidModelUriError, ModelDigestMismatchError, ModelExistsError, ModelHashMismatchError, UnknownModelError } from './errors.ts'
-import { loadEngine } from './load-engine.ts'
 import { sha256File, type HashProgress } from './hash.ts'
 
 export interface RegisteredModel {
@@ -137,7 +136,9 @@ export class ModelRegistry {
     const abs = resolvePath(path)
     const name = opts.name ?? defaultModelName(abs)
     if (!NAME.test(name)) throw new InvalidModelFileError(abs, `"${name}" is not a valid model name (letters, digits, . _ : -)`)
-    const info = await (await loadEngine()).readModelFileInfo(abs, opts.signal)
+    // gguf-info imports node-llama-cpp's values: loaded on first use, so a node without a model never pays for it
+    const { readModelFileInfo } = await import('./gguf-info.ts')
+    const info = await readModelFileInfo(abs, opts.signal)
     if (opts.sha256 != null && !SHA256.test(opts.sha256)) throw new InvalidModelFileError(abs, 'the expected sha256 must be 64 lower-case hex digits')
     const sha256 = await sha256File(abs, opts)
     if (opts.sha256 != null && sha256 !== opts.sha256) throw new ModelDigestMismatchError(abs, opts.sha256, sha256)
@@ -220,7 +221,7 @@ export class ModelRegistry {
         onProgress: onBytes,
         onResume: (from) => { dog.progress(from); opts.onResume?.(from) }
       })
-      : (await loadEngine()).resolveModelFile(uri, {
+      : (await import('node-llama-cpp')).resolveModelFile(uri, {
         directory: staging,
         download: 'auto',
         cli: false,
