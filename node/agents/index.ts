@@ -6,6 +6,5 @@ export { runAgent, type AgentRunOutput, type AgentRunRequest, type KernelCompone
 export { agentRunKind, type AgentRunInput } from './kind.ts'
 export { eventLine, parseEventLines, type AgentEvent, type StopReason } from './events.ts'
 export { offerTools, type MeshAgent, type MeshModel } from './offered.ts'
-export { present, type Presented, type PresentInit } from './present.ts'
 export { AgentExistsError, InvalidAgentProfileError, RefusedCallError, TooManyAgentsError, UnknownAgentError } from './errors.ts'
 export * as agentsConstants from './constants.ts'

@@ -4,7 +4,9 @@
  * (function calling); each call the model proposes runs through the router
  * too: `tool.call` on whichever member offers the tool, `agent.run` on a
  * peer's agent, `llm.chat` on a peer's model. Results go back to the model
- * through `present` (the one door for outside text). The run stops at a
+ * through the guard's presenter (the one door for outside text: wrapped as
+ * untrusted data, or with `quarantine` read by a tool-less model and handed
+ * to the planner as a handle, node/guard). The run stops at a
  * final answer, or at its budget (steps, tokens, wall time), or when the
  * model repeats one call endlessly, and says which. Every task it issues
  * carries the run's signal, so canceling the run cancels the whole tree,
@@ -17,11 +19,11 @@ import type { RunResult, RunSpec } from '../tasks/index.ts'
 import type { TaskRunContext, TaskUsage } from '../tasks/registry.ts'
 import { wireCodeOf } from '../tasks/errors.ts'
 import type { MeshTool, MeshToolCall, MeshToolResult } from '../tools/index.ts'
-import { AGENT_REFUSED_AUDIT_TYPE, AGENT_RUN_AUDIT_TYPE, AGENT_RUN_KIND, AGENT_STEP_AUDIT_TYPE, REPEATED_CALL_LIMIT, STEP_MAX_COMPLETION_TOKENS } from './constants.ts'
+import { AGENT_REFUSED_AUDIT_TYPE, AGENT_RUN_AUDIT_TYPE, AGENT_RUN_KIND, AGENT_STEP_AUDIT_TYPE, REPEATED_CALL_LIMIT, RESULT_MAX_CHARS, STEP_MAX_COMPLETION_TOKENS } from './constants.ts'
 import { RefusedCallError } from './errors.ts'
 import { eventLine, sha256Hex, type AgentEvent, type StopReason } from './events.ts'
 import { offerTools, type MeshAgent, type MeshModel, type Offer } from './offered.ts'
-import { present } from './present.ts'
+import { presenter, QuarantineVault, type ReaderChat } from '../guard/index.ts'
 import type { AgentBudget, AgentProfile } from './profile.ts'
 import { agentScope, delegationScope, taskScope } from './scope.ts'
 
@@ -35,6 +37,8 @@ export interface KernelComponents {
   /** Models other members' cards list. */
   models: () => MeshModel[]
   audit: Pick<AuditLog, 'append'>
+  /** The tool-less reader of quarantined text, on this node's model; none: quarantined text is withheld. */
+  reader?: (model: string) => ReaderChat
 }
 
 export interface AgentRunRequest {
@@ -71,6 +75,9 @@ export async function runAgent (c: KernelComponents, req: AgentRunRequest): Prom
     await c.audit.append({ type, actor: c.self, peer: peer ?? ctx.from, task: ctx.taskId, data: { agent: profile.name, ...data } })
   }
   const scope = agentScope(profile, ctx.chain)
+  // one vault per run: handles the planner names are resolved to the raw text for tools, never shown to it
+  const vault = profile.quarantine && c.reader != null ? new QuarantineVault(c.reader(profile.model)) : undefined
+  const present = presenter(vault != null ? { vault } : {})
   const chain = (s: ChainScope): ChainRequest => ({ ...(ctx.chain != null ? { parent: ctx.chain } : {}), agent: req.signer, scope: s, parentTask: ctx.taskId })
   const offer: Offer = offerTools({
     patterns: profile.tools,
@@ -135,8 +142,8 @@ export async function runAgent (c: KernelComponents, req: AgentRunRequest): Prom
           looped = true
           break
         }
-        const out = await execute(c, call, steps, offer, { profile, scope, chain, signal, emit, audit, budgetLeft: () => budget.maxTokens - used(), timeLeft: () => endsAt - Date.now(), usage })
-        const shown = await present(out.text, { source: `${call.name} on ${out.node}`, quarantine: profile.quarantine, isError: out.isError, signal })
+        const out = await execute(c, call, steps, offer, { profile, scope, chain, signal, emit, audit, ...(vault != null ? { vault } : {}), budgetLeft: () => budget.maxTokens - used(), timeLeft: () => endsAt - Date.now(), usage })
+        const shown = await present(out.text, { source: `${call.name} on ${out.node}`, quarantine: profile.quarantine, isError: out.isError, maxChars: RESULT_MAX_CHARS, signal })
         messages.push({ role: 'tool', toolCallId: call.id, content: shown.content })
       }
       if (looped) { stop = 'loop'; break }
@@ -166,6 +173,8 @@ interface StepContext {
   /** Milliseconds left of the run's wall time. */
   timeLeft: () => number
   usage: TaskUsage
+  /** Quarantined texts of this run: handles in tool arguments become the raw text after the scope checks. */
+  vault?: QuarantineVault
 }
 
 /** Runs one proposed call; a refusal or a failed task becomes an error result for the model, a cancel or the deadline ends the run. */
@@ -178,7 +187,7 @@ async function execute (c: KernelComponents, call: ToolCall, step: number, offer
     if (offered == null) throw new RefusedCallError('unknown-tool', `${call.name} is not a tool this agent was offered`)
     const args = parseArguments(call)
     if (offered.type === 'tool') {
-      const r = await c.tools.call({ tool: offered.name, arguments: args, signal: s.signal, chain: s.chain(taskScope(s.scope, 'tool.call', offered.name)) })
+      const r = await c.tools.call({ tool: offered.name, arguments: (s.vault?.resolve(args) ?? args) as Record<string, unknown>, signal: s.signal, chain: s.chain(taskScope(s.scope, 'tool.call', offered.name)) })
       out = { text: r.result.content.map(x => x.type === 'text' ? x.text : JSON.stringify(x)).join('\n'), node: r.executor, isError: r.result.isError }
     } else if (offered.type === 'delegate') {
       const target = offered.targets.get(String(args.agent))

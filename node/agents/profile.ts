@@ -27,7 +27,7 @@ const ProfileShape = object({
   tools: arrayOf(PATTERN, { max: c.PROFILE_LIST_MAX }),
   collections: arrayOf(PATTERN, { max: c.PROFILE_LIST_MAX }),
   budget: BudgetShape,
-  /** Tool and document text reaches the planner only through a tool-less reader (node/agents/present.ts). */
+  /** Tool and document text reaches the planner only through a tool-less reader (node/guard quarantine). */
   quarantine: bool,
   /** `required` makes every step a call (grammar-forced): the run ends at its budget. */
   toolChoice: oneOf(['auto', 'required'] as const),

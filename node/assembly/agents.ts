@@ -69,6 +69,7 @@ export function openLocalAgents (init: LocalAgentsInit): LocalAgents {
         router: c.router,
         tools: c.tools,
         audit: init.audit,
+        ...(c.reader != null ? { reader: c.reader } : {}),
         agents: () => others().filter(card => sendable(card, agentsConstants.AGENT_RUN_KIND)).flatMap(card => (card.agents ?? []).map((a): MeshAgent => ({
           peer: card.peerId, peerName: card.name, name: a.name, model: a.model, tools: a.tools, ...(a.description != null ? { description: a.description } : {})
         }))),

@@ -56,6 +56,8 @@ import { localInference } from './inference.ts'
 import { openLocalMemory, localMeshMemory } from './memory.ts'
 import { openLocalTools } from './tools.ts'
 import { nodeGuard } from './guard.ts'
+import { runtimeReader } from '../guard/index.ts'
+import { policyAgentDecision } from '../tasks/chain/index.ts'
 import { openLocalSources } from './sources.ts'
 import type { SourcesInit } from '../sources/index.ts'
 import { openLocalAgents } from './agents.ts'
@@ -228,7 +230,9 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     seen: kvStore(db, 'seen'),
     outputCheck: guard.output,
     // a member named on a delegation chain need not be connected here: its verified card vouches for its groups
-    chainGroupsOf: (peerId) => groupsOf(peerId)
+    chainGroupsOf: (peerId) => groupsOf(peerId),
+    // an agent on a chain has its node's rights, less what a rule naming it denies
+    agentDecision: policyAgentDecision({ self: () => self.toString(), policy, groupsOf: (peerId) => groupsOf(peerId) })
   }, init.executor)
 
   const cards = cardService(init.cards)({
@@ -301,7 +305,9 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   })
   const meshMemory = localMeshMemory({ self: self.toString(), name: () => credentials.name, memory, cards: otherCards, memberGroups: groupsOf, policy, router, logger: createLogger('mycel:node:mesh-memory') })
   const mesh = tools.mesh({ selfName: credentials.name, cards: otherCards, memberGroups: groupsOf, router })
-  agents.connect({ router, tools: mesh, cards: otherCards, memberGroups: groupsOf, policy })
+  // quarantined tool text is read by a tool-less call on this node's own model (node/guard)
+  const runtime = inference.runtime
+  agents.connect({ router, tools: mesh, cards: otherCards, memberGroups: groupsOf, policy, ...(runtime != null ? { reader: (model: string) => runtimeReader(runtime, model) } : {}) })
   // members hold each other's checkpoints: a node cannot roll back or rewrite its log alone
   const { witness, verifyPeers } = nodeWitness({ db, host, gate, audit, self: self.toString(), publicKey: key.publicKey, verify }, init.witness)
   const { sources, forget } = openLocalSources({ paths, db, memory, tasks, audit, self: self.toString(), cards: otherCards, router, ...(init.sources != null ? { sources: init.sources } : {}) })

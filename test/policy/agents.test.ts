@@ -10,6 +10,7 @@ import { parsePolicy } from '../../node/policy/parse.ts'
 import { PolicyEngine } from '../../node/policy/engine.ts'
 import { formatPolicy } from '../../node/policy/defaults.ts'
 import type { DecisionRequest } from '../../node/policy/types.ts'
+import { policyAgentDecision } from '../../node/tasks/chain/index.ts'
 
 const B = '12D3KooWBBBBBBBBBBBBBBBBBBBBBBBB'
 const C = '12D3KooWCCCCCCCCCCCCCCCCCCCCCCCC'
@@ -46,5 +47,32 @@ describe('agents as policy principals', { timeout: 10_000 }, () => {
     const bad = text.replace(`"coder@${B}"`, '"Coder Bot@x"')
     assert.throws(() => parsePolicy(bad), (err: Error) => /invalid agent "Coder Bot@x"/.test(err.message) && /line 7:/.test(err.message))
     assert.deepEqual(parsePolicy(formatPolicy(parsePolicy(text))).rules.map(r => r.agents), [[`coder@${B}`], ['scout'], [`*@${C}`]])
+  })
+})
+
+describe('agents on a delegation chain, decided by policy', { timeout: 10_000 }, () => {
+  const policy = new PolicyEngine({}, {
+    self: SELF,
+    policy: parsePolicy(JSON.stringify({
+      version: 1,
+      rules: [
+        { id: 'no-rogue', effect: 'deny', agents: [`rogue@${B}`], kinds: ['*'], direction: 'inbound' },
+        { id: 'members', groups: ['members'], kinds: ['echo', 'tool.call'], tools: ['*'], direction: 'inbound' }
+      ]
+    }))
+  })
+  const decide = policyAgentDecision({ self: () => SELF, policy, groupsOf: (p) => p === B ? ['members'] : undefined })
+  const facts = { kind: 'echo', dataClass: 'internal' as const }
+
+  it('a member\'s agent has its node\'s rights, less what a rule naming it denies', () => {
+    assert.equal(decide({ node: B, agent: 'helper' }, facts).allow, true)
+    const d = decide({ node: B, agent: 'rogue' }, facts)
+    assert.equal(d.allow, false)
+    assert.equal(d.rule, 'no-rogue')
+  })
+
+  it('an agent of a non-member is refused; this node\'s own agents act under their profile', () => {
+    assert.equal(decide({ node: C, agent: 'helper' }, facts).rule, 'not-a-member')
+    assert.equal(decide({ node: SELF, agent: 'rogue' }, facts).allow, true)
   })
 })

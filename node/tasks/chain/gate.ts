@@ -45,6 +45,25 @@ export interface CheckedChain {
 
 const ALLOW_AGENT: AgentDecision = () => ({ allow: true, rule: 'agent-of-node', reason: 'the agent acts within its node\'s rights' })
 
+/**
+ * Agent principals decided by policy: another member's agent has what rules
+ * give its node (peer or group) and what rules naming it give it
+ * (`agents: ["NAME@PEER"]`), so a rule can deny one agent what its node may
+ * do. This node's own agents act under their profile's tool patterns and
+ * the node's own decision to run them.
+ */
+export function policyAgentDecision (c: { self: () => string, policy: Pick<PolicyEngine, 'decide'>, groupsOf: (peerId: string) => string[] | undefined }): AgentDecision {
+  return (who, req) => {
+    if (who.node === c.self()) return ALLOW_AGENT(who, req)
+    const groups = c.groupsOf(who.node)
+    if (groups == null) return { allow: false, rule: 'not-a-member', reason: `the node of agent ${who.agent} is not a member` }
+    return c.policy.decide({
+      peerId: who.node, groups, agent: { name: who.agent, node: who.node }, kind: req.kind, dataClass: req.dataClass, direction: 'inbound',
+      ...(req.model != null ? { model: req.model } : {}), ...(req.tool != null ? { tool: req.tool } : {}), ...(req.collection != null ? { collection: req.collection } : {})
+    })
+  }
+}
+
 export class ChainGate {
   private readonly c: ChainGateComponents
   /** Nonces of last links seen, with their expiry: a link is bound to one request, used once. */

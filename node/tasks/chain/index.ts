@@ -7,5 +7,5 @@
  * const gate = new ChainGate({ self, orgId, policy, groupsOf, audit })
  * const { chain } = gate.verify({ links, from, taskId, request })
  */
-export { ChainGate, nodePrincipals, type AgentDecision, type ChainGateComponents, type ChainRequestFacts, type CheckedChain } from './gate.ts'
+export { ChainGate, nodePrincipals, policyAgentDecision, type AgentDecision, type ChainGateComponents, type ChainRequestFacts, type CheckedChain } from './gate.ts'
 export { chainAuditData, ownChainAuditData } from './audit-data.ts'
