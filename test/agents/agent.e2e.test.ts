@@ -82,6 +82,13 @@ describe('an agent runs a tool on another member, to its step budget', { timeout
     const end = mine.find(e => e.type === 'agent.run' && e.data?.phase === 'end')
     assert.equal(end?.data?.stop, 'steps')
     assert.ok(mine.filter(e => e.type === 'agent.step').every(e => e.peer === alpha.peerId && e.data?.node === alpha.peerId))
+    // alpha's entries of the calls are linked to the run on gamma by its signed chain, naming the agent
+    const linked = (await audit(alpha)).filter(e => e.type === 'task.received' && e.data?.parentTask === first.taskId)
+    assert.equal(linked.length, 3, 'each call alpha ran names the agent run as its parent')
+    assert.ok(linked.every(e => e.data?.chainAgent === 'scout' && e.data?.chainOrigin === gamma.peerId && e.peer === gamma.peerId))
+    const tree = (await h.cli(gamma.home, ['audit', 'trace', first.taskId, '--json'])).json<{ task: string, children?: Array<{ kind?: string, peer?: string }> }>()
+    assert.equal(tree.task, first.taskId)
+    assert.equal((tree.children ?? []).filter(c => c.kind === 'tool.call' && c.peer === alpha.peerId).length, 3, 'the trace tree on gamma holds the three calls to alpha')
 
     const second = await run()
     assert.notEqual(second.taskId, first.taskId)
