@@ -38,6 +38,7 @@ import type { NodeMemory } from './memory/node-memory.ts'
 import type { CatalogStore } from './catalog/catalog-store.ts'
 import type { MeshTools } from './tools/index.ts'
 import type { AgentService } from './agents/index.ts'
+import type { SessionService } from './sessions/index.ts'
 import type { StatusSummary } from './api/modules.ts'
 
 export type { PeerSummary } from './net/peers.ts'
@@ -65,6 +66,8 @@ export interface NodeServices {
   readonly memory: NodeMemory
   /** Memory search across the members holding collections this node may read. */
   readonly meshMemory: MeshMemory
+  /** Chat sessions with memory, held in the node's database. */
+  readonly sessions: SessionService
   /** This node's tools and those of the members' cards; calls them through the router. */
   readonly tools: MeshTools
   /** This node's agents: profiles, keys, and the `agent.run` kind. */

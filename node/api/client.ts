@@ -15,6 +15,7 @@ import { ERROR_STATUS, isApiErrorCode, type ApiErrorCode } from '../../protocol/
 import { MalformedApiResponseError, NodeNotRunningError } from './errors.ts'
 import { MAX_EVENT_LINE_BYTES } from './constants.ts'
 import { parseTaskEvent, type TaskEvent, type TaskRequestBody } from './task-stream.ts'
+import type { SessionTurnRequestBody } from './session-body.ts'
 
 const ApiFile = object({ url: str({ max: 256 }), token: str({ max: 256 }), pid: uint(), listen: optional(arrayOf(str({ max: 256 }), { max: 16 })) })
 
@@ -71,6 +72,11 @@ export class ApiClient {
 
   async delete<T = unknown> (path: string, signal?: AbortSignal): Promise<T> {
     return await this.request<T>('DELETE', path, undefined, signal)
+  }
+
+  /** Runs one session turn (`POST /api/sessions/turns`) and yields its events, as `runTask` does. */
+  async * sessionTurn (body: SessionTurnRequestBody, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
+    for await (const line of this.lines('/api/sessions/turns', body, signal)) yield parseTaskEvent(line)
   }
 
   /** Runs a task (`POST /api/tasks`) and yields its events, each checked against the contract. */

@@ -23,6 +23,7 @@ import type { AgentProfile, AgentSpec } from '../agents/index.ts'
 import type { PeerVerifyResult, WitnessWarning } from '../witness/index.ts'
 import type { AddSource, SourceSummary, SyncReport } from '../sources/index.ts'
 import type { MeshForgetReport } from '../tasks/kinds/memory-forget.ts'
+import type { SessionService } from '../sessions/index.ts'
 
 /** A connected member as `mycel peers` shows it (`net/peers.ts` builds it). */
 export type { PeerSummary }
@@ -180,6 +181,9 @@ export interface ModelsModule {
   /** Takes a name or digest off the catalog (admins only); false when it was not on it. */
   withdraw: (nameOrSha256: string) => Promise<boolean>
 }
+/** Chat sessions with memory on this node (`sessions/`); ids are `NAME` or `PEER_ID/NAME`. */
+export type SessionsModule = Pick<SessionService, 'turn' | 'list' | 'show' | 'remove' | 'search'>
+
 /** The mesh's tools: this node's and those of the members' verified cards. */
 export interface ToolsModule {
   list: () => MeshTool[]
@@ -226,4 +230,5 @@ export interface ApiModules {
   forget?: ForgetModule
   /** Absent where the node has no agents service (API tests over a few modules). */
   agents?: AgentsModule
+  sessions: SessionsModule
 }

@@ -7,7 +7,7 @@
  * member) is answered with its own status, 429 with `Retry-After`
  * included, rather than a 200 whose last line says so.
  */
-import type { ApiServer } from './server.ts'
+import type { ApiServer, RouteContext } from './server.ts'
 import type { AuditModule, PolicyModule, TasksModule } from './modules.ts'
 import type { RouteEvent, RunResult } from '../tasks/index.ts'
 import { HttpError } from './errors.ts'
@@ -23,9 +23,10 @@ const TASK_ID = /^[0-9a-f]{32}$/
 /** Most audit entries a task's detail carries (a task writes a handful; failovers add a few per attempt). */
 const MAX_TASK_AUDIT_ENTRIES = 100
 
-function resultEvent (r: RunResult): TaskEvent {
+function resultEvent (r: RunResult & { session?: string }): TaskEvent {
   return {
     type: 'result',
+    ...(r.session != null ? { session: r.session } : {}),
     taskId: r.taskId,
     executor: r.executor,
     ...(r.output !== undefined ? { output: r.output } : {}),
@@ -34,6 +35,36 @@ function resultEvent (r: RunResult): TaskEvent {
     ...(r.stopSequence != null ? { stopSequence: r.stopSequence } : {}),
     attempts: r.attempts
   }
+}
+
+/**
+ * Streams one routed run as task events, ending with its result or error
+ * line. Routing events wait for the first output (at most
+ * `TASK_STATUS_HOLD_MS`), so a refusal can still choose the status.
+ */
+export async function streamRun (stream: RouteContext['stream'], run: (onEvent: (e: RouteEvent) => void) => Promise<RunResult & { session?: string }>): Promise<void> {
+  const out = stream.ndjson()
+  const held: TaskEvent[] = []
+  let hold: ReturnType<typeof setTimeout> | undefined
+  const flush = (): void => { clearTimeout(hold); for (const h of held.splice(0)) out.write(h) }
+  const emit = (e: RouteEvent | TaskEvent): void => {
+    const event = taskEvent(e)
+    if (!out.started && (event.type === 'routed' || event.type === 'failover')) {
+      held.push(event)
+      hold ??= setTimeout(flush, TASK_STATUS_HOLD_MS)
+      return
+    }
+    flush()
+    out.write(event)
+  }
+  try {
+    emit(resultEvent(await run(emit)))
+  } catch (err) {
+    clearTimeout(hold)
+    if (!out.started) throw err
+    out.fail(err)
+  }
+  out.end()
 }
 
 export interface TaskRouteModules {
@@ -45,41 +76,18 @@ export interface TaskRouteModules {
 export function registerTaskRoutes (api: ApiServer, { tasks, policy, audit }: TaskRouteModules): void {
   api.route('POST', '/api/tasks', async ({ body: b, signal, stream }) => {
     const spec = body(TaskBody, b, 'task request')
-    const out = stream.ndjson()
-    // routing events wait for the first output, so a refusal can still choose the status
-    const held: TaskEvent[] = []
-    let hold: ReturnType<typeof setTimeout> | undefined
-    const flush = (): void => { clearTimeout(hold); for (const h of held.splice(0)) out.write(h) }
-    const emit = (e: RouteEvent | TaskEvent): void => {
-      const event = taskEvent(e)
-      if (!out.started && (event.type === 'routed' || event.type === 'failover')) {
-        held.push(event)
-        hold ??= setTimeout(flush, TASK_STATUS_HOLD_MS)
-        return
-      }
-      flush()
-      out.write(event)
-    }
-    try {
-      const result = await tasks.run({
-        kind: spec.kind,
-        input: spec.input as Record<string, unknown>,
-        ...(spec.model != null ? { model: spec.model } : {}),
-        ...(spec.dataClass != null ? { dataClass: spec.dataClass } : {}),
-        ...(spec.peer != null ? { peer: spec.peer } : {}),
-        ...(spec.local === true ? { local: true } : {}),
-        ...(spec.collection != null ? { collection: spec.collection } : {}),
-        priority: spec.priority ?? 'interactive',
-        signal,
-        onEvent: emit
-      })
-      emit(resultEvent(result))
-    } catch (err) {
-      clearTimeout(hold)
-      if (!out.started) throw err
-      out.fail(err)
-    }
-    out.end()
+    await streamRun(stream, async (onEvent) => await tasks.run({
+      kind: spec.kind,
+      input: spec.input as Record<string, unknown>,
+      ...(spec.model != null ? { model: spec.model } : {}),
+      ...(spec.dataClass != null ? { dataClass: spec.dataClass } : {}),
+      ...(spec.peer != null ? { peer: spec.peer } : {}),
+      ...(spec.local === true ? { local: true } : {}),
+      ...(spec.collection != null ? { collection: spec.collection } : {}),
+      priority: spec.priority ?? 'interactive',
+      signal,
+      onEvent
+    }))
   })
 
   api.route('GET', '/api/tasks', async () => {

@@ -40,6 +40,8 @@ const Failover = object({ type: literal('failover'), from: id, reason: str({ max
 const Reset = object({ type: literal('reset') })
 const Result = object({
   type: literal('result'),
+  /** The session the turn belongs to (`PEER_ID/NAME`), on a session turn. */
+  session: optional(str({ max: 192 })),
   taskId: id,
   executor: id,
   output: optional(json({ maxDepth: 32, maxItems: MAX_OUTPUT_ITEMS })),

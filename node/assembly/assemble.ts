@@ -61,6 +61,7 @@ import { policyAgentDecision } from '../tasks/chain/index.ts'
 import { openLocalSources } from './sources.ts'
 import type { SourcesInit } from '../sources/index.ts'
 import { openLocalAgents } from './agents.ts'
+import { localSessions } from './sessions.ts'
 import { controlApi } from './control-api.ts'
 import { nodeWitness } from './witness.ts'
 import type { WitnessInit } from '../witness/index.ts'
@@ -291,6 +292,9 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     fallback: cloud
   }, init.router)
 
+  // chat with memory: history in the node's database, turns through the router
+  const sessions = localSessions({ self: self.toString(), db, router, localModels: () => inference.models, cards: otherCards, logger: createLogger('mycel:node:sessions') })
+
   const renewal = certificateRenewal({
     ...(init.renewCheckIntervalMs != null ? { checkIntervalMs: init.renewCheckIntervalMs } : {}),
     ...(init.certTtlMs != null ? { certTtlMs: init.certTtlMs } : {})
@@ -311,7 +315,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   // members hold each other's checkpoints: a node cannot roll back or rewrite its log alone
   const { witness, verifyPeers } = nodeWitness({ db, host, gate, audit, self: self.toString(), publicKey: key.publicKey, verify }, init.witness)
   const { sources, forget } = openLocalSources({ paths, db, memory, tasks, audit, self: self.toString(), cards: otherCards, router, ...(init.sources != null ? { sources: init.sources } : {}) })
-  const services: NodeServices = { sources, forget, credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, meshMemory, tools: mesh, agents: agents.service, runtime: inference.runtime, modelRegistry: inference.registry, catalog, invites: admin?.invites ?? null }
+  const services: NodeServices = { sources, forget, credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, meshMemory, sessions, tools: mesh, agents: agents.service, runtime: inference.runtime, modelRegistry: inference.registry, catalog, invites: admin?.invites ?? null }
   const lifecycle = new Lifecycle([
     ['audit', {
       start: async () => { await audit.start(); await audit.append({ type: 'node.start', actor: self, data: { org: org.id } }) },
@@ -346,6 +350,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     ['content-watch', contentWatch()({ sources: [async () => await inference.refresh(), async () => await memory.refreshChanged()], cards })],
     // at shutdown, every task being routed ends with an error line for its caller while the API stops accepting
     ['router', { start: () => {}, beforeStop: async () => { await router.stop() }, stop: () => {} }],
+    // after the router: a turn in flight at shutdown has failed before its session closes
+    ['sessions', sessions],
     ['api', api]
   ], log)
 

@@ -24,7 +24,7 @@ export function registerRoutes (server: ApiServer, node: MycelNode, paths: Pick<
 }
 
 export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections'>): ApiModules {
-  const { credentials, cards, router, executor, policy, policyFile, audit, verifyPeers, memory, meshMemory, revocations, invites, runtime, modelRegistry, tools, catalog, agents } = node.services
+  const { credentials, cards, router, executor, policy, policyFile, audit, verifyPeers, memory, meshMemory, revocations, invites, runtime, modelRegistry, tools, catalog, agents, sessions } = node.services
   return {
     node: { status: () => node.status(), peers: async () => await node.peers(), caps: () => node.caps() },
     admin: {
@@ -85,7 +85,8 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
     identity: { publicKey: credentials.key.publicKey, sign: (bytes) => sign(credentials.key.secretKey, bytes) },
     tools: { list: () => tools.list(), call: async (req) => await tools.call(req) },
     ...sourceModules(node),
-    agents: { list: () => agents.list(), get: (name) => agents.get(name), create: async (spec) => await agents.create(spec), remove: async (name) => await agents.remove(name) }
+    agents: { list: () => agents.list(), get: (name) => agents.get(name), create: async (spec) => await agents.create(spec), remove: async (name) => await agents.remove(name) },
+    sessions
   }
 }
 

@@ -20,6 +20,7 @@ import { registerModelRoutes } from '../api/model-routes.ts'
 import { registerToolRoutes } from '../api/tool-routes.ts'
 import { registerSourceRoutes } from '../api/source-routes.ts'
 import { registerAgentRoutes } from '../api/agent-routes.ts'
+import { registerSessionRoutes } from '../api/session-routes.ts'
 import { registerOpenAiRoutes } from '../openai/index.ts'
 import { registerAnthropicRoutes } from '../anthropic/index.ts'
 import { registerResponsesRoutes } from '../responses/index.ts'
@@ -40,6 +41,7 @@ export function registerApi (server: ApiServer, modules: ApiModules): void {
   registerToolRoutes(server, modules)
   registerSourceRoutes(server, modules)
   if (modules.agents != null) registerAgentRoutes(server, { agents: modules.agents })
+  registerSessionRoutes(server, modules)
   registerOpenAiRoutes(server, modules)
   registerResponsesRoutes(server, modules)
   registerAnthropicRoutes(server, modules)

@@ -42,6 +42,8 @@ export interface BuildContextOptions {
   countTokens: CountTokens
   summarize: SummarizeFn
   signal?: AbortSignal
+  /** Which other sessions' turns may be recalled (e.g. none of a stricter data class). @default every session of the agent */
+  recallFrom?: (session: string) => boolean
 }
 
 export interface BuiltContext {
@@ -119,6 +121,20 @@ export class ConversationMemory {
     const prefix = `sess/${this.codec.token('agent', check(agent))}/`
     for await (const [key, value] of this.kv.iterator(range(prefix))) out.push(this.decode(key, value, SessionRecord).session)
     return out
+  }
+
+  /** Removes a session with its turns and summaries, in one batch; false when there was none. */
+  async remove (agent: string, session: string): Promise<boolean> {
+    return await this.exclusive(async () => {
+      const sk = this.sessionKey(agent, session)
+      if (await this.kv.get(sk) == null) return false
+      const ops: Array<{ type: 'del', key: string }> = [{ type: 'del', key: sk }]
+      for (const prefix of [this.turnPrefix(agent, session), this.summaryPrefix(agent, session)]) {
+        for await (const key of this.kv.keys(range(prefix))) ops.push({ type: 'del', key })
+      }
+      await this.kv.batch(ops)
+      return true
+    })
   }
 
   /** Turns of a session with `from <= seq < to`. */
@@ -219,6 +235,7 @@ export class ConversationMemory {
       const inWindow = new Set(recent.map(t => t.seq))
       const candidates: Turn[] = []
       for (const s of await this.sessions(agent)) {
+        if (s !== session && opts.recallFrom != null && !opts.recallFrom(s)) continue
         for (const t of await this.turns(agent, s)) if (s !== session || !inWindow.has(t.seq)) candidates.push(t)
       }
       const ranked = rankTexts(candidates.map(t => t.content), query).slice(0, RECALL_TURNS)

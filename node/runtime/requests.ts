@@ -32,6 +32,14 @@ export interface GenerateOptions extends TaskOptions, PenaltyOptions {
 }
 
 export interface CompleteRequest extends GenerateOptions { prompt: string }
-export interface ChatRequest extends GenerateOptions, ChatToolOptions { messages: ChatMessage[] }
+export interface ChatRequest extends GenerateOptions, ChatToolOptions {
+  messages: ChatMessage[]
+  /**
+   * The session this turn continues (`PEER_ID/NAME`), stable across its turns.
+   * Unused for now: it is where keeping a session's sequence (and its KV
+   * cache) resident will key, so a turn evaluates only its new tokens.
+   */
+  sessionKey?: string
+}
 export interface EmbedRequest extends TaskOptions { input: string[] }
 export interface EmbedResult { embeddings: number[][], usage: { promptTokens: number } }

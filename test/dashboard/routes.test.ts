@@ -46,6 +46,7 @@ function modules (): ApiModules {
     memory: { store: () => undefined, classOf: () => 'internal', setClass: unused, refresh: async () => {} },
     identity: { publicKey: new Uint8Array(32), sign: unused },
     tools: { list: () => [], call: unused },
+    sessions: { turn: unused, list: async () => [], show: unused, remove: unused, search: unused },
     models: {
       list: async () => [summary],
       add: async (path) => { if (!path.endsWith('.gguf')) throw new Error(`Not a usable GGUF model: ${path}`); return { ...summary, path, loaded: false } },

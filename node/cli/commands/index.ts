@@ -25,6 +25,8 @@ import { toolCall } from './tool-call.ts'
 import { cloudCommands } from './cloud.ts'
 import { doctor } from './doctor.ts'
 import { agentCommands } from './agent.ts'
+import { chat } from './chat.ts'
+import { sessionsCommands } from './sessions.ts'
 
 export const commands: Command[] = [
   init,
@@ -42,6 +44,8 @@ export const commands: Command[] = [
   caps,
   revoke,
   run,
+  chat,
+  ...sessionsCommands,
   tasks,
   ps,
   policyShow,

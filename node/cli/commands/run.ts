@@ -1,6 +1,9 @@
-import type { Command } from '../command.ts'
+import type { Command, CommandContext } from '../command.ts'
+import type { SessionTurnRequestBody } from '../../api/session-body.ts'
+import { streamTurn } from '../session-turn.ts'
+import { sessionTurnFields } from './session-options.ts'
 import { ApiClient } from '../../api/client.ts'
-import { UsageError } from '../errors.ts'
+import { RunFailedError, UsageError } from '../errors.ts'
 import { parseInteger, parseNumber } from '../parse.ts'
 import { table } from '../output.ts'
 import { DATA_CLASSES } from '../../../protocol/task/messages.ts'
@@ -9,23 +12,12 @@ import type { TaskRequestBody, TaskResultEvent } from '../../api/task-stream.ts'
 import { MalformedApiResponseError } from '../../api/errors.ts'
 import { resolvePeer } from '../peer-ref.ts'
 
-/** The error a run ended with; `code` is the node's API error code (`protocol/codes.ts`). */
-export class RunFailedError extends Error {
-  static override name = 'RunFailedError'
-  readonly code: string
-  readonly retryAfterMs?: number
-  constructor (code: string, message: string, retryAfterMs?: number) {
-    super(message)
-    this.name = RunFailedError.name
-    this.code = code
-    if (retryAfterMs != null) this.retryAfterMs = retryAfterMs
-  }
-}
+export { RunFailedError }
 
 export const run: Command = {
   path: ['run'],
   summary: 'Delegate a task to the mesh (or run it here) and stream its output',
-  usage: '[--peer PEER] [--local] [--kind K] [--model M [--model-sha256 HEX]] [--max-tokens N] [--temperature T] [--seed S] [--class C] PROMPT',
+  usage: '[--session S] [--peer PEER] [--local] [--kind K] [--model M [--model-sha256 HEX]] [--max-tokens N] [--temperature T] [--seed S] [--class C] PROMPT',
   options: {
     peer: { type: 'string', help: 'Run on this member only (peer id or name)' },
     local: { type: 'boolean', help: 'Run on this node' },
@@ -35,7 +27,8 @@ export const run: Command = {
     'max-tokens': { type: 'string', help: 'Most tokens to generate' },
     temperature: { type: 'string', help: 'Sampling temperature; 0 is greedy and deterministic (default 0)' },
     seed: { type: 'string', help: 'Sampling seed' },
-    class: { type: 'string', help: `Data class: ${DATA_CLASSES.join(', ')} (default internal)` }
+    class: { type: 'string', help: `Data class: ${DATA_CLASSES.join(', ')} (default internal; a session's local-only)` },
+    session: { type: 'string', help: 'Continue this chat session (or start it): the node adds its history and memory' }
   },
   positionals: { min: 1, max: 1 },
   async run (ctx, args) {
@@ -45,6 +38,11 @@ export const run: Command = {
     if (dataClass != null && !(DATA_CLASSES as readonly string[]).includes(dataClass)) throw new UsageError(`--class must be one of ${DATA_CLASSES.join(', ')}`)
     if (v.peer != null && v.local === true) throw new UsageError('--peer and --local exclude each other')
     const api = await ApiClient.fromHome(ctx.home)
+    if (v.session != null) {
+      if (v.kind != null && v.kind !== 'llm.chat') throw new UsageError('--session runs llm.chat turns; drop --kind')
+      await sessionRun(ctx, api, v.session as string, prompt, await sessionTurnFields(api, v, ctx.signal), v.local === true)
+      return
+    }
     const peer = v.peer != null ? await resolvePeer(api, v.peer as string, ctx.signal) : undefined
     let kind = v.kind as string | undefined
     let model = v.model as string | undefined
@@ -93,6 +91,18 @@ export const run: Command = {
     ctx.out.line()
     ctx.out.error(`[task ${result.taskId} ran on ${result.executor}]`)
   }
+}
+
+/** `mycel run --session S PROMPT`: one turn of a session, printed as a run is. */
+async function sessionRun (ctx: CommandContext, api: ApiClient, session: string, prompt: string, fields: Omit<SessionTurnRequestBody, 'session' | 'messages'>, local: boolean): Promise<void> {
+  const body: SessionTurnRequestBody = { ...fields, ...(local ? { local: true } : {}), session, messages: [{ role: 'user', content: prompt }] }
+  const result = await streamTurn(api, body, ctx.signal, { ...(ctx.json ? {} : { onText: (t: string) => { ctx.out.write(t) } }), onNote: (n) => { ctx.out.error(`\n${n}`) } })
+  if (ctx.json) {
+    ctx.out.json({ session: result.session ?? session, taskId: result.taskId, executor: result.executor, output: result.output, usage: result.usage ?? null })
+    return
+  }
+  ctx.out.line()
+  ctx.out.error(`[session ${result.session ?? session}, task ${result.taskId} ran on ${result.executor}]`)
 }
 
 export const tasks: Command = {

@@ -31,7 +31,9 @@ const CompleteInput = object({ ...Sampling, prompt: str({ max: 1024 * 1024 }) })
 const ChatInput = object({
   ...Sampling,
   messages: arrayOf(chatMessageShape(1024 * 1024), { min: 1, max: 512 }),
-  ...ChatToolFields
+  ...ChatToolFields,
+  // the stable key of the session the turn belongs to (`PEER_ID/NAME`), so the runtime may keep its sequence
+  session: optional(str({ min: 1, max: 256 }))
 })
 const EmbedInput = object({ model: Sampling.model, modelSha256: Sampling.modelSha256, input: arrayOf(str({ max: 64 * 1024 }), { min: 1, max: 256 }) })
 
@@ -41,7 +43,7 @@ type Sampled = {
 }
 export type CompleteInput = Sampled & { prompt: string }
 /** See protocol/task/chat.ts for the function-calling fields and the tool and tool-call messages. */
-export type ChatInput = Sampled & ChatToolOptions & { messages: ChatMessage[] }
+export type ChatInput = Sampled & ChatToolOptions & { messages: ChatMessage[], session?: string }
 export type EmbedInput = { model: string, modelSha256?: string, input: string[] }
 
 function parseWith<T> (shape: (v: unknown, p: string) => T, value: unknown, what: string): T {
@@ -105,7 +107,7 @@ export function llmKinds (runtime: Runtime, gate?: ModelGate): Array<TaskKindHan
       model: input.model, prompt: input.prompt, ...sampling(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit
     }))),
     modelKind<ChatInput>('llm.chat', ChatInput, gate, async (input, ctx) => generated(await runtime.chat({
-      model: input.model, messages: input.messages, ...sampling(input), ...toolOptions(input), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit
+      model: input.model, messages: input.messages, ...sampling(input), ...toolOptions(input), ...(input.session != null ? { sessionKey: input.session } : {}), priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId, onText: ctx.emit
     }))),
     modelKind<EmbedInput>('llm.embed', EmbedInput, gate, async (input, ctx) => {
       const r = await runtime.embed({ model: input.model, input: input.input, priority: ctx.priority, signal: ctx.signal, taskId: ctx.taskId })
