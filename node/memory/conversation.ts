@@ -244,7 +244,8 @@ export class ConversationMemory {
       for (const r of ranked) {
         const t = candidates[r.index] as Turn
         const line = `- (${t.session === session ? 'this session' : `session ${t.session}`}, ${t.role}) ${t.content}`
-        const c = countTokens(line + '\n')
+        // a line adds its own tokens to the block, not a message's framing again
+        const c = countTokens(line + '\n') - countTokens('')
         if (used + block + c > budgetTokens) continue
         lines.push(line)
         recalled.push(t)

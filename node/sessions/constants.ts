@@ -17,7 +17,7 @@ export const DEFAULT_CONTEXT_TOKENS = 2048
 /** Tokens kept for the reply when the turn names no `maxTokens` (the runtime's own default). */
 export const DEFAULT_REPLY_TOKENS = 256
 /** Tokens counted for each message's chat-template framing (role markers, separators). */
-export const MESSAGE_OVERHEAD_TOKENS = 8
+export const MESSAGE_OVERHEAD_TOKENS = 16
 /** Tokens kept free for the template's own preamble and the generation prompt. */
 export const TEMPLATE_RESERVE_TOKENS = 32
 /** Below this, no history is added: the new messages alone fill the window. */
