@@ -7,7 +7,8 @@
  */
 import { ApiClient, readApiFile } from '../api/client.ts'
 import { codeOf, NodeNotRunningError, publicMessage } from '../api/errors.ts'
-import type { NodeModule, TasksModule } from '../api/modules.ts'
+import type { NodeModule, SessionsModule, TasksModule } from '../api/modules.ts'
+import type { SessionTurnRequestBody } from '../api/session-body.ts'
 import type { TaskRequestBody } from '../api/task-stream.ts'
 import type { ApiErrorCode } from '../../protocol/codes.ts'
 import type { DataClass } from '../../protocol/task/messages.ts'
@@ -19,6 +20,8 @@ export interface MeshTask {
   peer?: string
   dataClass?: DataClass
   collection?: string
+  /** An `llm.chat` turn of this session: `input.messages` are only the new ones (`sessions/`). */
+  session?: string
 }
 
 export interface MeshTaskResult {
@@ -66,13 +69,35 @@ function spec (task: MeshTask): TaskRequestBody {
   }
 }
 
+/** A session turn's body from an `llm.chat` task. */
+function turnBody (session: string, task: MeshTask): SessionTurnRequestBody {
+  const { messages, maxTokens } = task.input as { messages: SessionTurnRequestBody['messages'], maxTokens?: number }
+  return {
+    session,
+    messages,
+    priority: 'interactive',
+    ...(task.model != null ? { model: task.model } : {}),
+    ...(task.peer != null ? { peer: task.peer } : {}),
+    ...(task.dataClass != null ? { dataClass: task.dataClass } : {}),
+    ...(maxTokens != null ? { maxTokens } : {})
+  }
+}
+
 /** Access from inside the node process. */
-export function nodeAccess ({ tasks, node }: { tasks: Pick<TasksModule, 'run'>, node: Pick<NodeModule, 'caps'> }): MeshAccess {
+export function nodeAccess ({ tasks, node, sessions }: { tasks: Pick<TasksModule, 'run'>, node: Pick<NodeModule, 'caps'>, sessions: Pick<SessionsModule, 'turn'> }): MeshAccess {
   return {
     capabilities: async () => node.caps(),
     async run (task, opts = {}) {
       try {
-        const r = await tasks.run({ ...spec(task), ...(opts.signal != null ? { signal: opts.signal } : {}), onEvent: e => { if (e.type === 'text') opts.onText?.(e.text) } })
+        const onEvent = (e: { type: string, text?: string }): void => { if (e.type === 'text' && e.text != null) opts.onText?.(e.text) }
+        const signal = opts.signal != null ? { signal: opts.signal } : {}
+        let r
+        if (task.session != null) {
+          const { maxTokens, ...turn } = turnBody(task.session, task)
+          r = await sessions.turn({ ...turn, sampling: maxTokens != null ? { maxTokens } : {}, ...signal, onEvent })
+        } else {
+          r = await tasks.run({ ...spec(task), ...signal, onEvent })
+        }
         return { taskId: r.taskId, executor: r.executor, output: r.output, ...(r.usage != null ? { usage: r.usage } : {}) }
       } catch (err) {
         throw meshError(err)
@@ -93,7 +118,9 @@ export function apiAccess (home: string): MeshAccess {
     async run (task, opts = {}) {
       let result: MeshTaskResult | undefined
       try {
-        for await (const e of (await client()).runTask(spec(task), opts.signal)) {
+        const api = await client()
+        const events = task.session != null ? api.sessionTurn(turnBody(task.session, task), opts.signal) : api.runTask(spec(task), opts.signal)
+        for await (const e of events) {
           if (e.type === 'text') opts.onText?.(e.text)
           else if (e.type === 'error') throw new MeshTaskError(e.error.wire, e.error.message, e.error.retryAfterMs)
           else if (e.type === 'result') result = { taskId: e.taskId, executor: e.executor, output: e.output, ...(e.usage != null ? { usage: e.usage } : {}) }

@@ -16,7 +16,7 @@ import { McpSessions, type McpSessionsInit } from './sessions.ts'
 import { nodeToolAccess, registerMeshTools } from './mesh-tools.ts'
 import { MCP_MESH_TOOLS_REFRESH_MS } from './constants.ts'
 
-export function registerMcpRoute (api: ApiServer, modules: Pick<ApiModules, 'tasks' | 'node' | 'memory' | 'tools'>, init: McpSessionsInit = {}): void {
+export function registerMcpRoute (api: ApiServer, modules: Pick<ApiModules, 'tasks' | 'node' | 'memory' | 'tools' | 'sessions'>, init: McpSessionsInit = {}): void {
   const mesh = nodeAccess(modules)
   const memory = nodeMemoryAccess(modules.memory)
   // a tool call ends with its session, and so at shutdown, not only when the client cancels it

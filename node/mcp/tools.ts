@@ -119,7 +119,8 @@ export function registerTools (server: McpServer, mesh: MeshAccess): void {
       messages: z.array(Message).min(1).max(512).optional(),
       peer: z.string().min(1).max(128).optional().describe('Peer id of the member to run it on'),
       dataClass: z.enum(DATA_CLASSES).optional(),
-      maxTokens: z.number().int().min(1).max(1_000_000).optional()
+      maxTokens: z.number().int().min(1).max(1_000_000).optional(),
+      session: z.string().min(1).max(192).optional().describe('llm.chat only: continue this session (NAME or PEER_ID/NAME); send only the new messages, the node adds the history and memory')
     },
     outputSchema: TaskOutput,
     annotations: { openWorldHint: false }
@@ -140,12 +141,14 @@ export function registerTools (server: McpServer, mesh: MeshAccess): void {
         input = kind === 'llm.embed' ? { model, input: [args.prompt] } : kind.startsWith('llm.') ? { model, prompt: args.prompt } : { prompt: args.prompt }
       }
       if (args.maxTokens != null && kind !== 'llm.embed' && kind.startsWith('llm.')) input.maxTokens = args.maxTokens
+      if (args.session != null && kind !== 'llm.chat') return toolError('Only llm.chat takes a session')
       const r = await runTask(mesh, {
         kind,
         input,
         ...(model != null && kind.startsWith('llm.') ? { model } : {}),
         ...(args.peer != null ? { peer: args.peer } : {}),
-        ...(args.dataClass != null ? { dataClass: args.dataClass } : {})
+        ...(args.dataClass != null ? { dataClass: args.dataClass } : {}),
+        ...(args.session != null ? { session: args.session } : {})
       }, extra)
       return text(outputText(r), summary(r))
     } catch (err) {

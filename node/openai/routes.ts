@@ -12,11 +12,13 @@
 import { requestDataClass } from '../api/data-class-header.ts'
 import { randomBytes } from 'node:crypto'
 import type { ApiServer, RouteContext } from '../api/server.ts'
-import type { NodeModule, TasksModule } from '../api/modules.ts'
+import type { NodeModule, SessionsModule, TasksModule } from '../api/modules.ts'
+import { requestSession } from '../api/session-header.ts'
 import { HttpError } from '../api/errors.ts'
 import type { RouteEvent, RunResult, RunSpec } from '../tasks/index.ts'
 import { openAiError } from './errors.ts'
-import { parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, type GenerationRequest } from './requests.ts'
+import { parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, type ChatRequest, type GenerationRequest } from './requests.ts'
+import { OpenAiRequestError } from './errors.ts'
 import { listModels } from './models.ts'
 import { openAiToolCall } from './tools.ts'
 import { TOOL_ARGUMENTS_DELTA_CHARS } from './constants.ts'
@@ -24,6 +26,7 @@ import { TOOL_ARGUMENTS_DELTA_CHARS } from './constants.ts'
 /** What the routes need of the node: running tasks, and the members' cards for `/v1/models`. */
 export interface OpenAiModules {
   tasks: Pick<TasksModule, 'run'>
+  sessions: Pick<SessionsModule, 'turn'>
   node: Pick<NodeModule, 'caps'>
 }
 
@@ -132,7 +135,32 @@ function generationInput (req: GenerationRequest): Record<string, unknown> {
   return { model: req.model, ...req.sampling }
 }
 
-export function registerOpenAiRoutes (api: ApiServer, { tasks, node }: OpenAiModules): void {
+/**
+ * A chat in a session runs as one session turn: the node adds the history
+ * and memory before the client's new messages. Plain text turns only: a
+ * session keeps no tool calls, and one reply (`n` of 1).
+ */
+function sessionTasks (sessions: OpenAiModules['sessions'], session: string, req: ChatRequest): OpenAiModules['tasks'] {
+  if (req.n !== 1) throw new OpenAiRequestError('unsupported-parameter', 'A session turn has one reply: n must be 1 with X-Mycel-Session', 'n')
+  if (Object.keys(req.tools).length > 0 || req.messages.some(m => m.role === 'tool' || (m.role === 'assistant' && m.toolCalls != null))) {
+    throw new OpenAiRequestError('unsupported-parameter', 'Tools are not supported in a session turn by Mycel (send the chat without X-Mycel-Session)', 'tools')
+  }
+  const messages = req.messages.map(m => ({ role: m.role as 'system' | 'user' | 'assistant', content: m.content ?? '' }))
+  return {
+    run: async (spec) => await sessions.turn({
+      session,
+      messages,
+      model: req.model,
+      sampling: req.sampling,
+      ...(spec.dataClass != null ? { dataClass: spec.dataClass } : {}),
+      ...(spec.priority != null ? { priority: spec.priority } : {}),
+      ...(spec.signal != null ? { signal: spec.signal } : {}),
+      ...(spec.onEvent != null ? { onEvent: spec.onEvent } : {})
+    })
+  }
+}
+
+export function registerOpenAiRoutes (api: ApiServer, { tasks, node, sessions }: OpenAiModules): void {
   api.route('GET', '/v1/models', async () => ({ object: 'list', data: listModels(node.caps()) }))
 
   api.route('GET', '/v1/models/:model', async ({ params }) => {
@@ -143,11 +171,13 @@ export function registerOpenAiRoutes (api: ApiServer, { tasks, node }: OpenAiMod
 
   api.route('POST', '/v1/chat/completions', async (ctx) => {
     const req = parseChatRequest(ctx.body)
+    const session = requestSession(ctx.req, ctx.body)
+    const runner = session != null ? sessionTasks(sessions, session, req) : tasks
     const id = newId('chatcmpl')
     const created = Math.floor(Date.now() / 1000)
     const spec: RunSpec = { kind: 'llm.chat', model: req.model, input: { ...generationInput(req), messages: req.messages, ...req.tools }, priority: 'interactive', signal: ctx.signal, ...requestDataClass(ctx.req) }
     if (!req.stream) {
-      const rs = await choices(tasks, spec, req.n)
+      const rs = await choices(runner, spec, req.n)
       return {
         id,
         object: 'chat.completion',
@@ -159,7 +189,7 @@ export function registerOpenAiRoutes (api: ApiServer, { tasks, node }: OpenAiMod
       }
     }
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): unknown => ({ id, object: 'chat.completion.chunk', created, model: req.model, system_fingerprint: null, choices, ...extra })
-    await stream(tasks, spec, ctx, {
+    await stream(runner, spec, ctx, {
       head: () => [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }])],
       text: (text) => chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
       tail: (r) => [

@@ -46,7 +46,10 @@ export interface SessionInit {
 }
 
 /** Sampling fields passed on to `llm.chat` as they are (bounded there). */
-export interface TurnSampling { maxTokens?: number, temperature?: number, seed?: number, topK?: number, topP?: number, stop?: string[] }
+export interface TurnSampling {
+  maxTokens?: number, temperature?: number, seed?: number, topK?: number, topP?: number, stop?: string[]
+  presencePenalty?: number, frequencyPenalty?: number, logitBias?: Record<string, number>
+}
 
 export interface TurnRequest {
   /** `NAME` or `PEER_ID/NAME`; a fresh one when absent. */

@@ -30,7 +30,8 @@ function server (): ApiServer {
     tasks: { run: endless, list: () => [], cancel: () => false },
     policy: { current: () => { throw new Error('not used') }, file: () => { throw new Error('not used') }, reload: async () => { throw new Error('not used') } },
     audit: { tail: async () => [], verify: async () => { throw new Error('not used') }, byTask: async () => [], verifyPeers: async () => { throw new Error('not used') } },
-    node: { caps: () => [{ peerId: 'p1', name: 'alpha', models: [{ name: 'm' }] }] }
+    node: { caps: () => [{ peerId: 'p1', name: 'alpha', models: [{ name: 'm' }] }] },
+    sessions: { turn: async () => { throw new Error('not used') } }
   }
   const api = new ApiServer({ token: TOKEN, logger: createLogger('test:api'), errorBody: apiErrorBody })
   registerTaskRoutes(api, modules)

@@ -29,8 +29,9 @@ describe('MCP sessions at /mcp', { timeout: 60_000 }, () => {
     },
     node: { caps: () => [{ peerId: 'p1', name: 'alpha', models: [], collections: [] }] },
     memory: { store: () => undefined, classOf: () => 'internal' as const },
-    tools: { list: () => [], call: async () => { throw new Error('no tools here') } }
-  } as unknown as Pick<ApiModules, 'tasks' | 'node' | 'memory' | 'tools'>
+    tools: { list: () => [], call: async () => { throw new Error('no tools here') } },
+    sessions: { turn: async () => { throw new Error('no chat sessions here') } }
+  } as unknown as Pick<ApiModules, 'tasks' | 'node' | 'memory' | 'tools' | 'sessions'>
   const api = new ApiServer({ token: TOKEN, logger: createLogger('test:mcp') })
   registerMcpRoute(api, modules, { maxSessions: 2, idleMs: 300 })
   let url = ''

@@ -18,6 +18,7 @@ describe('OpenAI API errors from the router', () => {
   let behaviour: (spec: RunSpec) => Promise<RunResult>
   const node: OpenAiModules = {
     tasks: { run: async (spec) => await behaviour(spec) },
+    sessions: { turn: async () => { throw new Error('not used') } },
     node: { caps: () => [{ peerId: 'p1', name: 'alpha', models: [{ name: 'm' }] }, { peerId: 'p2', name: 'beta', models: [{ name: 'm' }, { name: 'n' }] }] }
   }
   const api = new ApiServer({ token: TOKEN, logger: createLogger('test:openai'), errorBody: apiErrorBody })
