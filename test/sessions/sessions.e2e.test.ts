@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
+import OpenAI from 'openai'
 import { makeTestModel } from '../../scripts/make-test-model.ts'
 import { CLI_BIN, childEnv, harness, REPO_ROOT, type MycelProcess } from '../helpers/harness.ts'
 
@@ -85,6 +86,23 @@ describe('sessions on a node', { timeout: 300_000 }, () => {
     assert.ok(shown.lastContext?.recalled.some(r => r.seq === 0))
     const hits = (await h.ok(alpha.home, ['sessions', 'search', '--session', 'long', '--json', 'vault code'])).json<Array<{ seq: number, text: string }>>()
     assert.ok(hits.some(x => x.seq === 0 && x.text === 'The vault code is 7481 zebra.'))
+  })
+
+  it('an OpenAI client continues a session with X-Mycel-Session or metadata.session, sending only the new message', async () => {
+    const client = new OpenAI({ baseURL: `${alpha.api.url}/v1`, apiKey: alpha.api.token, maxRetries: 0, timeout: 60_000 })
+    const first = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Remember: the boat is red.' }], max_tokens: 6 }, { headers: { 'X-Mycel-Session': 'oa' } })
+    const said = first.choices[0]?.message.content ?? ''
+    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'What colour is the boat?' }], max_tokens: 6, stream: true, metadata: { session: 'oa' } })
+    let streamed = ''
+    for await (const c of stream) streamed += c.choices[0]?.delta?.content ?? ''
+    const shown = await show('oa')
+    assert.deepEqual(shown.history.map(t => t.content), ['Remember: the boat is red.', said, 'What colour is the boat?', streamed])
+    assert.deepEqual(shown.lastContext?.messages.map(m => m.content), ['Remember: the boat is red.', said, 'What colour is the boat?'])
+    const foreign = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], max_tokens: 2 }, { headers: { 'X-Mycel-Session': `${OTHER}/oa` } }).catch((err: unknown) => err)
+    assert.ok(foreign instanceof OpenAI.PermissionDeniedError, String(foreign))
+    const bad = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], max_tokens: 2 }, { headers: { 'X-Mycel-Session': 'no spaces' } }).catch((err: unknown) => err)
+    assert.ok(bad instanceof OpenAI.BadRequestError, String(bad))
+    assert.equal((await show('oa')).turns, 4, 'refused turns kept nothing')
   })
 
   it('mycel chat runs each line as a turn of the session', async () => {
