@@ -7,6 +7,7 @@ import { forgetToken, setToken, takeTokenFromUrl, token, Unauthorized } from './
 import { $ } from './lib/dom.js'
 import { refreshMembers, refreshStatus } from './views/members.js'
 import { fillAskSelects, setupAsk } from './views/ask.js'
+import { fillChatSelects, refreshSessions, setupChat } from './views/chat.js'
 import { refreshTasks } from './views/tasks.js'
 import { refreshAudit, refreshVerify, setupAudit } from './views/audit.js'
 import { refreshCharts, setupCharts } from './views/charts.js'
@@ -54,7 +55,8 @@ function showMain () {
   $('nav').hidden = false
   $('forget').hidden = false
   // the status says whether this node is an admin, which the members and invites views need
-  every(3000, async () => { await refreshStatus(); await refreshMembers(); fillAskSelects() })
+  every(3000, async () => { await refreshStatus(); await refreshMembers(); fillAskSelects(); fillChatSelects() })
+  every(10000, refreshSessions, 'chat-status')
   every(2000, refreshCharts, 'charts-status')
   every(1000, refreshTasks)
   every(3000, refreshAudit)
@@ -76,6 +78,7 @@ $('login-form').addEventListener('submit', (evt) => {
 $('forget').addEventListener('click', () => { showLogin() })
 setupCharts()
 setupAsk(err => { showLogin(err.message) })
+setupChat(err => { showLogin(err.message) })
 setupAudit()
 setupMemory()
 setupModels()

@@ -16,6 +16,7 @@ import { federatedMemory } from './federated-memory.ts'
 import { sources } from './sources.ts'
 import { agents } from './agents.ts'
 import { startup } from './startup.ts'
+import { sessions } from './sessions.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
@@ -34,4 +35,5 @@ export const suites: BenchSuite[] = [
   sources,
   agents,
   startup,
+  sessions,
 ]

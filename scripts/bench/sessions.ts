@@ -1,0 +1,67 @@
+/**
+ * Session turn time to first token: a turn in a session with 2,000 tokens
+ * of history against a turn with none, side by side on one node with the
+ * bench model (a 2,048-token window, byte-level tokenizer). The session's
+ * history is more than its window holds, so the node fits it: a running
+ * summary, recalled turns and the recent ones; the row's name gives the
+ * prompt size the turn actually sent. Until a session's sequence stays
+ * resident (KV reuse), every turn evaluates its whole prompt, and this row
+ * shows what that costs.
+ *
+ * Reproduce: `npm run bench -- sessions`
+ */
+import { Harness } from '../../test/helpers/harness.ts'
+import type { MycelNode } from '../../node/mycel-node.ts'
+import { benchModelPath } from './runtime.ts'
+import { percentile, type BenchRow, type BenchSuite } from './table.ts'
+
+const HISTORY_TOKENS = 2000
+const RUNS = 5
+/** ~200 bytes, i.e. ~200 tokens of the byte-level bench model. */
+const FILLER = 'The quarterly plan covers hiring, the new office lease, the build farm, travel budgets and the audit schedule; each item has an owner, a due date and a note on what it depends on. '
+
+async function ttft (node: MycelNode, session: string, agent: string, text: string): Promise<{ ms: number, promptTokens: number }> {
+  const start = performance.now()
+  let first: number | undefined
+  const r = await node.services.sessions.turn({ session, agent, messages: [{ role: 'user', content: text }], model: 'bench', sampling: { maxTokens: 4, temperature: 0 }, onEvent: e => { if (e.type === 'text') first ??= performance.now() } })
+  return { ms: (first ?? performance.now()) - start, promptTokens: r.usage?.promptTokens ?? 0 }
+}
+
+async function run (): Promise<BenchRow[]> {
+  const suite = 'sessions'
+  const h = new Harness()
+  try {
+    const modelPath = await benchModelPath()
+    const home = await h.found('acme', 'bench', { inProcess: true })
+    await h.ok(home, ['models', 'add', modelPath, '--name', 'bench'], { inProcess: true })
+    const node = await h.node(home, { runtime: { keepAliveMs: 600_000 } })
+    // history: user turns of ~200 tokens until 2,000 tokens are kept
+    let kept = 0
+    for (let i = 0; kept < HISTORY_TOKENS; i++) {
+      await node.services.sessions.turn({ session: 'long', agent: 'bench', messages: [{ role: 'user', content: `Note ${i}: ${FILLER}` }], model: 'bench', sampling: { maxTokens: 4, temperature: 0 } })
+      kept += Buffer.byteLength(`Note ${i}: ${FILLER}`) + 4
+    }
+    await ttft(node, 'warm', 'bench-empty', 'warm up')
+    const withHistory: number[] = []
+    const without: number[] = []
+    let prompt = 0
+    let bare = 0
+    for (let i = 0; i < RUNS; i++) {
+      const a = await ttft(node, 'long', 'bench', `Question ${i}: who owns the lease?`)
+      // a fresh session under another agent: nothing to recall either
+      const b = await ttft(node, `empty-${i}`, 'bench-empty', `Question ${i}: who owns the lease?`)
+      withHistory.push(a.ms); without.push(b.ms); prompt = a.promptTokens; bare = b.promptTokens
+    }
+    return [{
+      suite,
+      name: `session turn TTFT, ${HISTORY_TOKENS}-token history (prompt ${prompt} tok)`,
+      value: percentile(withHistory, 50),
+      unit: 'ms',
+      baseline: { name: `no history (prompt ${bare} tok)`, value: percentile(without, 50) }
+    }]
+  } finally {
+    await h.cleanup()
+  }
+}
+
+export const sessions: BenchSuite = { name: 'sessions', run }
