@@ -5,6 +5,7 @@ export const DASHBOARD_MODULES = [
   'lib/dom.js',
   'lib/state.js',
   'views/ask.js',
+  'views/chat.js',
   'views/audit.js',
   'views/charts.js',
   'views/invites.js',

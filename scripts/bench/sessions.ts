@@ -48,8 +48,8 @@ async function run (): Promise<BenchRow[]> {
     let bare = 0
     for (let i = 0; i < RUNS; i++) {
       const a = await ttft(node, 'long', 'bench', `Question ${i}: who owns the lease?`)
-      // a fresh session under another agent: nothing to recall either
-      const b = await ttft(node, `empty-${i}`, 'bench-empty', `Question ${i}: who owns the lease?`)
+      // a fresh session under an agent of its own: nothing to recall either
+      const b = await ttft(node, `empty-${i}`, `bench-empty-${i}`, `Question ${i}: who owns the lease?`)
       withHistory.push(a.ms); without.push(b.ms); prompt = a.promptTokens; bare = b.promptTokens
     }
     return [{
