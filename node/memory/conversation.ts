@@ -230,6 +230,7 @@ export class ConversationMemory {
       if (content !== '') { head.push({ role: 'system', content }); used += countTokens(content) }
     }
     const recalled: Turn[] = []
+    let recall: ChatMessage | undefined
     const query = opts.query ?? [...recent].reverse().find(t => t.role === 'user')?.content ?? ''
     if (query !== '' && used < budgetTokens) {
       const inWindow = new Set(recent.map(t => t.seq))
@@ -253,11 +254,14 @@ export class ConversationMemory {
       }
       if (lines.length > 0) {
         const content = `Relevant earlier conversation:\n${lines.join('\n')}`
-        head.push({ role: 'system', content })
+        recall = { role: 'system', content }
         used += countTokens(content)
       }
     }
-    return { messages: [...head, ...messages], tokens: used, ...(summary != null ? { summary } : {}), recalled, summarized }
+    // the recall block changes every turn: just before the newest message, so the summary and the
+    // history before it stay one stable prefix the runtime's resident sequence already evaluated
+    const ordered = recall == null ? [...head, ...messages] : [...head, ...messages.slice(0, -1), recall, ...messages.slice(-1)]
+    return { messages: ordered, tokens: used, ...(summary != null ? { summary } : {}), recalled, summarized }
   }
 
   private async summaries (agent: string, session: string): Promise<Summary[]> {

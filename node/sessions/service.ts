@@ -86,6 +86,8 @@ export class SessionService {
   private readonly store: SessionStore
   /** One turn at a time per session, so turns are kept in the order they ran. */
   private readonly locks = new Map<string, Promise<unknown>>()
+  /** The last `updatedAt` given, so two turns never share one. */
+  private lastUpdate = 0
 
   constructor (components: SessionComponents, init: SessionInit = {}) {
     this.c = components
@@ -189,7 +191,8 @@ export class SessionService {
     const reply = typeof result.output === 'string' ? result.output : ''
     for (const m of kept) await this.store.conversations.append(agent, name, m)
     await this.store.conversations.append(agent, name, { role: 'assistant', content: reply })
-    const now = Date.now()
+    // strictly increasing, so "most recent first" holds for turns within one millisecond
+    const now = this.lastUpdate = Math.max(Date.now(), this.lastUpdate + 1)
     const record: SessionRecord = {
       name,
       agent,
