@@ -52,6 +52,8 @@ export interface MakeTestModelOptions {
   chatTemplate?: string
   /** Declare mean pooling (`llama.pooling_type` 1), as embedding models do. @default false */
   pooling?: boolean
+  /** Training context to declare (the runtime gives a model at most this). @default the size's own */
+  context?: number
 }
 
 export interface TestModelInfo {
@@ -119,7 +121,7 @@ export async function makeTestModel (opts: MakeTestModelOptions): Promise<TestMo
   const size = opts.size ?? 'tiny'
   const seed = opts.seed ?? 1
   const readable = opts.readableBias ?? true
-  const s = { ...TEST_MODEL_SHAPES[size], ...(opts.weights != null ? { weights: opts.weights } : {}) }
+  const s = { ...TEST_MODEL_SHAPES[size], ...(opts.weights != null ? { weights: opts.weights } : {}), ...(opts.context != null ? { context: opts.context } : {}) }
   const headDim = s.embedding / s.heads
   const kvDim = headDim * s.kvHeads
   const vocab = vocabulary()

@@ -258,9 +258,9 @@ export class ConversationMemory {
         used += countTokens(content)
       }
     }
-    // the recall block changes every turn: just before the newest message, so the summary and the
-    // history before it stay one stable prefix the runtime's resident sequence already evaluated
-    const ordered = recall == null ? [...head, ...messages] : [...head, ...messages.slice(0, -1), recall, ...messages.slice(-1)]
+    // the recall block changes every turn: last (the caller's new message follows it), so the summary
+    // and the history stay one stable prefix the runtime's resident sequence already evaluated
+    const ordered = recall == null ? [...head, ...messages] : [...head, ...messages, recall]
     return { messages: ordered, tokens: used, ...(summary != null ? { summary } : {}), recalled, summarized }
   }
 

@@ -28,9 +28,9 @@ export async function benchLlama (): Promise<Llama> {
   return await getLlama({ gpu: 'auto', build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error })
 }
 
-export async function benchModelPath (): Promise<string> {
-  const path = join(tmpdir(), 'mycel-bench', 'bench-s1.gguf')
-  try { await stat(path) } catch { await makeTestModel({ out: path, size: 'bench', seed: 1 }) }
+export async function benchModelPath (opts: { context?: number } = {}): Promise<string> {
+  const path = join(tmpdir(), 'mycel-bench', opts.context != null ? `bench-s1-c${opts.context}.gguf` : 'bench-s1.gguf')
+  try { await stat(path) } catch { await makeTestModel({ out: path, size: 'bench', seed: 1, ...(opts.context != null ? { context: opts.context } : {}) }) }
   return path
 }
 
