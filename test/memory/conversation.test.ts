@@ -42,8 +42,9 @@ test('a long chat is summarised, stays within budget, and the summary is stored 
   assert.equal(calls.length, 1)
   assert.ok(ctx.tokens <= budget, `${ctx.tokens} tokens`)
   assert.ok(ctx.messages.reduce((s, m) => s + countTokens(m.content), 0) <= budget)
-  // the most recent turn is last and verbatim
-  assert.equal(ctx.messages.at(-1)?.content, 'turn 39 talks about item 39 with a few filler words here')
+  // the most recent turn is verbatim, followed only by the recall block (it changes every turn: last keeps the rest a stable prefix)
+  assert.equal(ctx.messages.at(-2)?.content, 'turn 39 talks about item 39 with a few filler words here')
+  assert.match(ctx.messages.at(-1)?.content ?? '', /^Relevant earlier conversation:\n.*Biscuit/)
   // the summary comes first
   assert.match(ctx.messages[0]?.content ?? '', /^Summary of the earlier conversation:\nsummary covering turns up to/)
   // the turn about the dog was evicted, and recalled because the query is about it
