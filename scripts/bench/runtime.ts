@@ -74,14 +74,24 @@ export async function measureConcurrent (generate: GenerateFn, concurrency: numb
   return { tokensPerSecond: total / ((performance.now() - start) / 1000), ttftMs }
 }
 
+export interface DirectGeneratorOptions {
+  /** @default 4 */
+  sequences?: number
+  /** @default the runtime's own default (`defaultThreads()`) */
+  threads?: number
+  /** @default BENCH_PROMPT */
+  prompt?: string
+}
+
 /** node-llama-cpp with no Mycel in between: same model, context shape, threads and greedy sampling. */
-export async function directGenerator (llama: Llama, modelPath: string, sequences = SEQUENCES): Promise<{ generate: GenerateFn, dispose: () => Promise<void> }> {
+export async function directGenerator (llama: Llama, modelPath: string, opts: DirectGeneratorOptions = {}): Promise<{ generate: GenerateFn, dispose: () => Promise<void> }> {
   const model = await llama.loadModel({ modelPath })
-  const threads = defaultThreads()
-  const context = await model.createContext({ sequences, contextSize: 2048, ...(threads != null ? { threads } : {}) })
+  const threads = opts.threads ?? defaultThreads()
+  const context = await model.createContext({ sequences: opts.sequences ?? SEQUENCES, contextSize: 2048, ...(threads != null ? { threads } : {}) })
+  const text = opts.prompt ?? BENCH_PROMPT
   const generate: GenerateFn = async (maxTokens, onText) => {
     const sequence = context.getSequence()
-    const prompt = [...(model.tokens.bos != null ? [model.tokens.bos] : []), ...model.tokenize(BENCH_PROMPT)]
+    const prompt = [...(model.tokens.bos != null ? [model.tokens.bos] : []), ...model.tokenize(text)]
     const out: Token[] = []
     try {
       for await (const token of sequence.evaluate(prompt, { temperature: 0 })) {
@@ -98,8 +108,17 @@ export async function directGenerator (llama: Llama, modelPath: string, sequence
   return { generate, dispose: async () => { await context.dispose(); await model.dispose() } }
 }
 
-function mycelGenerator (rt: Runtime, model: string): GenerateFn {
-  return async (maxTokens, onText) => (await rt.complete({ model, prompt: BENCH_PROMPT, maxTokens, onText })).usage.completionTokens
+/** Generation through Mycel's runtime (scheduler, sequences, streaming), as a task runs it. */
+export function mycelGenerator (rt: Runtime, model: string, prompt = BENCH_PROMPT): GenerateFn {
+  return async (maxTokens, onText) => (await rt.complete({ model, prompt, maxTokens, onText })).usage.completionTokens
+}
+
+/** Aggregate tokens/s of `count` generations one after another. */
+export async function measureSerial (generate: GenerateFn, count: number, tokens = BENCH_TOKENS): Promise<number> {
+  const start = performance.now()
+  let n = 0
+  for (let j = 0; j < count; j++) n += await generate(tokens, () => {})
+  return n / ((performance.now() - start) / 1000)
 }
 
 async function run (): Promise<BenchRow[]> {
@@ -132,10 +151,7 @@ async function run (): Promise<BenchRow[]> {
     const serialRates: number[] = []
     const concurrentRates: number[] = []
     for (let i = 0; i < RUNS; i++) {
-      const start = performance.now()
-      let n = 0
-      for (let j = 0; j < SEQUENCES; j++) n += await mycel(BENCH_TOKENS, () => {})
-      serialRates.push(n / ((performance.now() - start) / 1000))
+      serialRates.push(await measureSerial(mycel, SEQUENCES))
       concurrentRates.push((await measureConcurrent(mycel, SEQUENCES)).tokensPerSecond)
     }
     const oneAtATime = percentile(serialRates, 50)

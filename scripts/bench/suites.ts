@@ -3,6 +3,7 @@ import type { BenchSuite } from './table.ts'
 import { signatures } from './signatures.ts'
 import { audit } from './audit.ts'
 import { runtime } from './runtime.ts'
+import { batching } from './batching.ts'
 import { grammar } from './grammar.ts'
 import { mesh } from './mesh.ts'
 import { tasks } from './tasks.ts'
@@ -22,6 +23,7 @@ export const suites: BenchSuite[] = [
   signatures,
   audit,
   runtime,
+  batching,
   grammar,
   mesh,
   tasks,

@@ -131,7 +131,7 @@ async function parts (): Promise<{ signVerifyUs: number, e2eUs: number, auditUs:
 /** node-llama-cpp with no Mycel in between, one sequence; its own llama instance, disposed with it. */
 async function directGenerator1 (modelPath: string): Promise<{ generate: GenerateFn, dispose: () => Promise<void> }> {
   const llama = await benchLlama()
-  const direct = await directGenerator(llama, modelPath, 1)
+  const direct = await directGenerator(llama, modelPath, { sequences: 1 })
   return { generate: direct.generate, dispose: async () => { await direct.dispose(); await llama.dispose() } }
 }
 
