@@ -293,7 +293,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   }, init.router)
 
   // chat with memory: history in the node's database, turns through the router
-  const sessions = localSessions({ self: self.toString(), db, router, localModels: () => inference.models, cards: otherCards, logger: createLogger('mycel:node:sessions') })
+  const sessions = localSessions({ self: self.toString(), db, router, localModels: () => inference.models, cards: otherCards, logger: createLogger('mycel:node:sessions'), agentProfile: (name) => { const p = agents.service.get(name); return p == null ? undefined : { model: p.model, ...(p.system != null ? { system: p.system } : {}) } } })
 
   const renewal = certificateRenewal({
     ...(init.renewCheckIntervalMs != null ? { checkIntervalMs: init.renewCheckIntervalMs } : {}),

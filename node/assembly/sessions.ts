@@ -19,6 +19,8 @@ export interface LocalSessionsInit {
   /** The members' verified cards. */
   cards: () => CapabilityCard[]
   logger: Logger
+  /** This node's agent profiles (`--agent`). */
+  agentProfile?: (name: string) => { model: string, system?: string } | undefined
 }
 
 export function localSessions (init: LocalSessionsInit): SessionService {
@@ -29,6 +31,7 @@ export function localSessions (init: LocalSessionsInit): SessionService {
     logger: init.logger,
     run: async (spec) => await init.router.run(spec),
     contextSizeOf: async (model) => models().find(m => m.name === model)?.contextLength,
-    defaultModel: async () => models()[0]?.name
+    defaultModel: async () => models()[0]?.name,
+    ...(init.agentProfile != null ? { agentProfile: init.agentProfile } : {})
   })
 }

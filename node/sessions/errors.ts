@@ -64,3 +64,13 @@ export class InvalidTurnError extends Error {
     this.name = InvalidTurnError.name
   }
 }
+
+/** `--agent` names no agent profile of this node. */
+export class UnknownAgentError extends Error {
+  static override name = 'UnknownAgentError'
+  readonly code = 'not-found'
+  constructor (agent: string) {
+    super(`No agent named "${agent.slice(0, 64)}" on this node; create one with \`mycel agent create\``)
+    this.name = UnknownAgentError.name
+  }
+}

@@ -22,7 +22,7 @@ import type { TaskPriority } from '../tasks/registry.ts'
 import type { Logger } from '../logger.ts'
 import { DEFAULT_AGENT, DEFAULT_CONTEXT_TOKENS, DEFAULT_REPLY_TOKENS, DEFAULT_SESSION_CLASS, MAX_SEARCH_HITS, MAX_SESSIONS, MAX_TURN_MESSAGES, MIN_HISTORY_TOKENS, SUMMARY_MAX_TOKENS, TITLE_CHARS } from './constants.ts'
 import { countTokens, historyBudget, summaryPrompt } from './context.ts'
-import { InvalidTurnError, NoSessionModelError, SessionLimitError, UnknownSessionError } from './errors.ts'
+import { InvalidTurnError, NoSessionModelError, SessionLimitError, UnknownAgentError, UnknownSessionError } from './errors.ts'
 import { newSessionName, qualifiedSessionId, sessionName } from './ids.ts'
 import { SessionStore, type SessionRecord } from './store.ts'
 import { sessionDetail, sessionSummary, type SessionDetail, type SessionSummary } from './views.ts'
@@ -38,6 +38,8 @@ export interface SessionComponents {
   contextSizeOf: (model: string) => Promise<number | undefined>
   /** The model a session without one uses. */
   defaultModel: () => Promise<string | undefined>
+  /** An agent profile of this node: a session under it takes the profile's model and system text. @default none */
+  agentProfile?: (name: string) => { model: string, system?: string } | undefined
 }
 
 export interface SessionInit {
@@ -137,7 +139,10 @@ export class SessionService {
     const all = await this.store.list()
     const existing = all.find(r => r.name === name)
     if (existing == null && all.length >= MAX_SESSIONS) throw new SessionLimitError(MAX_SESSIONS)
-    const model = req.model ?? existing?.model ?? await this.c.defaultModel()
+    const agentName = existing?.agent ?? req.agent
+    const profile = agentName != null && agentName !== DEFAULT_AGENT ? this.c.agentProfile?.(agentName) : undefined
+    if (agentName != null && agentName !== DEFAULT_AGENT && profile == null) throw new UnknownAgentError(agentName)
+    const model = req.model ?? existing?.model ?? profile?.model ?? await this.c.defaultModel()
     if (model == null) throw new NoSessionModelError()
     const dataClass = req.dataClass ?? existing?.dataClass ?? this.init.defaultClass ?? DEFAULT_SESSION_CLASS
     const agent = existing?.agent ?? req.agent ?? DEFAULT_AGENT
@@ -174,7 +179,9 @@ export class SessionService {
         recallFrom: (s) => { const c = classes.get(s); return c != null && stricter(c, dataClass) === dataClass }
       })
       : { messages: [], tokens: 0, recalled: [], summarized: false }
-    const system = req.messages.filter(m => m.role === 'system')
+    const asked = req.messages.filter(m => m.role === 'system')
+    // the agent's system text steers every turn unless the turn brings its own
+    const system: ChatMessage[] = asked.length > 0 || profile?.system == null ? asked : [{ role: 'system', content: profile.system }]
     const kept = req.messages.filter(m => m.role !== 'system')
     const prompt: ChatMessage[] = [...system, ...built.messages, ...kept]
 

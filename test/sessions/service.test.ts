@@ -9,13 +9,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { SessionService, sessionName, ForeignSessionError, InvalidSessionIdError, UnknownSessionError, InvalidTurnError } from '../../node/sessions/index.ts'
+import { SessionService, sessionName, ForeignSessionError, InvalidSessionIdError, UnknownSessionError, InvalidTurnError, UnknownAgentError } from '../../node/sessions/index.ts'
 import type { RunResult, RunSpec } from '../../node/tasks/index.ts'
 
 const SELF = '12D3KooWGzx8kK2d3Vt4aT4D4pCZ6vW8nq3m1ZsYkTqG6r7Uu9Xy'
 const OTHER = '12D3KooWQm5nS3pBQ2a7Yx4Lr9c1bVnF6e8D2hJkLmNoPqRsTuVw'
 
-interface Rig { sessions: SessionService, prompts: Array<{ messages: Array<{ role: string, content: string }>, dataClass?: string, session?: string, priority?: string }>, db: Level<string, Uint8Array>, dir: string, fail: { next: boolean } }
+interface Rig { sessions: SessionService, prompts: Array<{ messages: Array<{ role: string, content: string }>, dataClass?: string, session?: string, priority?: string, model?: string }>, db: Level<string, Uint8Array>, dir: string, fail: { next: boolean } }
 
 async function rig (t: TestContext, contextTokens = 2048, dir?: string): Promise<Rig> {
   const folder = dir ?? await mkdtemp(join(tmpdir(), 'mycel-sessions-'))
@@ -24,13 +24,13 @@ async function rig (t: TestContext, contextTokens = 2048, dir?: string): Promise
   const prompts: Rig['prompts'] = []
   const fail = { next: false }
   const run = async (spec: RunSpec): Promise<RunResult> => {
-    const input = spec.input as { messages: Array<{ role: string, content: string }>, session?: string }
-    prompts.push({ messages: input.messages, ...(spec.dataClass != null ? { dataClass: spec.dataClass } : {}), ...(input.session != null ? { session: input.session } : {}), ...(spec.priority != null ? { priority: spec.priority } : {}) })
+    const input = spec.input as { messages: Array<{ role: string, content: string }>, session?: string, model?: string }
+    prompts.push({ messages: input.messages, ...(input.model != null ? { model: input.model } : {}), ...(spec.dataClass != null ? { dataClass: spec.dataClass } : {}), ...(input.session != null ? { session: input.session } : {}), ...(spec.priority != null ? { priority: spec.priority } : {}) })
     if (fail.next) { fail.next = false; throw new Error('executor gone') }
     spec.onEvent?.({ type: 'text', text: 'ok' })
     return { taskId: 'a'.repeat(32), executor: SELF, output: spec.priority === 'background' ? 'SUMMARY of earlier turns' : 'ok', usage: { promptTokens: 1, completionTokens: 1 }, attempts: 1 }
   }
-  const sessions = new SessionService({ self: SELF, db, logger: Object.assign(() => {}, { enabled: false }) as any, run, contextSizeOf: async () => contextTokens, defaultModel: async () => 'tiny' })
+  const sessions = new SessionService({ self: SELF, db, logger: Object.assign(() => {}, { enabled: false }) as any, run, contextSizeOf: async () => contextTokens, defaultModel: async () => 'tiny', agentProfile: (name) => name === 'scribe' ? { model: 'scribe-model', system: 'You keep minutes.' } : undefined })
   await sessions.start()
   t.after(async () => { await sessions.stop(); await db.close(); if (dir == null) await rm(folder, { recursive: true, force: true }) })
   return { sessions, prompts, db, dir: folder, fail }
@@ -109,6 +109,18 @@ describe('session service', { timeout: 60_000 }, () => {
     assert.ok(!r.prompts.at(-1)?.messages.some(m => m.content.includes('heron')))
     await r.sessions.turn({ session: 'secret2', messages: [user('what is the launch password?')] })
     assert.ok(r.prompts.at(-1)?.messages.some(m => m.content.includes('heron')), 'local-only may recall local-only')
+  })
+
+  it('a session under an agent takes its model and system text; an unknown agent is refused', async (t) => {
+    const r = await rig(t)
+    await r.sessions.turn({ session: 'minutes', agent: 'scribe', messages: [user('note the budget')] })
+    await r.sessions.turn({ session: 'minutes', messages: [user('and the date')] })
+    for (const p of r.prompts) {
+      assert.equal(p.model, 'scribe-model')
+      assert.deepEqual(p.messages[0], { role: 'system', content: 'You keep minutes.' })
+    }
+    await assert.rejects(r.sessions.turn({ session: 'other', agent: 'ghost', messages: [user('x')] }), UnknownAgentError)
+    assert.equal(r.prompts.length, 2)
   })
 
   it('lists most recent first, removes, and refuses unknown, foreign and empty', async (t) => {

@@ -15,8 +15,7 @@ import { SESSION_OPTIONS, sessionTurnFields } from './session-options.ts'
 export const chat: Command = {
   path: ['chat'],
   summary: 'Chat with a model; the session remembers (Ctrl-C cancels a turn, Ctrl-D exits)',
-  usage: '[--session S] [--model M] [--class C] [--max-tokens N] [--temperature T] [--peer P]',
-  // `--agent A` (an agent profile's model, system text and memory) is wired here with agent profiles: it sets `agent` in the turn body
+  usage: '[--session S] [--agent A] [--model M] [--class C] [--max-tokens N] [--temperature T] [--peer P]',
   options: SESSION_OPTIONS,
   positionals: { max: 0 },
   async run (ctx, args) {

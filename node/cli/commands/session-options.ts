@@ -14,7 +14,8 @@ export const SESSION_OPTIONS: Record<string, OptionSpec> = {
   'max-tokens': { type: 'string', help: 'Most tokens per reply' },
   temperature: { type: 'string', help: 'Sampling temperature; 0 is greedy and deterministic (default 0)' },
   seed: { type: 'string', help: 'Sampling seed' },
-  peer: { type: 'string', help: 'Run the turns on this member (needs a class that may leave the node)' }
+  peer: { type: 'string', help: 'Run the turns on this member (needs a class that may leave the node)' },
+  agent: { type: 'string', help: 'Chat as this node\'s agent profile: its model, system text and memory (`mycel agent create`)' }
 }
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>
@@ -26,6 +27,7 @@ export async function sessionTurnFields (api: ApiClient, v: Values, signal: Abor
   const peer = v.peer != null ? await resolvePeer(api, v.peer as string, signal) : undefined
   return {
     ...(v.model != null ? { model: v.model as string } : {}),
+    ...(v.agent != null ? { agent: v.agent as string } : {}),
     ...(dataClass != null ? { dataClass: dataClass as DataClass } : {}),
     ...(peer != null ? { peer } : {}),
     ...(v['max-tokens'] != null ? { maxTokens: parseInteger(v['max-tokens'] as string, '--max-tokens', { min: 1, max: 1_000_000 }) } : {}),
