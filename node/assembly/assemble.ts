@@ -245,7 +245,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     content: cardContent({
       name: credentials.name,
       kinds: () => tasks.kinds(),
-      models: () => inference.models,
+      models: () => inference.cardModels(),
       collections: () => memory.advertisedCollections(),
       tools: () => tools.cardTools(),
       agents: () => agents.service.cardAgents(),

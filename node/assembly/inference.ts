@@ -14,12 +14,16 @@
 import type { ModelGate } from '../catalog/model-gate.ts'
 import type { Logger } from '../logger.ts'
 import { createLogger } from '../logger.ts'
+import { join } from 'node:path'
 import { ModelRegistry } from '../runtime/registry.ts'
 import { Runtime, type RuntimeInit } from '../runtime/runtime.ts'
 import type { HardwareInfo } from '../runtime/hardware.ts'
 import type { TaskKindRegistry } from '../tasks/registry.ts'
 import { cardModels, llmKinds } from '../tasks/kinds/llm.ts'
 import type { CardModel } from '../../protocol/cards/card.ts'
+
+/** Folder under the models dir for saved context states (runtime/state-store.ts). */
+export const KV_STATE_DIR = '.kv-states'
 
 export interface LocalInferenceComponents {
   modelsDir: string
@@ -49,7 +53,13 @@ export class LocalInference {
     this.registry = new ModelRegistry({ dir: components.modelsDir })
     this.runtime = init === false
       ? null
-      : new Runtime({ registry: this.registry, logger: createLogger('mycel:node:runtime') }, { onWarning: (m) => { components.logger.error('%s', m) }, lazyEngine: true, ...init })
+      : new Runtime({ registry: this.registry, logger: createLogger('mycel:node:runtime') }, {
+          onWarning: (m) => { components.logger.error('%s', m) },
+          lazyEngine: true,
+          // evicted sequences' KV states, beside the models they belong to
+          stateDir: join(components.modelsDir, KV_STATE_DIR),
+          ...init
+        })
   }
 
   async start (): Promise<void> {
@@ -63,6 +73,13 @@ export class LocalInference {
 
   async stop (): Promise<void> {
     await this.runtime?.stop().catch(() => {})
+  }
+
+  /** The models as the card shows them now: the registered list, with the context free at this moment. */
+  cardModels (): CardModel[] {
+    const rt = this.runtime
+    if (rt == null) return this.models
+    return this.models.map(m => ({ ...m, freeContext: rt.freeSequences(m.name) * m.contextLength }))
   }
 
   /** The hardware the runtime found, once started. */

@@ -55,3 +55,15 @@ export const TOOL_CALL_ID_PREFIX = 'call_'
 export const MAX_STOP_SEQUENCES = 16
 /** Longest stop sequence, in characters. */
 export const MAX_STOP_SEQUENCE_CHARS = 256
+/** An evicted sequence holding at least this many tokens has its state saved to disk (state-store.ts). */
+export const STATE_SAVE_MIN_TOKENS = 256
+/** Saved context states, all models together: bytes... */
+export const STATE_CACHE_MAX_BYTES = 2 * 1024 ** 3
+/** ...and files (each a state and its sidecar). */
+export const STATE_CACHE_MAX_FILES = 32
+/** llama.cpp's sequence state file header: magic 'ggsq' (LLAMA_STATE_SEQ_MAGIC)... */
+export const STATE_FILE_MAGIC = 0x67677371
+/** ...and LLAMA_STATE_SEQ_VERSION of the llama.cpp node-llama-cpp 3.21 bundles. */
+export const STATE_FILE_VERSION = 3
+/** A state's sidecar (its tokens as JSON) is never read past this. */
+export const STATE_META_MAX_BYTES = 4 * 1024 * 1024

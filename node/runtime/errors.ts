@@ -110,6 +110,24 @@ export class RuntimeBusyError extends RuntimeError {
   }
 }
 
+/**
+ * Admission by context: the task's prompt plus its `maxTokens` need more KV
+ * cells than a sequence of this model holds. `busy` rather than invalid: a
+ * member with a larger context can take it, so a router tries another.
+ */
+export class ContextBudgetError extends RuntimeBusyError {
+  static override name = 'ContextBudgetError'
+  readonly neededTokens: number
+  readonly contextSize: number
+  constructor (neededTokens: number, contextSize: number, retryAfterMs: number) {
+    super(retryAfterMs)
+    this.name = ContextBudgetError.name
+    this.message = `Runtime busy: the task needs ${neededTokens} tokens of context (prompt plus maxTokens), a sequence holds ${contextSize}`
+    this.neededTokens = neededTokens
+    this.contextSize = contextSize
+  }
+}
+
 export class MaxTokensExceededError extends RuntimeError {
   static override name = 'MaxTokensExceededError'
   readonly code = 'max-tokens-exceeded'

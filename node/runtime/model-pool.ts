@@ -12,6 +12,7 @@ import type { Logger } from '../logger.ts'
 import { chatWrapperFor } from './chat.ts'
 import { InvalidModelFileError } from './errors.ts'
 import { SequenceCache, type SequenceCacheStats } from './sequence-cache.ts'
+import type { StateStore } from './state-store.ts'
 import type { ModelRegistry, RegisteredModel } from './registry.ts'
 
 export interface LoadedModel {
@@ -35,6 +36,8 @@ export interface ModelPoolInit {
   keepAliveMs: number
   contextSize: (entry: RegisteredModel) => number
   threads?: number
+  /** Where evicted sequence states go; none: they are dropped. */
+  states?: StateStore
 }
 
 interface Slot {
@@ -98,14 +101,20 @@ export class ModelPool {
 
   /** Prompt tokens reused and evaluated, summed over the loaded models. */
   sequenceStats (): SequenceCacheStats {
-    const out: SequenceCacheStats = { resident: 0, reusedTokens: 0, evaluatedTokens: 0 }
+    const out: SequenceCacheStats = { resident: 0, reusedTokens: 0, restoredTokens: 0, evaluatedTokens: 0 }
     for (const m of this.ready.values()) {
       const s = m.sequences.stats()
       out.resident += s.resident
       out.reusedTokens += s.reusedTokens
+      out.restoredTokens += s.restoredTokens
       out.evaluatedTokens += s.evaluatedTokens
     }
     return out
+  }
+
+  /** Sequences of a model no task holds: all of them when it is not loaded. */
+  freeSequences (name: string): number {
+    return this.ready.get(name)?.sequences.free() ?? this.init.sequences
   }
 
   isLoaded (name: string): boolean {
@@ -128,6 +137,8 @@ export class ModelPool {
       const loaded = await loading.catch(() => undefined)
       if (loaded == null) return
       this.init.log('unloading %s', name)
+      // the idle sequences' long states go to disk first, so the next turn after a reload restores them
+      await loaded.sequences.persist()
       const emb = await loaded.embedding?.catch(() => undefined)
       await emb?.dispose()
       await loaded.context.dispose()
@@ -168,6 +179,8 @@ export class ModelPool {
 
   private async load (entry: RegisteredModel): Promise<LoadedModel> {
     await this.verify(entry)
+    // states saved from an earlier file under this name can never load again
+    await this.init.states?.forget(entry.name, entry.sha256)
     const started = performance.now()
     let model: LlamaModel
     try {
@@ -183,7 +196,10 @@ export class ModelPool {
         ...(this.init.threads != null ? { threads: this.init.threads } : {})
       })
       this.loads.set(entry.name, (this.loads.get(entry.name) ?? 0) + 1)
-      const loaded: LoadedModel = { entry, model, context, contextSize: context.contextSize, chatWrapper: chatWrapperFor(model, entry.hasChatTemplate), sequences: new SequenceCache(context, this.init.sequences) }
+      const disk = this.init.states != null ? { store: this.init.states, model: { name: entry.name, sha256: entry.sha256 } } : undefined
+      const loaded: LoadedModel = {
+        entry, model, context, contextSize: context.contextSize, chatWrapper: chatWrapperFor(model, entry.hasChatTemplate), sequences: new SequenceCache(context, this.init.sequences, disk)
+      }
       this.ready.set(entry.name, loaded)
       this.init.log('loaded %s in %d ms: %d sequences x %d tokens', entry.name, Math.round(performance.now() - started), this.init.sequences, context.contextSize)
       return loaded

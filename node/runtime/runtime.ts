@@ -15,10 +15,11 @@ import { usesToolPath, validateChatTools } from './tools.ts'
 import type { ChatRequest, CompleteRequest, EmbedRequest, EmbedResult, GenerateOptions, TaskOptions } from './requests.ts'
 import {
   CONTEXT_SIZE_TOKENS, DEFAULT_MAX_TOKENS, LLAMA_DISPOSE_TIMEOUT_MS, MAX_EMBED_INPUTS, MAX_QUEUED_TASKS, MAX_TOKENS_LIMIT,
-  MAX_STOP_SEQUENCES, MAX_STOP_SEQUENCE_CHARS, MODEL_KEEP_ALIVE_MS, SEQUENCES_PER_MODEL, TASK_TIMEOUT_MS
+  MAX_STOP_SEQUENCES, MAX_STOP_SEQUENCE_CHARS, MODEL_KEEP_ALIVE_MS, SEQUENCES_PER_MODEL, TASK_TIMEOUT_MS,
+  STATE_CACHE_MAX_BYTES, STATE_CACHE_MAX_FILES
 } from './constants.ts'
 import {
-  InvalidRequestError, MaxTokensExceededError, PromptTooLongError, RuntimeStoppedError,
+  ContextBudgetError, InvalidRequestError, MaxTokensExceededError, PromptTooLongError, RuntimeStoppedError,
   TaskCanceledError, TaskTimeoutError, UnknownTaskError
 } from './errors.ts'
 import { generate, type GenerateParams, type GenerateResult } from './generate.ts'
@@ -28,6 +29,7 @@ import type { ModelPool, LoadedModel } from './model-pool.ts'
 import { loadEngine, type Engine } from './load-engine.ts'
 import type { ModelRegistry, RegisteredModel } from './registry.ts'
 import { Scheduler, type SchedulerStats, type TaskPriority } from './scheduler.ts'
+import { StateStore } from './state-store.ts'
 import type { ChunkCoalescerInit } from './stream.ts'
 import type { Token } from 'node-llama-cpp'
 
@@ -62,6 +64,13 @@ export interface RuntimeInit {
    * @default false
    */
   lazyEngine?: boolean
+  /**
+   * Folder for the saved KV states of evicted sequences (state-store.ts);
+   * none: an evicted state is dropped and re-evaluated when needed.
+   */
+  stateDir?: string
+  /** Bounds of `stateDir`. @default { maxBytes: STATE_CACHE_MAX_BYTES, maxFiles: STATE_CACHE_MAX_FILES } */
+  stateCache?: { maxBytes?: number, maxFiles?: number }
   /** Use this Llama instance instead of creating one (it is then not disposed on stop). */
   llama?: Llama
   /** Where loud hardware warnings go. @default process.emitWarning */
@@ -80,13 +89,15 @@ export interface ModelStatus extends RegisteredModel {
   /** Largest `maxTokens` accepted for it. */
   maxTokens: number
   sequences: number
+  /** Context no task holds now: free sequences x `contextSize` (each sequence has its own KV cells). */
+  freeContext: number
 }
 
 export interface RuntimeStats extends SchedulerStats {
   loadedModels: string[]
   sequencesPerModel: number
-  /** Prompt tokens taken from resident sequence state vs evaluated, over the models loaded now (sequence-cache.ts). */
-  promptTokens: { reused: number, evaluated: number }
+  /** Prompt tokens taken from resident sequence state, restored from disk, or evaluated, over the models loaded now (sequence-cache.ts). */
+  promptTokens: { reused: number, restored: number, evaluated: number }
 }
 
 /**
@@ -174,7 +185,17 @@ export class Runtime {
       sequences: this.sequences,
       keepAliveMs: this.init.keepAliveMs ?? MODEL_KEEP_ALIVE_MS,
       contextSize: entry => this.contextSizeFor(entry),
-      ...(threads != null ? { threads } : {})
+      ...(threads != null ? { threads } : {}),
+      ...(this.init.stateDir != null
+        ? {
+            states: new StateStore({
+              dir: this.init.stateDir,
+              maxBytes: this.init.stateCache?.maxBytes ?? STATE_CACHE_MAX_BYTES,
+              maxFiles: this.init.stateCache?.maxFiles ?? STATE_CACHE_MAX_FILES,
+              log: this.log
+            })
+          }
+        : {})
     })
     this.log('llama.cpp loaded: %s (%d cores)', this.hw.backend, this.hw.cpuCores)
   }
@@ -230,8 +251,13 @@ export class Runtime {
   }
 
   stats (): RuntimeStats {
-    const cache = this.pool?.sequenceStats() ?? { reusedTokens: 0, evaluatedTokens: 0 }
-    return { ...this.scheduler.stats(), loadedModels: this.pool?.loadedNames() ?? [], sequencesPerModel: this.sequences, promptTokens: { reused: cache.reusedTokens, evaluated: cache.evaluatedTokens } }
+    const cache = this.pool?.sequenceStats() ?? { reusedTokens: 0, restoredTokens: 0, evaluatedTokens: 0 }
+    return {
+      ...this.scheduler.stats(),
+      loadedModels: this.pool?.loadedNames() ?? [],
+      sequencesPerModel: this.sequences,
+      promptTokens: { reused: cache.reusedTokens, restored: cache.restoredTokens, evaluated: cache.evaluatedTokens }
+    }
   }
 
   /** How many times a model was loaded since start (an unload then a task makes it 2). */
@@ -246,8 +272,14 @@ export class Runtime {
       loaded: this.pool?.isLoaded(m.name) ?? false,
       contextSize: this.contextSizeFor(m),
       maxTokens: this.maxTokensFor(m),
-      sequences: this.sequences
+      sequences: this.sequences,
+      freeContext: this.freeSequences(m.name) * this.contextSizeFor(m)
     }))
+  }
+
+  /** Sequences of a model that no task holds now (all of them when it is not loaded). */
+  freeSequences (name: string): number {
+    return this.pool?.freeSequences(name) ?? this.sequences
   }
 
   /** Loads a model ahead of its first task (it still unloads after the keep-alive). */
@@ -318,7 +350,8 @@ export class Runtime {
    * an engine of its own (the function-calling chat).
    */
   private async generateTask (req: GenerateOptions, plan: (loaded: LoadedModel) => GenerationPlan): Promise<GenerateResult> {
-    const maxTokens = req.maxTokens ?? DEFAULT_MAX_TOKENS
+    const asked = req.maxTokens
+    let maxTokens = asked ?? DEFAULT_MAX_TOKENS
     if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) throw new InvalidRequestError('maxTokens must be a positive integer')
     const temperature = req.temperature ?? 0
     if (!Number.isFinite(temperature) || temperature < 0 || temperature > 10) throw new InvalidRequestError('temperature must be between 0 and 10')
@@ -331,7 +364,16 @@ export class Runtime {
       const limit = this.maxTokensFor(loaded.entry)
       if (maxTokens > limit) throw new MaxTokensExceededError(maxTokens, limit)
       const how = plan(loaded)
-      if ('prompt' in how && how.prompt.length >= loaded.contextSize) throw new PromptTooLongError(how.prompt.length, loaded.contextSize)
+      if ('prompt' in how) {
+        if (how.prompt.length >= loaded.contextSize) throw new PromptTooLongError(how.prompt.length, loaded.contextSize)
+        // Admission by context: a sequence has its own KV cells (node-llama-cpp has no unified KV),
+        // so the prompt and every token asked for must fit one; without an ask, the default shrinks to the room.
+        const room = loaded.contextSize - how.prompt.length
+        if (asked == null) maxTokens = Math.min(maxTokens, room)
+        else if (how.prompt.length + asked > loaded.contextSize) {
+          throw new ContextBudgetError(how.prompt.length + asked, loaded.contextSize, this.scheduler.retryAfterMs(loaded.entry.name))
+        }
+      }
       // a resident sequence already holding the start of this prompt evaluates only the rest
       const { sequence, reused } = await loaded.sequences.acquire('prompt' in how ? how.prompt : undefined)
       let ok = false

@@ -13,20 +13,36 @@
  * calling) aligns the state it is given by itself, so those tasks take the
  * least recently used sequence.
  *
+ * With a state store (state-store.ts), a sequence holding at least
+ * `STATE_SAVE_MIN_TOKENS` that is about to lose them to an unrelated prompt
+ * (or to its model's unload) is saved to disk first, and a prompt whose
+ * prefix a saved state holds better than any resident sequence restores it
+ * instead of evaluating it.
+ *
  * @example
  * const { sequence, reused } = await cache.acquire(promptTokens)
  * try { ...sequence.evaluate(promptTokens.slice(reused))... } finally { cache.release(sequence, { ok }) }
  */
 import type { LlamaContext, LlamaContextSequence, Token } from 'node-llama-cpp'
+import { STATE_SAVE_MIN_TOKENS } from './constants.ts'
 import { InvalidRequestError } from './errors.ts'
+import type { SavedStateMatch, StateStore } from './state-store.ts'
 
 export interface SequenceCacheStats {
   /** Sequences holding state now (idle or in use). */
   resident: number
   /** Prompt tokens taken from a resident state instead of evaluated, since load. */
   reusedTokens: number
+  /** Prompt tokens restored from a state saved on disk instead of evaluated, since load. */
+  restoredTokens: number
   /** Prompt tokens evaluated, since load. */
   evaluatedTokens: number
+}
+
+export interface SequenceCacheDisk {
+  store: StateStore
+  /** The loaded model: states are kept per SHA-256, so one is never loaded into another model. */
+  model: { name: string, sha256: string }
 }
 
 export class SequenceCache {
@@ -35,12 +51,15 @@ export class SequenceCache {
   /** Idle sequences, least recently used first. */
   private readonly idle: LlamaContextSequence[] = []
   private inUse = 0
+  private readonly disk: SequenceCacheDisk | undefined
   private reusedTokens = 0
+  private restoredTokens = 0
   private evaluatedTokens = 0
 
-  constructor (context: LlamaContext, capacity: number) {
+  constructor (context: LlamaContext, capacity: number, disk?: SequenceCacheDisk) {
     this.context = context
     this.capacity = capacity
+    this.disk = disk
   }
 
   /**
@@ -50,14 +69,19 @@ export class SequenceCache {
    * the first new token. Without a prompt: the least recently used one.
    */
   async acquire (prompt?: readonly Token[]): Promise<{ sequence: LlamaContextSequence, reused: number }> {
+    const wanted = prompt != null && prompt.length > 0 ? prompt : undefined
+    const saved = wanted != null ? await this.disk?.store.match(this.disk.model.sha256, wanted) : undefined
+    // from here to `inUse++` nothing awaits: the choice and the count stay in step
     let pick = -1
     let shared = 0
-    if (prompt != null && prompt.length > 0) {
+    if (wanted != null) {
       this.idle.forEach((s, i) => {
-        const n = s.compareContextTokens(prompt as Token[]).firstDifferentIndex
+        const n = s.compareContextTokens(wanted as Token[]).firstDifferentIndex
         if (n > shared) { shared = n; pick = i }
       })
     }
+    const restore: SavedStateMatch | undefined = saved != null && saved.shared > shared && saved.shared >= STATE_SAVE_MIN_TOKENS ? saved : undefined
+    if (restore != null) pick = -1
     let sequence: LlamaContextSequence
     if (pick >= 0) {
       sequence = this.idle.splice(pick, 1)[0] as LlamaContextSequence
@@ -71,18 +95,42 @@ export class SequenceCache {
       sequence = lru
     }
     this.inUse++
-    const keep = prompt == null ? sequence.nextTokenIndex : Math.min(shared, Math.max(0, prompt.length - 1))
+    let restored = 0
+    let keep = 0
     try {
-      if (prompt != null && sequence.nextTokenIndex > keep) await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }])
+      if (restore != null) {
+        await this.evict(sequence, 0)
+        if (sequence.nextTokenIndex > 0) await sequence.clearHistory()
+        if (await (this.disk as SequenceCacheDisk).store.restore(restore.entry, sequence)) {
+          restored = Math.min(sequence.compareContextTokens(wanted as Token[]).firstDifferentIndex, (wanted as Token[]).length - 1)
+        }
+      }
+      keep = prompt == null ? sequence.nextTokenIndex : Math.min(restore != null ? restored : shared, Math.max(0, prompt.length - 1))
+      if (prompt != null && sequence.nextTokenIndex > keep) {
+        if (restore == null) await this.evict(sequence, keep)
+        await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }])
+      }
     } catch (err) {
       this.release(sequence, { ok: false })
       throw err
     }
     if (prompt != null) {
-      this.reusedTokens += keep
+      if (restore != null) this.restoredTokens += keep
+      else this.reusedTokens += keep
       this.evaluatedTokens += prompt.length - keep
     }
     return { sequence, reused: prompt == null ? 0 : keep }
+  }
+
+  /** Saves the idle sequences' long states (the model is about to unload). */
+  async persist (): Promise<void> {
+    for (const s of this.idle) await this.evict(s, 0)
+  }
+
+  /** Saves `sequence`'s state to disk when erasing it from `keep` on would drop a long one. */
+  private async evict (sequence: LlamaContextSequence, keep: number): Promise<void> {
+    if (this.disk == null || sequence.disposed || sequence.nextTokenIndex - keep < STATE_SAVE_MIN_TOKENS) return
+    await this.disk.store.save(this.disk.model, sequence)
   }
 
   /** Gives a sequence back: kept with its state after a task that ended well, disposed otherwise. */
@@ -92,7 +140,12 @@ export class SequenceCache {
     else if (!sequence.disposed) sequence.dispose()
   }
 
+  /** Sequences no task holds now (idle ones count: their state only speeds a task up). */
+  free (): number {
+    return Math.max(0, this.capacity - this.inUse)
+  }
+
   stats (): SequenceCacheStats {
-    return { resident: this.idle.length + this.inUse, reusedTokens: this.reusedTokens, evaluatedTokens: this.evaluatedTokens }
+    return { resident: this.idle.length + this.inUse, reusedTokens: this.reusedTokens, restoredTokens: this.restoredTokens, evaluatedTokens: this.evaluatedTokens }
   }
 }

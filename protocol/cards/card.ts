@@ -21,7 +21,13 @@ const Model = object({
   architecture: str({ max: 64 }),
   parameters: optional(uint()),
   quantisation: optional(str({ max: 32 })),
-  contextLength: uint({ max: 10_000_000 })
+  /** Tokens per context sequence. */
+  contextLength: uint({ max: 10_000_000 }),
+  /**
+   * Context no task holds when the card was issued: free sequences x
+   * `contextLength` (each sequence has its own KV cells). Absent on older cards.
+   */
+  freeContext: optional(uint({ max: 1_000_000_000 }))
 })
 export type CardModel = Infer<typeof Model>
 
