@@ -156,11 +156,13 @@ describe('runtime on the generated tiny model', { timeout: 120_000 }, () => {
     await assert.rejects(rt.complete({ model: 'tiny', prompt: PROMPT, stop: Array.from({ length: 17 }, (_, i) => String(i)) }), { name: 'InvalidRequestError' })
   })
 
-  it('stops generation at the end of the context with finishReason length', async () => {
+  it('without maxTokens, stops at the end of the context with finishReason length; asking past it is busy', async () => {
     const prompt = 'y'.repeat(500)
-    const r = await rt.complete({ model: 'tiny', prompt, maxTokens: 500 })
+    const r = await rt.complete({ model: 'tiny', prompt })
     assert.equal(r.finishReason, 'length')
     assert.ok(r.usage.promptTokens + r.usage.completionTokens <= 512)
+    // admission by context: prompt plus maxTokens must fit one sequence's KV cells
+    await assert.rejects(rt.complete({ model: 'tiny', prompt, maxTokens: 500 }), { name: 'ContextBudgetError', code: 'busy' })
   })
 
   it('a GGUF with a valid header that llama.cpp cannot load is a typed error, and the node keeps serving', async () => {
@@ -252,7 +254,7 @@ describe('runtime scheduling on the tiny model', { timeout: 120_000 }, () => {
 
   it('cancel by task id, and a task id can be reused after', async () => {
     const rt = await make({ sequences: 1 })
-    const p = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 500, taskId: 't1', onText: () => { try { rt.cancel('t1') } catch {} } })
+    const p = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 480, taskId: 't1', onText: () => { try { rt.cancel('t1') } catch {} } })
     await assert.rejects(p, { name: 'TaskCanceledError' })
     assert.throws(() => { rt.cancel('t1') }, { name: 'UnknownTaskError' })
     const again = await rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 2, taskId: 't1' })
@@ -261,7 +263,7 @@ describe('runtime scheduling on the tiny model', { timeout: 120_000 }, () => {
 
   it('a task past its timeout fails with TaskTimeoutError', async () => {
     const rt = await make({ sequences: 1 })
-    const long = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 500 })
+    const long = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 480 })
     await assert.rejects(rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 4, timeoutMs: 1 }), { name: 'TaskTimeoutError' })
     await long
   })
@@ -278,8 +280,8 @@ describe('runtime scheduling on the tiny model', { timeout: 120_000 }, () => {
 
   it('stop fails running and queued tasks with a typed error', async () => {
     const rt = await make({ sequences: 1 })
-    const running = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 500 })
-    const queued = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 500 })
+    const running = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 480 })
+    const queued = rt.complete({ model: 'tiny', prompt: PROMPT, maxTokens: 480 })
     const failedRunning = assert.rejects(running, { name: 'RuntimeStoppedError' })
     const failedQueued = assert.rejects(queued, { name: 'RuntimeStoppedError' })
     await until(() => rt.stats().running === 1)
