@@ -80,7 +80,8 @@ export class SequenceCache {
         if (n > shared) { shared = n; pick = i }
       })
     }
-    const restore: SavedStateMatch | undefined = saved != null && saved.shared > shared && saved.shared >= STATE_SAVE_MIN_TOKENS ? saved : undefined
+    // a disk load pays only where it saves a long evaluation: at least STATE_SAVE_MIN_TOKENS past the resident match
+    const restore: SavedStateMatch | undefined = saved != null && saved.shared - shared >= STATE_SAVE_MIN_TOKENS ? saved : undefined
     if (restore != null) pick = -1
     let sequence: LlamaContextSequence
     if (pick >= 0) {
