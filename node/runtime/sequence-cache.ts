@@ -100,7 +100,7 @@ export class SequenceCache {
     let keep = 0
     try {
       if (restore != null) {
-        await this.evict(sequence, 0)
+        await this.evict(sequence, 0, restore.entry)
         if (sequence.nextTokenIndex > 0) await sequence.clearHistory()
         if (await (this.disk as SequenceCacheDisk).store.restore(restore.entry, sequence)) {
           restored = Math.min(sequence.compareContextTokens(wanted as Token[]).firstDifferentIndex, (wanted as Token[]).length - 1)
@@ -129,9 +129,9 @@ export class SequenceCache {
   }
 
   /** Saves `sequence`'s state to disk when erasing it from `keep` on would drop a long one. */
-  private async evict (sequence: LlamaContextSequence, keep: number): Promise<void> {
+  private async evict (sequence: LlamaContextSequence, keep: number, spare?: SavedStateMatch['entry']): Promise<void> {
     if (this.disk == null || sequence.disposed || sequence.nextTokenIndex - keep < STATE_SAVE_MIN_TOKENS) return
-    await this.disk.store.save(this.disk.model, sequence)
+    await this.disk.store.save(this.disk.model, sequence, spare)
   }
 
   /** Gives a sequence back: kept with its state after a task that ended well, disposed otherwise. */

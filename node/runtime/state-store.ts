@@ -76,10 +76,11 @@ export class StateStore {
 
   /**
    * Saves a sequence's state; states it extends (their tokens a prefix of
-   * its) go, they can only match less. Never throws: a state that cannot be
+   * its) go, they can only match less; `spare` (a state about to be
+   * restored into this very sequence) is never the one the bound removes. Never throws: a state that cannot be
    * saved is only a missed saving.
    */
-  async save (model: { name: string, sha256: string }, sequence: LlamaContextSequence): Promise<void> {
+  async save (model: { name: string, sha256: string }, sequence: LlamaContextSequence, spare?: Entry): Promise<void> {
     if (!SHA.test(model.sha256)) return
     const tokens = [...sequence.contextTokens] as number[]
     const dir = join(this.init.dir, model.sha256)
@@ -98,7 +99,7 @@ export class StateStore {
       const entries = await this.index()
       for (const old of entries.filter(e => e.dir === model.sha256 && isPrefix(e.meta.tokens, tokens))) await this.drop(old)
       entries.push({ dir: model.sha256, id, meta, usedAt: Date.now() })
-      await this.bound()
+      await this.bound(spare)
       this.init.log('saved context state of %s: %d tokens, %d bytes', model.name, tokens.length, fileSize)
     } catch (err) {
       this.init.log.error('could not save context state of %s: %s', model.name, (err as Error).message)
@@ -200,12 +201,14 @@ export class StateStore {
   }
 
   /** Least recently used out until the bounds hold. */
-  private async bound (): Promise<void> {
+  private async bound (spare?: Entry): Promise<void> {
     const entries = await this.index()
     entries.sort((a, b) => a.usedAt - b.usedAt)
     let bytes = entries.reduce((n, e) => n + e.meta.size, 0)
-    while (entries.length > 0 && (entries.length > this.init.maxFiles || bytes > this.init.maxBytes)) {
-      const e = entries[0] as Entry
+    let files = entries.length
+    for (const e of entries.filter(e => e !== spare)) {
+      if (files <= this.init.maxFiles && bytes <= this.init.maxBytes) break
+      files--
       bytes -= e.meta.size
       await this.drop(e)
     }

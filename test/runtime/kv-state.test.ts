@@ -122,6 +122,24 @@ describe('evicted context state goes to disk and comes back', { timeout: 240_000
     assert.equal(r.restored, r.promptTokens - 1)
   })
 
+  it('the store keeps within its bound, least recently used out first', async () => {
+    const dir = join(home.dir, 'bounded')
+    const bounded = runtime({ keepAliveMs: 60_000, sequences: 1, stateDir: dir, stateCache: { maxFiles: 1 } })({ registry: home.registry })
+    await bounded.start()
+    try {
+      const other: Msg[] = [{ role: 'system', content: 'Grid ' + SYSTEM }, { role: 'user', content: 'Who is on call? ' + 'Name the rota. '.repeat(4) }]
+      await turn(bounded, first)
+      await turn(bounded, other) // evicts `first`: saved
+      await turn(bounded, unrelated) // evicts `other`: saved, `first` out
+      const files = (await Promise.all((await readdir(dir)).map(async d => await readdir(join(dir, d))))).flat().filter(f => f.endsWith('.state'))
+      assert.equal(files.length, 1)
+      assert.equal((await turn(bounded, second)).restored, 0, 'the older state is gone')
+      assert.ok((await turn(bounded, [...other, { role: 'assistant', content: 'x' }])).restored > 0, 'the newer one restores')
+    } finally {
+      await bounded.stop()
+    }
+  })
+
   it('a task whose prompt and maxTokens cannot fit a sequence is refused with busy, and the runtime keeps serving', async () => {
     const [m] = await rt.models()
     assert.ok(m != null)
