@@ -19,9 +19,10 @@ import {
   STATE_CACHE_MAX_BYTES, STATE_CACHE_MAX_FILES
 } from './constants.ts'
 import {
-  ContextBudgetError, InvalidRequestError, MaxTokensExceededError, PromptTooLongError, RuntimeStoppedError,
+  InvalidRequestError, MaxTokensExceededError, PromptTooLongError, RuntimeStoppedError,
   TaskCanceledError, TaskTimeoutError, UnknownTaskError
 } from './errors.ts'
+import { admitByContext } from './context-budget.ts'
 import { generate, type GenerateParams, type GenerateResult } from './generate.ts'
 import { penaltiesFor, validatePenalties } from './penalties.ts'
 import { detectHardware, type HardwareInfo } from './hardware.ts'
@@ -364,16 +365,7 @@ export class Runtime {
       const limit = this.maxTokensFor(loaded.entry)
       if (maxTokens > limit) throw new MaxTokensExceededError(maxTokens, limit)
       const how = plan(loaded)
-      if ('prompt' in how) {
-        if (how.prompt.length >= loaded.contextSize) throw new PromptTooLongError(how.prompt.length, loaded.contextSize)
-        // Admission by context: a sequence has its own KV cells (node-llama-cpp has no unified KV),
-        // so the prompt and every token asked for must fit one; without an ask, the default shrinks to the room.
-        const room = loaded.contextSize - how.prompt.length
-        if (asked == null) maxTokens = Math.min(maxTokens, room)
-        else if (how.prompt.length + asked > loaded.contextSize) {
-          throw new ContextBudgetError(how.prompt.length + asked, loaded.contextSize, this.scheduler.retryAfterMs(loaded.entry.name))
-        }
-      }
+      if ('prompt' in how) maxTokens = admitByContext(how.prompt.length, asked, maxTokens, loaded.contextSize, () => this.scheduler.retryAfterMs(loaded.entry.name))
       // a resident sequence already holding the start of this prompt evaluates only the rest
       const { sequence, reused } = await loaded.sequences.acquire('prompt' in how ? how.prompt : undefined)
       let ok = false
