@@ -19,9 +19,9 @@ const SYSTEM = 'You are the mesh. ' + 'Answer plainly, cite your sources and kee
 type Msg = { role: 'system' | 'user' | 'assistant', content: string }
 interface Turn { text: string, promptTokens: number, reused: number, restored: number, evaluated: number }
 
-async function turn (rt: Runtime, messages: Msg[]): Promise<Turn> {
+async function turn (rt: Runtime, messages: Msg[], model = 'chatml'): Promise<Turn> {
   const before = rt.stats().promptTokens
-  const r = await rt.chat({ model: 'chatml', messages, maxTokens: 24 })
+  const r = await rt.chat({ model, messages, maxTokens: 24 })
   const now = rt.stats().promptTokens
   return { text: r.text, promptTokens: r.usage.promptTokens, reused: now.reused - before.reused, restored: now.restored - before.restored, evaluated: now.evaluated - before.evaluated }
 }
@@ -48,6 +48,7 @@ describe('evicted context state goes to disk and comes back', { timeout: 240_000
     home = await testHome()
     stateDir = join(home.dir, 'kv-states')
     await home.addModel('chatml', { chatTemplate: CHATML, seed: 11 })
+    await home.addModel('other', { chatTemplate: CHATML, seed: 12 })
     // one sequence: any other prompt evicts the state
     rt = runtime({ keepAliveMs: 60_000, sequences: 1, stateDir })({ registry: home.registry })
     cold = runtime({ keepAliveMs: 60_000, sequences: 1 })({ registry: home.registry })
@@ -120,6 +121,18 @@ describe('evicted context state goes to disk and comes back', { timeout: 240_000
     const r = await turn(rt, second)
     assert.equal(r.text, coldSecond.text)
     assert.equal(r.restored, r.promptTokens - 1)
+  })
+
+  it('a state is only ever offered to the model file it was saved from', async () => {
+    await turn(rt, second)
+    await turn(rt, unrelated) // saves the state of `second` under chatml's digest
+    const saved = await stateFiles()
+    assert.equal(saved.length, 1)
+    const r = await turn(rt, second, 'other')
+    assert.equal(r.restored, 0, 'another model never loads it')
+    assert.equal(r.evaluated, r.promptTokens)
+    assert.deepEqual(await stateFiles(), saved, 'and it stays for its own model')
+    assert.equal((await turn(rt, second)).restored, r.promptTokens - 1)
   })
 
   it('the store keeps within its bound, least recently used out first', async () => {
