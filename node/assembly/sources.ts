@@ -4,6 +4,7 @@
  * gets the source's data class), the `memory.forget` kind, and the erasure
  * that `mycel memory forget` and that kind both run.
  */
+import { join } from 'node:path'
 import { createLogger } from '../logger.ts'
 import type { HomePaths } from '../home/home.ts'
 import type { NodeDb } from '../home/db.ts'
@@ -15,7 +16,7 @@ import { SourceBook, sourcesService, type SourcesInit, type SourcesService } fro
 import { memoryForget, type ForgetComponents, type MemoryForget } from './forget.ts'
 
 export interface LocalSourcesInit extends Omit<ForgetComponents, 'memory'> {
-  paths: Pick<HomePaths, 'collections' | 'tools'>
+  paths: Pick<HomePaths, 'collections' | 'tools' | 'dataDir'>
   db: NodeDb
   memory: NodeMemory
   tasks: TaskKindRegistry
@@ -33,6 +34,7 @@ export function openLocalSources (init: LocalSourcesInit): { sources: SourcesSer
     setClass: async (collection, dataClass) => { await setCollectionClass(init.paths.collections, collection, dataClass); await memory.refresh() },
     refresh: async () => { await memory.refresh() },
     toolsFile: init.paths.tools,
+    mirrorsDir: join(init.paths.dataDir, 'git-mirrors'),
     logger: createLogger('mycel:node:sources')
   })
   return { sources: sources as SourcesService, forget }

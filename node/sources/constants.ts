@@ -20,3 +20,5 @@ export const MAX_TREE_FILES = 200_000
 export const MAX_MCP_RESOURCES = 10_000
 /** Waiting for an MCP server to answer one request. */
 export const MCP_REQUEST_TIMEOUT_MS = 30_000
+/** One clone or fetch of a remote git source, at most. */
+export const GIT_FETCH_TIMEOUT_MS = 10 * 60_000

@@ -6,13 +6,14 @@
  * time; a failing source records its error and the others go on.
  *
  * @example
- * const sources = sourcesService()({ book, store: () => memory.store, setClass, refresh, toolsFile, logger })
+ * const sources = sourcesService()({ book, store: () => memory.store, setClass, refresh, toolsFile, mirrorsDir, logger })
  * await sources.start()
  * await sources.add({ kind: 'git', target: '/src/handbook', collection: 'hb' })
  */
 import { createHash } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { rm } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { DataClass } from '../../protocol/task/messages.ts'
 import type { Logger } from '../logger.ts'
@@ -20,7 +21,7 @@ import { validCollectionName } from '../memory/index.ts'
 import type { SourceBook } from './book.ts'
 import { FOLDER_DEBOUNCE_MS, MAX_SOURCE_ERRORS, MAX_SOURCES, SOURCE_POLL_MS } from './constants.ts'
 import { InvalidSourceError, SourceExistsError, TooManySourcesError, UnknownSourceError } from './errors.ts'
-import { repoRoot } from './git.ts'
+import { isRemote, repoRoot } from './git.ts'
 import { readToolServers } from '../tools/config.ts'
 import { syncSource, type SourceMemory } from './sync.ts'
 import type { SourceKind, SourceRecord, SourceSummary, SyncReport } from './types.ts'
@@ -35,6 +36,8 @@ export interface SourcesComponents {
   refresh: () => Promise<void>
   /** The home's `tools.json`. */
   toolsFile: string
+  /** Mirror clones of remote git sources. */
+  mirrorsDir: string
   logger: Logger
 }
 
@@ -143,6 +146,8 @@ export class SourcesService {
     clearTimeout(this.timers.get(id))
     await this.running.get(id)?.catch(() => {})
     await this.c.book.remove(id)
+    // a remote repository's mirror goes with its source
+    if (s.kind === 'git' && isRemote(s.target)) await rm(join(this.c.mirrorsDir, `${s.id}.git`), { recursive: true, force: true })
     const forgotten = opts.keep === true ? null : await this.c.store()?.forget({ sourceId: s.id })
     await this.c.refresh()
     return { id, forgotten }
@@ -170,7 +175,7 @@ export class SourcesService {
     let report: SyncReport
     try {
       if (memory == null) throw new InvalidSourceError('memory is not open on this node')
-      report = await syncSource({ memory, toolsFile: this.c.toolsFile, log: this.c.logger, signal: this.abort.signal }, s, state)
+      report = await syncSource({ memory, toolsFile: this.c.toolsFile, mirrorsDir: this.c.mirrorsDir, log: this.c.logger, signal: this.abort.signal }, s, state)
     } catch (err) {
       if (this.abort.signal.aborted) throw err
       this.c.logger('source %s: %s', id, (err as Error).message)
@@ -202,7 +207,11 @@ export class SourcesService {
       if (!(await readToolServers(this.c.toolsFile)).some(e => e.name === raw)) throw new InvalidSourceError(`No MCP server named ${raw} is registered (add it with \`mycel tools add\`)`)
       return raw
     }
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw new InvalidSourceError(`${raw}: remote URLs are not synced yet; clone the repository and add its path`)
+    if (kind === 'git' && isRemote(raw)) {
+      if (raw.length > 2048) throw new InvalidSourceError('the repository URL is longer than 2048 characters')
+      return raw
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw new InvalidSourceError(`${raw}: only git sources take a URL`)
     const path = resolve(raw)
     if (!existsSync(path)) throw new InvalidSourceError(`${path} does not exist`)
     const st = statSync(path)

@@ -12,7 +12,7 @@ import type { TextDoc, TextIngestResult } from '../memory/index.ts'
 import type { MemoryStore } from '../memory/store.ts'
 import { MAX_BLOB_BYTES } from './constants.ts'
 import { InvalidSourceError } from './errors.ts'
-import { gitChanges, readAt, repoRoot } from './git.ts'
+import { gitChanges, isRemote, readAt, repoRoot, updateMirror, type GitRepo } from './git.ts'
 import { mboxDocs, readMbox } from './mbox.ts'
 import { mcpResources } from './mcp.ts'
 import type { SourceRecord, SourceState, SyncReport } from './types.ts'
@@ -23,6 +23,8 @@ export interface SyncContext {
   memory: SourceMemory
   /** The home's `tools.json`, where MCP servers are registered. */
   toolsFile: string
+  /** Where remote git sources keep their mirror clones, one folder per source. */
+  mirrorsDir: string
   log: Logger
   signal?: AbortSignal
 }
@@ -44,18 +46,22 @@ async function syncFolder (ctx: SyncContext, s: SourceRecord): Promise<SyncRepor
 }
 
 async function syncGit (ctx: SyncContext, s: SourceRecord, state: SourceState): Promise<SyncReport> {
-  const dir = await repoRoot(s.target)
-  const { head, changed, deleted } = await gitChanges(dir, s.branch, state.commit)
+  // a remote repository is read from its mirror; documents are named by the URL and path either way
+  const remote = isRemote(s.target)
+  const repo: GitRepo = remote ? await updateMirror(s.target, join(ctx.mirrorsDir, `${s.id}.git`), ctx.signal) : { dir: await repoRoot(s.target) }
+  const base = remote ? s.target.replace(/\/+$/, '') : (repo as { dir: string }).dir
+  const nameOf = (path: string): string => remote ? `${base}/${path}` : join(base, path)
+  const { head, changed, deleted } = await gitChanges(repo, s.branch, state.commit)
   const skipped: SyncReport['skipped'] = []
   async function * docs (): AsyncGenerator<TextDoc> {
     for (const path of changed) {
-      const bytes = await readAt(dir, head, path)
+      const bytes = await readAt(repo, head, path)
       if (bytes.byteLength > MAX_BLOB_BYTES) { skipped.push({ path, reason: `larger than ${MAX_BLOB_BYTES} bytes` }); continue }
-      yield { source: join(dir, path), rel: path, sourceId: s.id, commit: head, bytes }
+      yield { source: nameOf(path), rel: path, sourceId: s.id, commit: head, bytes }
     }
   }
   const r = await ctx.memory.ingestTexts(docs(), { collection: s.collection, ...(ctx.signal != null ? { signal: ctx.signal } : {}) })
-  const removed = deleted.length > 0 ? await ctx.memory.removeDocuments(s.collection, deleted.map(p => join(dir, p))) : []
+  const removed = deleted.length > 0 ? await ctx.memory.removeDocuments(s.collection, deleted.map(nameOf)) : []
   return { ...counts(s, r, removed.length), skipped: [...skipped, ...r.skipped], commit: head }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Sources through a running node process and the CLI: a git repository
- * re-ingests only the files a new commit changed, a watched folder's edit is
+ * (a path, or a URL mirrored with the git binary) re-ingests only the files
+ * a new commit changed, a watched folder's edit is
  * searchable within seconds, a PDF and a mail message are found, and bad
  * input (not a repository, a source added twice, an mbox with broken
  * encodings, a watched folder deleted) gets one clear message while the
@@ -57,6 +58,34 @@ describe('sources through a node process', { timeout: 240_000 }, () => {
     // nothing new: nothing written
     const idle = (await h.cli(alpha.home, ['sources', 'sync', first.source.id, '--json'])).json<SyncReport[]>()[0]
     assert.deepEqual([idle?.added, idle?.updated, idle?.removed, idle?.unchanged], [0, 0, 0, 0])
+  })
+
+  it('a remote repository by URL is mirrored and synced the same way; a bad URL gets one clear line', async () => {
+    const upstream = join(work, 'upstream')
+    await mkdir(upstream)
+    await commit(upstream, { 'guide.md': 'The remote guide mentions the amber lighthouse.\n', 'notes/a.md': 'Note A.\n' }, 'first')
+    const url = `file://${upstream}`
+    const add = await h.cli(alpha.home, ['sources', 'add', 'git', url, '--collection', 'remote', '--json'])
+    assert.equal(add.code, 0, add.stderr)
+    const first = add.json<{ source: SourceSummary, sync: SyncReport }>()
+    assert.equal(first.sync.added, 2)
+    assert.equal((await search('amber lighthouse', 'remote'))[0]?.source, `${url}/guide.md`)
+    const second = await commit(upstream, { 'notes/b.md': 'Note B talks about the silver compass.\n', 'notes/a.md': null }, 'second')
+    const [report] = (await h.cli(alpha.home, ['sources', 'sync', first.source.id, '--json'])).json<SyncReport[]>()
+    assert.deepEqual([report?.added, report?.updated, report?.removed], [1, 0, 1], JSON.stringify(report))
+    assert.equal(report?.commit, second)
+    assert.equal((await search('silver compass', 'remote'))[0]?.source, `${url}/notes/b.md`)
+    // an unreachable remote is kept (it may come back) and its error said in one line, as ls shows it
+    const bad = await h.cli(alpha.home, ['sources', 'add', 'git', `file://${join(work, 'no-such-repo')}`, '--collection', 'nowhere', '--json'])
+    assert.notEqual(bad.code, 0)
+    const broken = bad.json<{ source: SourceSummary, sync: SyncReport }>()
+    assert.match(broken.sync.error ?? '', /no-such-repo.*does not appear to be a git repository/)
+    assert.equal((broken.sync.error ?? '').split('\n').length, 1)
+    assert.equal((await h.cli(alpha.home, ['sources', 'rm', broken.source.id])).code, 0)
+    const creds = await h.cli(alpha.home, ['sources', 'add', 'git', 'https://user:secret@example.com/r.git', '--collection', 'nowhere'])
+    assert.notEqual(creds.code, 0)
+    assert.doesNotMatch(creds.stderr, /secret/)
+    assert.equal((await h.cli(alpha.home, ['sources', 'rm', first.source.id])).code, 0)
   })
 
   it('a folder that is not a repository, and a source added twice, get one clear line each', async () => {
