@@ -7,7 +7,8 @@
  */
 import { ApiClient, readApiFile } from '../api/client.ts'
 import { codeOf, NodeNotRunningError, publicMessage } from '../api/errors.ts'
-import type { NodeModule, SessionsModule, TasksModule } from '../api/modules.ts'
+import type { MemoryModule, NodeModule, SessionsModule, TasksModule } from '../api/modules.ts'
+import type { MeshAnswer } from '../mesh-memory/index.ts'
 import type { SessionTurnRequestBody } from '../api/session-body.ts'
 import type { TaskRequestBody } from '../api/task-stream.ts'
 import type { ApiErrorCode } from '../../protocol/codes.ts'
@@ -35,6 +36,8 @@ export interface MeshAccess {
   /** Verified capability cards of the members, this node's own included. */
   capabilities: (signal?: AbortSignal) => Promise<Array<Record<string, unknown>>>
   run: (task: MeshTask, opts?: { signal?: AbortSignal, onText?: (text: string) => void }) => Promise<MeshTaskResult>
+  /** Federated search over every member holding collections this node may read (`mycel memory search`). */
+  searchMesh: (query: string, opts: { k?: number, signal?: AbortSignal }) => Promise<MeshAnswer>
 }
 
 /** A task the node refused or that failed; `code` is its API error code (`protocol/codes.ts`). */
@@ -84,9 +87,17 @@ function turnBody (session: string, task: MeshTask): SessionTurnRequestBody {
 }
 
 /** Access from inside the node process. */
-export function nodeAccess ({ tasks, node, sessions }: { tasks: Pick<TasksModule, 'run'>, node: Pick<NodeModule, 'caps'>, sessions: Pick<SessionsModule, 'turn'> }): MeshAccess {
+export function nodeAccess ({ tasks, node, sessions, memory }: { tasks: Pick<TasksModule, 'run'>, node: Pick<NodeModule, 'caps'>, sessions: Pick<SessionsModule, 'turn'>, memory: Pick<MemoryModule, 'mesh'> }): MeshAccess {
   return {
     capabilities: async () => node.caps(),
+    async searchMesh (query, opts) {
+      if (memory.mesh == null) throw new MeshTaskError('unavailable', 'This node does not search the mesh')
+      try {
+        return await memory.mesh.search(query, { ...(opts.k != null ? { k: opts.k } : {}), ...(opts.signal != null ? { signal: opts.signal } : {}) })
+      } catch (err) {
+        throw meshError(err)
+      }
+    },
     async run (task, opts = {}) {
       try {
         const onEvent = (e: { type: string, text?: string }): void => { if (e.type === 'text' && e.text != null) opts.onText?.(e.text) }
@@ -115,6 +126,13 @@ export function apiAccess (home: string): MeshAccess {
   }
   return {
     capabilities: async (signal) => await (await client()).get<Array<Record<string, unknown>>>('/api/caps', signal),
+    async searchMesh (query, opts) {
+      try {
+        return await (await client()).post<MeshAnswer>('/api/memory/mesh/search', { query, ...(opts.k != null ? { k: opts.k } : {}) }, opts.signal)
+      } catch (err) {
+        throw meshError(err)
+      }
+    },
     async run (task, opts = {}) {
       let result: MeshTaskResult | undefined
       try {

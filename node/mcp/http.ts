@@ -24,7 +24,8 @@ export function registerMcpRoute (api: ApiServer, modules: Pick<ApiModules, 'tas
   const sessions = new McpSessions((sessionId, signal) => {
     const server = createMcpServer({
       capabilities: mesh.capabilities,
-      run: async (task, opts = {}) => await mesh.run(task, { ...opts, signal: opts.signal != null ? AbortSignal.any([opts.signal, signal]) : signal })
+      run: async (task, opts = {}) => await mesh.run(task, { ...opts, signal: opts.signal != null ? AbortSignal.any([opts.signal, signal]) : signal }),
+      searchMesh: async (query, opts) => await mesh.searchMesh(query, { ...opts, signal: opts.signal != null ? AbortSignal.any([opts.signal, signal]) : signal })
     }, { memory, sessionId })
     // the mesh's tools: listed at once (in process, before the session's next request), then again now and then
     const door = registerMeshTools(server, { ...meshTools, call: async (tool, args, s) => await meshTools.call(tool, args, s != null ? AbortSignal.any([s, signal]) : signal) }, { refreshMs: MCP_MESH_TOOLS_REFRESH_MS })

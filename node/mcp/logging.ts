@@ -27,6 +27,7 @@ export function mcpLog (server: McpServer, sessionId?: string): McpLog {
 export function loggedAccess (mesh: MeshAccess, log: McpLog): MeshAccess {
   return {
     capabilities: mesh.capabilities,
+    searchMesh: mesh.searchMesh,
     async run (task, opts) {
       const started = Date.now()
       const what = { kind: task.kind, ...(task.model != null ? { model: task.model } : {}), ...(task.peer != null ? { peer: task.peer } : {}) }

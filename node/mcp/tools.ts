@@ -158,7 +158,7 @@ export function registerTools (server: McpServer, mesh: MeshAccess): void {
 
   server.registerTool('memory_search', {
     title: 'Search memory',
-    description: 'Searches the organisation\'s private documents held in the members\' memory (hybrid BM25 and vector search) and returns the best passages with their sources.',
+    description: 'Searches the organisation\'s private documents held in the members\' memory (hybrid BM25 and vector search) and returns the best passages with their sources and the member holding each. Without a collection it asks every member holding collections this node may read and fuses their answers; a member that misses the deadline is named (partial).',
     inputSchema: {
       query: z.string().min(1).max(MAX_TOOL_TEXT_CHARS),
       collection: z.string().min(1).max(128).optional(),
@@ -168,8 +168,13 @@ export function registerTools (server: McpServer, mesh: MeshAccess): void {
     annotations: { readOnlyHint: true, openWorldHint: false }
   }, async (args, extra) => {
     try {
-      const input: Record<string, unknown> = { query: args.query, ...(args.k != null ? { k: args.k } : {}), ...(args.collection != null ? { collection: args.collection } : {}) }
-      const r = await runTask(mesh, { kind: 'memory.search', input, ...(args.collection != null ? { collection: args.collection } : {}) }, extra)
+      if (args.collection == null) {
+        // federated: every member holding what this node may read, fused by rank
+        const answer = await mesh.searchMesh(args.query, { ...(args.k != null ? { k: args.k } : {}), signal: extra.signal })
+        return text(JSON.stringify(answer, null, 2), { taskId: '', executor: 'mesh', output: answer })
+      }
+      const input: Record<string, unknown> = { query: args.query, ...(args.k != null ? { k: args.k } : {}), collection: args.collection }
+      const r = await runTask(mesh, { kind: 'memory.search', input, collection: args.collection }, extra)
       return text(outputText(r), summary(r))
     } catch (err) {
       return toolError(describeFailure(err, 'memory.search'))

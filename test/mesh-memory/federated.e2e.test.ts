@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { harness, type Harness, type MycelProcess } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { makeTestModel } from '../../scripts/make-test-model.ts'
@@ -93,6 +95,20 @@ describe('federated memory search across three node processes', { timeout: 300_0
     const r = await search(['brass', 'lantern'])
     assert.deepEqual(r.hits.map(x => x.node).sort(), ['alpha', 'beta'])
     assert.deepEqual(r.hits.map(x => x.collection).sort(), ['lighthouse', 'orchard'])
+  })
+
+  it('the MCP door searches the mesh too: memory_search without a collection merges both members', async () => {
+    const client = new Client({ name: 'mycel-test', version: '0.0.0' })
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gamma.api.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${gamma.api.token}` } } }))
+    try {
+      const r = await client.callTool({ name: 'memory_search', arguments: { query: 'brass lantern' } })
+      assert.notEqual(r.isError, true, JSON.stringify(r.content))
+      const answer = (r.structuredContent as { output: Answer }).output
+      assert.deepEqual(answer.hits.map(x => x.node).sort(), ['alpha', 'beta'])
+      assert.equal(answer.partial, false)
+    } finally {
+      await client.close()
+    }
   })
 
   it('a search for one collection lands on the member holding it', async () => {
