@@ -85,7 +85,7 @@ describe('an agent\'s tool call fails over when its executor is killed', { timeo
       audit: delta.services.audit
     }
     const p = profile({ tools: ['code.run'] })
-    const out = await runAgent(kernel, { profile: p, signer: signer(p.name), goal: 'compute', budget: p.budget, ctx: context() })
+    const out = await runAgent(kernel, { profile: p, signer: signer(p.name, delta.services.credentials.key), goal: 'compute', budget: p.budget, ctx: context() })
     assert.ok(killed != null, 'an executor was killed')
     const survivor = killed === alpha ? beta : alpha
     assert.deepEqual(routed, [killed.peerId, survivor.peerId], 'routed to the killed member, then failed over')

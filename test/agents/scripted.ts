@@ -70,8 +70,8 @@ export function scripted (steps: Step[], opts: { tools?: MeshTool[], toolResult?
   return { kernel, specs, chats, calls, audit }
 }
 
-export function signer (name: string): ChainSigner {
-  const node = generateKeyPair()
+/** An agent's signer, its cert issued by `node` (a real node's key when the chain is checked end to end). */
+export function signer (name: string, node = generateKeyPair()): ChainSigner {
   const key = generateKeyPair()
   return { name, publicKey: key.publicKey, cert: issueAgentCert({ node, agent: key.publicKey, name }), sign: (m) => sign(key.secretKey, m) }
 }
