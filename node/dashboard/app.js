@@ -15,6 +15,8 @@ import { refreshMemory, setupMemory } from './views/memory.js'
 import { refreshModels, setupModels } from './views/models.js'
 import { refreshInvites, setupInvites } from './views/invites.js'
 import { refreshPolicy } from './views/policy.js'
+import { refreshAgents, setupAgents } from './views/agents.js'
+import { setupAgentRun } from './views/agent-run.js'
 
 takeTokenFromUrl()
 
@@ -65,6 +67,7 @@ function showMain () {
   every(5000, refreshModels, 'models-status')
   every(10000, async () => { await refreshStatus(); await refreshInvites() }, 'invite-status')
   every(15000, refreshPolicy, 'policy-source')
+  every(5000, refreshAgents, 'agent-status')
 }
 
 $('login-form').addEventListener('submit', (evt) => {
@@ -83,6 +86,8 @@ setupAudit()
 setupMemory()
 setupModels()
 setupInvites()
+setupAgents(err => { showLogin(err.message) })
+setupAgentRun()
 
 if (token() != null) showMain()
 else showLogin()

@@ -4,6 +4,8 @@ export const DASHBOARD_MODULES = [
   'lib/api.js',
   'lib/dom.js',
   'lib/state.js',
+  'views/agent-run.js',
+  'views/agents.js',
   'views/ask.js',
   'views/chat.js',
   'views/audit.js',
