@@ -9,22 +9,9 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { harness, REPO_ROOT, type Harness, type MycelProcess } from '../helpers/harness.ts'
+import { harness, type Harness, type MycelProcess } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
-import { makeTestModel } from '../../scripts/make-test-model.ts'
-import { defaultFounderPolicy, formatPolicy } from '../../node/policy/defaults.ts'
-import { homePaths } from '../../node/home/home.ts'
-
-const FS_SERVER = join(REPO_ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js')
-const TOOL = 'fs.list_allowed_directories'
-
-async function allowTools (home: string): Promise<void> {
-  const file = JSON.parse(formatPolicy(defaultFounderPolicy()))
-  file.rules.push({ id: 'members-tools', effect: 'allow', groups: ['members'], kinds: ['tool.call'], models: [], tools: ['fs.*'], collections: [], classes: ['public', 'internal', 'confidential'], direction: 'both' })
-  await writeFile(homePaths(home).policy, JSON.stringify(file, null, 2))
-}
+import { AGENT_MODEL, TOOL, toolMesh } from './tool-mesh.ts'
 
 interface AuditJson { type: string, peer?: string, task?: string, data?: Record<string, unknown> }
 interface RunJson { taskId: string, executor: string, answer: string | null, stop: string, steps: number, trace: Array<Record<string, unknown>> }
@@ -35,20 +22,8 @@ describe('an agent runs a tool on another member, to its step budget', { timeout
   let gamma: MycelProcess
 
   before(async () => {
-    const alphaHome = await h.found('acme', 'alpha')
-    await allowTools(alphaHome)
-    const docs = await h.tempDir('mycel-agent-docs-')
-    await h.ok(alphaHome, ['tools', 'add', 'fs', '--', process.execPath, FS_SERVER, docs])
-    alpha = await h.start(alphaHome)
-    const gammaHome = await h.join(await h.invite(alpha), 'gamma')
-    await allowTools(gammaHome)
-    const model = join(await h.tempDir('mycel-agent-model-'), 'tiny.gguf')
-    // the bench size: its context holds a few steps of tool documentation and results
-    await makeTestModel({ out: model, size: 'bench', seed: 3 })
-    await h.ok(gammaHome, ['models', 'add', model, '--name', 'tiny'])
-    gamma = await h.start(gammaHome)
-    await waitFor(async () => (await gamma.get<Array<{ name: string, node: string }>>('/api/tools')).some(t => t.name === TOOL && t.node === alpha.peerId), { timeoutMs: 90_000, what: 'alpha\'s filesystem tools in gamma\'s view' })
-    const created = await h.cli(gamma.home, ['agent', 'create', 'scout', '--model', 'tiny', '--tools', TOOL, '--max-steps', '3', '--tool-choice', 'required', '--description', 'lists the shared folders', '--json'])
+    ({ alpha, gamma } = await toolMesh(h))
+    const created = await h.cli(gamma.home, ['agent', 'create', 'scout', '--model', AGENT_MODEL, '--tools', TOOL, '--max-steps', '3', '--tool-choice', 'required', '--description', 'lists the shared folders', '--json'])
     assert.equal(created.code, 0, created.stderr)
   })
 

@@ -13,26 +13,14 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { assertChromium, openBrowser, screenshot } from './chromium.ts'
-import { harness, REPO_ROOT, type Harness, type MycelProcess } from '../helpers/harness.ts'
+import { harness, type Harness, type MycelProcess } from '../helpers/harness.ts'
 import { waitFor } from '../helpers/wait.ts'
-import { makeTestModel } from '../../scripts/make-test-model.ts'
-import { defaultFounderPolicy, formatPolicy } from '../../node/policy/defaults.ts'
-import { homePaths } from '../../node/home/home.ts'
+import { AGENT_MODEL, TOOL, toolMesh } from '../agents/tool-mesh.ts'
 
-const FS_SERVER = join(REPO_ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js')
-const TOOL = 'fs.list_allowed_directories'
 /** What a run streams is the model's and the mesh's to choose: this would run if the page parsed it. */
 const HOSTILE = '<img src=x onerror=window.__pwned=1><b id=bold>mallory'
-
-async function allowTools (home: string): Promise<void> {
-  const file = JSON.parse(formatPolicy(defaultFounderPolicy()))
-  file.rules.push({ id: 'members-tools', effect: 'allow', groups: ['members'], kinds: ['tool.call'], models: [], tools: ['fs.*'], collections: [], classes: ['public', 'internal', 'confidential'], direction: 'both' })
-  await writeFile(homePaths(home).policy, JSON.stringify(file, null, 2))
-}
 
 interface TraceNode { task: string, kind?: string, role?: string, peer?: string, children: TraceNode[] }
 
@@ -47,18 +35,7 @@ describe('the console\'s agents view', { timeout: 600_000 }, () => {
   const pageErrors: string[] = []
 
   before(async () => {
-    const alphaHome = await h.found('acme', 'alpha')
-    await allowTools(alphaHome)
-    const docs = await h.tempDir('mycel-agent-docs-')
-    await h.ok(alphaHome, ['tools', 'add', 'fs', '--', process.execPath, FS_SERVER, docs])
-    alpha = await h.start(alphaHome)
-    const gammaHome = await h.join(await h.invite(alpha), 'gamma')
-    await allowTools(gammaHome)
-    const model = join(await h.tempDir('mycel-agent-model-'), 'tiny.gguf')
-    await makeTestModel({ out: model, size: 'bench', seed: 3 })
-    await h.ok(gammaHome, ['models', 'add', model, '--name', 'tiny'])
-    gamma = await h.start(gammaHome)
-    await waitFor(async () => (await gamma.get<Array<{ name: string, node: string }>>('/api/tools')).some(t => t.name === TOOL && t.node === alpha.peerId), { timeoutMs: 90_000, what: 'alpha\'s filesystem tools in gamma\'s view' })
+    ({ alpha, gamma } = await toolMesh(h))
     const opened = await openBrowser(await h.tempDir('mycel-chromium-'), { width: 1400, height: 1000 }, pageErrors)
     browser = opened.browser
     page = opened.page
@@ -66,14 +43,14 @@ describe('the console\'s agents view', { timeout: 600_000 }, () => {
       if (msg.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) pageErrors.push(`${msg.text()} (${msg.location().url})`)
     })
     await page.goto(`${gamma.api.url}/?token=${gamma.api.token}`)
-    await page.locator('#agent-model option[value="tiny"]').waitFor({ state: 'attached', timeout: 30_000 })
+    await page.locator(`#agent-model option[value="${AGENT_MODEL}"]`).waitFor({ state: 'attached', timeout: 30_000 })
   })
   after(async () => { await browser?.close() })
 
   it('creates an agent from the form', async () => {
     await page.locator('#agent-create summary').click()
     await page.fill('#agent-name', 'scout')
-    await page.selectOption('#agent-model', 'tiny')
+    await page.selectOption('#agent-model', AGENT_MODEL)
     await page.fill('#agent-tools', TOOL)
     await page.fill('#agent-max-steps', '3')
     await page.selectOption('#agent-tool-choice', 'required')
@@ -125,6 +102,7 @@ describe('the console\'s agents view', { timeout: 600_000 }, () => {
     const root = page.locator(`#run-audit-tree > li[data-task="${taskId}"]`)
     await root.waitFor()
     assert.equal(await root.getAttribute('data-kind'), 'agent.run')
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'run-audit-tree', 'the opened tree takes the focus')
     const tools = root.locator('li[data-kind="tool.call"][data-role="sent"]')
     assert.equal(await tools.count(), 3)
     assert.match(await tools.first().textContent() ?? '', /tool\.call sent to alpha/)
@@ -159,6 +137,8 @@ describe('the console\'s agents view', { timeout: 600_000 }, () => {
       text({ event: 'tool_call', step, tool: HOSTILE, args: 'a'.repeat(64) })
       text({ event: 'tool_result', step, tool: HOSTILE, node: alpha.peerId, digest: 'b'.repeat(64), size: 12, isError: false })
     }
+    text({ event: 'delegation', step: 1000, kind: 'agent.run', peer: alpha.peerId, agent: 'helper' })
+    text({ event: 'refused', step: 1000, tool: 'fs.nope', reason: 'unknown-tool' })
     text({ event: 'final', steps: 1000, stop: 'steps', tokens: 10000, digest: 'c'.repeat(64) })
     lines.push({ type: 'result', taskId: 'f'.repeat(32), executor: gamma.peerId, output: { agent: 'scout', answer: HOSTILE, stop: 'steps', steps: 1000 }, attempts: 1 })
     await page.route('**/api/tasks', async route => {
@@ -176,6 +156,9 @@ describe('the console\'s agents view', { timeout: 600_000 }, () => {
     assert.equal(await page.locator('#run-trace > li.elided').textContent(), '800 earlier steps not shown')
     assert.equal(await page.locator('#run-trace > li[data-event="step"]').first().getAttribute('data-step'), '801')
     assert.match(await page.locator('#run-steps').textContent() ?? '', /steps 1000 \/ 1000/)
+    const last = page.locator('#run-trace > li[data-step="1000"]')
+    assert.equal(await last.locator('li[data-event="delegation"]').textContent(), 'delegated agent.run to alpha (agent helper)')
+    assert.equal(await last.locator('li[data-event="refused"]').textContent(), 'refused fs.nope: unknown-tool')
     assert.equal(await page.locator('#run-answer').textContent(), HOSTILE)
     assert.equal(await page.locator('#run-trace code').first().textContent(), HOSTILE)
     assert.equal(await page.locator('#view-agents img, #bold').count(), 0)

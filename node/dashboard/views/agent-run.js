@@ -219,7 +219,11 @@ export async function showAuditTrace (taskId) {
         el('span', { class: `state state-${String(n.state ?? 'unknown').split(' ')[0]}` }, n.state ?? 'unknown'),
         kids.length > 0 ? el('ul', {}, ...kids) : '')
     }
-    box.replaceChildren(el('ul', { class: 'tree', id: 'run-audit-tree' }, node(tree)))
+    const list = el('ul', { class: 'tree', id: 'run-audit-tree', title: 'Audit trace' }, node(tree))
+    // focusable, so the keyboard can scroll it and lands on it
+    list.tabIndex = 0
+    box.replaceChildren(list)
+    list.focus()
   } catch (err) {
     box.replaceChildren(el('p', { class: 'error' }, `audit trace: ${err.message}`))
   }
