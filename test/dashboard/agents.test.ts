@@ -7,6 +7,7 @@
  * agent in the page, reaches and starts a run with the keyboard only, watches
  * the trace tree fill and the stop reason, opens the audit trace (the run's
  * tasks, the tool calls sent to alpha), cancels a second run with Escape,
+ * runs gamma's agent from alpha's console (the run's peer),
  * checks that a very long run (the page's request answered by the test) keeps
  * its trace bounded and shows markup as text, and removes the agent after a
  * confirmation.
@@ -125,6 +126,37 @@ describe('the console\'s agents view', { timeout: 600_000 }, () => {
     await waitFor(async () => (await gamma.get<Array<{ taskId: string, state: string }>>('/api/tasks')).filter(t => t.taskId === taskId).every(t => t.state === 'canceled'), { what: 'the run\'s task to be canceled', timeoutMs: 30_000 })
     assert.ok(tasks.some(t => t.taskId === taskId))
     assert.equal(await page.locator('#run-start').isDisabled(), false, 'a new run may start')
+  })
+
+  it('runs a member\'s agent from another member\'s console', async () => {
+    // gamma lets members run its agents, alpha lets its requests out; alpha's console lists gamma's from its card
+    for (const n of [gamma, alpha]) {
+      const allow = await h.cli(n.home, ['policy', 'allow', '--group', 'members', '--kind', 'agent.run'])
+      assert.equal(allow.code, 0, allow.stderr)
+    }
+    await waitFor(async () => (await alpha.caps()).some(c => c.peerId === gamma.peerId && (c.agents as Array<{ name: string }> | undefined)?.some(a => a.name === 'scout') === true), { timeoutMs: 60_000, what: 'gamma\'s card listing scout in alpha\'s view' })
+    const other = await browser.newPage()
+    other.on('pageerror', err => { pageErrors.push(err.message) })
+    try {
+      await other.goto(`${alpha.api.url}/?token=${alpha.api.token}`)
+      await other.locator(`#run-peer option[value="${gamma.peerId}"]`).waitFor({ state: 'attached', timeout: 30_000 })
+      await other.selectOption('#run-peer', gamma.peerId)
+      assert.equal(await other.locator('#run-agent').inputValue(), 'scout')
+      await other.fill('#run-goal', 'Which folders can you read?')
+      await other.press('#run-goal', 'Enter')
+      await other.waitForFunction(() => /^(done|error|canceled)/.test(document.getElementById('run-status-line')?.textContent ?? ''), undefined, { timeout: 180_000 })
+      assert.match(await other.locator('#run-status-line').textContent() ?? '', /done on gamma: stopped at steps/)
+      assert.equal(await other.locator('#run-trace li[data-event="start"]').textContent(), 'scout started on gamma')
+      assert.equal(await other.locator('#run-stop').textContent(), 'steps')
+      assert.match(await other.locator('#run-steps').textContent() ?? '', /steps 3 \/ 3/)
+      // alpha holds the run it sent to gamma, not the tasks gamma issued for it
+      await other.click('#run-audit-open')
+      const root = other.locator('#run-audit-tree > li').first()
+      await root.waitFor()
+      assert.match(await root.textContent() ?? '', /agent\.run sent to gamma/)
+    } finally {
+      await other.close()
+    }
   })
 
   it('keeps a long run\'s trace bounded and shows hostile names as text', async () => {
