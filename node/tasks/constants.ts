@@ -80,3 +80,10 @@ export const MEMORY_KIND_PREFIX = 'memory.'
 export const CHAIN_SEEN_MAX = 10_000
 /** The agent loop's task kind (node/agents): every one carries a delegation chain. */
 export const AGENT_RUN_KIND = 'agent.run'
+
+/** Members whose fresh load and rates the router keeps; past it the stalest go. */
+export const LOAD_BOOK_MAX_PEERS = 4096
+/** A measured rate moves this far toward each new measure (exponential average). */
+export const RATE_EWMA_WEIGHT = 0.3
+/** Tasks shorter than this say little about a model's speed (setup dominates): not measured. */
+export const RATE_MIN_TASK_MS = 20

@@ -10,6 +10,7 @@
 import { decodeCbor, encodeCbor } from '../cbor.ts'
 import { arrayOf, bytes, json, literal, nullable, object, oneOf, optional, parse, str, uint, type Infer } from '../shape.ts'
 import { DATA_CLASSES, MAX_TASK_TOOL_CHARS } from '../task/messages.ts'
+import { LoadShape, type TaskLoad } from '../load/beat.ts'
 
 export const CARD_DOMAIN = 'mycel-capability-card'
 export const CARD_PAYLOAD_TYPE = 'mycel/card/1'
@@ -83,12 +84,8 @@ const Hardware = object({
 })
 export type CardHardware = Infer<typeof Hardware>
 
-const Load = object({
-  running: uint({ max: 1_000_000 }),
-  queued: uint({ max: 1_000_000 }),
-  slots: uint({ max: 4096 })
-})
-export type CardLoad = Infer<typeof Load>
+const Load = LoadShape
+export type CardLoad = TaskLoad
 
 const CardPayload = object({
   v: literal(1),

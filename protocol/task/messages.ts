@@ -20,6 +20,7 @@ import { WIRE_ERROR_CODES } from '../codes.ts'
 import { arrayOf, bytes, literal, object, oneOf, optional, parse, str, uint, type Infer } from '../shape.ts'
 import { isPlainObject } from '../shape.ts'
 import { MalformedMessageError } from '../errors.ts'
+import { LoadShape } from '../load/beat.ts'
 
 export const TASK_PROTOCOL = '/mycel/task/1.0.0'
 export const TASK_REQUEST_DOMAIN = 'mycel-task-request'
@@ -98,7 +99,13 @@ export type TaskCall = Submit | Attach | Cancel
 
 const State = object({ v: literal(1), t: literal('state'), taskId: HEX_ID, state: oneOf(TASK_STATES) })
 const Chunk = object({ v: literal(1), t: literal('chunk'), taskId: HEX_ID, seq: uint({ min: 1 }), data: bytes({ max: MAX_TASK_FRAME_BYTES }) })
-const Result = object({ v: literal(1), t: literal('result'), taskId: HEX_ID, seq: uint({ min: 1 }), data: bytes({ max: MAX_TASK_FRAME_BYTES }) })
+/**
+ * `load` on a result or failure: the executor's running, queued and slot
+ * counts as it answered, so the delegator's router holds a figure fresher
+ * than the card's. Optional, and sent only to a delegator that handles
+ * `LOAD_PROTOCOL` (protocol/load): an older one refuses unknown keys.
+ */
+const Result = object({ v: literal(1), t: literal('result'), taskId: HEX_ID, seq: uint({ min: 1 }), data: bytes({ max: MAX_TASK_FRAME_BYTES }), load: optional(LoadShape) })
 const Failure = object({
   v: literal(1),
   t: literal('error'),
@@ -107,7 +114,8 @@ const Failure = object({
   code: oneOf(WIRE_ERROR_CODES),
   retryAfterMs: optional(uint({ max: 3_600_000 })),
   /** The limit a `max-tokens-exceeded` or `prompt-too-long` task crossed, in tokens. */
-  limit: optional(uint({ max: 100_000_000 }))
+  limit: optional(uint({ max: 100_000_000 })),
+  load: optional(LoadShape)
 })
 export type StateFrame = Infer<typeof State>
 export type ChunkFrame = Infer<typeof Chunk>

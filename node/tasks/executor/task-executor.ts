@@ -48,6 +48,8 @@ export interface ExecutorComponents {
   chainGroupsOf?: (peerId: string) => string[] | undefined
   /** Policy for an agent principal on a chain. @default an agent has its node's rights */
   agentDecision?: AgentDecision
+  /** Whether a delegator reads `load` on task responses (node/load); it gets this node's load with each. @default none does */
+  readsLoad?: (peerId: string) => boolean
 }
 
 /** A local run, optionally on a delegation chain this node extended (router). */
@@ -95,7 +97,8 @@ export class TaskExecutor {
       ...(components.toolClassOf != null ? { toolClassOf: components.toolClassOf } : {}),
       admission: this.admission,
       engine: this.engine,
-      chains: this.chains
+      chains: this.chains,
+      loadFor: (peer) => components.readsLoad?.(peer) === true ? this.engine.load() : undefined
     })
     this.sweepIntervalMs = init.sweepIntervalMs ?? TASK_SWEEP_INTERVAL_MS
   }

@@ -36,6 +36,8 @@ import { Delivery } from './delivery.ts'
 import { PeerHealthBook, type HealthInit, type PeerHealth } from './health.ts'
 import { runRemote } from './remote.ts'
 import { reachableOffers, type TaskOffer } from './offers.ts'
+import { LoadBook } from './load-book.ts'
+import type { ModelRate, TaskLoad } from '../../../protocol/load/index.ts'
 
 export interface RouterComponents {
   logger: Logger
@@ -127,12 +129,14 @@ export class TaskRouter {
   private readonly recent: TaskSummary[] = []
   /** Tasks being routed, so `cancel(taskId)` reaches a delegated one too. */
   private readonly inFlight = new Map<string, AbortController>()
-  /** Tasks open on each member from this node: ranking counts them before the member's card does. */
+  /** Tasks open on each member from this node: ranking counts them until a fresher load does. */
   private readonly openOn = new Map<string, number>()
+  /** Freshest load and measured speed per member (task responses, load beats). */
+  private readonly loads = new LoadBook()
 
   constructor (components: RouterComponents, init: RouterInit = {}) {
     this.c = components
-    this.client = new TaskClient({ logger: components.logger, host: components.host }, init)
+    this.client = new TaskClient({ logger: components.logger, host: components.host, onLoad: (peer, load) => { this.observeLoad(peer, load) } }, init)
     this.health = new PeerHealthBook(init)
   }
 
@@ -156,6 +160,21 @@ export class TaskRouter {
     return this.health.list()
   }
 
+  /** A member's load as measured at `at` (a verified load beat, a task response): newer than its card's. */
+  observeLoad (peer: string, load: TaskLoad, at = Date.now()): void {
+    this.loads.observe(peer, load, this.openOn.get(peer) ?? 0, at)
+  }
+
+  /** Tokens per second a member reported for its models (its verified load beat). */
+  reportRates (peer: string, rates: ModelRate[]): void {
+    this.loads.report(peer, rates)
+  }
+
+  /** Tokens per second this node measured on its own models, for its load beat. */
+  ownRates (): ModelRate[] {
+    return this.loads.ratesOf(this.self)
+  }
+
   /** Candidate executors for a kind and model, best first. */
   candidates (spec: CandidateSpec): Candidate[] {
     return rankCandidates(spec, {
@@ -164,7 +183,8 @@ export class TaskRouter {
       memberGroups: this.c.memberGroups,
       rttMs: this.c.rttMs,
       penalty: peer => this.health.penalty(peer),
-      inFlight: peer => this.openOn.get(peer) ?? 0,
+      busy: (peer, card) => this.loads.busy(peer, { load: card.load, at: card.issuedAt }, this.openOn.get(peer) ?? 0),
+      rate: (peer, model) => this.loads.rate(peer, model),
       local: s => this.c.registry.get(s.kind) != null && (s.model == null || this.c.localModels().includes(s.model)) &&
         (s.modelSha256 == null || (s.model != null && this.c.localModelDigest?.(s.model) === s.modelSha256)) && (s.tool == null || this.c.toolClassOf?.(s.tool) != null) &&
         (s.collection == null || this.c.holdsCollection == null || this.c.holdsCollection(s.collection))
@@ -267,7 +287,9 @@ export class TaskRouter {
         spec.onEvent?.({ type: 'routed', taskId, executor: cand.peerId, attempt: attempts })
         delivery.newAttempt()
         try {
+          const began = Date.now()
           const out = await this.attempt(cand, spec, dataClass, taskId, delivery)
+          if (spec.model != null && out.usage != null) this.loads.measured(cand.peerId, spec.model, out.usage.completionTokens, Date.now() - began)
           summary.state = 'completed'
           summary.updatedAt = Date.now()
           return { taskId, executor: cand.peerId, output: out.output, ...(out.usage != null ? { usage: out.usage } : {}), ...(out.finishReason != null ? { finishReason: out.finishReason } : {}), ...(out.toolCalls != null ? { toolCalls: out.toolCalls } : {}), ...stopOf(out, spec), attempts }

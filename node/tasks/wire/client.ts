@@ -19,6 +19,7 @@ import { isPlainObject } from '../../../protocol/shape.ts'
 import { decodeTaskEvent, encodeTaskFrame, MAX_TASK_FRAME_BYTES, TASK_PROTOCOL, type TaskCall, type TaskEvent } from '../../../protocol/task/messages.ts'
 import type { E2ESession } from '../../../protocol/e2e/index.ts'
 import type { TaskOutput } from '../registry.ts'
+import type { TaskLoad } from '../../../protocol/load/index.ts'
 import { ToolCallsShape } from '../../../protocol/task/chat.ts'
 import { TaskClientError } from './errors.ts'
 import { failureText } from '../errors.ts'
@@ -33,6 +34,8 @@ export interface TaskClientComponents {
   host: {
     dialProtocol: (peer: ReturnType<typeof peerIdFromString>, protocol: string, o: { signal: AbortSignal, maxOutboundStreams?: number }) => Promise<Stream>
   }
+  /** The executor's load as its result or failure said (the router's freshest figure). @default ignored */
+  onLoad?: (peer: string, load: TaskLoad) => void
 }
 
 export interface TaskClientInit {
@@ -124,6 +127,7 @@ export class TaskClient {
       for (;;) {
         const event = await this.next(framed, peer, signal)
         if (event.t === 'state') continue
+        if ((event.t === 'error' || event.t === 'result') && event.load != null) this.c.onLoad?.(peer, event.load)
         if (event.t === 'error') {
           const text = `Executor ${event.state === 'rejected' ? 'rejected' : 'failed'} the task: ${failureText(event.code, event.limit)}`
           throw new TaskClientError(event.code === 'busy' ? 'busy' : 'remote', text, { remoteCode: event.code, ...(event.retryAfterMs != null ? { retryAfterMs: event.retryAfterMs } : {}) })

@@ -8,6 +8,7 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from '../../logger.ts'
+import type { TaskLoad } from '../../../protocol/load/index.ts'
 import { frame, Outbox, type FramedStream } from '../../streams.ts'
 import { decodeCbor } from '../../../protocol/cbor.ts'
 import type { WireErrorCode } from '../../../protocol/codes.ts'
@@ -50,6 +51,8 @@ export interface TaskServerComponents {
   engine: TaskEngine
   /** Delegation chains: verified before anything runs, policy for every principal on them. */
   chains: ChainGate
+  /** This node's load for a delegator that reads it on results and failures. @default none */
+  loadFor?: (peerId: string) => TaskLoad | undefined
 }
 
 type Handlers = { [K in TaskCall['t']]: (call: Extract<TaskCall, { t: K }>, peer: string, framed: FramedStream) => Promise<void> }
@@ -106,8 +109,9 @@ export class TaskServer {
     }
   }
 
-  private async refuse (framed: FramedStream, code: WireErrorCode, taskId?: string, retryAfterMs?: number): Promise<void> {
-    await framed.write(encodeTaskFrame({ v: 1, t: 'error', ...(taskId != null ? { taskId } : {}), state: 'rejected', code, ...(retryAfterMs != null ? { retryAfterMs } : {}) }))
+  private async refuse (framed: FramedStream, code: WireErrorCode, taskId?: string, retryAfterMs?: number, peer?: string): Promise<void> {
+    const load = peer != null ? this.c.loadFor?.(peer) : undefined
+    await framed.write(encodeTaskFrame({ v: 1, t: 'error', ...(taskId != null ? { taskId } : {}), state: 'rejected', code, ...(retryAfterMs != null ? { retryAfterMs } : {}), ...(load != null ? { load } : {}) }))
     await framed.close()
   }
 
@@ -187,7 +191,7 @@ export class TaskServer {
     if (engine.full()) {
       await Promise.all(pending)
       await this.c.audit.append({ type: 'task.state', actor: self, peer, task: req.taskId, data: { state: 'rejected', code: 'busy' } })
-      await this.refuse(framed, 'busy', req.taskId, BUSY_RETRY_AFTER_MS)
+      await this.refuse(framed, 'busy', req.taskId, BUSY_RETRY_AFTER_MS, peer)
       return
     }
     let session
@@ -231,7 +235,7 @@ export class TaskServer {
           held = setTimeout(() => { held = undefined; outbox.push(frame) }, TASK_STATE_FRAME_HOLD_MS)
           continue
         }
-        outbox.push(encodeTaskFrame(sealed(record, e)))
+        outbox.push(encodeTaskFrame(this.withLoad(sealed(record, e), record.delegator)))
       }
     } finally {
       release()
@@ -253,6 +257,13 @@ export class TaskServer {
     if (!FINAL_STATES.has(record.state)) record.controller.abort(new TaskFailedError('canceled', 'Canceled by the delegator'))
     await framed.write(encodeTaskFrame({ v: 1, t: 'state', taskId: call.taskId, state: 'canceled' }))
     await framed.close()
+  }
+
+  /** A final frame carries the load as it is now, for a delegator that reads it. */
+  private withLoad (e: TaskEvent, peer: string): TaskEvent {
+    if (e.t !== 'result' && e.t !== 'error') return e
+    const load = this.c.loadFor?.(peer)
+    return load != null ? { ...e, load } : e
   }
 }
 

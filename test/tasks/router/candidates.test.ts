@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { rankCandidates, type ScoringComponents } from '../../../node/tasks/router/candidates.ts'
 import type { CapabilityCard } from '../../../protocol/cards/card.ts'
 import { cardFor } from '../../helpers/cards.ts'
+import { LoadBook } from '../../../node/tasks/router/load-book.ts'
 
 function card (peerId: string, fields: Partial<CapabilityCard> = {}): CapabilityCard {
   return cardFor({ peerId, orgId: 'org', chain: new Uint8Array(0) }, { taskKinds: ['echo'], policy: { kinds: ['*'] }, load: { running: 0, queued: 0, slots: 4 }, ...fields })
@@ -46,10 +47,41 @@ describe('candidate scoring', () => {
   it('counts the tasks this node has open on a member, which its card does not show yet', () => {
     const cards = [card('a'), card('b'), card('c')]
     const open: Record<string, number> = { a: 2, b: 1 }
-    assert.deepEqual(ids({ kind: 'echo' }, components(cards, { inFlight: p => open[p] ?? 0 })), ['c', 'b', 'a'])
+    const book = new LoadBook()
+    const busy = (p: string, c: CapabilityCard): { work: number, slots: number } => book.busy(p, { load: c.load, at: c.issuedAt }, open[p] ?? 0)
+    assert.deepEqual(ids({ kind: 'echo' }, components(cards, { busy })), ['c', 'b', 'a'])
     // the card's own load and the open tasks add up: one busy slot in the card weighs like one open task
     const loaded = [card('x', { load: { running: 1, queued: 0, slots: 4 } }), card('y')]
-    assert.deepEqual(ids({ kind: 'echo' }, components(loaded, { inFlight: p => p === 'y' ? 2 : 0 })), ['x', 'y'])
+    open.y = 2
+    assert.deepEqual(ids({ kind: 'echo' }, components(loaded, { busy })), ['x', 'y'])
+  })
+
+  it('a load newer than the card replaces its figure; tasks sent since count on top, none twice', () => {
+    const cards = [card('a'), card('b', { load: { running: 1, queued: 0, slots: 4 } })]
+    const open: Record<string, number> = {}
+    const book = new LoadBook()
+    const busy = (p: string, c: CapabilityCard): { work: number, slots: number } => book.busy(p, { load: c.load, at: c.issuedAt }, open[p] ?? 0)
+    assert.deepEqual(ids({ kind: 'echo' }, components(cards, { busy })), ['a', 'b'])
+    // a is full now, b idle: a fresher figure than either card
+    book.observe('a', { running: 4, queued: 2, slots: 4 }, 0, Date.now() + 1)
+    book.observe('b', { running: 0, queued: 0, slots: 4 }, 0, Date.now() + 1)
+    assert.deepEqual(ids({ kind: 'echo' }, components(cards, { busy })), ['b', 'a'])
+    // an older sample than the one held changes nothing
+    book.observe('a', { running: 0, queued: 0, slots: 4 }, 0, Date.now() - 60_000)
+    assert.deepEqual(ids({ kind: 'echo' }, components(cards, { busy })), ['b', 'a'])
+    // a sample taken while 3 of our tasks were open on b, 3 still open: counted once
+    book.observe('b', { running: 3, queued: 0, slots: 4 }, 3, Date.now() + 2)
+    open.b = 3
+    assert.deepEqual(busy('b', cards[1] as CapabilityCard), { work: 3, slots: 4 })
+  })
+
+  it('weighs a member by the measured tokens/s of the model on it', () => {
+    const model = { name: 'm', sha256: 'a'.repeat(64), architecture: 'llama', contextLength: 512 }
+    const cards = [card('slow', { models: [model] }), card('fast', { models: [model], load: { running: 1, queued: 0, slots: 4 } })]
+    const rates: Record<string, number> = { slow: 10, fast: 40 }
+    // equal speed unknown: the idle one first; measured four times faster, the busier one wins
+    assert.deepEqual(ids({ kind: 'echo', model: 'm' }, components(cards)), ['slow', 'fast'])
+    assert.deepEqual(ids({ kind: 'echo', model: 'm' }, components(cards, { rate: p => rates[p] })), ['fast', 'slow'])
   })
 
   it('puts a demoted member behind honest ones, however idle it claims to be', () => {
