@@ -39,3 +39,12 @@ export const RECONNECT_INTERVAL_MS = 10_000
 export const RECONNECT_BACKOFF_MAX_MS = 2 * 60_000
 /** How long one dial of a bootstrap or remembered member may take. */
 export const BOOTSTRAP_DIAL_TIMEOUT_MS = 10_000
+/**
+ * libp2p's connection monitor pings every open connection this often and
+ * keeps the round trip on `connection.rtt` (the router scores by it); its
+ * default of 10 s leaves a new connection unmeasured that long, so the
+ * router also pings a member once as it is admitted (net/rtt-probe.ts).
+ */
+export const RTT_PING_INTERVAL_MS = 5_000
+/** The one ping on admission gives up after this. */
+export const RTT_PROBE_TIMEOUT_MS = 5_000

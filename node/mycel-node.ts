@@ -30,6 +30,7 @@ import type { PeerVerifyResult, WitnessService } from './witness/index.ts'
 import type { Runtime } from './runtime/runtime.ts'
 import type { ModelRegistry } from './runtime/registry.ts'
 import type { TaskKindRegistry } from './tasks/registry.ts'
+import type { LoadBeatService } from './load/index.ts'
 import type { MeshMemory } from './mesh-memory/index.ts'
 import type { TaskExecutor, TaskRouter } from './tasks/index.ts'
 import type { InviteBook } from './membership/invite-book.ts'
@@ -63,6 +64,8 @@ export interface NodeServices {
   readonly tasks: TaskKindRegistry
   readonly executor: TaskExecutor
   readonly router: TaskRouter
+  /** Signed load beats this node sends and takes from members (node/load). */
+  readonly loadBeats: LoadBeatService
   readonly memory: NodeMemory
   /** Memory search across the members holding collections this node may read. */
   readonly meshMemory: MeshMemory

@@ -58,6 +58,8 @@ import { openLocalTools } from './tools.ts'
 import { nodeGuard } from './guard.ts'
 import { runtimeReader } from '../guard/index.ts'
 import { policyAgentDecision } from '../tasks/chain/index.ts'
+import { loadSignals } from './load.ts'
+import type { LoadBeatInit } from '../load/index.ts'
 import { openLocalSources } from './sources.ts'
 import type { SourcesInit } from '../sources/index.ts'
 import { openLocalAgents } from './agents.ts'
@@ -86,6 +88,8 @@ export interface MycelNodeInit extends StartFlags {
   runtime?: RuntimeInit | false
   executor?: ExecutorInit
   router?: RouterInit
+  /** Load beats: interval while the load changes, and when idle. */
+  load?: LoadBeatInit
   /** Called once per finished task with its kind, role, peer, state and duration (never content). @default none */
   onTask?: (task: TaskOutcome) => void
   /** Registered model whose embeddings join BM25 in memory search. @default $MYCEL_EMBED_MODEL, else the first registered embedding model, else none (BM25 only) */
@@ -233,7 +237,9 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     // a member named on a delegation chain need not be connected here: its verified card vouches for its groups
     chainGroupsOf: (peerId) => groupsOf(peerId),
     // an agent on a chain has its node's rights, less what a rule naming it denies
-    agentDecision: policyAgentDecision({ self: () => self.toString(), policy, groupsOf: (peerId) => groupsOf(peerId) })
+    agentDecision: policyAgentDecision({ self: () => self.toString(), policy, groupsOf: (peerId) => groupsOf(peerId) }),
+    // only a delegator that handles the load protocol reads `load` on responses (older ones refuse the key)
+    readsLoad: (peerId) => load.beats.readsLoad(peerId)
   }, init.executor)
 
   const cards = cardService(init.cards)({
@@ -291,6 +297,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     revoked: selfRevoked,
     fallback: cloud
   }, init.router)
+  const load = loadSignals({ host, gate, key, orgId: org.id, router, load: () => executor.load(), isMember: (peerId) => groupsOf(peerId) != null }, init.load)
 
   // chat with memory: history in the node's database, turns through the router
   const sessions = localSessions({ self: self.toString(), db, router, localModels: () => inference.models, cards: otherCards, logger: createLogger('mycel:node:sessions'), agentProfile: (name) => { const p = agents.service.get(name); return p == null ? undefined : { model: p.model, ...(p.system != null ? { system: p.system } : {}) } } })
@@ -315,7 +322,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
   // members hold each other's checkpoints: a node cannot roll back or rewrite its log alone
   const { witness, verifyPeers } = nodeWitness({ db, host, gate, audit, self: self.toString(), publicKey: key.publicKey, verify }, init.witness)
   const { sources, forget } = openLocalSources({ paths, db, memory, tasks, audit, self: self.toString(), cards: otherCards, router, ...(init.sources != null ? { sources: init.sources } : {}) })
-  const services: NodeServices = { sources, forget, credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, memory, meshMemory, sessions, tools: mesh, agents: agents.service, runtime: inference.runtime, modelRegistry: inference.registry, catalog, invites: admin?.invites ?? null }
+  const services: NodeServices = { sources, forget, credentials, host, gate, revocations, renewal, cards, policy, policyFile, audit, witness, verifyPeers, tasks, executor, router, loadBeats: load.beats, memory, meshMemory, sessions, tools: mesh, agents: agents.service, runtime: inference.runtime, modelRegistry: inference.registry, catalog, invites: admin?.invites ?? null }
   const lifecycle = new Lifecycle([
     ['audit', {
       start: async () => { await audit.start(); await audit.append({ type: 'node.start', actor: self, data: { org: org.id } }) },
@@ -349,6 +356,8 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     ['sources', sources],
     ['content-watch', contentWatch()({ sources: [async () => await inference.refresh(), async () => await memory.refreshChanged()], cards })],
     // at shutdown, every task being routed ends with an error line for its caller while the API stops accepting
+    // beats start once the host listens and the executor runs; they feed the router
+    ['load', load.service],
     ['router', { start: () => {}, beforeStop: async () => { await router.stop() }, stop: () => {} }],
     // after the router: a turn in flight at shutdown has failed before its session closes
     ['sessions', sessions],

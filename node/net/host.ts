@@ -17,6 +17,7 @@ import { gossipsub } from '@libp2p/gossipsub'
 import type { ConnectionGater, PrivateKey, StreamMiddleware } from '@libp2p/interface'
 import { dhtProtocol } from '../../protocol/cards/ids.ts'
 import { privateNetwork } from './pnet.ts'
+import { RTT_PING_INTERVAL_MS } from '../constants.ts'
 
 export interface HostInit {
   privateKey: PrivateKey
@@ -55,6 +56,7 @@ export async function createHost (init: HostInit): Promise<MycelHost> {
     ...(init.swarmKey != null ? { connectionProtector: privateNetwork({ psk: init.swarmKey }) } : {}),
     ...(init.connectionGater != null ? { connectionGater: init.connectionGater } : {}),
     connectionManager: { maxConnections: 256 },
+    connectionMonitor: { pingInterval: RTT_PING_INTERVAL_MS },
     services: {
       identify: identify(),
       ping: ping(),

@@ -3,7 +3,8 @@
  * org's private network from `pnet.ts`, Noise, yamux, DHT, gossipsub) with
  * the membership guard in front of every protocol; `dialer.ts` keeps the
  * node connected to bootstrap and remembered members (`address-book.ts`);
- * `peers.ts` reads libp2p's own round-trip times.
+ * `peers.ts` reads libp2p's own round-trip times, `rtt-probe.ts` measures a
+ * newly admitted member's at once.
  *
  * @example
  * const host = await createHost({ privateKey, listen: ['/ip4/0.0.0.0/tcp/4001'], orgId, swarmKey, connectionGater, guard })
@@ -16,4 +17,5 @@ export { addressBook, AddressBook } from './address-book.ts'
 export { dialer, Dialer, type DialerInit } from './dialer.ts'
 export { memberAddrs, withPeerId } from './addresses.ts'
 export { peerSummaries, rttOf, type PeerSummary } from './peers.ts'
+export { rttProbe, RttProbe } from './rtt-probe.ts'
 export { GossipedList, type GossipedListComponents, type Sequenced } from './gossiped-list.ts'

@@ -170,6 +170,12 @@ export class TaskRouter {
     this.loads.report(peer, rates)
   }
 
+  /** Work (running + queued) and slots the router counts on a member now: its freshest load and our tasks sent since. */
+  loadOf (peer: string): { work: number, slots: number } | undefined {
+    const card = this.c.cards().find(c => c.peerId === peer)
+    return card != null ? this.loads.busy(peer, { load: card.load, at: card.issuedAt }, this.openOn.get(peer) ?? 0) : undefined
+  }
+
   /** Tokens per second this node measured on its own models, for its load beat. */
   ownRates (): ModelRate[] {
     return this.loads.ratesOf(this.self)
