@@ -18,6 +18,7 @@ import { sources } from './sources.ts'
 import { agents } from './agents.ts'
 import { startup } from './startup.ts'
 import { sessions } from './sessions.ts'
+import { routing } from './routing.ts'
 
 export const suites: BenchSuite[] = [
   signatures,
@@ -38,4 +39,5 @@ export const suites: BenchSuite[] = [
   agents,
   startup,
   sessions,
+  routing,
 ]
