@@ -25,18 +25,19 @@ import type { TaskKindRegistry, TaskOutput, TaskPriority, TaskUsage } from '../r
 import type { ToolCall } from '../../../protocol/task/chat.ts'
 import { extendChain, hopScope, type ChainRequest } from '../../../protocol/chain/index.ts'
 import { chainCrypto, nodeLinkSigner } from '../../../identity/chain-crypto.ts'
-import { BusyError, NoCandidateError, PolicyDeniedError, TaskFailedError, wireCodeOf } from '../errors.ts'
+import { BusyError, NoCandidateError, PolicyDeniedError, TaskFailedError } from '../errors.ts'
 import { DEFAULT_TASK_CLASS, effectiveClass, type ClassOf, type ToolClassOf } from '../data-class.ts'
 import { sleep } from '../sleep.ts'
-import { AGENT_RUN_KIND, CLOUD_EXECUTOR, BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, MAX_REASON_CHARS, MEMORY_KIND_PREFIX, RECENT_TASKS } from '../constants.ts'
+import { AGENT_RUN_KIND, CLOUD_EXECUTOR, BUSY_RETRY_AFTER_MS, MAX_BUSY_ROUNDS, MAX_BUSY_WAIT_MS, MAX_FAILOVER_ATTEMPTS, MEMORY_KIND_PREFIX, RECENT_TASKS } from '../constants.ts'
 import { TaskClient, type TaskClientInit } from '../wire/client.ts'
-import { TaskClientError } from '../wire/errors.ts'
+import type { TaskClientError } from '../wire/errors.ts'
 import { rankCandidates, type Candidate, type CandidateSpec } from './candidates.ts'
 import { Delivery } from './delivery.ts'
 import { PeerHealthBook, type HealthInit, type PeerHealth } from './health.ts'
 import { runRemote } from './remote.ts'
 import { reachableOffers, type TaskOffer } from './offers.ts'
 import { LoadBook } from './load-book.ts'
+import { asClientError, callerError, settle, stopOf } from './outcome.ts'
 import type { ModelRate, TaskLoad } from '../../../protocol/load/index.ts'
 
 export interface RouterComponents {
@@ -400,37 +401,6 @@ export class TaskRouter {
     this.recent.push(s)
     if (this.recent.length > RECENT_TASKS) this.recent.shift()
   }
-}
-
-/** The stop sequence of a result, when it is one the task asked for (an executor's word is not trusted beyond that). */
-function stopOf (out: TaskOutput, spec: RunSpec): { stopSequence?: string } {
-  const asked = (spec.input as { stop?: unknown }).stop
-  const s = out.stopSequence
-  return typeof s === 'string' && Array.isArray(asked) && asked.includes(s) ? { stopSequence: s } : {}
-}
-
-/** A local failure joins the remote ones as a `remote` code (it carries the error a caller should see). */
-function asClientError (err: unknown): TaskClientError {
-  if (err instanceof TaskClientError) return err
-  const code = wireCodeOf(err)
-  const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs
-  return new TaskClientError(code === 'busy' ? 'busy' : 'remote', (err as Error).message, { remoteCode: code, cause: err, ...(retryAfterMs != null ? { retryAfterMs } : {}) })
-}
-
-/** Records a task's end and why on its summary (the dashboard shows the reason); returns the error to throw. */
-function settle (summary: TaskSummary, state: TaskState, err: Error): Error {
-  summary.state = state
-  summary.updatedAt = Date.now()
-  summary.error = wireCodeOf(err)
-  // an internal error's message may say more than a caller should read
-  if (summary.error !== 'internal') summary.reason = err.message.slice(0, MAX_REASON_CHARS)
-  return err
-}
-
-/** What the caller sees: a local error as it was thrown, a remote one as the task's wire code. */
-function callerError (err: TaskClientError): Error {
-  if (err.cause instanceof Error) return err.cause
-  return new TaskFailedError(err.wireCode, err.message, err.retryAfterMs)
 }
 
 /** @example const router = taskRouter()(components); await router.run({ kind: 'echo', input: { prompt: 'hi' } }) */
