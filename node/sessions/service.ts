@@ -20,7 +20,7 @@ import { stricter } from '../memory/classes.ts'
 import type { RouteEvent, RunResult, RunSpec } from '../tasks/index.ts'
 import type { TaskPriority } from '../tasks/registry.ts'
 import type { Logger } from '../logger.ts'
-import { DEFAULT_AGENT, DEFAULT_CONTEXT_TOKENS, DEFAULT_REPLY_TOKENS, DEFAULT_SESSION_CLASS, MAX_SEARCH_HITS, MAX_SESSIONS, MAX_TURN_MESSAGES, MIN_HISTORY_TOKENS, SUMMARY_MAX_TOKENS, TITLE_CHARS } from './constants.ts'
+import { DEFAULT_AGENT, DEFAULT_CONTEXT_TOKENS, DEFAULT_REPLY_TOKENS, DEFAULT_SESSION_CLASS, MAX_SEARCH_HITS, MAX_SESSIONS, MAX_TURN_MESSAGES, MIN_HISTORY_TOKENS, SUMMARY_MAX_TOKENS, TEMPLATE_RESERVE_TOKENS, TITLE_CHARS } from './constants.ts'
 import { countTokens, historyBudget, summaryPrompt } from './context.ts'
 import { InvalidTurnError, NoSessionModelError, SessionLimitError, UnknownAgentError, UnknownSessionError } from './errors.ts'
 import { newSessionName, qualifiedSessionId, sessionName } from './ids.ts'
@@ -159,7 +159,7 @@ export class SessionService {
       const r = await this.c.run({
         kind: 'llm.chat',
         model,
-        input: { model, messages: summaryPrompt(input, contextTokens - maxTokens), maxTokens, temperature: 0, session: key },
+        input: { model, messages: summaryPrompt(input, contextTokens - maxTokens - TEMPLATE_RESERVE_TOKENS), maxTokens, temperature: 0, session: key },
         ...route,
         priority: 'background',
         ...(o?.signal != null ? { signal: o.signal } : {})

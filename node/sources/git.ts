@@ -22,13 +22,18 @@ export function isRemote (target: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(target) || /^[\w.-]+@[\w.-]+:/.test(target)
 }
 
+/** Whether a URL carries a user name or password (`https://user:pw@host/…`). */
+export function hasCredentials (url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(url)
+}
+
 /**
  * Brings the mirror of `url` in `gitdir` up to date: cloned the first time,
  * fetched after (refs the remote dropped are pruned). Credentials in the URL
  * are refused: they would sit in the mirror's config in clear.
  */
 export async function updateMirror (url: string, gitdir: string, signal?: AbortSignal): Promise<GitRepo> {
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(url)) throw new InvalidSourceError('credentials in the URL are not accepted; use a credential helper or an ssh key')
+  if (hasCredentials(url)) throw new InvalidSourceError('credentials in the URL are not accepted; use a credential helper or an ssh key')
   const run = async (args: string[]): Promise<void> => {
     try {
       await promisify(execFile)('git', args, { timeout: GIT_FETCH_TIMEOUT_MS, maxBuffer: 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, ...(signal != null ? { signal } : {}) })

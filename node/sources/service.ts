@@ -21,7 +21,7 @@ import { validCollectionName } from '../memory/index.ts'
 import type { SourceBook } from './book.ts'
 import { FOLDER_DEBOUNCE_MS, MAX_SOURCE_ERRORS, MAX_SOURCES, SOURCE_POLL_MS } from './constants.ts'
 import { InvalidSourceError, SourceExistsError, TooManySourcesError, UnknownSourceError } from './errors.ts'
-import { isRemote, repoRoot } from './git.ts'
+import { hasCredentials, isRemote, repoRoot } from './git.ts'
 import { readToolServers } from '../tools/config.ts'
 import { syncSource, type SourceMemory } from './sync.ts'
 import type { SourceKind, SourceRecord, SourceSummary, SyncReport } from './types.ts'
@@ -209,6 +209,8 @@ export class SourcesService {
     }
     if (kind === 'git' && isRemote(raw)) {
       if (raw.length > 2048) throw new InvalidSourceError('the repository URL is longer than 2048 characters')
+      // they would sit in the mirror's config and the source list in clear
+      if (hasCredentials(raw)) throw new InvalidSourceError('credentials in the URL are not accepted; use a credential helper or an ssh key')
       return raw
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw new InvalidSourceError(`${raw}: only git sources take a URL`)

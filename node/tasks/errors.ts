@@ -74,7 +74,7 @@ export function wireCodeOf (err: unknown): WireErrorCode {
     case 'TaskFailedError': case 'ChainRefusedError': return e.code ?? 'internal'
     case 'PolicyDeniedError': return 'denied'
     case 'OutputRefusedError': return 'output-refused'
-    case 'RuntimeBusyError': case 'BusyError': case 'RateLimitedError': return 'busy'
+    case 'RuntimeBusyError': case 'ContextBudgetError': case 'BusyError': case 'RateLimitedError': return 'busy'
     case 'UnknownModelError': case 'UnknownCollectionError': case 'UnknownTaskError': return 'not-found'
     case 'InvalidTaskInputError': case 'MalformedMessageError': case 'InvalidRequestError': return 'malformed'
     case 'MaxTokensExceededError': return 'max-tokens-exceeded'

@@ -85,6 +85,7 @@ describe('sources through a node process', { timeout: 240_000 }, () => {
     const creds = await h.cli(alpha.home, ['sources', 'add', 'git', 'https://user:secret@example.com/r.git', '--collection', 'nowhere'])
     assert.notEqual(creds.code, 0)
     assert.doesNotMatch(creds.stderr, /secret/)
+    assert.ok(!(await sources()).some(x => x.target.includes('example.com')), 'a URL with credentials is not kept')
     assert.equal((await h.cli(alpha.home, ['sources', 'rm', first.source.id])).code, 0)
   })
 
