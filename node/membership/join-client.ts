@@ -4,6 +4,7 @@
  * proves possession of the invite, receives a membership certificate, checks
  * it, and stores the org's settings so `mycel start` needs no flags.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { decodeInvite, checkInviteUsable, signInviteProof, type Invite } from '../../identity/invite.ts'
 import { verifyMembershipChain } from '../../identity/certs.ts'
@@ -20,7 +21,7 @@ import { frame } from '../streams.ts'
 import { PROTOCOL_EXCHANGE_TIMEOUT_MS } from '../constants.ts'
 import type { NodeConfig, OrgSettings } from '../home/config.ts'
 import { JoinFailedError } from './errors.ts'
-import { MAX_JOIN_FRAME_BYTES } from './constants.ts'
+import { JOIN_DIAL_ROUNDS, JOIN_RETRY_BASE_MS, MAX_JOIN_FRAME_BYTES } from './constants.ts'
 
 export interface JoinResult {
   org: OrgSettings
@@ -50,30 +51,37 @@ export async function redeemInvite (opts: { key: Ed25519KeyPair, invite: Invite,
   const myPeerId = peerIdFromPublicKey(key.publicKey)
   const errors: string[] = []
   try {
-    for (const addr of invite.addrs) {
-      opts.signal?.throwIfAborted()
-      const signal = AbortSignal.any([AbortSignal.timeout(PROTOCOL_EXCHANGE_TIMEOUT_MS), ...(opts.signal != null ? [opts.signal] : [])])
-      let reply
-      let issuer: string
-      try {
-        const conn = await host.dial(multiaddr(addr), { signal })
-        issuer = conn.remotePeer.toString()
-        const stream = await conn.newStream(JOIN_PROTOCOL, { signal })
-        const framed = frame(stream, { maxFrameBytes: MAX_JOIN_FRAME_BYTES })
-        const proof = signInviteProof(invite, { joinerPeerId: myPeerId, nonce: new TextEncoder().encode(issuer) })
-        await framed.write(encodeMembershipMessage({ v: 1, t: 'join', invite: opts.text.replace(/\s+/g, ''), proof, name: opts.name }), { signal })
-        reply = await framed.read(decodeJoinReply, { signal })
-        await framed.close()
-      } catch (err) {
-        errors.push(`${addr}: ${(err as Error).message}`)
-        continue
+    // a refused or reset connection is worth another try; an exchange that timed out already waited long enough
+    let retryable = true
+    for (let round = 1; round <= JOIN_DIAL_ROUNDS && retryable; round++) {
+      retryable = false
+      if (round > 1) await sleep(JOIN_RETRY_BASE_MS * 2 ** (round - 2), undefined, opts.signal != null ? { signal: opts.signal } : {})
+      for (const addr of invite.addrs) {
+        opts.signal?.throwIfAborted()
+        const signal = AbortSignal.any([AbortSignal.timeout(PROTOCOL_EXCHANGE_TIMEOUT_MS), ...(opts.signal != null ? [opts.signal] : [])])
+        let reply
+        let issuer: string
+        try {
+          const conn = await host.dial(multiaddr(addr), { signal })
+          issuer = conn.remotePeer.toString()
+          const stream = await conn.newStream(JOIN_PROTOCOL, { signal })
+          const framed = frame(stream, { maxFrameBytes: MAX_JOIN_FRAME_BYTES })
+          const proof = signInviteProof(invite, { joinerPeerId: myPeerId, nonce: new TextEncoder().encode(issuer) })
+          await framed.write(encodeMembershipMessage({ v: 1, t: 'join', invite: opts.text.replace(/\s+/g, ''), proof, name: opts.name }), { signal })
+          reply = await framed.read(decodeJoinReply, { signal })
+          await framed.close()
+        } catch (err) {
+          errors.push(`${addr}: ${(err as Error).message}`)
+          if ((err as Error).name !== 'TimeoutError' && (err as Error).name !== 'AbortError') retryable = true
+          continue
+        }
+        if (reply.t === 'refused') {
+          throw new JoinFailedError(`Join refused by the issuer: ${WIRE_ERROR_TEXT[reply.code]}`, reply.code)
+        }
+        return { org: checkWelcome(reply, invite, myPeerId, orgId), ...(reply.revocations != null ? { revocations: reply.revocations } : {}), issuer }
       }
-      if (reply.t === 'refused') {
-        throw new JoinFailedError(`Join refused by the issuer: ${WIRE_ERROR_TEXT[reply.code]}`, reply.code)
-      }
-      return { org: checkWelcome(reply, invite, myPeerId, orgId), ...(reply.revocations != null ? { revocations: reply.revocations } : {}), issuer }
     }
-    throw new JoinFailedError(`Could not reach the issuer at any of the invite's ${invite.addrs.length} address(es)${errors.length > 0 ? ` (${errors[0]})` : ''}`)
+    throw new JoinFailedError(`Could not reach the issuer at any of the invite's ${invite.addrs.length} address(es) (${errors.length} tries)${errors.length > 0 ? ` (${errors[errors.length - 1]})` : ''}`)
   } finally {
     await host.stop()
   }

@@ -19,6 +19,17 @@ import { dhtProtocol } from '../../protocol/cards/ids.ts'
 import { privateNetwork } from './pnet.ts'
 import { RTT_PING_INTERVAL_MS } from '../constants.ts'
 
+/**
+ * Inbound connections from this machine skip libp2p's per-host limits (5 new
+ * connections a second, 10 pending upgrades). Those limits fence off floods
+ * from one remote address; a process on this machine can do anything a flood
+ * could anyway, and several members on one machine (tests, benches, a
+ * developer's laptop) otherwise reset each other's joins and reconnects.
+ * Remote addresses keep the limits, and every connection still has to pass
+ * the pre-shared key and the membership gate.
+ */
+export const LOOPBACK_ALLOW = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
+
 export interface HostInit {
   privateKey: PrivateKey
   listen: string[]
@@ -55,7 +66,7 @@ export async function createHost (init: HostInit): Promise<MycelHost> {
     streamMuxers: [yamux()],
     ...(init.swarmKey != null ? { connectionProtector: privateNetwork({ psk: init.swarmKey }) } : {}),
     ...(init.connectionGater != null ? { connectionGater: init.connectionGater } : {}),
-    connectionManager: { maxConnections: 256 },
+    connectionManager: { maxConnections: 256, allow: LOOPBACK_ALLOW },
     connectionMonitor: { pingInterval: RTT_PING_INTERVAL_MS },
     services: {
       identify: identify(),
