@@ -31,7 +31,8 @@ import type { MycelNode } from '../../node/mycel-node.ts'
 import { wireBytes } from '../../node/net/pnet.ts'
 import { percentile, type BenchRow, type BenchSuite } from './table.ts'
 
-const SIZES = [16, 64]
+/** `MYCEL_BENCH_SCALE_SIZES=16` runs one size only, to probe. */
+const SIZES = (process.env.MYCEL_BENCH_SCALE_SIZES ?? '16,64').split(',').map(Number)
 const CARD_ROUNDS = 5
 const REVOCATION_ROUNDS = 3
 const REST_MS = 30_000
@@ -57,17 +58,7 @@ async function arrivals (nodes: MycelNode[], arrived: (n: MycelNode) => boolean,
   return [...at.values()]
 }
 
-/** A join that the founder's inbound limit refused is tried again after a pause, as a person would. */
-async function joinWithRetry (h: Harness, invite: string, name: string): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await h.join(invite, name, { inProcess: true })
-    } catch (err) {
-      if (attempt >= 5) throw err
-      await sleep(1_000 * attempt)
-    }
-  }
-}
+const progress = (line: string): void => { process.stderr.write(`bench: scale ${line}\n`) }
 
 const holdsAll = (n: MycelNode, size: number): boolean => n.services.cards.cards().length >= size
 
@@ -78,14 +69,14 @@ async function measure (size: number): Promise<BenchRow[]> {
     const founderHome = await h.found('acme', 'm0', { inProcess: true })
     const admin = await h.node(founderHome, { runtime: false })
     const invite = await h.invite(founderHome, { uses: size - 1, ttl: '1h', inProcess: true })
-    // one join at a time: the founder's per-IP inbound rate limit resets a burst of joins from 127.0.0.1
-    const homes: string[] = []
-    for (let i = 1; i < size; i++) homes.push(await joinWithRetry(h, invite, `m${i}`))
+    const homes = await inBatches(Array.from({ length: size - 1 }, (_, i) => `m${i + 1}`), async (name) => await h.join(invite, name, { inProcess: true }))
+    progress(`${size}: ${size - 1} joined`)
 
     const t0 = performance.now()
     const members = [admin, ...await inBatches(homes, async (home) => await h.node(home, { runtime: false }))]
     await waitFor(() => members.every(n => holdsAll(n, size)), { what: `${size} members to hold every card`, timeoutMs: 300_000, intervalMs: 100 })
     const formedMs = performance.now() - t0
+    progress(`${size}: formed in ${Math.round(formedMs)} ms`)
 
     const cardTimes: number[] = []
     for (let r = 0; r < CARD_ROUNDS; r++) {
@@ -96,6 +87,7 @@ async function measure (size: number): Promise<BenchRow[]> {
       cardTimes.push(...await arrivals(others, n => (n.services.cards.cards().find(c => c.card.peerId === source.peerId)?.card.seq ?? 0) >= seq, start))
     }
 
+    progress(`${size}: card rounds done`)
     // at rest: nothing asked of the mesh, only its upkeep
     await sleep(2_000)
     const before = wireBytes.sent + wireBytes.received
@@ -104,6 +96,7 @@ async function measure (size: number): Promise<BenchRow[]> {
     const restBytesPerMemberMinute = (wireBytes.sent + wireBytes.received - before) / 2 / size * (60_000 / REST_MS)
     const connections = members.map(n => n.services.host.getConnections().length)
 
+    progress(`${size}: rest measured`)
     const revocationTimes: number[] = []
     let alive = members.slice(1)
     for (let r = 0; r < REVOCATION_ROUNDS; r++) {
@@ -113,6 +106,7 @@ async function measure (size: number): Promise<BenchRow[]> {
       await admin.revoke(victim.peerId)
       const seq = admin.services.revocations.seq()
       revocationTimes.push(Math.max(...await arrivals(alive, n => n.services.revocations.seq() >= seq, start)))
+      progress(`${size}: revocation ${r + 1} reached all in ${Math.round(revocationTimes[r] ?? 0)} ms`)
     }
 
     const p95Revocation = percentile(revocationTimes, 95)
