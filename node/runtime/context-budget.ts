@@ -4,7 +4,10 @@
  * `contextSize` cells (no unified KV, see docs/decisions.md), so the need
  * must fit one sequence; a task that asked for more is refused with `busy`
  * (a member with a larger context can take it), one that asked for nothing
- * gets the default shrunk to the room left.
+ * gets the default shrunk to the room left. The plain chat and completion
+ * path admits its prompt before taking a sequence; the function-calling
+ * chat (tool-chat.ts) renders its own prompt and admits it the same way
+ * before it evaluates anything.
  */
 import { ContextBudgetError, PromptTooLongError } from './errors.ts'
 

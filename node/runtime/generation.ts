@@ -16,7 +16,9 @@ import type { ChunkCoalescerInit } from './stream.ts'
 
 /** What a generation engine gets from the runtime: a sequence, limits, sampling, the caller's stream. */
 export type EngineParams = Omit<GenerateParams, 'prompt' | 'onFirstToken'>
-export type GenerationPlan = { prompt: Token[] } | { run: (p: EngineParams) => Promise<GenerateResult> }
+/** An engine that renders its own prompt: `admit` gives the `maxTokens` its prompt leaves, or refuses it (context-budget.ts). */
+export type EngineRunParams = EngineParams & { admit: (promptTokens: number) => number }
+export type GenerationPlan = { prompt: Token[] } | { run: (p: EngineRunParams) => Promise<GenerateResult> }
 
 export interface GenerationContext {
   engine: Engine
@@ -36,6 +38,13 @@ export async function runGeneration (loaded: LoadedModel, signal: AbortSignal, r
   // a resident sequence already holding the start of this prompt evaluates only the rest
   const { sequence, reused } = await loaded.sequences.acquire('prompt' in how ? how.prompt : undefined)
   let ok = false
+  // an engine of its own leaves the sequence untouched until its prompt is admitted
+  let admitted = false
+  const admit = (n: number): number => {
+    const m = admitByContext(n, checked.asked, maxTokens, loaded.contextSize, ctx.retryAfterMs)
+    admitted = true
+    return m
+  }
   const params: EngineParams = {
     model: loaded.model,
     sequence,
@@ -55,11 +64,14 @@ export async function runGeneration (loaded: LoadedModel, signal: AbortSignal, r
     ...(ctx.stream != null ? { stream: ctx.stream } : {})
   }
   try {
-    const result = 'prompt' in how ? await generate({ ...params, prompt: how.prompt, reused }) : await how.run(params)
+    const result = 'prompt' in how
+      ? await generate({ ...params, prompt: how.prompt, reused })
+      : await how.run({ ...params, admit })
     ok = true
     return result
   } finally {
-    // Back to the cache (or disposed, after a failure) before the scheduler slot is released.
-    loaded.sequences.release(sequence, { ok })
+    // Back to the cache (or disposed, after a failure) before the scheduler slot is released;
+    // a refusal before admission leaves a state worth keeping.
+    loaded.sequences.release(sequence, { ok: ok || ('run' in how && !admitted) })
   }
 }

@@ -33,6 +33,13 @@ export interface ToolChatParams {
   sequence: LlamaContextSequence
   wrapper: ChatWrapper
   contextSize: number
+  /**
+   * The `maxTokens` to run with for a prompt of this many tokens: the same
+   * admission by context as the plain path (context-budget.ts), so a request
+   * whose prompt plus asked tokens cannot fit is refused (`busy`) before any
+   * evaluation.
+   */
+  admit: (promptTokens: number) => number
   messages: readonly ChatMessage[]
   options: ChatToolOptions
   maxTokens: number
@@ -90,8 +97,7 @@ export async function toolChat (p: ToolChatParams): Promise<GenerateResult> {
   const grammar = functions == null ? await formatGrammar(p.llama, p.options) : undefined
   const promptTokens = wrapper.generateContextState({ chatHistory: history, ...(functions != null ? { availableFunctions: functions, documentFunctionParams: true } : {}) })
     .contextText.tokenize(p.model.tokenizer).length
-  if (promptTokens >= p.contextSize) throw new PromptTooLongError(promptTokens, p.contextSize)
-  const maxTokens = Math.min(p.maxTokens, p.contextSize - promptTokens)
+  const maxTokens = p.admit(promptTokens)
 
   const coalescer = new ChunkCoalescer(chunk => { p.onText?.(chunk) }, p.stream)
   const s = p.sampling

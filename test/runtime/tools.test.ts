@@ -44,7 +44,8 @@ describe('runtime function calling and structured output on the generated test m
   }, { timeout: 30_000 })
 
   it('a named tool choice always gives a call of that tool whose arguments satisfy its schema, the same every time', async () => {
-    const req = { model: 'tiny', messages: ASK, tools: [TIME, WEATHER], toolChoice: { name: 'get_weather' }, maxTokens: 128 }
+    // the tools' documentation takes most of the tiny model's 512 tokens: prompt plus maxTokens must fit them
+    const req = { model: 'tiny', messages: ASK, tools: [TIME, WEATHER], toolChoice: { name: 'get_weather' }, maxTokens: 96 }
     const a = await rt.chat(req)
     const b = await rt.chat(req)
     assert.equal(a.finishReason, 'tool_calls')
@@ -80,7 +81,7 @@ describe('runtime function calling and structured output on the generated test m
   })
 
   it('a tool result after the call is accepted and answered, and "none" answers in text', async () => {
-    const first = await rt.chat({ model: 'tiny', messages: ASK, tools: [WEATHER], toolChoice: 'required', maxTokens: 128 })
+    const first = await rt.chat({ model: 'tiny', messages: ASK, tools: [WEATHER], toolChoice: 'required', maxTokens: 96 })
     const call = first.toolCalls?.[0]
     assert.ok(call != null)
     const messages: ChatMessage[] = [...ASK, { role: 'assistant', content: '', toolCalls: [call] }, { role: 'tool', toolCallId: call.id, content: '{"temp":21}' }]
@@ -88,7 +89,8 @@ describe('runtime function calling and structured output on the generated test m
     assert.ok(answer.finishReason === 'stop' || answer.finishReason === 'length')
     assert.equal(answer.toolCalls, undefined)
     assert.equal(answer.text, (await rt.chat({ model: 'tiny', messages, tools: [WEATHER], toolChoice: 'none', maxTokens: 16 })).text)
-    const auto = await rt.chat({ model: 'tiny', messages, tools: [WEATHER], maxTokens: 16 })
+    // history plus the tool's documentation leave the tiny model little room: no maxTokens takes what is left
+    const auto = await rt.chat({ model: 'tiny', messages, tools: [WEATHER] })
     assert.ok(auto.finishReason !== 'tool_calls' || validArgs(WEATHER, auto.toolCalls?.[0]?.arguments ?? ''))
   })
 
@@ -134,5 +136,27 @@ describe('runtime function calling and structured output on the generated test m
     assert.equal(cut.finishReason, 'stop')
     assert.equal(cut.stopSequence, stop)
     assert.ok(cut.usage.completionTokens < 24, `generated ${cut.usage.completionTokens} of 24`)
+  })
+
+  it('a tool or json_schema request whose prompt plus maxTokens cannot fit the context is refused busy, and the next one is served', async () => {
+    // each prompt fits the tiny model's 512 tokens, but not with 480 more
+    const refused = [
+      { model: 'tiny', messages: ASK, tools: [WEATHER], toolChoice: 'required' as const, maxTokens: 480 },
+      { model: 'tiny', messages: ASK, responseFormat: { type: 'json_schema' as const, schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }, maxTokens: 480 }
+    ]
+    for (const req of refused) {
+      await assert.rejects(rt.chat(req), (err: Error & { code?: string, retryAfterMs?: number }) => {
+        assert.equal(err.name, 'ContextBudgetError', err.message)
+        assert.equal(err.code, 'busy')
+        assert.ok((err.retryAfterMs ?? 0) > 0)
+        return true
+      })
+    }
+    // without an explicit maxTokens the same prompt runs in the room it leaves
+    const fits = await rt.chat({ model: 'tiny', messages: ASK, tools: [WEATHER], toolChoice: 'required' })
+    assert.equal(fits.finishReason, 'tool_calls')
+    const next = await rt.chat({ model: 'tiny', messages: ASK, tools: [TIME, WEATHER], toolChoice: { name: 'get_weather' }, maxTokens: 96 })
+    assert.equal(next.toolCalls?.[0]?.name, 'get_weather')
+    assert.ok(validArgs(WEATHER, next.toolCalls?.[0]?.arguments ?? ''))
   })
 })
