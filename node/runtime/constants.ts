@@ -55,6 +55,8 @@ export const TOOL_CALL_ID_PREFIX = 'call_'
 export const MAX_STOP_SEQUENCES = 16
 /** Longest stop sequence, in characters. */
 export const MAX_STOP_SEQUENCE_CHARS = 256
+/** Longest `ChatRequest.sessionKey` (`PEER_ID/NAME`; the task input allows as much). */
+export const MAX_SESSION_KEY_CHARS = 256
 /** An evicted sequence holding at least this many tokens has its state saved to disk (state-store.ts). */
 export const STATE_SAVE_MIN_TOKENS = 256
 /** Saved context states, all models together: bytes... */

@@ -27,6 +27,8 @@ export interface GenerationContext {
   /** The pause a refusal for lack of context suggests. */
   retryAfterMs: () => number
   stream?: ChunkCoalescerInit
+  /** The session the task belongs to: its sequence is spared by other sessions' tasks (sequence-cache.ts). */
+  session?: string
 }
 
 export async function runGeneration (loaded: LoadedModel, signal: AbortSignal, req: GenerateOptions, checked: CheckedGeneration, how: GenerationPlan, ctx: GenerationContext): Promise<GenerateResult> {
@@ -36,7 +38,7 @@ export async function runGeneration (loaded: LoadedModel, signal: AbortSignal, r
   if (maxTokens > ctx.limit) throw new MaxTokensExceededError(maxTokens, ctx.limit)
   if ('prompt' in how) maxTokens = admitByContext(how.prompt.length, checked.asked, maxTokens, loaded.contextSize, ctx.retryAfterMs)
   // a resident sequence already holding the start of this prompt evaluates only the rest
-  const { sequence, reused } = await loaded.sequences.acquire('prompt' in how ? how.prompt : undefined)
+  const { sequence, reused } = await loaded.sequences.acquire('prompt' in how ? how.prompt : undefined, ctx.session)
   let ok = false
   // an engine of its own leaves the sequence untouched until its prompt is admitted
   let admitted = false
@@ -72,6 +74,6 @@ export async function runGeneration (loaded: LoadedModel, signal: AbortSignal, r
   } finally {
     // Back to the cache (or disposed, after a failure) before the scheduler slot is released;
     // a refusal before admission leaves a state worth keeping.
-    loaded.sequences.release(sequence, { ok: ok || ('run' in how && !admitted) })
+    loaded.sequences.release(sequence, { ok: ok || ('run' in how && !admitted), session: ctx.session })
   }
 }

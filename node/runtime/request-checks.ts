@@ -2,7 +2,7 @@
  * The checks a task's options pass before it is queued: bad values are an
  * `InvalidRequestError` naming the field, never a failure deep in llama.cpp.
  */
-import { DEFAULT_MAX_TOKENS, MAX_EMBED_INPUTS, MAX_STOP_SEQUENCES, MAX_STOP_SEQUENCE_CHARS } from './constants.ts'
+import { DEFAULT_MAX_TOKENS, MAX_EMBED_INPUTS, MAX_SESSION_KEY_CHARS, MAX_STOP_SEQUENCES, MAX_STOP_SEQUENCE_CHARS } from './constants.ts'
 import { InvalidRequestError } from './errors.ts'
 import { penaltiesFor, validatePenalties } from './penalties.ts'
 import type { EmbedRequest, GenerateOptions } from './requests.ts'
@@ -34,6 +34,12 @@ export function checkEmbedInput (req: EmbedRequest): void {
   const input: unknown = req.input
   if (!Array.isArray(input) || input.length === 0 || input.length > MAX_EMBED_INPUTS || !input.every(s => typeof s === 'string' && s !== '')) {
     throw new InvalidRequestError(`input must be 1 to ${MAX_EMBED_INPUTS} non-empty strings`)
+  }
+}
+
+export function checkSessionKey (key: unknown): void {
+  if (key != null && (typeof key !== 'string' || key.length < 1 || key.length > MAX_SESSION_KEY_CHARS)) {
+    throw new InvalidRequestError(`sessionKey must be a string of 1 to ${MAX_SESSION_KEY_CHARS} characters`)
   }
 }
 

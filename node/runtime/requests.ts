@@ -35,9 +35,10 @@ export interface CompleteRequest extends GenerateOptions { prompt: string }
 export interface ChatRequest extends GenerateOptions, ChatToolOptions {
   messages: ChatMessage[]
   /**
-   * The session this turn continues (`PEER_ID/NAME`), stable across its turns.
-   * Unused for now: it is where keeping a session's sequence (and its KV
-   * cache) resident will key, so a turn evaluates only its new tokens.
+   * The session this turn continues (`PEER_ID/NAME`), stable across its turns
+   * (at most MAX_SESSION_KEY_CHARS). Other sessions' tasks spare the sequence
+   * it last used, so its next turn still finds its KV state resident
+   * (sequence-cache.ts).
    */
   sessionKey?: string
 }

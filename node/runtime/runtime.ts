@@ -22,7 +22,7 @@ import { contextSizeFor, maxTokensFor } from './limits.ts'
 import type { Engine } from './load-engine.ts'
 import type { ModelPool, LoadedModel } from './model-pool.ts'
 import type { ModelRegistry } from './registry.ts'
-import { checkEmbedInput, checkGeneration } from './request-checks.ts'
+import { checkEmbedInput, checkGeneration, checkSessionKey } from './request-checks.ts'
 import type { ModelStatus, RuntimeComponents, RuntimeInit, RuntimeStats } from './runtime-init.ts'
 import { Scheduler } from './scheduler.ts'
 import { TaskRunner, type TaskBody } from './task-runner.ts'
@@ -176,8 +176,9 @@ export class Runtime {
   async chat (req: ChatRequest): Promise<GenerateResult> {
     validateMessages(req.messages)
     validateChatTools(req)
+    checkSessionKey(req.sessionKey)
     if (!usesToolPath(req) && !hasToolTurns(req.messages)) {
-      return await this.generateTask(req, loaded => ({ prompt: this.requireEngine().chatPromptTokens(loaded.model, loaded.chatWrapper, req.messages) }))
+      return await this.generateTask(req, loaded => ({ prompt: this.requireEngine().chatPromptTokens(loaded.model, loaded.chatWrapper, req.messages) }), req.sessionKey)
     }
     return await this.generateTask(req, loaded => ({
       run: async (p) => await this.requireEngine().toolChat({
@@ -187,7 +188,7 @@ export class Runtime {
         messages: req.messages,
         options: req
       })
-    }))
+    }), req.sessionKey)
   }
 
   async embed (req: EmbedRequest): Promise<EmbedResult> {
@@ -208,13 +209,14 @@ export class Runtime {
   }
 
   /** Checks, then a generation on a sequence of the loaded model; `plan` gives the prompt or an engine of its own. */
-  private async generateTask (req: GenerateOptions, plan: (loaded: LoadedModel) => GenerationPlan): Promise<GenerateResult> {
+  private async generateTask (req: GenerateOptions, plan: (loaded: LoadedModel) => GenerationPlan, session?: string): Promise<GenerateResult> {
     const checked = checkGeneration(req)
     return await this.task(req, 'generate', async (loaded, signal) => await runGeneration(loaded, signal, req, checked, plan(loaded), {
       engine: this.requireEngine(),
       limit: maxTokensFor(this.init, loaded.entry),
       retryAfterMs: () => this.scheduler.retryAfterMs(loaded.entry.name),
-      ...(this.init.stream != null ? { stream: this.init.stream } : {})
+      ...(this.init.stream != null ? { stream: this.init.stream } : {}),
+      ...(session != null ? { session } : {})
     }), checked.maxTokens)
   }
 

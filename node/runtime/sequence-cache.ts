@@ -13,6 +13,15 @@
  * calling) aligns the state it is given by itself, so those tasks take the
  * least recently used sequence.
  *
+ * A sequence remembers the session (`ChatRequest.sessionKey`) of the task
+ * that last used it. Another session's task takes it by prefix only when
+ * its prompt extends the whole state (nothing is lost), and when it must
+ * evict, it takes a sequence no other session holds before one that
+ * another does: two sessions with the same system prompt then each keep
+ * their own conversation resident, where the longest-prefix rule alone
+ * would hand the second session the first one's sequence (they share the
+ * system prompt) and cut its turns.
+ *
  * With a state store (state-store.ts), a sequence holding at least
  * `STATE_SAVE_MIN_TOKENS` that is about to lose them to an unrelated prompt
  * (or to its model's unload) is saved to disk first, and a prompt whose
@@ -20,8 +29,8 @@
  * instead of evaluating it.
  *
  * @example
- * const { sequence, reused } = await cache.acquire(promptTokens)
- * try { ...sequence.evaluate(promptTokens.slice(reused))... } finally { cache.release(sequence, { ok }) }
+ * const { sequence, reused } = await cache.acquire(promptTokens, sessionKey)
+ * try { ...sequence.evaluate(promptTokens.slice(reused))... } finally { cache.release(sequence, { ok, session: sessionKey }) }
  */
 import type { LlamaContext, LlamaContextSequence, Token } from 'node-llama-cpp'
 import { STATE_SAVE_MIN_TOKENS } from './constants.ts'
@@ -51,6 +60,8 @@ export class SequenceCache {
   /** Idle sequences, least recently used first. */
   private readonly idle: LlamaContextSequence[] = []
   private inUse = 0
+  /** The session whose task last used each sequence, if it had one. */
+  private readonly owners = new WeakMap<LlamaContextSequence, string>()
   private readonly disk: SequenceCacheDisk | undefined
   private reusedTokens = 0
   private restoredTokens = 0
@@ -67,16 +78,20 @@ export class SequenceCache {
    * already holds (evaluate `prompt.slice(reused)`). At least the last
    * prompt token is always left to evaluate, so the model gives logits for
    * the first new token. Without a prompt: the least recently used one.
+   * `session`: the task's session; sequences other sessions hold are spared.
    */
-  async acquire (prompt?: readonly Token[]): Promise<{ sequence: LlamaContextSequence, reused: number }> {
+  async acquire (prompt?: readonly Token[], session?: string): Promise<{ sequence: LlamaContextSequence, reused: number }> {
     const wanted = prompt != null && prompt.length > 0 ? prompt : undefined
     const saved = wanted != null ? await this.disk?.store.match(this.disk.model.sha256, wanted) : undefined
     // from here to `inUse++` nothing awaits: the choice and the count stay in step
     let pick = -1
     let shared = 0
+    const spared = (s: LlamaContextSequence): boolean => { const owner = this.owners.get(s); return owner != null && owner !== session }
     if (wanted != null) {
       this.idle.forEach((s, i) => {
         const n = s.compareContextTokens(wanted as Token[]).firstDifferentIndex
+        // another session's sequence only when this prompt continues all of it
+        if (spared(s) && n < s.nextTokenIndex) return
         if (n > shared) { shared = n; pick = i }
       })
     }
@@ -90,10 +105,14 @@ export class SequenceCache {
       // no state to reuse: a new sequence keeps the others' states for the tasks they fit
       sequence = this.context.getSequence()
     } else {
-      const lru = this.idle.shift()
+      // the least recently used sequence no other session holds, else the least recently used
+      const i = Math.max(0, this.idle.findIndex(s => !spared(s)))
+      const lru = this.idle.splice(i, 1)[0]
       // the scheduler admits at most `capacity` tasks per model, so one is always idle here
       if (lru == null) throw new InvalidRequestError('no free context sequence')
       sequence = lru
+      // what the start of its state still shares with the prompt is kept
+      if (wanted != null && restore == null) shared = sequence.compareContextTokens(wanted as Token[]).firstDifferentIndex
     }
     this.inUse++
     let restored = 0
@@ -134,11 +153,14 @@ export class SequenceCache {
     await this.disk.store.save(this.disk.model, sequence, spare)
   }
 
-  /** Gives a sequence back: kept with its state after a task that ended well, disposed otherwise. */
-  release (sequence: LlamaContextSequence, outcome: { ok: boolean }): void {
+  /** Gives a sequence back: kept with its state (and the task's session) after a task that ended well, disposed otherwise. */
+  release (sequence: LlamaContextSequence, outcome: { ok: boolean, session?: string | undefined }): void {
     this.inUse = Math.max(0, this.inUse - 1)
-    if (outcome.ok && !sequence.disposed) this.idle.push(sequence)
-    else if (!sequence.disposed) sequence.dispose()
+    if (outcome.ok && !sequence.disposed) {
+      if (outcome.session != null) this.owners.set(sequence, outcome.session)
+      else this.owners.delete(sequence)
+      this.idle.push(sequence)
+    } else if (!sequence.disposed) sequence.dispose()
   }
 
   /** Sequences no task holds now (idle ones count: their state only speeds a task up). */

@@ -2,7 +2,8 @@
  * Context as a resource, on the generated model: a chat's next turn
  * evaluates only its new tokens while the previous turn's sequence is
  * resident, and gives the same greedy text as the same turn on a cold
- * model; tasks that share a system prompt evaluate it once; a task that
+ * model; tasks that share a system prompt evaluate it once; a session's
+ * next turn still finds its state after another session's turn; a task that
  * failed leaves no state behind for the next one to reuse.
  */
 import { after, before, describe, it } from 'node:test'
@@ -32,9 +33,9 @@ describe('resident sequences reuse what the model already evaluated', { timeout:
     await home?.cleanup()
   }, { timeout: HOOK_TIMEOUT_MS })
 
-  const turn = async (messages: Msg[]): Promise<{ text: string, promptTokens: number, reused: number }> => {
+  const turn = async (messages: Msg[], sessionKey?: string): Promise<{ text: string, promptTokens: number, reused: number }> => {
     const before = rt.stats().promptTokens.reused
-    const r = await rt.chat({ model: 'chatml', messages, maxTokens: 24 })
+    const r = await rt.chat({ model: 'chatml', messages, maxTokens: 24, ...(sessionKey != null ? { sessionKey } : {}) })
     return { text: r.text, promptTokens: r.usage.promptTokens, reused: rt.stats().promptTokens.reused - before }
   }
 
@@ -65,6 +66,26 @@ describe('resident sequences reuse what the model already evaluated', { timeout:
     const two = await turn([{ role: 'system', content: SYSTEM }, { role: 'user', content: 'List the open incidents.' }])
     assert.ok(two.reused > 50, `the shared system prompt was reused (${two.reused} tokens)`)
     assert.ok(two.reused < two.promptTokens)
+  })
+
+  it("a session's next turn reuses its whole previous turn after another session's turn in between", async () => {
+    const firstA: Msg[] = [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'What did the planning meeting decide?' }]
+    const firstB: Msg[] = [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'List the open incidents.' }]
+    const play = async (a?: string, b?: string): Promise<{ first: number, second: { text: string, reused: number, promptTokens: number } }> => {
+      await rt.unload('chatml')
+      const one = await turn(firstA, a)
+      await turn(firstB, b)
+      const second = await turn([...firstA, { role: 'assistant', content: one.text }, { role: 'user', content: 'And who owns the follow-up?' }], a)
+      return { first: one.promptTokens, second }
+    }
+    // without sessions, B's turn takes A's sequence for the system prompt they share, and cuts A's turn
+    const anonymous = await play()
+    assert.ok(anonymous.second.reused < anonymous.first, `reused ${anonymous.second.reused}, A's first prompt was ${anonymous.first}`)
+    // with sessions, B's turn spares A's sequence: A's next turn evaluates only its new tokens
+    const keyed = await play('peer/a', 'peer/b')
+    assert.ok(keyed.second.reused >= keyed.first, `reused ${keyed.second.reused}, A's first prompt was ${keyed.first}`)
+    assert.equal(keyed.second.text, anonymous.second.text, 'which sequence served the turn changes nothing in the greedy output')
+    await assert.rejects(rt.chat({ model: 'chatml', messages: firstA, maxTokens: 2, sessionKey: 'x'.repeat(257) }), { name: 'InvalidRequestError' })
   })
 
   it('the same prompt twice reuses all but its last token and repeats its text', async () => {
