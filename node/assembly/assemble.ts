@@ -297,7 +297,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     revoked: selfRevoked,
     fallback: cloud
   }, init.router)
-  const load = loadSignals({ host, gate, key, orgId: org.id, router, load: () => executor.load(), isMember: (peerId) => groupsOf(peerId) != null }, init.load)
+  const load = loadSignals({ host, gate, key, orgId: org.id, router, load: () => executor.load(), rates: () => inference.runtime?.decodeRates() ?? [], isMember: (peerId) => groupsOf(peerId) != null }, init.load)
 
   // chat with memory: history in the node's database, turns through the router
   const sessions = localSessions({ self: self.toString(), db, router, localModels: () => inference.models, cards: otherCards, logger: createLogger('mycel:node:sessions'), agentProfile: (name) => { const p = agents.service.get(name); return p == null ? undefined : { model: p.model, ...(p.system != null ? { system: p.system } : {}) } } })

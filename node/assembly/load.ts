@@ -13,7 +13,7 @@ import type { TaskRouter } from '../tasks/index.ts'
 import type { Ed25519KeyPair } from '../../identity/keys.ts'
 import { encodeSignedRecord, openSignedRecord, signRecord } from '../../identity/signed-record.ts'
 import { peerIdFromPublicKey } from '../../identity/peer-id.ts'
-import { LOAD_BEAT_DOMAIN, LOAD_BEAT_TYPE, MAX_LOAD_BEAT_RECORD_BYTES, type TaskLoad } from '../../protocol/load/index.ts'
+import { LOAD_BEAT_DOMAIN, LOAD_BEAT_TYPE, MAX_LOAD_BEAT_RECORD_BYTES, type ModelRate, type TaskLoad } from '../../protocol/load/index.ts'
 
 export interface LoadSignalParts {
   host: MycelHost
@@ -22,6 +22,8 @@ export interface LoadSignalParts {
   orgId: string
   router: TaskRouter
   load: () => TaskLoad
+  /** Tokens/s this node's runtime decodes each model at (its own measure), for its beat. */
+  rates: () => ModelRate[]
   /** Whether a peer is a member now (admitted, or by its verified card) and not revoked. */
   isMember: (peerId: string) => boolean
 }
@@ -39,7 +41,7 @@ export function loadSignals (parts: LoadSignalParts, init: LoadBeatInit = {}): {
       isMember: parts.isMember
     },
     load: parts.load,
-    rates: () => router.ownRates(),
+    rates: parts.rates,
     onBeat: (beat) => {
       // ordered by the member's own clock, never ahead of ours
       router.observeLoad(beat.peerId, beat.load, Math.min(beat.at, Date.now()))

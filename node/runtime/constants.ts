@@ -69,3 +69,11 @@ export const STATE_FILE_MAGIC = 0x67677371
 export const STATE_FILE_VERSION = 3
 /** A state's sidecar (its tokens as JSON) is never read past this. */
 export const STATE_META_MAX_BYTES = 4 * 1024 * 1024
+/** A model's decode rate moves this far toward each new measure (exponential moving average, decode-rates.ts). */
+export const DECODE_RATE_EWMA_WEIGHT = 0.3
+/** Generations that decoded fewer tokens after their first say little about speed: not measured. */
+export const DECODE_RATE_MIN_TOKENS = 2
+/** Models whose decode rate is kept; past it the one measured longest ago goes. */
+export const DECODE_RATE_MAX_MODELS = 64
+/** Highest rate reported (the load beat's bound, protocol/load). */
+export const DECODE_RATE_MAX_TOKENS_PER_S = 1_000_000

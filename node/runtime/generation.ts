@@ -15,7 +15,7 @@ import type { GenerateOptions } from './requests.ts'
 import type { ChunkCoalescerInit } from './stream.ts'
 
 /** What a generation engine gets from the runtime: a sequence, limits, sampling, the caller's stream. */
-export type EngineParams = Omit<GenerateParams, 'prompt' | 'onFirstToken'>
+export type EngineParams = Omit<GenerateParams, 'prompt'>
 /** An engine that renders its own prompt: `admit` gives the `maxTokens` its prompt leaves, or refuses it (context-budget.ts). */
 export type EngineRunParams = EngineParams & { admit: (promptTokens: number) => number }
 export type GenerationPlan = { prompt: Token[] } | { run: (p: EngineRunParams) => Promise<GenerateResult> }
@@ -27,6 +27,8 @@ export interface GenerationContext {
   /** The pause a refusal for lack of context suggests. */
   retryAfterMs: () => number
   stream?: ChunkCoalescerInit
+  /** Told the tokens decoded after the first and the time that took, after a generation that ended well (decode-rates.ts). */
+  onDecoded?: (tokens: number, ms: number) => void
   /** The session the task belongs to: its sequence is spared by other sessions' tasks (sequence-cache.ts). */
   session?: string
 }
@@ -47,7 +49,9 @@ export async function runGeneration (loaded: LoadedModel, signal: AbortSignal, r
     admitted = true
     return m
   }
+  let firstTokenAt: number | undefined
   const params: EngineParams = {
+    onFirstToken: () => { firstTokenAt = performance.now() },
     model: loaded.model,
     sequence,
     contextSize: loaded.contextSize,
@@ -70,6 +74,7 @@ export async function runGeneration (loaded: LoadedModel, signal: AbortSignal, r
       ? await generate({ ...params, prompt: how.prompt, reused })
       : await how.run({ ...params, admit })
     ok = true
+    if (firstTokenAt != null) ctx.onDecoded?.(result.usage.completionTokens - 1, performance.now() - firstTokenAt)
     return result
   } finally {
     // Back to the cache (or disposed, after a failure) before the scheduler slot is released;

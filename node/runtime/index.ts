@@ -19,6 +19,7 @@ export type {
 } from './runtime.ts'
 export type { GenerateResult, FinishReason } from './generate.ts'
 export type { PenaltyOptions } from './penalties.ts'
+export { DecodeRates, type DecodeRate, type DecodeRatesInit } from './decode-rates.ts'
 export type { TaskPriority, SchedulerStats } from './scheduler.ts'
 export { Scheduler } from './scheduler.ts'
 export { ModelRegistry, validateModelUri, defaultModelName, isEmbeddingModel } from './registry.ts'

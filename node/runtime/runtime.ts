@@ -15,6 +15,7 @@ import type { ChatRequest, CompleteRequest, EmbedRequest, EmbedResult, GenerateO
 import { MAX_QUEUED_TASKS, SEQUENCES_PER_MODEL, TASK_TIMEOUT_MS } from './constants.ts'
 import { InvalidRequestError, MaxTokensExceededError, PromptTooLongError, RuntimeStoppedError } from './errors.ts'
 import { disposeLlama, openBackend } from './backend.ts'
+import { DecodeRates, type DecodeRate } from './decode-rates.ts'
 import type { GenerateResult } from './generate.ts'
 import { runGeneration, type GenerationPlan } from './generation.ts'
 import type { HardwareInfo } from './hardware.ts'
@@ -42,6 +43,7 @@ export class Runtime {
   private readonly sequences: number
   private readonly scheduler: Scheduler
   private readonly runner: TaskRunner
+  private readonly rates = new DecodeRates()
   private engine: Engine | undefined
   private llama: Llama | undefined
   private pool: ModelPool | undefined
@@ -126,6 +128,11 @@ export class Runtime {
       sequencesPerModel: this.sequences,
       promptTokens: { reused: cache.reusedTokens, restored: cache.restoredTokens, evaluated: cache.evaluatedTokens }
     }
+  }
+
+  /** Tokens per second this runtime decodes each model at, as measured on its generations (a moving average). */
+  decodeRates (): DecodeRate[] {
+    return this.rates.list()
   }
 
   /** How many times a model was loaded since start (an unload then a task makes it 2). */
@@ -215,6 +222,7 @@ export class Runtime {
       engine: this.requireEngine(),
       limit: maxTokensFor(this.init, loaded.entry),
       retryAfterMs: () => this.scheduler.retryAfterMs(loaded.entry.name),
+      onDecoded: (tokens, ms) => { this.rates.record(loaded.entry.name, tokens, ms) },
       ...(this.init.stream != null ? { stream: this.init.stream } : {}),
       ...(session != null ? { session } : {})
     }), checked.maxTokens)

@@ -49,6 +49,8 @@ export interface ToolChatParams {
   stream?: ChunkCoalescerInit
   /** Generation ends at the first of these (node-llama-cpp's custom stop triggers); the text stops before it. */
   stop?: readonly string[]
+  /** Called when the first token is generated (decode time is measured from it). */
+  onFirstToken?: () => void
 }
 
 /** The wrapper, made to enter function-call mode before the model writes anything. */
@@ -84,6 +86,11 @@ async function formatGrammar (llama: Llama, options: ChatToolOptions): Promise<L
   }
 }
 
+function once (f: () => void): () => void {
+  let called = false
+  return () => { if (!called) { called = true; f() } }
+}
+
 function callId (): string {
   return TOOL_CALL_ID_PREFIX + randomBytes(12).toString('hex')
 }
@@ -117,6 +124,7 @@ export async function toolChat (p: ToolChatParams): Promise<GenerateResult> {
         : {}),
       ...(s.tokenBias != null ? { tokenBias: s.tokenBias } : {}),
       signal: p.signal,
+      ...(p.onFirstToken != null ? { onToken: once(p.onFirstToken) } : {}),
       // the plain path never drops part of a chat to make room, and neither does this one: the history is
       // kept whole, node-llama-cpp then fails, and that fails as a prompt that does not fit (below)
       contextShift: { strategy: ({ chatHistory }: { chatHistory: readonly ChatHistoryItem[] }) => { outOfContext = true; return { chatHistory: [...chatHistory] } } },

@@ -55,11 +55,6 @@ export class LoadBook {
     return this.reported.get(peer)?.get(model) ?? this.observed.get(peer)?.get(model)
   }
 
-  /** This node's own measured rates, for its beat. */
-  ratesOf (peer: string): Array<{ name: string, tokensPerSecond: number }> {
-    return [...(this.observed.get(peer) ?? new Map<string, number>())].map(([name, tokensPerSecond]) => ({ name, tokensPerSecond }))
-  }
-
   /**
    * Running plus queued work on a member and its slots, from the freshest
    * figure: a sample newer than the card (`cardAt`) adds the tasks sent

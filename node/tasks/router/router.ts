@@ -88,11 +88,6 @@ export class TaskRouter {
     return card != null ? this.loads.busy(peer, { load: card.load, at: card.issuedAt }, this.open.count(peer)) : undefined
   }
 
-  /** Tokens per second this node measured on its own models, for its load beat. */
-  ownRates (): ModelRate[] {
-    return this.loads.ratesOf(this.self)
-  }
-
   /** Candidate executors for a kind and model, best first. */
   candidates (spec: CandidateSpec): Candidate[] {
     return rankCandidates(spec, {
