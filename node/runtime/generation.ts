@@ -78,7 +78,7 @@ export async function runGeneration (loaded: LoadedModel, signal: AbortSignal, r
     return result
   } finally {
     // Back to the cache (or disposed, after a failure) before the scheduler slot is released;
-    // a refusal before admission leaves a state worth keeping.
-    loaded.sequences.release(sequence, { ok: ok || ('run' in how && !admitted), session: ctx.session })
+    // a refusal before admission leaves the state (and whose it is) as it was.
+    loaded.sequences.release(sequence, 'run' in how && !ok && !admitted ? { ok: true, untouched: true } : { ok, session: ctx.session })
   }
 }

@@ -153,12 +153,16 @@ export class SequenceCache {
     await this.disk.store.save(this.disk.model, sequence, spare)
   }
 
-  /** Gives a sequence back: kept with its state (and the task's session) after a task that ended well, disposed otherwise. */
-  release (sequence: LlamaContextSequence, outcome: { ok: boolean, session?: string | undefined }): void {
+  /**
+   * Gives a sequence back: kept with its state (and the task's session) after
+   * a task that ended well, disposed otherwise. `untouched`: the task never
+   * used it, so it stays whose it was.
+   */
+  release (sequence: LlamaContextSequence, outcome: { ok: boolean, session?: string | undefined, untouched?: boolean }): void {
     this.inUse = Math.max(0, this.inUse - 1)
     if (outcome.ok && !sequence.disposed) {
-      if (outcome.session != null) this.owners.set(sequence, outcome.session)
-      else this.owners.delete(sequence)
+      if (outcome.untouched !== true && outcome.session != null) this.owners.set(sequence, outcome.session)
+      else if (outcome.untouched !== true) this.owners.delete(sequence)
       this.idle.push(sequence)
     } else if (!sequence.disposed) sequence.dispose()
   }
