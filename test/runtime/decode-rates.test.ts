@@ -44,6 +44,7 @@ describe("a node's load beat carries its runtime's measured decode rate", { time
   before(async () => {
     home = await testHome()
     await home.addModel('tiny')
+    await home.addModel('json', { seed: 5 })
     rt = runtime({ keepAliveMs: 60_000 })({ registry: home.registry })
     await rt.start()
   }, { timeout: 30_000 })
@@ -77,5 +78,12 @@ describe("a node's load beat carries its runtime's measured decode rate", { time
     const beat = verifyBeat(sent[0] as Uint8Array, { openRecord: open, peerIdOf: peerIdFromPublicKey, orgId: 'acme', isMember: () => true, knownSeq: () => undefined })
     const tiny = beat.models?.find(m => m.name === 'tiny')
     assert.ok(tiny != null && tiny.tokensPerSecond > 0, JSON.stringify(beat.models))
+  })
+
+  it('the function-calling path is measured too', async () => {
+    const r = await rt.chat({ model: 'json', messages: [{ role: 'user', content: 'A JSON object, please' }], responseFormat: { type: 'json_object' }, maxTokens: 24 })
+    assert.ok(r.usage.completionTokens >= 3)
+    const json = rt.decodeRates().find(m => m.name === 'json')
+    assert.ok(json != null && json.tokensPerSecond > 0, JSON.stringify(rt.decodeRates()))
   })
 })
