@@ -1,5 +1,5 @@
 /** Invites an admin node signs for the control API (`POST /api/invites`). */
-import QRCode from 'qrcode'
+import { lazyModule } from '../lazy.ts'
 import { createInvite } from '../../identity/invite.ts'
 import type { Ed25519KeyPair } from '../../identity/keys.ts'
 import type { InviteCreated, InviteRequest } from './modules.ts'
@@ -37,6 +37,10 @@ export function inviteAddrs (addrs: string[]): string[] {
  * (the dashboard shows it beside the text). Low error correction keeps a
  * long invite (certificate, key, addresses) scannable at a small size.
  */
+/** `qrcode` (and its PNG encoder) load when a QR code is first asked for. */
+const loadQrCode = lazyModule('qrcode', async () => (await import('qrcode')).default)
+
 export async function inviteQrSvg (invite: string): Promise<string> {
+  const QRCode = await loadQrCode()
   return await QRCode.toString(invite, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 })
 }

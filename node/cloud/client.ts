@@ -4,12 +4,16 @@
  * back is bounded (characters, chunks, one deadline for the whole stream)
  * and checked chunk by chunk; every failure becomes a `CloudEndpointError`
  * whose message names the endpoint and the failure, never the key or the
- * endpoint's own words.
+ * endpoint's own words. The client itself loads on the first call.
  */
-import OpenAI from 'openai'
+import type OpenAISdk from 'openai'
+import { lazyModule } from '../lazy.ts'
 import { CLOUD_TIMEOUT_MS, MAX_CLOUD_CHUNKS, MAX_CLOUD_REPLY_CHARS } from './constants.ts'
 import { CloudEndpointError } from './errors.ts'
 import type { CloudRequest } from './request.ts'
+
+/** The `openai` package (over 200 modules) loads on the first cloud call, not at start. */
+export const loadOpenAi = lazyModule('openai', async () => (await import('openai')).default)
 
 export interface CloudCallInit {
   url: string
@@ -30,6 +34,7 @@ export async function callCloud (req: CloudRequest, init: CloudCallInit): Promis
   const timeoutMs = init.timeoutMs ?? CLOUD_TIMEOUT_MS
   const deadline = AbortSignal.timeout(timeoutMs)
   const signal = init.signal != null ? AbortSignal.any([init.signal, deadline]) : deadline
+  const OpenAI = await loadOpenAi()
   const client = new OpenAI({ baseURL: init.url, apiKey: init.key, maxRetries: 0, timeout: timeoutMs, logLevel: 'off' })
   const where = `cloud endpoint ${init.url}`
   const body = { ...req.body, stream_options: { include_usage: true } }
@@ -54,7 +59,7 @@ export async function callCloud (req: CloudRequest, init: CloudCallInit): Promis
       if (c.finishReason != null) finishReason = c.finishReason
     }
   } catch (err) {
-    throw endpointError(err, where, timeoutMs, deadline, init.signal)
+    throw endpointError(OpenAI, err, where, timeoutMs, deadline, init.signal)
   }
   if (finishReason == null) throw new CloudEndpointError('malformed', `The ${where} ended its stream without a finish reason`)
   return { text, finishReason, ...(usage != null ? { usage } : {}) }
@@ -86,7 +91,7 @@ function chunkOf (chunk: unknown, kind: CloudRequest['kind']): Chunk | null {
   return out
 }
 
-function endpointError (err: unknown, where: string, timeoutMs: number, deadline: AbortSignal, caller: AbortSignal | undefined): Error {
+function endpointError (OpenAI: typeof OpenAISdk, err: unknown, where: string, timeoutMs: number, deadline: AbortSignal, caller: AbortSignal | undefined): Error {
   if (err instanceof CloudEndpointError) return err
   // the caller gave up: that is a cancel, not the endpoint's fault
   if (caller?.aborted === true) return caller.reason instanceof Error ? caller.reason : new DOMException('Canceled', 'AbortError')

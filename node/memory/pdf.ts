@@ -4,9 +4,12 @@
  * broken PDF, one too large, and one with no text layer (a scan) are each an
  * `UnreadableDocumentError` naming why, never an empty document.
  */
-import { extractText, getDocumentProxy } from 'unpdf'
+import { lazyModule } from '../lazy.ts'
 import { MAX_PDF_BYTES, MAX_PDF_PAGES, MAX_PDF_TEXT_CHARS, PDF_TIMEOUT_MS } from './constants.ts'
 import { UnreadableDocumentError } from './errors.ts'
+
+/** unpdf (PDF.js) loads when a PDF is first read. */
+const loadUnpdf = lazyModule('unpdf', async () => await import('unpdf'))
 
 export interface PdfLimits {
   /** @default MAX_PDF_BYTES */
@@ -29,6 +32,7 @@ export async function pdfToText (bytes: Uint8Array, limits: PdfLimits = {}, sign
   })
   // PDF.js may take the buffer over: hand it a copy; its warnings about damaged files stay off the console
   const work = (async () => {
+    const { extractText, getDocumentProxy } = await loadUnpdf()
     let doc
     try {
       doc = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 })

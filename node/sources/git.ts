@@ -10,9 +10,12 @@
 import * as fs from 'node:fs'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import git from 'isomorphic-git'
+import { lazyModule } from '../lazy.ts'
 import { GIT_FETCH_TIMEOUT_MS, MAX_TREE_FILES } from './constants.ts'
 import { InvalidSourceError } from './errors.ts'
+
+/** isomorphic-git loads when a git source is first read. */
+const loadGit = lazyModule('isomorphic-git', async () => (await import('isomorphic-git')).default)
 
 /** A working repository (`dir`, with `.git` inside) or a bare one such as a mirror (`gitdir`). */
 export type GitRepo = { dir: string } | { gitdir: string }
@@ -61,6 +64,7 @@ export interface GitChanges {
 
 /** The repository folder (`.git` found upward) or an `InvalidSourceError` saying it is not one. */
 export async function repoRoot (path: string): Promise<string> {
+  const git = await loadGit()
   try {
     return await git.findRoot({ fs, filepath: path })
   } catch {
@@ -70,6 +74,7 @@ export async function repoRoot (path: string): Promise<string> {
 
 /** The commit the branch points at (the current branch when none is named). */
 export async function headCommit (repo: GitRepo, branch?: string): Promise<string> {
+  const git = await loadGit()
   const ref = branch ?? await git.currentBranch({ fs, ...repo, fullname: false }) ?? 'HEAD'
   try {
     return await git.resolveRef({ fs, ...repo, ref })
@@ -80,6 +85,7 @@ export async function headCommit (repo: GitRepo, branch?: string): Promise<strin
 
 /** What changed between `since` and the branch head; every file when `since` is unknown or no longer in the repository. */
 export async function gitChanges (repo: GitRepo, branch: string | undefined, since: string | undefined): Promise<GitChanges> {
+  const git = await loadGit()
   const head = await headCommit(repo, branch)
   const name = 'dir' in repo ? repo.dir : 'the repository'
   if (since === head) return { head, changed: [], deleted: [] }
@@ -109,6 +115,7 @@ export async function gitChanges (repo: GitRepo, branch: string | undefined, sin
 
 /** The bytes of a file at a commit. */
 export async function readAt (repo: GitRepo, commit: string, path: string): Promise<Uint8Array> {
+  const git = await loadGit()
   const { blob } = await git.readBlob({ fs, ...repo, oid: commit, filepath: path })
   return blob
 }

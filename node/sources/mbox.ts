@@ -8,10 +8,14 @@
  */
 import { open } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { simpleParser, type AddressObject } from 'mailparser'
+import type { AddressObject } from 'mailparser'
+import { lazyModule } from '../lazy.ts'
 import type { TextDoc } from '../memory/index.ts'
 import { MAX_MBOX_BYTES, MAX_MESSAGE_BYTES } from './constants.ts'
 import { InvalidSourceError } from './errors.ts'
+
+/** mailparser (with its charset tables) loads when an mbox is first read. */
+const loadMailparser = lazyModule('mailparser', async () => await import('mailparser'))
 
 export interface MboxMessage {
   /** Position in the file, from 0. */
@@ -66,6 +70,7 @@ function isBlankBefore (all: Buffer, pos: number): boolean {
 /** Turns each message into a document keyed by file and Message-ID; `onSkip` hears about the ones that fail. */
 export async function * mboxDocs (path: string, sourceId: string, messages: MboxMessage[], onSkip: (path: string, reason: string) => void): AsyncGenerator<TextDoc> {
   const name = basename(path)
+  const { simpleParser } = await loadMailparser()
   for (const m of messages) {
     const where = `${path}#${m.index + 1}`
     if (m.raw.byteLength > MAX_MESSAGE_BYTES) { onSkip(where, `message larger than ${MAX_MESSAGE_BYTES} bytes`); continue }

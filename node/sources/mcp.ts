@@ -5,10 +5,10 @@
  * contents are indexed as they are; a blob is decoded and read by its name
  * (a PDF through the PDF extractor).
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { Logger } from '../logger.ts'
 import type { TextDoc } from '../memory/index.ts'
 import { openTransport, type McpTarget } from '../tools/mcp-transport.ts'
+import { loadMcpClientSdk } from '../tools/mcp-sdk.ts'
 import { readToolServers } from '../tools/config.ts'
 import { MCP_MESSAGE_MAX_BYTES, MCP_STDERR_LINE_MAX_CHARS } from '../tools/constants.ts'
 import { MAX_MCP_RESOURCES, MCP_REQUEST_TIMEOUT_MS } from './constants.ts'
@@ -24,7 +24,8 @@ export async function mcpResources (toolsFile: string, name: string, sourceId: s
   const entry = (await readToolServers(toolsFile)).find(e => e.name === name)
   if (entry == null) throw new InvalidSourceError(`No MCP server named ${name} is registered (add it with \`mycel tools add\`)`)
   const target: McpTarget = entry.url != null ? { kind: 'http', url: new URL(entry.url) } : { kind: 'stdio', command: entry.command ?? '', args: entry.args ?? [], ...(entry.env != null ? { env: entry.env } : {}) }
-  const opened = openTransport(name, target, MCP_MESSAGE_MAX_BYTES, MCP_STDERR_LINE_MAX_CHARS, log)
+  const { Client } = await loadMcpClientSdk()
+  const opened = await openTransport(name, target, MCP_MESSAGE_MAX_BYTES, MCP_STDERR_LINE_MAX_CHARS, log)
   const client = new Client({ name: 'mycel-sources', version: '0.1.0' }, { capabilities: {} })
   const opts = { timeout: MCP_REQUEST_TIMEOUT_MS, ...(signal != null ? { signal } : {}) }
   try {

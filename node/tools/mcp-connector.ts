@@ -8,11 +8,11 @@
  * `stableUptimeMs` is healthy again and the count starts over.
  * Spec: https://modelcontextprotocol.io/specification/2025-06-18/server/tools
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { createLogger, type Logger } from '../logger.ts'
 import * as c from './constants.ts'
 import { ToolError, ToolProviderCrashedError, ToolProviderError, ToolProviderUnavailableError } from './errors.ts'
+import { loadMcpClientSdk } from './mcp-sdk.ts'
 import { openTransport, type McpTarget, type OpenedTransport } from './mcp-transport.ts'
 import type { DataClass, ProviderCallOptions, ToolProvider, ToolResult, ToolSpec } from './types.ts'
 
@@ -158,6 +158,8 @@ export class McpConnector implements ToolProvider {
       return result as unknown as ToolResult
     } catch (err) {
       if (options.signal.aborted || err instanceof ToolError) throw err
+      // a session exists, so the SDK has loaded: this resolves at once
+      const { ErrorCode, McpError } = await loadMcpClientSdk()
       if (session.closed || (err instanceof McpError && err.code === ErrorCode.ConnectionClosed)) throw new ToolProviderCrashedError(this.name)
       if (!(err instanceof McpError) && this.target.kind === 'http') {
         // An HTTP server has no process to watch: a failed request (refused, reset, an HTTP error
@@ -186,7 +188,10 @@ export class McpConnector implements ToolProvider {
   }
 
   private async open (): Promise<void> {
-    const opened = openTransport(this.name, this.target, this.init.maxMessageBytes, c.MCP_STDERR_LINE_MAX_CHARS, this.log)
+    const { Client, ToolListChangedNotificationSchema } = await loadMcpClientSdk()
+    // stopped while the SDK loaded: start no server
+    if (this.state !== 'connecting') throw new ToolProviderUnavailableError(this.name, this.state)
+    const opened = await openTransport(this.name, this.target, this.init.maxMessageBytes, c.MCP_STDERR_LINE_MAX_CHARS, this.log)
     const client = new Client({ name: 'mycel', version: '0.1.0' }, { capabilities: {} })
     const session: Session = { client, opened, closed: false }
     this.session = session

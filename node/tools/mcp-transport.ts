@@ -6,11 +6,10 @@
  */
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import type { Logger } from '../logger.ts'
 import { ToolOutputTooLargeError } from './errors.ts'
+import { loadMcpClientSdk } from './mcp-sdk.ts'
 
 export type McpTarget =
   | { kind: 'stdio', command: string, args: string[], env?: Record<string, string>, cwd?: string }
@@ -27,7 +26,8 @@ export interface OpenedTransport {
  * …) plus the `env` its registration names: the node's own secrets never
  * reach it. Its stderr goes line by line to the logger, each line bounded.
  */
-export function openTransport (provider: string, target: McpTarget, maxMessageBytes: number, maxLineChars: number, log: Logger): OpenedTransport {
+export async function openTransport (provider: string, target: McpTarget, maxMessageBytes: number, maxLineChars: number, log: Logger): Promise<OpenedTransport> {
+  const { StdioClientTransport, StreamableHTTPClientTransport } = await loadMcpClientSdk()
   if (target.kind === 'http') {
     const transport = new StreamableHTTPClientTransport(target.url, { fetch: boundedFetch(provider, maxMessageBytes) })
     return { transport, pid: () => null }
