@@ -11,6 +11,9 @@ export const A2A_RPC_PATH = '/a2a'
 export const A2A_VERSIONS = ['1.0', '0.3'] as const
 export const A2A_LEGACY_VERSION = '0.3'
 
+/** The `@type` of the `google.rpc.ErrorInfo` in an error's data (the SDK's `ERROR_INFO_TYPE`). */
+export const ERROR_INFO_TYPE = 'type.googleapis.com/google.rpc.ErrorInfo'
+
 /** How long one built and signed card is served before it is built again (cards, policy and peers change). */
 export const AGENT_CARD_TTL_MS = 5_000
 /** JWS algorithm of the card signature: Ed25519 (RFC 8037). */

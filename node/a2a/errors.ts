@@ -7,11 +7,13 @@
  * `-32603` for the node's own failures) with a `google.rpc.ErrorInfo` whose
  * `reason` is the node's error word, so a client can still branch on it.
  * Messages are the node's public ones: never a stack or an internal error.
+ * The SDK's error mapping loads with the door (`routes.ts`); before that no
+ * SDK error can exist, and the node's own need no SDK.
  */
-import { A2AError, ERROR_INFO_TYPE, toJsonRpcError } from '@a2a-js/sdk/errors'
-import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server'
 import { ERROR_STATUS, type ApiErrorCode } from '../../protocol/codes.ts'
 import { codeOf, publicMessage } from '../api/errors.ts'
+import { lazyModule } from '../lazy.ts'
+import { ERROR_INFO_TYPE } from './constants.ts'
 
 export interface JsonRpcErrorObject { code: number, message: string, data?: unknown[] }
 
@@ -31,8 +33,15 @@ const RPC_CODE: Partial<Record<ApiErrorCode, number>> = {
 /** The ErrorInfo domain of the node's own reasons (A2A's are `a2a-protocol.org`). */
 const MYCEL_ERROR_DOMAIN = 'mycel'
 
+/** The SDK's error classes and their JSON-RPC mapping, v1.0 and v0.3. */
+export const loadA2aErrorSdk = lazyModule('@a2a-js/sdk', async () => {
+  const [errors, legacy] = await Promise.all([import('@a2a-js/sdk/errors'), import('@a2a-js/sdk/compat/v0_3/server')])
+  return { A2AError: errors.A2AError, toJsonRpcError: errors.toJsonRpcError, toLegacyJsonRpcError: legacy.LegacyJsonRpcTransportHandler.mapToLegacyJSONRPCError }
+})
+
 export function jsonRpcError (err: unknown, legacy = false): JsonRpcErrorObject {
-  if (err instanceof A2AError) return legacy ? LegacyJsonRpcTransportHandler.mapToLegacyJSONRPCError(err) as JsonRpcErrorObject : toJsonRpcError(err)
+  const sdk = loadA2aErrorSdk.loaded()
+  if (sdk != null && err instanceof sdk.A2AError) return legacy ? sdk.toLegacyJsonRpcError(err) as JsonRpcErrorObject : sdk.toJsonRpcError(err)
   const code = codeOf(err)
   const { http, api } = ERROR_STATUS[code]
   return {

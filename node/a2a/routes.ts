@@ -2,164 +2,46 @@
  * The A2A routes on the node's HTTP server: the signed agent card at
  * `/.well-known/agent-card.json` (no token: discovery comes before
  * credentials; it names only kinds, models and tools) and the JSON-RPC
- * endpoint `/a2a` behind the API token, dispatched by the SDK's transport
- * handlers: v1.0 method names (`SendMessage`, `SendStreamingMessage`,
- * `GetTask`, `CancelTask`, `SubscribeToTask`, `ListTasks`) when the
- * request says `A2A-Version: 1.0`, v0.3 names (`message/send`,
- * `message/stream`, `tasks/get`, `tasks/cancel`, `tasks/resubscribe`)
- * without it (spec §3.6.2), as the SDK's own Express binding does. The
- * ApiServer has checked the token and parsed the bounded JSON body.
+ * endpoint `/a2a` behind the API token. What answers them (`door.ts`, on
+ * `@a2a-js/sdk`) loads on the first request, card included: a node nobody
+ * asks over A2A never loads the SDK.
  */
-import { A2A_VERSION_HEADER, Extensions } from '@a2a-js/sdk'
-import { defaultServerCallContextBuilder, JsonRpcTransportHandler, type User } from '@a2a-js/sdk/server'
-import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server'
-import { ContentTypeNotSupportedError, VersionNotSupportedError } from '@a2a-js/sdk/errors'
-import type { IncomingHttpHeaders } from 'node:http'
-import type { ApiServer, RouteContext } from '../api/server.ts'
+import type { ApiServer } from '../api/server.ts'
 import { HANDLED } from '../api/server.ts'
 import { HttpError } from '../api/errors.ts'
-import type { IdentityModule, NodeModule, TasksModule } from '../api/modules.ts'
-import type { Logger } from '../logger.ts'
-import { createLogger } from '../logger.ts'
-import type { TaskOffer } from '../tasks/index.ts'
-import { agentCardJson, signCard } from './card.ts'
-import { jsonRpcErrorResponse } from './errors.ts'
-import { MeshAgentExecutor } from './executor.ts'
-import { MeshRequestHandler } from './handler.ts'
-import type { TaskStoreInit } from './task-store.ts'
-import { A2A_LEGACY_VERSION, A2A_RPC_PATH, A2A_VERSIONS, AGENT_CARD_PATH, AGENT_CARD_TTL_MS, MAX_RUNNING_TASKS } from './constants.ts'
+import { lazyModule } from '../lazy.ts'
+import type { A2aDoor } from './door.ts'
+import { loadA2aErrorSdk } from './errors.ts'
+import type { A2aInit, A2aModules } from './types.ts'
+import { A2A_RPC_PATH, AGENT_CARD_PATH } from './constants.ts'
 
-export interface A2aModules {
-  tasks: Pick<TasksModule, 'run' | 'offers'>
-  node: Pick<NodeModule, 'status' | 'caps'>
-  identity: IdentityModule
-}
+/** The door with the SDK's error classes, so `jsonRpcError` knows them once an SDK error can exist. */
+const loadA2aDoor = lazyModule('@a2a-js/sdk', async () => {
+  const [door] = await Promise.all([import('./door.ts'), loadA2aErrorSdk()])
+  return door
+})
 
-export interface A2aInit extends TaskStoreInit {
-  /** @default createLogger('mycel:node:a2a') */
-  logger?: Logger
-  /** @default MAX_RUNNING_TASKS */
-  maxRunningTasks?: number
-  /** @default AGENT_CARD_TTL_MS */
-  cardTtlMs?: number
-}
-
-const SEND_METHODS = new Set(['SendMessage', 'SendStreamingMessage', 'message/send', 'message/stream'])
-
-/** Every caller holds the node's API token: one user. */
-const API_USER: User = { isAuthenticated: true, userName: 'api' }
-
-type RpcId = string | number | null
-
-function rpcIdOf (body: unknown): RpcId {
-  const id = (body as { id?: unknown } | null)?.id
-  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null
-}
-
-/** Headers the SDK's context keeps, without the credentials. */
-function contextHeaders (headers: IncomingHttpHeaders): Record<string, string | string[] | undefined> {
-  const { authorization: _a, 'x-api-key': _k, ...rest } = headers
-  return rest
-}
-
-/** Local tool names come from this node's own card: the router knows only the members'. */
-function withOwnTools (offers: TaskOffer[], own: Record<string, unknown> | undefined): TaskOffer[] {
-  const tools = Array.isArray(own?.tools) ? own.tools.filter((t): t is string => typeof t === 'string') : []
-  if (tools.length === 0) return offers
-  return offers.map(o => o.kind === 'tool.call' ? { ...o, tools: [...new Set([...o.tools, ...tools])].sort() } : o)
-}
-
-export function registerA2aRoutes (api: ApiServer, { tasks, node, identity }: A2aModules, init: A2aInit = {}): void {
-  const log = init.logger ?? createLogger('mycel:node:a2a')
-  const maxRunning = init.maxRunningTasks ?? MAX_RUNNING_TASKS
-  const ttl = init.cardTtlMs ?? AGENT_CARD_TTL_MS
-  const executor = new MeshAgentExecutor({ tasks, logger: log })
-  const handler = new MeshRequestHandler(tasks, executor, init)
-  const v1 = new JsonRpcTransportHandler(handler)
-  const v03 = new LegacyJsonRpcTransportHandler(handler)
-  api.onClose(() => { executor.abortAll(new HttpError('unavailable', 'The node is shutting down')) })
-
-  // built at most once per TTL: the route takes no token, so a flood of GETs costs one signature per TTL
-  let card: { json: string, at: number } | undefined
-  const agentCard = (): string => {
-    const now = Date.now()
-    if (card != null && now - card.at < ttl) return card.json
-    const status = node.status()
-    const own = node.caps().find(c => c.self === true)
-    const about = { peerId: status.peerId, name: status.name, org: status.org?.name ?? null, apiUrl: status.api, seq: typeof own?.seq === 'number' ? own.seq : 0 }
-    card = { json: JSON.stringify(signCard(agentCardJson(about, withOwnTools(tasks.offers(), own)), about, identity)), at: now }
-    return card.json
+export function registerA2aRoutes (api: ApiServer, modules: A2aModules, init: A2aInit = {}): void {
+  let door: A2aDoor | undefined
+  let closed = false
+  api.onClose(() => {
+    closed = true
+    door?.close()
+  })
+  const open = async (): Promise<A2aDoor> => {
+    const { a2aDoor } = await loadA2aDoor()
+    if (closed) throw new HttpError('unavailable', 'The node is shutting down')
+    door ??= a2aDoor(api, modules, init)
+    return door
   }
 
   api.route('GET', AGENT_CARD_PATH, async ({ res }) => {
-    const body = agentCard()
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': `public, max-age=${Math.floor(ttl / 1000)}` })
+    const d = await open()
+    const body = d.agentCard()
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': `public, max-age=${d.cardMaxAgeS}` })
     res.end(body)
     return HANDLED
   }, { auth: false })
 
-  api.route('POST', A2A_RPC_PATH, async (ctx) => {
-    const { req, res, body } = ctx
-    const version = req.headers[A2A_VERSION_HEADER.toLowerCase()]
-    const requested = typeof version === 'string' && version !== '' ? version : A2A_LEGACY_VERSION
-    const legacy = requested === A2A_LEGACY_VERSION
-    const id = rpcIdOf(body)
-    const refuse = (status: number, err: unknown, headers: Record<string, string> = {}): typeof HANDLED => {
-      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
-      api.send(res, status, jsonRpcErrorResponse(id, err, legacy))
-      return HANDLED
-    }
-    const type = req.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase()
-    if (type != null && type !== 'application/json') return refuse(400, new ContentTypeNotSupportedError(`Unsupported Content-Type "${type.slice(0, 64)}"; expected application/json`))
-    if (!(A2A_VERSIONS as readonly string[]).includes(requested)) return refuse(400, new VersionNotSupportedError(`A2A version ${requested.slice(0, 16)} is not supported; this node speaks ${A2A_VERSIONS.join(', ')}`))
-    if (body === undefined) throw new HttpError('malformed', 'Expected a JSON-RPC request')
-    const method = (body as { method?: unknown } | null)?.method
-    if (typeof method === 'string' && SEND_METHODS.has(method) && executor.size >= maxRunning) {
-      return refuse(429, new HttpError('busy', `${maxRunning} A2A tasks are running on this node; retry when one ends`), { 'retry-after': '1' })
-    }
-    const extensions = req.headers[(legacy ? 'x-a2a-extensions' : 'a2a-extensions')] ?? req.headers['a2a-extensions']
-    const context = defaultServerCallContextBuilder({
-      extensions: Extensions.parseServiceParameter(Array.isArray(extensions) ? extensions.join(',') : extensions),
-      user: API_USER,
-      headers: contextHeaders(req.headers),
-      requestedVersion: requested
-    })
-    const answer = await (legacy ? v03 : v1).handle(body as Record<string, unknown>, context)
-    if (!isStream(answer)) return answer
-    await streamAnswer(api, ctx, answer, { id, legacy, alwaysSse: legacy && method === 'tasks/resubscribe' })
-    return HANDLED
-  })
-}
-
-function isStream (v: unknown): v is AsyncGenerator<unknown, void, undefined> {
-  return typeof (v as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function'
-}
-
-/**
- * Server-sent events, one JSON-RPC response each. The first event is awaited
- * before the headers go out, so an early failure is a plain JSON-RPC error
- * (the SDK's binding does the same); v0.3 `tasks/resubscribe` always streams.
- * A client that leaves ends only its stream: the task goes on, and it may
- * subscribe again.
- */
-async function streamAnswer (api: ApiServer, ctx: RouteContext, events: AsyncGenerator<unknown, void, undefined>, o: { id: RpcId, legacy: boolean, alwaysSse: boolean }): Promise<void> {
-  const it = events[Symbol.asyncIterator]()
-  let first: IteratorResult<unknown, void> | undefined
-  if (!o.alwaysSse) {
-    try {
-      first = await it.next()
-    } catch (err) {
-      api.send(ctx.res, 200, jsonRpcErrorResponse(o.id, err, o.legacy))
-      return
-    }
-  }
-  const out = ctx.stream.sse((err) => jsonRpcErrorResponse(o.id, err, o.legacy))
-  try {
-    out.start()
-    if (first?.done === false) out.write(first.value)
-    for (let next = await it.next(); next.done !== true; next = await it.next()) out.write(next.value)
-    out.end()
-  } catch (err) {
-    out.fail(err)
-  }
+  api.route('POST', A2A_RPC_PATH, async (ctx) => await (await open()).rpc(ctx))
 }

@@ -7,10 +7,20 @@
  * the stack gives out on the first call. Recursion that descends (a tree of
  * nodes with `children`) is fine: the data is finite, so validation ends.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { Ajv2019 } from 'ajv/dist/2019.js'
-import { Ajv2020 } from 'ajv/dist/2020.js'
+import { createRequire } from 'node:module'
+import type { ErrorObject, ValidateFunction } from 'ajv'
 import { InvalidSchemaError } from './errors.ts'
+
+// Ajv (about 95 modules) loads on the first compile, not at start. It is CommonJS, so `require`
+// loads it synchronously and compiling stays a plain call; Node's module cache memoises it.
+const require = createRequire(import.meta.url)
+type AjvClass = typeof import('ajv').Ajv
+
+function ajvClass (draft: string): AjvClass {
+  if (draft.includes('2020-12')) return (require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020
+  if (draft.includes('2019-09')) return (require('ajv/dist/2019.js') as typeof import('ajv/dist/2019.js')).Ajv2019
+  return (require('ajv') as typeof import('ajv')).Ajv
+}
 
 /** A JSON Schema object as it arrives: checked for bounds before Ajv compiles it. */
 export type JsonSchema = Record<string, unknown>
@@ -66,9 +76,8 @@ export function checkSchema (schema: unknown, limits: SchemaLimits): JsonSchema 
 export function compileSchema (schema: JsonSchema): ValidateFunction {
   const draft = typeof schema.$schema === 'string' ? schema.$schema : ''
   const options = { strict: false, allErrors: false, validateFormats: false, addUsedSchema: false, logger: SILENT }
-  const ajv = draft.includes('2020-12')
-    ? new Ajv2020(options)
-    : draft.includes('2019-09') ? new Ajv2019(options) : new Ajv(options)
+  const Ajv = ajvClass(draft)
+  const ajv = new Ajv(options)
   const { $schema: _ignored, ...body } = schema
   try {
     return ajv.compile(draft.includes('2020-12') || draft.includes('2019-09') ? schema : body)
