@@ -43,3 +43,21 @@ export interface Command {
   passthrough?: boolean
   run: (ctx: CommandContext, args: ParsedArgs) => Promise<number | void>
 }
+
+/**
+ * A command as the command table lists it: its words and summary (all that
+ * `mycel --help` shows), and how to load the rest. Only the chosen
+ * command's module loads, so `mycel --version` does not load the node.
+ */
+export interface CommandEntry {
+  path: string[]
+  summary: string
+  load: () => Promise<Command>
+}
+
+/** A full command, or a table entry that loads one. */
+export type ListedCommand = Command | CommandEntry
+
+export async function loadCommand (c: ListedCommand): Promise<Command> {
+  return 'load' in c ? await c.load() : c
+}

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { resolveHome } from '../home/home.ts'
 import { UsageError } from './errors.ts'
 import { consoleOutput, type Output } from './output.ts'
-import type { Command, OptionSpec, ParsedArgs } from './command.ts'
+import { loadCommand, type Command, type ListedCommand, type OptionSpec, type ParsedArgs } from './command.ts'
 import { commands as allCommands } from './commands/index.ts'
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
@@ -23,7 +23,8 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
 export interface MainOptions {
   out?: Output
   env?: NodeJS.ProcessEnv
-  commands?: Command[]
+  /** The command table; entries load their command only when chosen. @default every command (`commands/index.ts`) */
+  commands?: ListedCommand[]
   signal?: AbortSignal
 }
 
@@ -33,17 +34,18 @@ export async function main (argv: string[], opts: MainOptions = {}): Promise<num
   const commands = opts.commands ?? allCommands
   let verbose = argv.includes('--verbose') || argv.includes('-v') || (env.DEBUG ?? '') !== ''
   try {
-    const { command, rest } = selectCommand([...commands, helpCommand(commands)], argv)
-    if (command == null && (rest.includes('--version') || rest.includes('-V'))) {
+    const { command: chosen, rest } = selectCommand([...commands, helpCommand(commands)], argv)
+    if (chosen == null && (rest.includes('--version') || rest.includes('-V'))) {
       return await main(['version', ...rest.filter(a => a !== '--version' && a !== '-V')], { ...opts, commands: commands.filter(c => c.path.join(' ') === 'version') })
     }
-    if (command == null) {
+    if (chosen == null) {
       if (rest.includes('--help') || rest.includes('-h') || rest.filter(a => !a.startsWith('-')).length === 0) {
         out.line(generalHelp(commands))
         return 0
       }
       throw new UsageError(`Unknown command: ${rest.filter(a => !a.startsWith('-')).join(' ')} (see \`mycel --help\`)`)
     }
+    const command = await loadCommand(chosen)
     const args = parseCommandArgs(command, rest)
     if (args.values.help === true) {
       out.line(commandHelp(command))
@@ -66,7 +68,7 @@ export async function main (argv: string[], opts: MainOptions = {}): Promise<num
 }
 
 /** `mycel help [COMMAND...]`: the same text as `mycel [COMMAND...] --help`. */
-function helpCommand (commands: Command[]): Command {
+function helpCommand (commands: ListedCommand[]): Command {
   return {
     path: ['help'],
     summary: 'Show the commands, or the options of one command',
@@ -76,7 +78,7 @@ function helpCommand (commands: Command[]): Command {
       if (args.positionals.length === 0) { ctx.out.line(generalHelp(commands)); return }
       const { command, rest } = selectCommand(commands, args.positionals)
       if (command == null || rest.length > 0) throw new UsageError(`Unknown command: ${args.positionals.join(' ')} (see \`mycel help\`)`)
-      ctx.out.line(commandHelp(command))
+      ctx.out.line(commandHelp(await loadCommand(command)))
     }
   }
 }
@@ -89,7 +91,7 @@ export function reportError (err: unknown, out: Output, verbose: boolean): numbe
 }
 
 /** Picks the command whose words match the most leading non-option arguments. */
-export function selectCommand (commands: Command[], argv: string[]): { command?: Command, rest: string[] } {
+export function selectCommand<C extends { path: string[] }> (commands: C[], argv: string[]): { command?: C, rest: string[] } {
   const words: Array<{ word: string, index: number }> = []
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string
@@ -97,7 +99,7 @@ export function selectCommand (commands: Command[], argv: string[]): { command?:
     if (a.startsWith('-')) continue
     words.push({ word: a, index: i })
   }
-  let best: Command | undefined
+  let best: C | undefined
   for (const c of commands) {
     if (c.path.length > words.length) continue
     if (c.path.every((w, i) => words[i]?.word === w) && (best == null || c.path.length > best.path.length)) best = c
@@ -138,7 +140,7 @@ function truncate (s: string): string {
   return s.length > 40 ? s.slice(0, 37) + '...' : s
 }
 
-export function generalHelp (commands: Command[]): string {
+export function generalHelp (commands: Array<Pick<Command, 'path' | 'summary'>>): string {
   const width = Math.max(...commands.map(c => c.path.join(' ').length))
   return [
     'mycel: a mesh of peer nodes for sovereign, distributed intelligence',
