@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Entry point of the `mycel` command: Node 24 runs this TypeScript in a checkout, its build (dist/) when installed.
-import { main } from './main.ts'
+import { useCompileCache } from './compile-cache.ts'
 
 // everything a Mycel process writes in its home (databases, keys, api.json) is for its own user only
 process.umask(0o077)
+// before the CLI loads: its modules come from the compile cache when they are in it
+useCompileCache()
+const { main } = await import('./main.ts')
 
 // `mycel … | head` closes the pipe while we write: stop quietly, as a command killed by SIGPIPE would, not with a stack
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

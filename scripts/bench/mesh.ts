@@ -16,6 +16,7 @@ import { frame } from '../../node/streams.ts'
 import { pskToPnetKey } from '../../identity/psk.ts'
 import { BENCH_ECHO_PROTOCOL } from '../../protocol/bench/ids.ts'
 import { Harness, type MycelProcess } from '../../test/helpers/harness.ts'
+import type { StartInit } from '../mesh/harness.ts'
 import { waitFor } from '../../test/helpers/wait.ts'
 import { percentile, type BenchRow, type BenchSuite } from './table.ts'
 
@@ -124,8 +125,8 @@ function median (values: number[]): number {
   return percentile(values, 50)
 }
 
-/** Start → listening (api.json) → connected to its bootstrap peer and its card held by it; `prepare` readies each home first. */
-export async function startToReady (h: Harness, founder: MycelProcess, prepare?: (home: string) => Promise<void>, runs = START_RUNS): Promise<{ listening: number[], ready: number[] }> {
+/** Start → listening (api.json) → connected to its bootstrap peer and its card held by it; `prepare` readies each home first, `launch` says how each starts. */
+export async function startToReady (h: Harness, founder: MycelProcess, prepare?: (home: string) => Promise<void>, runs = START_RUNS, launch: StartInit = {}): Promise<{ listening: number[], ready: number[] }> {
   const invite = await h.invite(founder, { uses: runs, inProcess: true })
   const homes: string[] = []
   for (let i = 0; i < runs; i++) homes.push(await h.join(invite, `start-${i}`, { inProcess: true }))
@@ -134,7 +135,7 @@ export async function startToReady (h: Harness, founder: MycelProcess, prepare?:
   const ready: number[] = []
   for (const home of homes) {
     const t0 = performance.now()
-    const node = h.launch(home)
+    const node = h.launch(home, launch)
     await node.ready(60_000, 20)
     listening.push(performance.now() - t0)
     await waitFor(async () => {

@@ -13,6 +13,7 @@ import { UsageError } from '../errors.ts'
 import type { Output } from '../output.ts'
 import { parseHostPort, stringList } from '../parse.ts'
 import { passphraseOf } from '../home-state.ts'
+import { flushCompileCacheSoon } from '../compile-cache.ts'
 import { SHUTDOWN_TIMEOUT_MS } from '../../constants.ts'
 
 export const start: Command = {
@@ -49,6 +50,7 @@ export const start: Command = {
     const s = node.status()
     if (ctx.json) ctx.out.json({ event: 'started', ...s, urls: urlsOf(s.api), tokenFile: homePaths(ctx.home).api })
     else banner(ctx.out, s, homePaths(ctx.home).api)
+    flushCompileCacheSoon()
     await new Promise<void>(resolve => {
       if (ctx.signal.aborted) { resolve(); return }
       ctx.signal.addEventListener('abort', () => { resolve() }, { once: true })
