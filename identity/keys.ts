@@ -32,7 +32,9 @@ export function generateKeyPair (): Ed25519KeyPair {
 export function keyPairFromSeed (seed: Uint8Array): Ed25519KeyPair {
   checkSeed(seed)
   const secretKey = Uint8Array.from(seed)
-  return { secretKey, publicKey: ed.getPublicKey(secretKey) }
+  // OpenSSL derives the public key: noble's first use builds tables, tens of ms on every start
+  const spki = createPublicKey(nativePrivateKey(secretKey)).export({ format: 'der', type: 'spki' })
+  return { secretKey, publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)) }
 }
 
 /** Signs `msg` with the 32-byte seed; returns the 64-byte RFC 8032 signature. */

@@ -71,6 +71,7 @@ export function codeRun (init: CodeRunInit = {}): (components: CodeRunComponents
 export class CodeRun implements ToolProvider {
   readonly name: string
   readonly dataClass: DataClass
+  readonly ownSchemas = true
   private readonly log: Logger
   private readonly limits: SandboxLimits
   private readonly maxTimeoutMs: number

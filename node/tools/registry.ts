@@ -15,7 +15,7 @@ import {
 } from './errors.ts'
 import { checkToolResult } from './result.ts'
 import { checkSchema, compileSchema, describeSchemaError } from './schema.ts'
-import type { ToolDescriptor, ToolProvider, ToolResult, ToolSpec } from './types.ts'
+import type { JsonSchema, ToolDescriptor, ToolProvider, ToolResult, ToolSpec } from './types.ts'
 
 export interface ToolRegistryInit {
   /** Timeout of a call that names none. @default TOOL_CALL_TIMEOUT_MS */
@@ -55,8 +55,18 @@ export interface ToolListReport {
 
 interface RegisteredTool {
   descriptor: ToolDescriptor
-  validateInput: ValidateFunction
-  validateOutput?: ValidateFunction
+  validateInput: () => ValidateFunction
+  validateOutput?: () => ValidateFunction
+}
+
+/** The schema's validator: compiled now, or on first use for a provider's own schemas. */
+function validator (tool: string, schema: JsonSchema, later: boolean): () => ValidateFunction {
+  if (!later) {
+    const compiled = compileSchema(tool, schema)
+    return () => compiled
+  }
+  let compiled: ValidateFunction | undefined
+  return () => (compiled ??= compileSchema(tool, schema))
 }
 
 interface ProviderEntry {
@@ -205,10 +215,11 @@ export class ToolRegistry {
     try {
       const raw = await raceAbort(provider.callTool(tool.descriptor.tool, input, { signal: controller.signal, timeoutMs }), controller.signal)
       const result = checkToolResult(name, raw, { maxBytes: this.init.maxOutputBytes, maxItems: c.TOOL_OUTPUT_MAX_ITEMS })
-      if (tool.validateOutput !== undefined && !result.isError) {
+      const validateOutput = tool.validateOutput?.()
+      if (validateOutput !== undefined && !result.isError) {
         if (result.structuredContent === undefined) throw new InvalidToolOutputError(name, 'no structuredContent although the tool declares an output schema')
-        if (!tool.validateOutput(result.structuredContent)) {
-          const { field, reason } = describeSchemaError(tool.validateOutput.errors)
+        if (!validateOutput(result.structuredContent)) {
+          const { field, reason } = describeSchemaError(validateOutput.errors)
           throw new InvalidToolOutputError(name, `structuredContent ${field === '' ? '' : `"${field}" `}${reason}`)
         }
       }
@@ -243,8 +254,9 @@ export class ToolRegistry {
     if (jsonDepth(value) > this.init.maxArgumentsDepth) throw new InvalidToolArgumentsError(name, '', `nest deeper than ${this.init.maxArgumentsDepth}`)
     // A plain JSON copy: no getters, prototypes or shared references reach the provider.
     const input = JSON.parse(text) as Record<string, unknown>
-    if (!tool.validateInput(input)) {
-      const { field, reason } = describeSchemaError(tool.validateInput.errors)
+    const validateInput = tool.validateInput()
+    if (!validateInput(input)) {
+      const { field, reason } = describeSchemaError(validateInput.errors)
       throw new InvalidToolArgumentsError(name, field, reason)
     }
     return input
@@ -334,8 +346,9 @@ export class ToolRegistry {
     const outputSchema = spec.outputSchema === undefined ? undefined : checkSchema(full, spec.outputSchema, limits)
     const descriptor: ToolDescriptor = { name: full, provider: provider.name, tool: name, description, inputSchema, dataClass: provider.dataClass }
     if (outputSchema !== undefined) descriptor.outputSchema = outputSchema
-    const tool: RegisteredTool = { descriptor, validateInput: compileSchema(full, inputSchema) }
-    if (outputSchema !== undefined) tool.validateOutput = compileSchema(full, outputSchema)
+    const later = provider.ownSchemas === true
+    const tool: RegisteredTool = { descriptor, validateInput: validator(full, inputSchema, later) }
+    if (outputSchema !== undefined) tool.validateOutput = validator(full, outputSchema, later)
     return tool
   }
 }

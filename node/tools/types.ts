@@ -72,6 +72,13 @@ export interface ToolProvider {
   readonly name: string
   /** Data class of every tool's output. */
   readonly dataClass: DataClass
+  /**
+   * The tools' schemas are this code base's own (a built-in provider): they
+   * compile on a tool's first call, not when listed, so a start need not
+   * load Ajv. Others' schemas compile when listed, and one that does not
+   * compile leaves its tool out. @default false
+   */
+  readonly ownSchemas?: boolean
   start: () => Promise<void>
   stop: () => Promise<void>
   /** The tools offered now (empty while a supervised server is down). */
