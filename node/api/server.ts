@@ -19,7 +19,7 @@
  * in its own format, aborts bodies still arriving, and resolves within
  * `CLOSE_GRACE_MS` whatever the clients do.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from '../logger.ts'
@@ -28,6 +28,10 @@ import { CLOSE_GRACE_MS, HEADERS_TIMEOUT_MS } from './constants.ts'
 import { apiErrorObject, HttpError, retryAfterSeconds, statusOf } from './errors.ts'
 import { NDJSON, ResponseStream, sseFormat, type SseOptions } from './response-stream.ts'
 import { checkBrowserOrigin } from './origin.ts'
+
+// `import … from 'node:http'` builds an ES module namespace of every export, and its lazy
+// WebSocket getters load undici (some 50 ms of each start); the CommonJS form does not
+const { createServer } = process.getBuiltinModule('node:http')
 
 export interface RouteContext {
   req: IncomingMessage

@@ -12,3 +12,7 @@ export const SERIES_INTERVAL_MS = 2_000
 export const MAX_SERIES_SAMPLES = 1_800
 /** Members given their own load line in a sample; a mesh larger than this shows the busiest. */
 export const MAX_SERIES_MEMBERS = 64
+/** How long after a node starts its metrics library loads when no scrape asked for it sooner: after the start, not during it. */
+export const METRICS_LOAD_DELAY_MS = 5_000
+/** Audit entries kept for the metrics until the library has loaded; this many load it at once. */
+export const MAX_PENDING_AUDIT_ENTRIES = 1_000

@@ -1,97 +1,80 @@
 /**
- * The node's Prometheus metrics, on a registry of its own (never prom-client's
- * global one: several nodes may share a process, in tests and the demo).
- * Counters follow the audit log (`task-fold.ts`); gauges read the executor's
- * load and the node's status when scraped, so they cost nothing between
- * scrapes.
+ * The node's Prometheus metrics. It follows the audit log from the start,
+ * but prom-client (with OpenTelemetry's API, some 80 modules) loads only
+ * after it: on the first scrape, `METRICS_LOAD_DELAY_MS` after start, or
+ * once `MAX_PENDING_AUDIT_ENTRIES` entries wait, whichever comes first.
+ * Entries seen before are kept and counted when it has loaded, so nothing
+ * is missed.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { ApiModules } from '../api/modules.ts'
 import type { AuditEntry } from '../audit/entry.ts'
-import { TaskFold, type TaskFoldInit } from './task-fold.ts'
-import { TASK_DURATION_BUCKETS_SECONDS } from './constants.ts'
+import { lazyModule } from '../lazy.ts'
+import type { PromMetrics } from './prom.ts'
+import { TaskFold } from './task-fold.ts'
+import type { MetricsInit, MetricsModules } from './types.ts'
+import { MAX_PENDING_AUDIT_ENTRIES, METRICS_LOAD_DELAY_MS } from './constants.ts'
 
-export type MetricsModules = {
-  audit: Pick<ApiModules['audit'], 'subscribe'>
-  tasks: Pick<ApiModules['tasks'], 'load'>
-  node: Pick<ApiModules['node'], 'status'>
-}
-
-export interface MetricsInit extends TaskFoldInit {
-  /** Upper bounds of the latency histogram, in seconds. @default TASK_DURATION_BUCKETS_SECONDS */
-  durationBucketsSeconds?: number[]
-}
+const loadProm = lazyModule('prom-client', async () => await import('./prom.ts'))
 
 export function nodeMetrics (init: MetricsInit = {}): (modules: MetricsModules) => NodeMetrics {
   return (modules) => new NodeMetrics(modules, init)
 }
 
+export type { MetricsInit, MetricsModules }
+
 export class NodeMetrics {
-  readonly registry = new Registry()
   private readonly modules: MetricsModules
+  private readonly init: MetricsInit
   private readonly fold: TaskFold
+  private prom?: PromMetrics
+  private loading?: Promise<PromMetrics>
+  private pending: AuditEntry[] = []
   private unsubscribe?: () => void
-  private readonly tasks: Counter<'kind' | 'role' | 'state'>
-  private readonly duration: Histogram<'kind' | 'role'>
-  private readonly tokens: Counter<'kind' | 'type'>
-  private readonly rejections: Counter<'code'>
-  private readonly denials: Counter<'kind' | 'direction'>
-  private readonly appends: Counter<'type'>
+  private timer?: ReturnType<typeof setTimeout>
 
   constructor (modules: MetricsModules, init: MetricsInit = {}) {
     this.modules = modules
+    this.init = init
     this.fold = new TaskFold(init)
-    const registers = [this.registry]
-    this.tasks = new Counter({ name: 'mycel_tasks_total', help: 'Tasks that reached a final state, by kind, role of this node and state', labelNames: ['kind', 'role', 'state'], registers })
-    this.duration = new Histogram({ name: 'mycel_task_duration_seconds', help: 'Time from a task\'s first audit entry to its final state', labelNames: ['kind', 'role'], buckets: init.durationBucketsSeconds ?? TASK_DURATION_BUCKETS_SECONDS, registers })
-    this.tokens = new Counter({ name: 'mycel_tokens_total', help: 'Tokens of tasks this node executed, by kind and type (prompt, completion)', labelNames: ['kind', 'type'], registers })
-    this.rejections = new Counter({ name: 'mycel_task_rejections_total', help: 'Task requests refused before they ran, by code', labelNames: ['code'], registers })
-    this.denials = new Counter({ name: 'mycel_policy_denials_total', help: 'Policy decisions that denied a task, by kind and direction', labelNames: ['kind', 'direction'], registers })
-    this.appends = new Counter({ name: 'mycel_audit_appends_total', help: 'Entries written to the audit log, by type', labelNames: ['type'], registers })
-    const load = (pick: 'running' | 'queued' | 'slots') => function (this: Gauge) { this.set(modules.tasks.load()[pick]) }
-    new Gauge({ name: 'mycel_executor_running', help: 'Tasks the executor runs now', registers, collect: load('running') })
-    new Gauge({ name: 'mycel_executor_queued', help: 'Tasks waiting for an executor slot', registers, collect: load('queued') })
-    new Gauge({ name: 'mycel_executor_slots', help: 'Tasks the executor runs at once', registers, collect: load('slots') })
-    new Gauge({ name: 'mycel_cards_known', help: 'Verified capability cards this node holds, its own included', registers, collect () { this.set(modules.node.status().cards.known) } })
-    new Gauge({ name: 'mycel_peers_connected', help: 'Admitted members connected now', registers, collect () { this.set(modules.node.status().peers) } })
-    new Gauge({
-      name: 'mycel_cards_rejected',
-      help: 'Capability cards refused since start, by reason',
-      labelNames: ['reason'],
-      registers,
-      collect () { for (const [reason, n] of Object.entries(modules.node.status().cards.rejected)) this.set({ reason }, n) }
-    })
   }
 
   /** Starts following the audit log; idempotent. */
   start (): void {
     this.unsubscribe ??= this.modules.audit.subscribe(entry => { this.observe(entry) })
+    this.timer ??= setTimeout(() => { this.load().catch(() => {}) }, this.init.loadDelayMs ?? METRICS_LOAD_DELAY_MS)
+    this.timer.unref?.()
   }
 
   stop (): void {
     this.unsubscribe?.()
     this.unsubscribe = undefined
+    clearTimeout(this.timer)
+    this.timer = undefined
   }
 
   /** The exposition text (`text/plain; version=0.0.4`) and its content type. */
   async scrape (): Promise<{ contentType: string, body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() }
+    return await (await this.load()).scrape()
   }
 
   private observe (entry: AuditEntry): void {
-    this.appends.inc({ type: entry.type })
-    for (const e of this.fold.add(entry)) {
-      if (e.type === 'task') {
-        this.tasks.inc({ kind: e.kind, role: e.role, state: e.state })
-        this.duration.observe({ kind: e.kind, role: e.role }, e.durationMs / 1000)
-      } else if (e.type === 'tokens') {
-        if (e.prompt > 0) this.tokens.inc({ kind: e.kind, type: 'prompt' }, e.prompt)
-        if (e.completion > 0) this.tokens.inc({ kind: e.kind, type: 'completion' }, e.completion)
-      } else if (e.type === 'denied') {
-        this.denials.inc({ kind: e.kind, direction: e.direction })
-      } else {
-        this.rejections.inc({ code: e.code })
-      }
-    }
+    if (this.prom != null) { this.prom.observe(entry); return }
+    this.pending.push(entry)
+    if (this.pending.length < MAX_PENDING_AUDIT_ENTRIES) return
+    this.load().catch(() => {})
+    // only while the library cannot load at all: the oldest go, memory stays bounded
+    if (this.pending.length > 2 * MAX_PENDING_AUDIT_ENTRIES) this.pending.shift()
+  }
+
+  /** prom-client's metrics, with every entry seen so far counted; one load, shared. */
+  private async load (): Promise<PromMetrics> {
+    if (this.prom != null) return this.prom
+    this.loading ??= loadProm().then(({ PromMetrics }) => {
+      const prom = new PromMetrics(this.modules, this.init, this.fold)
+      for (const entry of this.pending) prom.observe(entry)
+      this.pending = []
+      this.prom = prom
+      return prom
+    }, (err: unknown) => { this.loading = undefined; throw err })
+    return await this.loading
   }
 }

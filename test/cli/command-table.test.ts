@@ -4,7 +4,7 @@
  * command and `mycel CMD --help` its options; in separate processes,
  * `mycel --version` loads no command beyond `version` and none of the node,
  * and the modules `mycel start` loads leave the optional SDKs (OpenAI, MCP,
- * A2A, QR codes, mail, git, PDF, Ajv) for their first use.
+ * A2A, QR codes, mail, git, PDF, Ajv, prom-client) for their first use.
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -16,7 +16,7 @@ import type { Output } from '../../node/cli/output.ts'
 
 const run = promisify(execFile)
 
-const OPTIONAL_PACKAGES = ['openai', '@modelcontextprotocol/sdk', 'zod', '@a2a-js/sdk', 'qrcode', 'mailparser', 'isomorphic-git', 'unpdf', 'ajv']
+const OPTIONAL_PACKAGES = ['openai', 'prom-client', '@modelcontextprotocol/sdk', 'zod', '@a2a-js/sdk', 'qrcode', 'mailparser', 'isomorphic-git', 'unpdf', 'ajv']
 
 // registerHooks sees every resolution, type stripping included; a type-only import never resolves
 const child = (body: string): string => `
