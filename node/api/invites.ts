@@ -13,6 +13,9 @@ export interface InviteIssuer {
   addrs: string[]
 }
 
+/** `qrcode` (and its PNG encoder) load when a QR code is first asked for. */
+const loadQrCode = lazyModule('qrcode', async () => (await import('qrcode')).default)
+
 export function issueInvite (issuer: InviteIssuer, req: InviteRequest): InviteCreated {
   const created = createInvite({
     admin: issuer.key,
@@ -37,9 +40,6 @@ export function inviteAddrs (addrs: string[]): string[] {
  * (the dashboard shows it beside the text). Low error correction keeps a
  * long invite (certificate, key, addresses) scannable at a small size.
  */
-/** `qrcode` (and its PNG encoder) load when a QR code is first asked for. */
-const loadQrCode = lazyModule('qrcode', async () => (await import('qrcode')).default)
-
 export async function inviteQrSvg (invite: string): Promise<string> {
   const QRCode = await loadQrCode()
   return await QRCode.toString(invite, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 })
