@@ -7,6 +7,7 @@
  * connections that do not prove it (see `membership/gate.ts`).
  */
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { raceSignal } from 'race-signal'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -90,7 +91,31 @@ export async function createHost (init: HostInit): Promise<MycelHost> {
     }
   })
   patchRegistrar((host as unknown as { components: { registrar: MiddlewareRegistrar } }).components.registrar, init.guard)
+  honourDialSignal(host)
   return host
+}
+
+/**
+ * libp2p 3.3's `dialProtocol` can stay pending past its signal: with many
+ * members stopping at once, a dial that joined one already under way
+ * waited on it for minutes, so a witness exchange (10 s deadline) and with
+ * it the node's stop never ended. Lodestar races its dials against the
+ * signal for the same reason (ChainSafe/lodestar#1277); so does every
+ * protocol here, in one place. A stream that still opens after the caller
+ * gave up is aborted at once.
+ */
+export function honourDialSignal (host: Pick<Libp2p, 'dialProtocol'>): void {
+  const dialProtocol = host.dialProtocol.bind(host)
+  host.dialProtocol = async (peer, protocols, options) => {
+    const pending = dialProtocol(peer, protocols, options)
+    if (options?.signal == null) return await pending
+    try {
+      return await raceSignal(pending, options.signal)
+    } catch (err) {
+      void pending.then(stream => { stream.abort(err as Error) }, () => {})
+      throw err
+    }
+  }
 }
 
 interface MiddlewareRegistrar { getMiddleware: (protocol: string) => StreamMiddleware[] }

@@ -77,6 +77,8 @@ export class WitnessService {
   private batchTimer: ReturnType<typeof setTimeout> | null = null
   private unsubscribe: Array<() => void> = []
   private started = false
+  /** Aborted by `stop`: exchanges under way end at once rather than at their deadline. */
+  private stopping = new AbortController()
   private readonly dial: WitnessDial = async (peer, protocol, o) => await this.c.host.dialProtocol(peer, protocol, o)
   /** Frame bytes this node's witness exchanges sent and received, both roles. */
   readonly traffic: WitnessTraffic = { sent: 0, received: 0 }
@@ -90,6 +92,7 @@ export class WitnessService {
 
   async start (): Promise<void> {
     if (this.started) return
+    this.stopping = new AbortController()
     await this.c.store.load()
     await this.c.host.handle(WITNESS_PROTOCOL, async (stream, connection) => { await this.onStream(stream, connection) }, {
       maxInboundStreams: WITNESS_STREAMS_PER_CONNECTION, maxOutboundStreams: WITNESS_STREAMS_PER_CONNECTION
@@ -109,6 +112,7 @@ export class WitnessService {
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
+    this.stopping.abort(new Error('The node is stopping'))
     for (const u of this.unsubscribe.splice(0)) u()
     if (this.interval != null) clearInterval(this.interval)
     if (this.batchTimer != null) clearTimeout(this.batchTimer)
@@ -148,7 +152,7 @@ export class WitnessService {
     const exchange = (async () => {
       try {
         const held = await offerCheckpoint(this.dial, peer, latest.bytes, async (from) => await this.c.audit.consistencyProof(from, size), {
-          signal: AbortSignal.timeout(this.timeoutMs), traffic: this.traffic
+          signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.stopping.signal]), traffic: this.traffic
         })
         this.answered.set(peer, size)
         this.c.logger('witness %s holds %d entries of ours', peer, held)
