@@ -66,8 +66,12 @@ export class Lifecycle {
     const started = this.started.splice(0).reverse()
     for (const phase of ['beforeStop', 'stop', 'afterStop'] as const) {
       for (const [name, s] of started) {
+        if (s[phase] == null) continue
+        const t0 = performance.now()
         try {
-          await s[phase]?.()
+          await s[phase]()
+          // DEBUG=mycel:node shows which service a slow shutdown waits on
+          this.log('%s of %s took %d ms', phase, name, Math.round(performance.now() - t0))
         } catch (err) {
           this.log.error('%s of %s failed: %s', phase, name, (err as Error).message)
         }

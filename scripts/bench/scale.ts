@@ -52,7 +52,10 @@ async function arrivals (nodes: MycelNode[], arrived: (n: MycelNode) => boolean,
   const at = new Map<MycelNode, number>()
   while (at.size < nodes.length) {
     for (const n of nodes) if (!at.has(n) && arrived(n)) at.set(n, performance.now() - t0)
-    if (performance.now() - t0 > timeoutMs) throw new Error(`only ${at.size} of ${nodes.length} members had it after ${timeoutMs} ms`)
+    if (performance.now() - t0 > timeoutMs) {
+      const missing = nodes.filter(n => !at.has(n)).map(n => `${n.peerId.slice(-6)} (${n.services.host.getConnections().length} conns)`)
+      throw new Error(`only ${at.size} of ${nodes.length} members had it after ${timeoutMs} ms; missing: ${missing.join(', ')}`)
+    }
     await sleep(POLL_MS)
   }
   return [...at.values()]
