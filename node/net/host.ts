@@ -68,10 +68,15 @@ export async function createHost (init: HostInit): Promise<MycelHost> {
     ...(init.swarmKey != null ? { connectionProtector: privateNetwork({ psk: init.swarmKey }) } : {}),
     ...(init.connectionGater != null ? { connectionGater: init.connectionGater } : {}),
     connectionManager: { maxConnections: 256, allow: LOOPBACK_ALLOW },
-    connectionMonitor: { pingInterval: RTT_PING_INTERVAL_MS },
+    // the monitor's pings give the router each member's RTT; a ping that fails on a busy node (its deadline
+    // passed, or it met the probe's own ping) must not drop a working connection: the reconnect, admission
+    // and card sync that follow cost far more than the ping saved, and under load they fed each other into
+    // constant churn (the scale bench). yamux's keep-alive still ends a dead connection.
+    connectionMonitor: { pingInterval: RTT_PING_INTERVAL_MS, abortConnectionOnPingFailure: false },
     services: {
       identify: identify(),
-      ping: ping(),
+      // the connection monitor and the admission RTT probe may ping one connection at the same moment
+      ping: ping({ maxOutboundStreams: 2, maxInboundStreams: 4 }),
       dht: kadDHT({
         protocol: dhtProtocol(orgId),
         clientMode: false,
