@@ -45,8 +45,10 @@ export class Lifecycle {
     try {
       for (const [, s] of this.services) await s.beforeStart?.()
       for (const entry of this.services) {
+        const t0 = performance.now()
         await entry[1].start()
         this.started.push(entry)
+        this.log('start of %s took %d ms', entry[0], Math.round(performance.now() - t0))
       }
       for (const [, s] of this.services) await s.afterStart?.()
     } catch (err) {

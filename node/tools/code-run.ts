@@ -81,6 +81,7 @@ export class CodeRun implements ToolProvider {
   private queue: Promise<unknown> = Promise.resolve()
   private nextId = 0
   private started = false
+  private warmTimer?: ReturnType<typeof setTimeout>
 
   constructor (components: CodeRunComponents, init: CodeRunInit = {}) {
     this.name = init.name ?? 'code'
@@ -98,17 +99,23 @@ export class CodeRun implements ToolProvider {
     }
   }
 
-  /** Starts the worker and loads the wasm instance, so the first call does not wait for it. */
+  /**
+   * Starts the worker and loads the wasm instance a moment after the node is
+   * up (about 100 ms of a start otherwise), so the first call seldom waits
+   * for it; a call before then starts it itself.
+   */
   async start (): Promise<void> {
     if (this.started) return
     this.started = true
-    await this.spawn().ready
+    this.warmTimer = setTimeout(() => { if (this.started && this.thread == null) this.spawn() }, c.CODE_RUN_WARM_DELAY_MS)
+    this.warmTimer.unref()
   }
 
   /** Terminates the worker; a run in flight fails with `ToolProviderUnavailableError`. */
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
+    clearTimeout(this.warmTimer)
     await this.kill(new ToolProviderUnavailableError(this.name, 'stopped'))
   }
 

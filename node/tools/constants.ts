@@ -110,3 +110,5 @@ export const CARD_TOOLS_MAX_BYTES = 16 * 1024
 export const CARD_TOOL_SCHEMA_MAX_BYTES = 4 * 1024
 /** How long tool changes settle before the card is published again (a server restarting lists twice). */
 export const CARD_TOOLS_REPUBLISH_DELAY_MS = 250
+/** How long after the node starts `code.run` loads its sandbox: off the start's critical path, ready before most first calls. */
+export const CODE_RUN_WARM_DELAY_MS = 1_000
