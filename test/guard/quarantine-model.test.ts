@@ -37,7 +37,7 @@ describe('quarantine on the generated model', { timeout: 120_000 }, () => {
   it('extracted fields satisfy the schema, the same every run, and the planner\'s view holds none of the raw text', async () => {
     const read = async (): Promise<{ fields: unknown, view: string }> => {
       const vault = new QuarantineVault(runtimeReader(rt, 'tiny'))
-      const q = await vault.read(PAGE, { source: 'tool:web.fetch', schema: SCHEMA, maxChars: 200 })
+      const q = await vault.read(PAGE, { source: 'tool:web.fetch', schema: SCHEMA, maxChars: 120 })
       assert.equal(q.value.kind, 'fields')
       assert.equal(vault.raw(q.handle), PAGE)
       return { fields: q.value.kind === 'fields' ? q.value.fields : undefined, view: q.view }

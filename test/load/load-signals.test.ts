@@ -53,7 +53,8 @@ describe('fresh routing signals', { timeout: 180_000 }, () => {
     const work = new AbortController()
     const tasks = keepBusy(beating, SLOTS, work.signal)
     try {
-      await waitFor(() => remoteOrder(delegator)[0] === quiet.peerId, { what: 'the delegator to rank the busy member last', timeoutMs: 30_000 })
+      // the order alone may already favour the quiet member (ties break by peer id): wait for the beat itself
+      await waitFor(() => delegator.services.router.loadOf(beating.peerId)?.work === SLOTS && remoteOrder(delegator)[0] === quiet.peerId, { what: 'the delegator to see the busy member and rank it last', timeoutMs: 30_000 })
       assert.deepEqual(remoteOrder(delegator), [quiet.peerId, beating.peerId])
       assert.equal(delegator.services.router.loadOf(beating.peerId)?.work, SLOTS)
       // the card still shows the member idle: the beat said it

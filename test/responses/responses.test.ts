@@ -182,11 +182,11 @@ describe('Responses API over a two-node mesh', { timeout: 300_000 }, () => {
       parameters: z.object({ city: z.enum(['Paris', 'Oslo', 'Lima']) }),
       execute: async ({ city }) => { cities.push(city); return `sunny in ${city}` }
     })
-    const agent = new Agent({ name: 'weather', instructions: 'Use the tool.', model: MODEL, tools: [getWeather], toolUseBehavior: 'stop_on_first_tool', modelSettings: { temperature: 0, maxTokens: 128, toolChoice: 'required' } })
+    const agent = new Agent({ name: 'weather', instructions: 'Use the tool.', model: MODEL, tools: [getWeather], toolUseBehavior: 'stop_on_first_tool', modelSettings: { temperature: 0, maxTokens: 64, toolChoice: 'required' } })
     const result = await runner.run(agent, 'Weather in Paris?')
     assert.equal(cities.length, 1, 'the tool ran once')
     assert.equal(result.finalOutput, `sunny in ${cities[0] ?? ''}`)
-    const typed = new Agent({ name: 'typed', model: MODEL, outputType: z.object({ answer: z.enum(['yes', 'no']), sure: z.boolean() }), modelSettings: { temperature: 0, maxTokens: 128 } })
+    const typed = new Agent({ name: 'typed', model: MODEL, outputType: z.object({ answer: z.enum(['yes', 'no']), sure: z.boolean() }), modelSettings: { temperature: 0, maxTokens: 64 } })
     const out = await runner.run(typed, 'Answer')
     assert.ok(['yes', 'no'].includes(out.finalOutput?.answer ?? ''))
     assert.equal(typeof out.finalOutput?.sure, 'boolean')
