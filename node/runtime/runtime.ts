@@ -185,7 +185,7 @@ export class Runtime {
     validateChatTools(req)
     checkSessionKey(req.sessionKey)
     if (!usesToolPath(req) && !hasToolTurns(req.messages)) {
-      return await this.generateTask(req, loaded => ({ prompt: this.requireEngine().chatPromptTokens(loaded.model, loaded.chatWrapper, req.messages) }), req.sessionKey)
+      return await this.generateTask(req, loaded => ({ prompt: this.requireEngine().chatPromptTokens(loaded.model, loaded.chatWrapper, req.messages) }))
     }
     return await this.generateTask(req, loaded => ({
       run: async (p) => await this.requireEngine().toolChat({
@@ -195,7 +195,7 @@ export class Runtime {
         messages: req.messages,
         options: req
       })
-    }), req.sessionKey)
+    }))
   }
 
   async embed (req: EmbedRequest): Promise<EmbedResult> {
@@ -216,7 +216,7 @@ export class Runtime {
   }
 
   /** Checks, then a generation on a sequence of the loaded model; `plan` gives the prompt or an engine of its own. */
-  private async generateTask (req: GenerateOptions, plan: (loaded: LoadedModel) => GenerationPlan, session?: string): Promise<GenerateResult> {
+  private async generateTask (req: GenerateOptions & Pick<ChatRequest, 'sessionKey'>, plan: (loaded: LoadedModel) => GenerationPlan): Promise<GenerateResult> {
     const checked = checkGeneration(req)
     return await this.task(req, 'generate', async (loaded, signal) => await runGeneration(loaded, signal, req, checked, plan(loaded), {
       engine: this.requireEngine(),
@@ -224,7 +224,7 @@ export class Runtime {
       retryAfterMs: () => this.scheduler.retryAfterMs(loaded.entry.name),
       onDecoded: (tokens, ms) => { this.rates.record(loaded.entry.name, tokens, ms) },
       ...(this.init.stream != null ? { stream: this.init.stream } : {}),
-      ...(session != null ? { session } : {})
+      ...(req.sessionKey != null ? { session: req.sessionKey } : {})
     }), checked.maxTokens)
   }
 
