@@ -3,12 +3,16 @@
 /** Sign a checkpoint after this many new entries; the last checkpoint of each such stretch is kept, the others are replaced by the next. */
 export const CHECKPOINT_EVERY_ENTRIES = 1000
 /**
- * Above 0: every written batch carries a checkpoint signed over it, so no
- * unsigned tail exists and the signature costs no write of its own (it used
- * to be signed 5 ms after each batch, in a second write). 0 signs only every
+ * Above 0: written entries are under a signed checkpoint within this many
+ * milliseconds, the checkpoint riding in the first batch after the interval
+ * or signed on its own when it ends. A stream of tasks pays one signature
+ * per interval, not one per batch; the unsigned tail that could be cut off
+ * unnoticed lasts at most this long. 0 signs only every
  * `CHECKPOINT_EVERY_ENTRIES` and on stop.
  */
-export const CHECKPOINT_INTERVAL_MS = 5
+export const CHECKPOINT_INTERVAL_MS = 50
+/** How long a lazy append (one nothing waits on yet) may wait for the next one, so a quick task's entries share one write. */
+export const AUDIT_LINGER_MS = 10
 /** The high-water mark is rewritten at most this often (the newest checkpoint waits); stop and verify write it at once. */
 export const HIGH_WATER_MIN_INTERVAL_MS = 1000
 /** The high-water mark's file name, beside the identity key (outside the data folder). */
@@ -31,3 +35,5 @@ export const MAX_TAIL_ENTRIES = 10_000
 export const CHECKPOINT_SIGNATURE_DOMAIN = 'mycel/audit-checkpoint/1'
 /** `prevHash` of the first entry. */
 export const GENESIS_HASH_BYTES = 32
+/** `append` options for an entry nothing waits on yet (see `AppendOptions.lazy`). */
+export const LAZY = Object.freeze({ lazy: true as const })

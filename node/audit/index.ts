@@ -16,7 +16,7 @@
  * await audit.stop()                       // signs a final checkpoint
  */
 export { AuditLog, auditLog, openAuditLog } from './log.ts'
-export type { AuditLogComponents, AuditLogInit, SignedCheckpoint, PeerCheckpointResult } from './log.ts'
+export type { AppendOptions, AuditLogComponents, AuditLogInit, SignedCheckpoint, PeerCheckpointResult } from './log.ts'
 export { AUDIT_ENTRY_TYPES, digest, entryToJson } from './entry.ts'
 export type { AuditEntry, AuditEntryInput, AuditEntryType, AuditValue, KnownAuditEntryType } from './entry.ts'
 export { openCheckpoint, signCheckpoint, checkpointToJson } from './checkpoint.ts'

@@ -6,12 +6,21 @@
  * write stops the log (`AuditLogFailedError`) rather than leave memory ahead
  * of disk.
  *
- * A checkpoint is signed a few milliseconds after every batch, so no
- * unsigned tail lasts that could be cut off unnoticed, and each one advances
- * the high-water mark kept outside the data folder (see `high-water.ts`).
+ * An entry nothing waits on yet (`{ lazy: true }`: a task's `received` and
+ * `working`, which the work need not wait for) may linger up to `lingerMs`
+ * for the next write, so one task's entries go to disk in one batch instead
+ * of one before the work and one after; any other append, or `writeNow()`,
+ * takes the lingering ones along at once.
+ *
+ * A checkpoint rides in the first batch after `checkpointIntervalMs` has
+ * passed since the last one, or is signed on its own when the interval ends
+ * with entries still unsigned: the unsigned tail lasts at most one
+ * interval, and a stream of tasks pays one signature per interval instead of
+ * one per batch. Each one advances the high-water mark kept outside the
+ * data folder (see `high-water.ts`).
  */
 import { createLogger, type Logger } from '../logger.ts'
-import { CHECKPOINT_EVERY_ENTRIES, CHECKPOINT_INTERVAL_MS, GENESIS_HASH_BYTES, MAX_TAIL_ENTRIES } from './constants.ts'
+import { AUDIT_LINGER_MS, CHECKPOINT_EVERY_ENTRIES, CHECKPOINT_INTERVAL_MS, GENESIS_HASH_BYTES, MAX_TAIL_ENTRIES } from './constants.ts'
 import { openCheckpoint, signCheckpoint, type Checkpoint, type SignFn, type VerifyFn } from './checkpoint.ts'
 import { checkEntryInput, decodeBody, decodeStored, encodeBody, encodeStored, entryHash, type AuditEntry, type AuditEntryInput } from './entry.ts'
 import { AuditLogClosedError, AuditLogFailedError, CheckpointRollbackError, InconsistentCheckpointError, InvalidProofRequestError } from './errors.ts'
@@ -43,8 +52,10 @@ export interface AuditLogComponents {
 export interface AuditLogInit {
   /** Sign a checkpoint after this many new entries. @default 1000 (CHECKPOINT_EVERY_ENTRIES) */
   checkpointEveryEntries?: number
-  /** Whether written entries wait for a signed checkpoint: any value above 0 (the default) signs one into every written batch; 0 signs only every N entries and on stop. @default 5 (CHECKPOINT_INTERVAL_MS) */
+  /** Above 0, written entries are under a signed checkpoint within this many milliseconds (signed into a batch, or on its own when the interval ends); 0 signs only every N entries and on stop. @default CHECKPOINT_INTERVAL_MS */
   checkpointIntervalMs?: number
+  /** How long a lazy append may wait for company before it is written. @default AUDIT_LINGER_MS */
+  lingerMs?: number
   /** Clock in milliseconds since the epoch. @default Date.now */
   now?: () => number
 }
@@ -63,6 +74,15 @@ export interface PeerCheckpointResult {
   proven: boolean
 }
 
+export interface AppendOptions {
+  /**
+   * Nothing waits on this entry yet: it may wait up to `lingerMs` for the next
+   * append and go to disk in the same batch. Its promise still resolves only
+   * once it is on disk; call `writeNow()` before awaiting it.
+   */
+  lazy?: boolean
+}
+
 interface Pending { ops: BatchOp[], checkpoint?: SignedCheckpoint, resolve: () => void, reject: (err: Error) => void }
 
 const ZERO_HASH = new Uint8Array(GENESIS_HASH_BYTES)
@@ -73,6 +93,11 @@ export class AuditLog {
   private readonly log: Logger
   private readonly every: number
   private readonly intervalMs: number
+  private readonly lingerMs: number
+  private linger: ReturnType<typeof setTimeout> | null = null
+  /** When the latest checkpoint was signed (`performance.now()`), and the timer that signs a trailing one. */
+  private signedAt = -Infinity
+  private trailing: ReturnType<typeof setTimeout> | null = null
   private readonly now: () => number
   private started = false
   private failed: Error | null = null
@@ -93,6 +118,7 @@ export class AuditLog {
     this.log = components.logger ?? createLogger('mycel:node:audit')
     this.every = init.checkpointEveryEntries ?? CHECKPOINT_EVERY_ENTRIES
     this.intervalMs = init.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS
+    this.lingerMs = init.lingerMs ?? AUDIT_LINGER_MS
     this.now = init.now ?? Date.now
     this.highWater = components.highWater != null ? new HighWaterMark(components.highWater, this.log) : null
   }
@@ -124,6 +150,8 @@ export class AuditLog {
   /** Waits for pending appends, signs a final checkpoint when there is anything new, and stops. Idempotent. */
   async stop (): Promise<void> {
     if (!this.started) return
+    this.writeNow()
+    if (this.trailing != null) { clearTimeout(this.trailing); this.trailing = null }
     if (this.failed == null && this.size > this.checkpointSize) await this.checkpoint()
     await this.flushing
     await this.highWater?.flush()
@@ -141,7 +169,7 @@ export class AuditLog {
   }
 
   /** Appends one entry; resolves once it is on disk. Throws `InvalidAuditEntryError` for bad input. */
-  async append (input: AuditEntryInput): Promise<AuditEntry> {
+  async append (input: AuditEntryInput, opts: AppendOptions = {}): Promise<AuditEntry> {
     this.assertWritable()
     const entry = checkEntryInput(input)
     const seq = this.size
@@ -158,8 +186,14 @@ export class AuditLog {
     this.size = seq + 1
     this.head = hash
     const signed = this.every > 0 && this.size - this.checkpointSize >= this.every ? this.signNow(ops) : undefined
-    await this.enqueue(ops, signed)
+    await this.enqueue(ops, signed, opts.lazy === true)
     return { ...entry, seq, time, prevHash, hash }
+  }
+
+  /** Starts writing lingering lazy entries now; await their `append` promises for the write itself. */
+  writeNow (): void {
+    if (this.linger != null) { clearTimeout(this.linger); this.linger = null }
+    if (this.pending.length > 0) this.flushing ??= this.flush()
   }
 
   /** Signs a checkpoint over everything appended so far (or returns the latest if nothing is new). */
@@ -298,6 +332,7 @@ export class AuditLog {
     const bytes = signCheckpoint(checkpoint, this.components.sign)
     const signed = this.latest = { checkpoint, bytes }
     this.checkpointSize = this.size
+    this.signedAt = performance.now()
     ops.push({ sublevel: this.stores.checkpoints, key: seqKey(this.size), value: bytes })
     const stretch = this.every > 0 ? this.every : CHECKPOINT_EVERY_ENTRIES
     if (previous > 0 && previous < this.size && Math.ceil(previous / stretch) === Math.ceil(this.size / stretch)) {
@@ -306,10 +341,23 @@ export class AuditLog {
     return signed
   }
 
-  private async enqueue (ops: BatchOp[], checkpoint?: SignedCheckpoint): Promise<void> {
+  private async enqueue (ops: BatchOp[], checkpoint: SignedCheckpoint | undefined, lazy = false): Promise<void> {
     const done = new Promise<void>((resolve, reject) => { this.pending.push({ ops, ...(checkpoint != null ? { checkpoint } : {}), resolve, reject }) })
-    this.flushing ??= this.flush()
+    // a lazy entry joins a write under way, or waits a moment for the task's next one
+    if (lazy && this.flushing == null && this.lingerMs > 0) this.linger ??= setTimeout(() => { this.linger = null; this.writeNow() }, this.lingerMs)
+    else this.writeNow()
     await done
+  }
+
+  /** Once the interval after the latest checkpoint ends, signs one over whatever came since. */
+  private scheduleCheckpoint (): void {
+    if (this.trailing != null || this.intervalMs <= 0 || this.size <= this.checkpointSize) return
+    const wait = Math.max(0, this.signedAt + this.intervalMs - performance.now())
+    this.trailing = setTimeout(() => {
+      this.trailing = null
+      if (!this.started || this.failed != null || this.size <= this.checkpointSize) return
+      this.checkpoint().catch((err: Error) => { this.log.error('signing a checkpoint failed: %e', err) })
+    }, wait)
   }
 
   private async flush (): Promise<void> {
@@ -321,8 +369,9 @@ export class AuditLog {
         this.pending = []
         const size = this.size
         const ops = group.flatMap(p => p.ops)
-        // the batch carries its own checkpoint: no unsigned tail, and no second write for the signature
-        const signed = this.intervalMs > 0 && size > this.checkpointSize ? this.signNow(ops) : undefined
+        // a due checkpoint rides in the batch: no second write for the signature
+        const due = this.intervalMs > 0 && size > this.checkpointSize && performance.now() - this.signedAt >= this.intervalMs
+        const signed = due ? this.signNow(ops) : undefined
         ops.push({ sublevel: this.stores.meta, key: META_KEY, value: encodeMeta({ size, head: this.head, frontier: this.frontier, checkpointSize: this.checkpointSize }) })
         try {
           await writeBatch(this.stores, ops)
@@ -345,6 +394,7 @@ export class AuditLog {
     } finally {
       this.flushing = null
     }
+    if (this.failed == null) this.scheduleCheckpoint()
   }
 }
 

@@ -5,7 +5,7 @@
  * and stays in step with the audit by construction; the services that
  * append need no hooks of their own.
  */
-import { AuditLog } from '../audit/log.ts'
+import { AuditLog, type AppendOptions } from '../audit/log.ts'
 import type { AuditEntry, AuditEntryInput } from '../audit/entry.ts'
 
 export type AuditListener = (entry: AuditEntry) => void
@@ -13,8 +13,8 @@ export type AuditListener = (entry: AuditEntry) => void
 export class ObservedAuditLog extends AuditLog {
   private readonly listeners = new Set<AuditListener>()
 
-  override async append (input: AuditEntryInput): Promise<AuditEntry> {
-    const entry = await super.append(input)
+  override async append (input: AuditEntryInput, opts?: AppendOptions): Promise<AuditEntry> {
+    const entry = await super.append(input, opts)
     for (const l of [...this.listeners]) {
       // an observer's bug must not fail the step being audited
       try { l(entry) } catch {}

@@ -18,3 +18,5 @@ export const MAX_CONTEXT_FIELD_CHARS = 256
 export const SESSION_LABEL = 'mycel/e2e/1'
 /** Exporter label of the executor→delegator key (the delegator→executor key is HPKE's own). */
 export const RESPONSE_EXPORT_LABEL = 'mycel/e2e/1 executor->delegator'
+/** Ephemeral X25519 pairs drawn ahead on the thread pool for the next sessions (each is used once). */
+export const EPHEMERAL_KEYS_AHEAD = 8

@@ -9,10 +9,10 @@
  * streamed chunk opens only under the sequence number it was sealed with.
  * Checked against the RFC's test vector A.2.1 in the tests.
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPair as generateKeyPairAsync, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, HASH_BYTES, MAX_SEQ, X25519_KEY_BYTES } from './constants.ts'
+import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, EPHEMERAL_KEYS_AHEAD, HASH_BYTES, MAX_SEQ, X25519_KEY_BYTES } from './constants.ts'
 import { DecryptionFailedError, InvalidKeyError, InvalidSequenceError } from './errors.ts'
 
 const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex')
@@ -79,6 +79,36 @@ export function generateKeyPair (): EncryptionKeyPair {
 /** The public key belonging to a raw X25519 secret key. */
 export function publicKeyOf (secretKey: Uint8Array): Uint8Array {
   return rawPublic(createPublicKey(secretKeyObject(secretKey)))
+}
+
+interface Ephemeral { privateKey: KeyObject, enc: Uint8Array }
+
+// Generating the ephemeral X25519 pair was the largest single step of a
+// session's setup on the main thread (~0.2 ms). A few pairs are drawn ahead
+// on libuv's thread pool instead, each used once; when none is ready the
+// pair is drawn on the spot.
+const ephemerals: Ephemeral[] = []
+let drawing = false
+const SPKI_DER = { publicKeyEncoding: { format: 'der', type: 'spki' } } as const
+
+function drawAhead (): void {
+  if (drawing || ephemerals.length >= EPHEMERAL_KEYS_AHEAD) return
+  drawing = true
+  generateKeyPairAsync('x25519', SPKI_DER as never, ((err: Error | null, publicKey: Buffer, privateKey: KeyObject) => {
+    drawing = false
+    if (err != null) return // the next session draws its own, and asks again
+    ephemerals.push({ privateKey, enc: new Uint8Array(publicKey.subarray(SPKI_X25519_PREFIX.length)) })
+    drawAhead()
+  }) as never)
+}
+
+function takeEphemeral (): Ephemeral {
+  const ready = ephemerals.pop()
+  drawAhead()
+  if (ready != null) return ready
+  // only the public half encoded: @types/node has no overload for that mix, Node returns exactly this
+  const pair = generateKeyPairSync('x25519', SPKI_DER as never) as unknown as { publicKey: Buffer, privateKey: KeyObject }
+  return { privateKey: pair.privateKey, enc: new Uint8Array(pair.publicKey.subarray(SPKI_X25519_PREFIX.length)) }
 }
 
 /** DH(sk, pk), refusing the all-zero output of a low-order point (RFC 9180 §7.1.4). */
@@ -155,10 +185,7 @@ export function setupBaseS (recipientPublicKey: Uint8Array, info: Uint8Array, ep
     skE = secretKeyObject(new Uint8Array(ephemeralSecretKey))
     enc = rawPublic(createPublicKey(skE))
   } else {
-    // only the public half encoded: @types/node has no overload for that mix, Node returns exactly this
-    const pair = generateKeyPairSync('x25519', { publicKeyEncoding: { format: 'der', type: 'spki' } } as never) as unknown as { publicKey: Buffer, privateKey: KeyObject }
-    skE = pair.privateKey
-    enc = new Uint8Array(pair.publicKey.subarray(SPKI_X25519_PREFIX.length))
+    ({ privateKey: skE, enc } = takeEphemeral())
   }
   const sharedSecret = extractAndExpand(dh(skE, pkR), Buffer.concat([enc, recipientPublicKey]))
   return { enc, context: keySchedule(sharedSecret, info) }

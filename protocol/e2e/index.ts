@@ -2,8 +2,8 @@
  * End-to-end encryption of task payloads and results between a delegator and
  * an executor: RFC 9180 HPKE base mode (X25519, HKDF-SHA256,
  * ChaCha20-Poly1305) bound to org, task id and both peer ids, with a key per
- * direction and a nonce per sequence number. Pure: no I/O, no state beyond
- * the session object.
+ * direction and a nonce per sequence number. No I/O; the only state beyond
+ * the session object is a few ephemeral keys drawn ahead, each used once.
  *
  * @example
  * const executorKeys = generateEncryptionKeyPair()            // card carries executorKeys.publicKey

@@ -4,11 +4,13 @@
  *
  * - delegated `echo` (64 B) between two in-process nodes on loopback,
  *   one in flight: throughput and p50/p99, against the raw libp2p
- *   request/response row (`rawRequestResponse` from the mesh suite);
+ *   request/response row (`rawRequestResponse` from the mesh suite); and
+ *   throughput with 8 in flight against raw with 8 in flight;
  * - what one delegated task spends where, measured in isolation: request
  *   signature (sign + verify), end-to-end encryption (session setup, seal and
  *   open of input, one chunk and the result), audit appends (9 per task: 3 on
- *   the delegator, 6 on the executor) and policy decisions (2 per task);
+ *   the delegator in 2 writes, 6 on the executor in 1) and policy decisions
+ *   (2 per task);
  * - tokens per second on the generated `bench` model delegated to a peer on
  *   loopback, next to node-llama-cpp called directly and Mycel's runtime run
  *   locally.
@@ -26,7 +28,8 @@ import type { MycelNode } from '../../node/mycel-node.ts'
 import { homePaths } from '../../node/home/home.ts'
 import { defaultFounderPolicy, formatPolicy } from '../../node/policy/defaults.ts'
 import { PolicyEngine } from '../../node/policy/engine.ts'
-import { digest, openAuditLog } from '../../node/audit/index.ts'
+import { digest, openAuditLog, type AuditEntryInput } from '../../node/audit/index.ts'
+import { LAZY } from '../../node/audit/constants.ts'
 import { encodeCbor } from '../../protocol/cbor.ts'
 import { generateEncryptionKeyPair, openSession, sealSession } from '../../protocol/e2e/index.ts'
 import { decodeTaskRequest, encodeTaskRequest, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, type TaskRequest } from '../../protocol/task/messages.ts'
@@ -37,6 +40,8 @@ import { BENCH_PROMPT, BENCH_TOKENS, benchLlama, benchModelPath, directGenerator
 import { opsPerSecond, percentile, type BenchRow, type BenchSuite } from './table.ts'
 
 const ECHO_REQUESTS = 1000
+/** Tasks in flight for the throughput rows under load (one in flight gives little more than 1 / latency). */
+const ECHO_CONCURRENCY = 8
 const MESSAGE_BYTES = 64
 const AUDIT_APPENDS_PER_TASK = 9
 const POLICY_DECISIONS_PER_TASK = 2
@@ -62,18 +67,27 @@ export async function twoNodes (h: Harness, runtime: false | Record<string, unkn
   return [a, b]
 }
 
-export async function delegatedEcho (executor: MycelNode, delegator: MycelNode): Promise<{ throughput: number, p50: number, p99: number }> {
+/** Delegated `echo` of 64 B, `concurrency` in flight (one by default); latencies per task. */
+export async function delegatedEcho (executor: MycelNode, delegator: MycelNode, concurrency = 1): Promise<{ throughput: number, p50: number, p99: number }> {
   const prompt = randomBytes(MESSAGE_BYTES / 2).toString('hex')
   const once = async (): Promise<void> => { await delegator.services.router.run({ kind: 'echo', peer: executor.peerId, input: { prompt } }) }
-  for (let i = 0; i < 100; i++) await once()
-  const latencies: number[] = []
-  const start = performance.now()
-  for (let i = 0; i < ECHO_REQUESTS; i++) {
-    const t = performance.now()
-    await once()
-    latencies.push(performance.now() - t)
+  const run = async (n: number, latencies?: number[]): Promise<number> => {
+    let next = 0
+    const start = performance.now()
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        next++
+        const t = performance.now()
+        await once()
+        latencies?.push(performance.now() - t)
+      }
+    }))
+    return performance.now() - start
   }
-  return { throughput: ECHO_REQUESTS / ((performance.now() - start) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) }
+  await run(100)
+  const latencies: number[] = []
+  const elapsed = await run(ECHO_REQUESTS, latencies)
+  return { throughput: ECHO_REQUESTS / (elapsed / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) }
 }
 
 /** Microseconds per call of `fn`. */
@@ -116,8 +130,15 @@ async function parts (): Promise<{ signVerifyUs: number, e2eUs: number, auditUs:
       verify: (p: Uint8Array, m: Uint8Array, s: Uint8Array) => edVerify(null, m, createPublicKey({ key: Buffer.concat([SPKI, p]), format: 'der', type: 'spki' }), s)
     })
     let i = 0
-    // one at a time, as a task's appends are
-    auditUs = await usPerOp(async () => { await log.append({ type: 'task.state', actor: ctx.executor, peer: ctx.delegator, task: ctx.taskId, data: { state: 'working', n: i++, input: digest(input) } }) })
+    const entry = (state: string): AuditEntryInput => ({ type: 'task.state', actor: ctx.executor, peer: ctx.delegator, task: ctx.taskId, data: { state, n: i++, input: digest(input) } })
+    // in the writes a task makes: the delegator's decision and sent entry together, the
+    // executor's four lazy entries with its result and completed state, the delegator's result
+    auditUs = await usPerOp(async () => {
+      await Promise.all([log.append(entry('decision')), log.append(entry('sent'))])
+      const lazy = ['received', 'decision', 'submitted', 'working'].map(async s => await log.append(entry(s), LAZY))
+      await Promise.all([...lazy, log.append(entry('result')), log.append(entry('completed'))])
+      await log.append(entry('delegator-result'))
+    })
     await log.stop()
   } finally {
     await db.close()
@@ -125,7 +146,7 @@ async function parts (): Promise<{ signVerifyUs: number, e2eUs: number, auditUs:
   }
   const policy = new PolicyEngine({}, { policy: defaultFounderPolicy() })
   const policyUs = await usPerOp(() => policy.decide({ peerId: ctx.delegator, groups: ['members'], kind: 'echo', dataClass: 'internal', direction: 'inbound' }))
-  return { signVerifyUs, e2eUs, auditUs: auditUs * AUDIT_APPENDS_PER_TASK, policyUs: policyUs * POLICY_DECISIONS_PER_TASK }
+  return { signVerifyUs, e2eUs, auditUs, policyUs: policyUs * POLICY_DECISIONS_PER_TASK }
 }
 
 /** node-llama-cpp with no Mycel in between, one sequence; its own llama instance, disposed with it. */
@@ -174,11 +195,13 @@ async function run (): Promise<BenchRow[]> {
   const suite = 'tasks'
   const rows: BenchRow[] = []
   const raw = await rawRequestResponse({ requests: 2000, messageBytes: MESSAGE_BYTES })
+  const rawMany = await rawRequestResponse({ requests: 2000, messageBytes: MESSAGE_BYTES, concurrency: ECHO_CONCURRENCY })
   const h = new Harness()
-  let echo
+  let echo, echoMany
   try {
     const [executor, delegator] = await twoNodes(h, false)
     echo = await delegatedEcho(executor, delegator)
+    echoMany = await delegatedEcho(executor, delegator, ECHO_CONCURRENCY)
   } finally {
     await h.cleanup()
   }
@@ -186,7 +209,9 @@ async function run (): Promise<BenchRow[]> {
     { suite, name: `raw libp2p req/resp ${MESSAGE_BYTES} B: throughput`, value: raw.throughput, unit: 'req/s' },
     { suite, name: `delegated echo ${MESSAGE_BYTES} B: throughput`, value: echo.throughput, unit: 'req/s', baseline: { name: 'raw', value: raw.throughput }, target: '>= 0.5x', met: echo.throughput / raw.throughput >= 0.5 },
     { suite, name: `delegated echo ${MESSAGE_BYTES} B: p50`, value: echo.p50, unit: 'ms', baseline: { name: 'raw p50', value: raw.p50 }, target: '<= 2x', met: echo.p50 / raw.p50 <= 2 },
-    { suite, name: `delegated echo ${MESSAGE_BYTES} B: p99`, value: echo.p99, unit: 'ms', baseline: { name: 'raw p99', value: raw.p99 } }
+    { suite, name: `delegated echo ${MESSAGE_BYTES} B: p99`, value: echo.p99, unit: 'ms', baseline: { name: 'raw p99', value: raw.p99 } },
+    { suite, name: `raw libp2p req/resp ${MESSAGE_BYTES} B: throughput, ${ECHO_CONCURRENCY} in flight`, value: rawMany.throughput, unit: 'req/s' },
+    { suite, name: `delegated echo ${MESSAGE_BYTES} B: throughput, ${ECHO_CONCURRENCY} in flight`, value: echoMany.throughput, unit: 'req/s', baseline: { name: `raw, ${ECHO_CONCURRENCY} in flight`, value: rawMany.throughput }, target: '>= 0.5x', met: echoMany.throughput / rawMany.throughput >= 0.5 }
   )
   const p = await parts()
   const p50Us = echo.p50 * 1000
@@ -194,7 +219,7 @@ async function run (): Promise<BenchRow[]> {
   rows.push(
     part('request sign + verify', p.signVerifyUs),
     part('e2e setup + seal/open (input, chunk, result)', p.e2eUs),
-    part(`audit appends (${AUDIT_APPENDS_PER_TASK})`, p.auditUs),
+    part(`audit appends (${AUDIT_APPENDS_PER_TASK}, in the 3 writes a task makes)`, p.auditUs),
     part(`policy decisions (${POLICY_DECISIONS_PER_TASK})`, p.policyUs)
   )
   rows.push(...await tokenRows(suite))

@@ -130,3 +130,70 @@ describe('audit/log checkpoints on a timer', () => {
     assert.equal((await log.verify()).checkpoints, 1)
   })
 })
+
+describe('audit/log lazy appends', () => {
+  /** Counts the level batches the log writes. */
+  function countBatches (db: { batch: (...a: any[]) => any }): { n: number } {
+    const count = { n: 0 }
+    const batch = db.batch.bind(db)
+    db.batch = (...args: any[]) => { count.n++; return batch(...args) }
+    return count
+  }
+
+  it('writes lazy entries with the next append, in order, in one batch', { timeout: 10_000 }, async (t) => {
+    const { db, log } = await setup(t, { lingerMs: 60_000 })
+    const batches = countBatches(db)
+    const received = log.append({ type: 'task.received', actor: 'peer-a', task: 't1' }, { lazy: true })
+    const working = log.append({ type: 'task.state', actor: 'peer-a', task: 't1', data: { state: 'working' } }, { lazy: true })
+    const result = await log.append({ type: 'task.result', actor: 'peer-a', task: 't1', data: { output: digest('out') } })
+    assert.deepEqual([(await received).seq, (await working).seq, result.seq], [0, 1, 2])
+    assert.equal(batches.n, 1)
+    assert.deepEqual((await log.byTask('t1')).map(e => e.type), ['task.received', 'task.state', 'task.result'])
+  })
+
+  it('writes a lazy entry on its own when nothing follows, at once on writeNow, and on stop', { timeout: 10_000 }, async (t) => {
+    const { log } = await setup(t, { lingerMs: 5 })
+    // nothing follows: the linger ends and the entry is on disk
+    assert.equal((await log.append({ type: 'task.sent', actor: 'peer-a', task: 't1' }, { lazy: true })).seq, 0)
+    assert.equal((await log.tail(5)).length, 1)
+    const slow = await setup(t, { lingerMs: 60_000 })
+    const pending = slow.log.append({ type: 'task.sent', actor: 'peer-a', task: 't2' }, { lazy: true })
+    slow.log.writeNow()
+    assert.equal((await pending).seq, 0)
+    const lingering = slow.log.append({ type: 'task.sent', actor: 'peer-a', task: 't3' }, { lazy: true })
+    await slow.log.stop()
+    assert.equal((await lingering).seq, 1)
+    const again = await openAuditLog({ ...slow.components }, { checkpointIntervalMs: 0 })
+    assert.equal(again.length, 2)
+    assert.equal((await again.verify()).ok, true)
+    await again.stop()
+  })
+})
+
+describe('audit/log checkpoints under a stream of writes', () => {
+  it('signs once per interval, not once per batch, and leaves nothing unsigned once the interval ends', { timeout: 20_000 }, async (t) => {
+    const signer = ed25519Signer()
+    let signatures = 0
+    const counting = { publicKey: signer.publicKey, sign: (m: Uint8Array) => { signatures++; return signer.sign(m) } }
+    const { log } = await setup(t, { checkpointIntervalMs: 60_000, checkpointEveryEntries: 0 }, counting)
+    await fill(log, 20)
+    // the first batch signs; the other 19 wait for the interval
+    assert.equal(signatures, 1)
+    assert.equal(log.latestCheckpoint()?.checkpoint.size, 1)
+    await log.stop()
+    // stop signs over the rest: no unsigned tail is left behind
+    assert.equal(log.latestCheckpoint()?.checkpoint.size, 20)
+    assert.equal(signatures, 2)
+  })
+
+  it('signs a trailing checkpoint on its own when the interval ends', { timeout: 10_000 }, async (t) => {
+    const { log } = await setup(t, { checkpointIntervalMs: 20, checkpointEveryEntries: 0 })
+    await fill(log, 5)
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => { if (log.latestCheckpoint()?.checkpoint.size === 5) { clearInterval(poll); resolve() } }, 2)
+    })
+    const v = await log.verify()
+    assert.equal(v.ok, true)
+    assert.equal(v.entries, 5)
+  })
+})

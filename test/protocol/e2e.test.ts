@@ -22,6 +22,22 @@ function includes (haystack: Uint8Array, needle: Uint8Array): boolean {
 }
 
 describe('protocol/e2e', () => {
+  it('never uses an ephemeral key twice, whether it was drawn ahead or on the spot', async () => {
+    const keys = generateEncryptionKeyPair()
+    const seen = new Set<string>()
+    // bursts larger than the keys drawn ahead, with pauses that let the pool refill
+    for (let burst = 0; burst < 5; burst++) {
+      for (let i = 0; i < 20; i++) {
+        const c = { ...ctx, taskId: `task-${burst}-${i}` }
+        const d = sealSession(keys.publicKey, c)
+        seen.add(Buffer.from(d.enc).toString('hex'))
+        assert.equal(new TextDecoder().decode(openSession(keys, d.enc, c).open(d.seal(text('hi'), 0), 0)), 'hi')
+      }
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    assert.equal(seen.size, 100)
+  })
+
   it('matches RFC 9180 test vector A.2.1 (X25519, HKDF-SHA256, ChaCha20-Poly1305, base mode)', () => {
     const skEm = hex('f4ec9b33b792c372c1d2c2063507b684ef925b8c75a42dbcbf57d63ccd381600')
     const skRm = hex('8057991eef8f1f1af18f4a9491d16a1ce333f695d4db8e38da75975c4478e0fb')

@@ -11,7 +11,8 @@ import type { Logger } from '../../logger.ts'
 import { encodeCbor } from '../../../protocol/cbor.ts'
 import type { WireErrorCode } from '../../../protocol/codes.ts'
 import { FINAL_STATES, type DataClass, type TaskEvent, type TaskState } from '../../../protocol/task/messages.ts'
-import type { AuditLog } from '../../audit/log.ts'
+import type { AppendOptions, AuditLog } from '../../audit/log.ts'
+import { LAZY } from '../../audit/constants.ts'
 import { digest, type AuditValue } from '../../audit/entry.ts'
 import type { VerifiedChain } from '../../../protocol/chain/index.ts'
 import { Scheduler, type Lease } from '../../runtime/scheduler.ts'
@@ -155,7 +156,7 @@ export class TaskEngine {
    */
   async execute (record: TaskRecord, handler: TaskKindHandler<unknown>, input: unknown, priority: TaskPriority): Promise<TaskOutput | undefined> {
     this.publish(record, { v: 1, t: 'state', taskId: record.taskId, state: 'submitted' })
-    this.auditState(record, 'submitted')
+    this.auditState(record, 'submitted', {}, LAZY)
     let lease: Lease
     try {
       lease = await this.slots.acquire(SLOT_KEY, priority, record.controller.signal)
@@ -166,7 +167,7 @@ export class TaskEngine {
     try {
       this.publish(record, { v: 1, t: 'state', taskId: record.taskId, state: 'working' })
       record.state = 'working'
-      this.auditState(record, 'working')
+      this.auditState(record, 'working', {}, LAZY)
       const encoder = new TextEncoder()
       const publishText = (text: string): void => {
         const seq = ++record.lastSeq
@@ -271,12 +272,13 @@ export class TaskEngine {
     if (FINAL_STATES.has(record.state)) this.records.finished(record)
   }
 
-  /** Audits a state change; the entry joins the task's pending appends. */
-  private auditState (record: TaskRecord, state: TaskState, data: Record<string, string | number | boolean | null> = {}): void {
-    record.pendingAudit.push(this.c.audit.append({ type: 'task.state', actor: this.c.self(), peer: record.delegator, task: record.taskId, data: { state, ...data } }))
+  /** Audits a state change; the entry joins the task's pending appends (lazily for a progress state: the work does not wait for it). */
+  private auditState (record: TaskRecord, state: TaskState, data: Record<string, string | number | boolean | null> = {}, opts?: AppendOptions): void {
+    record.pendingAudit.push(this.c.audit.append({ type: 'task.state', actor: this.c.self(), peer: record.delegator, task: record.taskId, data: { state, ...data } }, opts))
   }
 
   private async flushAudit (record: TaskRecord): Promise<void> {
+    this.c.audit.writeNow()
     await Promise.all(record.pendingAudit.splice(0))
   }
 

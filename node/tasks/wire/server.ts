@@ -19,6 +19,7 @@ import {
 import { openSession, type EncryptionKeyPair } from '../../../protocol/e2e/index.ts'
 import type { PolicyEngine } from '../../policy/engine.ts'
 import type { AuditLog } from '../../audit/log.ts'
+import { LAZY } from '../../audit/constants.ts'
 import { digest } from '../../audit/entry.ts'
 import type { TaskKindRegistry } from '../registry.ts'
 import { effectiveClass, type ClassOf, type ToolClassOf } from '../data-class.ts'
@@ -118,6 +119,7 @@ export class TaskServer {
   /** A refused chain: audited (as admission audits refusals) after the task's pending writes, then answered with its code. */
   private async refuseChain (framed: FramedStream, err: unknown, peer: string, taskId: string, pending: Array<Promise<unknown>>): Promise<void> {
     if (!(err instanceof ChainRefusedError)) throw err
+    this.c.audit.writeNow()
     await Promise.all(pending)
     await this.c.admission.refused(peer, err.code, taskId, `chain-${err.reason}`)
     await this.refuse(framed, err.code, taskId)
@@ -155,7 +157,8 @@ export class TaskServer {
         return
       }
     }
-    pending.push(this.c.audit.append({ type: 'task.received', actor: self, peer, task: req.taskId, data: { kind: req.kind, model: req.model ?? null, dataClass: req.dataClass, msgId: req.msgId, input: digest(req.input), ...tool, ...checked?.audit } }))
+    // lazy: the work need not wait for these, and a quick task's result takes them along in one write
+    pending.push(this.c.audit.append({ type: 'task.received', actor: self, peer, task: req.taskId, data: { kind: req.kind, model: req.model ?? null, dataClass: req.dataClass, msgId: req.msgId, input: digest(req.input), ...tool, ...checked?.audit } }, LAZY))
 
     const decision = this.c.policy.decide({
       peerId: peer,
@@ -167,8 +170,9 @@ export class TaskServer {
       dataClass,
       direction: 'inbound'
     })
-    pending.push(this.c.audit.append({ type: 'policy.decision', actor: self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind, ...tool } }))
-    if (!decision.allow) { await Promise.all(pending); await this.refuse(framed, 'denied', req.taskId); return }
+    pending.push(this.c.audit.append({ type: 'policy.decision', actor: self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind, ...tool } }, LAZY))
+    const settle = async (): Promise<void> => { this.c.audit.writeNow(); await Promise.all(pending) }
+    if (!decision.allow) { await settle(); await this.refuse(framed, 'denied', req.taskId); return }
     if (checked != null) {
       try {
         await this.c.chains.authorize(checked.chain, { taskId: req.taskId, request: facts, checked: peer }, pending)
@@ -180,16 +184,16 @@ export class TaskServer {
     const limits = [['rate-limit', this.c.policy.checkRate(peer, groups)], ['token-quota', this.c.policy.checkTokens(peer, groups)]] as const
     for (const [rule, limit] of limits) {
       if (limit.allow) continue
-      await Promise.all(pending)
+      await settle()
       // a refusal by a rate limit or quota is a governance decision like any other: on the record
       await this.c.audit.append({ type: 'task.state', actor: self, peer, task: req.taskId, data: { state: 'rejected', code: 'busy', rule, retryAfterMs: limit.retryAfterMs } })
       await this.refuse(framed, 'busy', req.taskId, limit.retryAfterMs)
       return
     }
     const handler = this.c.registry.get(req.kind)
-    if (handler == null) { await Promise.all(pending); await this.refuse(framed, 'not-found', req.taskId); return }
+    if (handler == null) { await settle(); await this.refuse(framed, 'not-found', req.taskId); return }
     if (engine.full()) {
-      await Promise.all(pending)
+      await settle()
       await this.c.audit.append({ type: 'task.state', actor: self, peer, task: req.taskId, data: { state: 'rejected', code: 'busy' } })
       await this.refuse(framed, 'busy', req.taskId, BUSY_RETRY_AFTER_MS, peer)
       return
@@ -202,7 +206,7 @@ export class TaskServer {
       // policy decided on the cleartext tool: an input calling another one is refused
       if (handler.toolOf != null && handler.toolOf(input) !== req.tool) throw new MalformedMessageError('The input calls another tool than the request names')
     } catch (err) {
-      await Promise.all(pending)
+      await settle()
       await admission.refused(peer, 'malformed', req.taskId, (err as Error).name)
       await this.refuse(framed, 'malformed', req.taskId)
       return

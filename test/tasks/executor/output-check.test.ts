@@ -19,7 +19,7 @@ const SECRET = 'The Orion merger closes on the ninth of March at forty one dolla
 
 function engineWith (indexed: string[]): { engine: TaskEngine, entries: Array<{ type: string, data?: Record<string, unknown> }> } {
   const entries: Array<{ type: string, data?: Record<string, unknown> }> = []
-  const audit = { append: async (e: { type: string, data?: Record<string, unknown> }) => { entries.push(e); return {} } }
+  const audit = { append: async (e: { type: string, data?: Record<string, unknown> }) => { entries.push(e); return {} }, writeNow: () => {} }
   const index = new FingerprintIndex()
   if (indexed.length > 0) index.set('board', indexed)
   const outputCheck = new OutputCheck({ index, classOf: () => 'local-only', mayRead: () => true, audit, self: () => 'self', logger: createLogger('test:guard') })

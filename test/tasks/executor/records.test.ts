@@ -62,7 +62,7 @@ describe('retained task frames', () => {
   it('bounds what an engine keeps after many large tasks', async () => {
     const registry = new TaskKindRegistry()
     registry.register(echoKind())
-    const audit = { append: async () => ({}) } as unknown as AuditLog
+    const audit = { append: async () => ({}), writeNow: () => {} } as unknown as AuditLog
     const engine = new TaskEngine({ logger: createLogger('test:engine'), self: () => 'self', registry, audit }, { retainedMaxBytes: 2 * MB })
     engine.start()
     const prompt = 'x'.repeat(256 * 1024)

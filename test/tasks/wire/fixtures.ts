@@ -51,7 +51,7 @@ export async function wirePair (init: EngineInit & AdmissionInit = {}): Promise<
   const delegatorId = peerIdFromPublicKey(delegatorKey.publicKey)
   const encryptionKeys = generateEncryptionKeyPair()
   const audit: WirePair['audit'] = []
-  const auditLog = { append: async (e: { type: string, data?: Record<string, unknown> }) => { audit.push(e); return e } } as unknown as AuditLog
+  const auditLog = { append: async (e: { type: string, data?: Record<string, unknown> }) => { audit.push(e); return e }, writeNow: () => {} } as unknown as AuditLog
   const seen = new Map<string, Uint8Array>()
   const policy = { decide: () => ({ allow: true, rule: 'test', reason: 'allowed' }), checkRate: () => ({ allow: true }), checkTokens: () => ({ allow: true }), chargeTokens: () => {} } as unknown as PolicyEngine
   const registry = new TaskKindRegistry()
