@@ -94,7 +94,7 @@ export function wireCodeOf (err: unknown): WireErrorCode {
 /** The token limit an error crossed, for the failure frame: the runtime's limit, or its context. */
 export function limitOf (err: unknown): number | undefined {
   const e = err as { name?: string, limit?: unknown, contextSize?: unknown } | undefined
-  const limit = e?.name === 'MaxTokensExceededError' ? e.limit : e?.name === 'PromptTooLongError' ? e.contextSize : undefined
+  const limit = e?.name === 'MaxTokensExceededError' ? e.limit : e?.name === 'PromptTooLongError' || e?.name === 'ContextBudgetError' ? e.contextSize : undefined
   return typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0 ? limit : undefined
 }
 

@@ -187,6 +187,16 @@ describe('OpenAI-compatible API over a two-node mesh', () => {
       assert.match(err.message, /does not fit the executor's context \(512 tokens\)/)
       return true
     })
+    // a prompt that fits, with max_tokens that fit the limit but not the room left: alpha refuses it
+    // by context (busy on the wire), and with no member able to take it that is a 400, not a 429 to retry
+    await assert.rejects(client.completions.create({ model: MODEL, prompt: 'x'.repeat(300), max_tokens: 300 }), (err: unknown) => {
+      assert.ok(err instanceof OpenAI.BadRequestError, String(err))
+      assert.equal(err.code, 'context_length_exceeded')
+      assert.match(err.message, /more context than any member's sequence holds \(512 tokens\)/)
+      return true
+    })
+    const after = await client.completions.create({ model: MODEL, prompt: 'The mesh is', max_tokens: 4, temperature: 0 })
+    assert.equal(after.choices.length, 1)
   })
 
   it('refuses a wrong API key with 401', async () => {

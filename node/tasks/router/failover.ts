@@ -21,7 +21,10 @@ export type Verdict =
 export function judge (err: TaskClientError, pinned: boolean, fixed: boolean): Verdict {
   switch (err.code) {
     case 'canceled': return { type: 'end', state: 'canceled' }
-    case 'busy': return { type: 'busy', retryAfterMs: err.retryAfterMs ?? BUSY_RETRY_AFTER_MS }
+    case 'busy':
+      // refused by context: waiting will not make it fit there, a member with a larger context might
+      if (err.contextRefusal) return fixed ? { type: 'end', state: 'failed' } : { type: 'next', failover: false }
+      return { type: 'busy', retryAfterMs: err.retryAfterMs ?? BUSY_RETRY_AFTER_MS }
     case 'dial': case 'closed': case 'stalled': return { type: 'next', demote: 'transport', failover: true }
     case 'malformed': return { type: 'next', demote: 'malformed', failover: true }
     case 'remote':

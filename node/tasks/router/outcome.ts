@@ -7,7 +7,7 @@
 import type { TaskState } from '../../../protocol/task/messages.ts'
 import type { TaskSummary } from '../executor/executor.ts'
 import type { TaskOutput } from '../registry.ts'
-import { TaskFailedError, wireCodeOf } from '../errors.ts'
+import { limitOf, TaskFailedError, wireCodeOf } from '../errors.ts'
 import { MAX_REASON_CHARS } from '../constants.ts'
 import { TaskClientError } from '../wire/errors.ts'
 
@@ -23,7 +23,8 @@ export function asClientError (err: unknown): TaskClientError {
   if (err instanceof TaskClientError) return err
   const code = wireCodeOf(err)
   const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs
-  return new TaskClientError(code === 'busy' ? 'busy' : 'remote', (err as Error).message, { remoteCode: code, cause: err, ...(retryAfterMs != null ? { retryAfterMs } : {}) })
+  const limit = code === 'busy' ? limitOf(err) : undefined
+  return new TaskClientError(code === 'busy' ? 'busy' : 'remote', (err as Error).message, { remoteCode: code, cause: err, ...(retryAfterMs != null ? { retryAfterMs } : {}), ...(limit != null ? { limit } : {}) })
 }
 
 /** Records a task's end and why on its summary (the dashboard shows the reason); returns the error to throw. */
@@ -36,8 +37,14 @@ export function settle (summary: TaskSummary, state: TaskState, err: Error): Err
   return err
 }
 
-/** What the caller sees: a local error as it was thrown, a remote one as the task's wire code. */
+/**
+ * What the caller sees: a local error as it was thrown, a remote one as the
+ * task's wire code. A refusal by context that no member could take is
+ * `prompt-too-long` (HTTP 400 at the doors): `busy` would have the client
+ * retry what can never fit.
+ */
 export function callerError (err: TaskClientError): Error {
+  if (err.contextRefusal) return new TaskFailedError('prompt-too-long', `The task needs more context than any member's sequence holds (${err.limit ?? 0} tokens): shorten the prompt or lower max tokens`)
   if (err.cause instanceof Error) return err.cause
   return new TaskFailedError(err.wireCode, err.message, err.retryAfterMs)
 }

@@ -166,6 +166,8 @@ export class TaskRouter {
     const pinned = spec.peer != null || spec.local === true || dataClass === 'local-only'
     const end = (state: TaskState, err: TaskClientError): Error => settle(summary, state, callerError(err))
     let last: TaskClientError | undefined
+    // a member that was only busy may still fit a task others refused by context
+    let busySeen = false
     let attempts = 0
     for (let round = 0; round < MAX_BUSY_ROUNDS; round++) {
       // the soonest a busy candidate said it would take work again
@@ -188,7 +190,7 @@ export class TaskRouter {
           if (spec.signal?.aborted === true) throw end('canceled', err)
           const verdict = judge(err, pinned, pinned || cand.local)
           if (verdict.type === 'end') throw end(verdict.state, err)
-          if (verdict.type === 'busy') { busyFor = Math.min(busyFor ?? Infinity, verdict.retryAfterMs); continue }
+          if (verdict.type === 'busy') { busySeen = true; busyFor = Math.min(busyFor ?? Infinity, verdict.retryAfterMs); continue }
           if (verdict.demote != null) this.health.failed(cand.peerId, verdict.demote)
           if (verdict.failover) spec.onEvent?.({ type: 'failover', from: cand.peerId, reason: err.message })
         }
@@ -197,7 +199,7 @@ export class TaskRouter {
       spec.signal?.throwIfAborted()
       await sleep(busyFor, spec.signal)
     }
-    if (last?.code === 'busy') throw settle(summary, 'failed', new BusyError(last.retryAfterMs ?? BUSY_RETRY_AFTER_MS))
+    if (last?.code === 'busy' && (!last.contextRefusal || busySeen)) throw settle(summary, 'failed', new BusyError(last.retryAfterMs ?? BUSY_RETRY_AFTER_MS))
     if (last?.remoteCode === 'denied') throw settle(summary, 'failed', new PolicyDeniedError(`Every candidate's policy denied "${spec.kind}"`))
     throw settle(summary, 'failed', last != null ? callerError(last) : new NoCandidateError())
   }

@@ -130,7 +130,7 @@ export class TaskClient {
         if ((event.t === 'error' || event.t === 'result') && event.load != null) this.c.onLoad?.(peer, event.load)
         if (event.t === 'error') {
           const text = `Executor ${event.state === 'rejected' ? 'rejected' : 'failed'} the task: ${failureText(event.code, event.limit)}`
-          throw new TaskClientError(event.code === 'busy' ? 'busy' : 'remote', text, { remoteCode: event.code, ...(event.retryAfterMs != null ? { retryAfterMs: event.retryAfterMs } : {}) })
+          throw new TaskClientError(event.code === 'busy' ? 'busy' : 'remote', text, { remoteCode: event.code, ...(event.retryAfterMs != null ? { retryAfterMs: event.retryAfterMs } : {}), ...(event.limit != null ? { limit: event.limit } : {}) })
         }
         if (event.seq <= last) continue // already seen before a re-attach
         if (event.seq !== last + 1) throw new TaskClientError('malformed', `${peer} skipped output (sequence gap)`)

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { judge } from '../../../node/tasks/router/failover.ts'
 import { BUSY_RETRY_AFTER_MS } from '../../../node/tasks/constants.ts'
 import { TaskClientError } from '../../../node/tasks/wire/errors.ts'
+import { callerError } from '../../../node/tasks/router/outcome.ts'
 import type { WireErrorCode } from '../../../protocol/codes.ts'
 
 const remote = (remoteCode: WireErrorCode): TaskClientError => new TaskClientError('remote', 'failed', { remoteCode })
@@ -32,5 +33,16 @@ describe('failover verdicts', { timeout: 10_000 }, () => {
     assert.deepEqual(judge(new TaskClientError('canceled'), false, false), { type: 'end', state: 'canceled' })
     assert.deepEqual(judge(remote('canceled'), false, false), { type: 'end', state: 'canceled' })
     assert.deepEqual(judge(remote('timeout'), false, false), { type: 'next', failover: true })
+  })
+
+  it('a refusal by context tries another member without waiting, ends a pinned task, and reaches the caller as prompt-too-long', () => {
+    const refused = new TaskClientError('busy', 'no room', { retryAfterMs: 500, limit: 512 })
+    assert.equal(refused.contextRefusal, true)
+    assert.equal(new TaskClientError('busy', 'queue full', { retryAfterMs: 500 }).contextRefusal, false)
+    assert.deepEqual(judge(refused, false, false), { type: 'next', failover: false })
+    assert.deepEqual(judge(refused, true, true), { type: 'end', state: 'failed' })
+    const seen = callerError(refused) as Error & { code?: string }
+    assert.equal(seen.code, 'prompt-too-long')
+    assert.match(seen.message, /512 tokens/)
   })
 })
