@@ -48,7 +48,7 @@ import { taskLog, type TaskOutcome } from '../metrics/task-log.ts'
 import type { RuntimeInit } from '../runtime/runtime.ts'
 import type { DataClass } from '../../protocol/task/messages.ts'
 import { TaskKindRegistry } from '../tasks/registry.ts'
-import { TaskExecutor, TaskRouter, type ExecutorInit, type RouterInit } from '../tasks/index.ts'
+import { levelReplayStore, TaskExecutor, TaskRouter, type ExecutorInit, type RouterInit } from '../tasks/index.ts'
 import { echoKind } from '../tasks/kinds/echo.ts'
 import { llmKinds } from '../tasks/kinds/llm.ts'
 import { MycelNode, type NodeServices } from '../mycel-node.ts'
@@ -232,7 +232,7 @@ async function assemble (init: MycelNodeInit, resources: AsyncDisposableStack): 
     audit,
     classOf: (collection) => memory.classOf(collection),
     toolClassOf,
-    seen: kvStore(db, 'seen'),
+    seen: levelReplayStore(db),
     outputCheck: guard.output,
     // a member named on a delegation chain need not be connected here: its verified card vouches for its groups
     chainGroupsOf: (peerId) => groupsOf(peerId),

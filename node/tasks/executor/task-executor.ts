@@ -15,6 +15,7 @@ import type { AuditLog } from '../../audit/log.ts'
 import type { TaskKindRegistry, TaskOutput, TaskPriority } from '../registry.ts'
 import { DEFAULT_TASK_CLASS, type ClassOf, type ToolClassOf } from '../data-class.ts'
 import { Admission, type AdmissionInit } from '../wire/admission.ts'
+import type { ReplayStore } from '../wire/replay-store.ts'
 import { TaskServer } from '../wire/server.ts'
 import { TASK_SWEEP_INTERVAL_MS } from '../constants.ts'
 import { TaskEngine, type EngineInit, type LocalRun, type TaskSummary } from './executor.ts'
@@ -40,8 +41,8 @@ export interface ExecutorComponents {
   classOf?: ClassOf
   /** The data class of a tool's output on this node; a request naming one is at least that strict. @default no tools */
   toolClassOf?: ToolClassOf
-  /** Message ids already seen, persisted so a replay is refused across restarts. */
-  seen: { get: (msgId: string) => Promise<Uint8Array | undefined>, put: (msgId: string, v: Uint8Array) => Promise<void> }
+  /** Message ids already seen, persisted until they expire so a replay is refused across restarts. */
+  seen: ReplayStore
   /** Refuses results that would carry restricted memory text to a delegator (node/guard). @default no check */
   outputCheck?: OutputCheck
   /** Groups of a member named on a delegation chain, connected or not (its verified card). @default memberGroups */

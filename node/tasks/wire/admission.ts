@@ -12,12 +12,12 @@
  * if (typeof checked === 'string') await admission.refused(peer, checked)
  */
 import type { Logger } from '../../logger.ts'
-import { encodeCbor } from '../../../protocol/cbor.ts'
 import type { WireErrorCode } from '../../../protocol/codes.ts'
 import { decodeTaskRequest, MAX_TASK_FRAME_BYTES, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, type Submit, type TaskRequest } from '../../../protocol/task/messages.ts'
 import { openSignedRecord } from '../../../identity/signed-record.ts'
 import { peerIdFromPublicKey } from '../../../identity/peer-id.ts'
 import type { AuditLog } from '../../audit/log.ts'
+import type { ReplayStore } from './replay-store.ts'
 import { MAX_REQUEST_LIFETIME_MS, REFUSAL_INTERVAL_MS, REFUSALS_PER_PEER_MAX, REQUEST_CLOCK_SKEW_MS } from '../constants.ts'
 
 export interface AdmissionComponents {
@@ -25,8 +25,8 @@ export interface AdmissionComponents {
   self: () => string
   orgId: string
   audit: AuditLog
-  /** Message ids already seen, persisted so a replay is refused across restarts. */
-  seen: { get: (msgId: string) => Promise<Uint8Array | undefined>, put: (msgId: string, v: Uint8Array) => Promise<void> }
+  /** Message ids already seen, persisted until they expire so a replay is refused across restarts. */
+  seen: ReplayStore
 }
 
 export interface AdmissionInit {
@@ -40,9 +40,9 @@ interface Window { startedAt: number, audited: number, counted: Map<string, numb
 
 export class Admission {
   private readonly c: AdmissionComponents
+  /** Every unexpired id: those on disk from earlier processes (read once), and those seen since. */
   private readonly seenMemory = new Map<string, number>()
-  /** Requests issued before this (less the clock skew) may have arrived at an earlier process, so only they are looked up on disk. */
-  private readonly startedAt = Date.now()
+  private loading: Promise<boolean> | null = null
   private readonly windows = new Map<string, Window>()
   private readonly maxAudited: number
   private readonly intervalMs: number
@@ -55,6 +55,7 @@ export class Admission {
   }
 
   start (): void {
+    void this.loaded()
     if (this.timer != null) return
     this.timer = setInterval(() => { void this.flush() }, this.intervalMs)
     this.timer.unref()
@@ -82,7 +83,9 @@ export class Admission {
     if (req.audience !== this.c.self()) return 'malformed'
     const now = Date.now()
     if (req.expiresAt < now || req.issuedAt > now + REQUEST_CLOCK_SKEW_MS || req.expiresAt - req.issuedAt > MAX_REQUEST_LIFETIME_MS) return 'expired'
-    if (await this.seenBefore(req, pending)) return 'replay'
+    // without the ids of earlier processes a replay could not be told: refuse rather than guess
+    if (!await this.loaded()) return 'unavailable'
+    if (this.seenBefore(req, pending)) return 'replay'
     return req
   }
 
@@ -108,10 +111,27 @@ export class Admission {
     w.counted.set(code, (w.counted.get(code) ?? 0) + 1)
   }
 
-  /** Writes one audited count per peer whose interval is over; forgets expired message ids. */
+  /** Writes one audited count per peer whose interval is over; forgets expired message ids, here and on disk. */
   async flush (now = Date.now()): Promise<void> {
     for (const [peer, w] of this.windows) if (now - w.startedAt >= this.intervalMs) await this.flushPeer(peer, w)
-    for (const [id, exp] of this.seenMemory) if (exp < Math.min(now, Date.now()) - REQUEST_CLOCK_SKEW_MS) this.seenMemory.delete(id)
+    const expired = Math.min(now, Date.now()) - REQUEST_CLOCK_SKEW_MS
+    for (const [id, exp] of this.seenMemory) if (exp < expired) this.seenMemory.delete(id)
+    await this.c.seen.prune(expired).catch((err: Error) => { this.c.logger.error('pruning expired request ids failed: %s', err.message) })
+  }
+
+  /** Reads the unexpired ids of earlier processes once; false (and tried again next time) when the disk would not say. */
+  private async loaded (): Promise<boolean> {
+    this.loading ??= (async () => {
+      try {
+        for (const [id, exp] of await this.c.seen.unexpired(Date.now() - REQUEST_CLOCK_SKEW_MS)) this.seenMemory.set(id, exp)
+        return true
+      } catch (err) {
+        this.c.logger.error('reading the request ids of earlier runs failed: %s', (err as Error).message)
+        this.loading = null
+        return false
+      }
+    })()
+    return await this.loading
   }
 
   private async flushPeer (peer: string, w: Window): Promise<void> {
@@ -126,19 +146,16 @@ export class Admission {
   }
 
   /**
-   * Whether a message id was seen before. The in-memory set stops concurrent
-   * replays at once; the id reaches disk with the task's other writes, before
-   * any final frame leaves. Only a request that could have arrived before
-   * this process started is looked up on disk: one issued later than that
-   * (allowing for clock skew, which `check` bounds the same way) reached this
-   * process first, so the in-memory set already decides it.
+   * Whether a message id was seen before, by this process or (read at start)
+   * an earlier one. The in-memory set stops concurrent replays at once; the
+   * id reaches disk with the task's other writes, before any final frame
+   * leaves.
    */
-  private async seenBefore (req: TaskRequest, pending: Array<Promise<unknown>>): Promise<boolean> {
+  private seenBefore (req: TaskRequest, pending: Array<Promise<unknown>>): boolean {
     const { msgId, expiresAt } = req
     if (this.seenMemory.has(msgId)) return true
     this.seenMemory.set(msgId, expiresAt)
-    if (req.issuedAt - REQUEST_CLOCK_SKEW_MS <= this.startedAt && (await this.c.seen.get(msgId)) != null) return true
-    pending.push(this.c.seen.put(msgId, encodeCbor(expiresAt)))
+    pending.push(this.c.seen.add(msgId, expiresAt))
     return false
   }
 }

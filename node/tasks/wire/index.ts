@@ -14,3 +14,4 @@ export { taskClient, TaskClient, type TaskClientComponents, type TaskClientInit,
 export { TaskServer, type TaskServerComponents } from './server.ts'
 export { Admission, type AdmissionComponents, type AdmissionInit } from './admission.ts'
 export { TaskClientError, type TaskClientErrorCode } from './errors.ts'
+export { levelReplayStore, type ReplayStore } from './replay-store.ts'

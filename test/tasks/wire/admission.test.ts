@@ -3,9 +3,18 @@
  * refuses with its own code, a refusal is audited only while the peer is
  * under its limit, and a peer past it is turned away unread.
  */
-import { describe, it } from 'node:test'
+import { describe, it, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Level } from 'level'
+import { encodeCbor } from '../../../protocol/cbor.ts'
+import { decodeTaskRequest, TASK_REQUEST_DOMAIN } from '../../../protocol/task/messages.ts'
+import { openSignedRecord } from '../../../identity/signed-record.ts'
+import { REQUEST_CLOCK_SKEW_MS } from '../../../node/tasks/constants.ts'
+import { levelReplayStore, type ReplayStore } from '../../../node/tasks/wire/replay-store.ts'
 import { generateKeyPair } from '../../../identity/keys.ts'
 import { createLogger } from '../../../node/logger.ts'
 import type { AuditLog } from '../../../node/audit/log.ts'
@@ -36,18 +45,73 @@ describe('task admission', () => {
     assert.equal(await check(w.request(undefined, { expiresAt: now + 24 * 3_600_000 }).bytes), 'expired', 'claims too long a life')
   })
 
-  it('refuses a request replayed to a restarted executor, from the ids on disk', async () => {
+  /** A `level` database in a temp folder, removed when the test ends. */
+  async function tempDb (t: TestContext): Promise<Level<string, Uint8Array>> {
+    const dir = await mkdtemp(join(tmpdir(), 'mycel-replay-'))
+    const db = new Level<string, Uint8Array>(dir, { valueEncoding: 'view' })
+    await db.open()
+    t.after(async () => { await db.close(); await rm(dir, { recursive: true, force: true }) })
+    return db
+  }
+
+  const audit = { append: async (e: unknown) => e } as unknown as AuditLog
+
+  it('refuses a request replayed to a restarted executor, from the ids on disk', async (t) => {
     const w = await wirePair()
-    const disk = new Map<string, Uint8Array>()
-    const seen = { get: async (k: string) => disk.get(k), put: async (k: string, v: Uint8Array) => { disk.set(k, v) } }
-    const audit = { append: async (e: unknown) => e } as unknown as AuditLog
-    const open = (): Admission => new Admission({ logger: createLogger('test:admission'), self: () => w.executorId, orgId: ORG, audit, seen })
+    const db = await tempDb(t)
+    const open = (seen: ReplayStore = levelReplayStore(db)): Admission => new Admission({ logger: createLogger('test:admission'), self: () => w.executorId, orgId: ORG, audit, seen })
     const req = w.request()
     const pending: Array<Promise<unknown>> = []
     assert.notEqual(typeof await open().check({ v: 1, t: 'submit', request: req.bytes }, w.delegatorId, pending), 'string')
     await Promise.all(pending)
     // a new process knows nothing in memory: the id written by the first one refuses the replay
     assert.equal(await open().check({ v: 1, t: 'submit', request: req.bytes }, w.delegatorId, []), 'replay')
+    assert.notEqual(typeof await open().check({ v: 1, t: 'submit', request: w.request().bytes }, w.delegatorId, []), 'string', 'a fresh request still passes')
+  })
+
+  it('forgets expired ids on disk too, so the store stays as small as the requests alive', async (t) => {
+    const w = await wirePair()
+    const db = await tempDb(t)
+    const store = levelReplayStore(db)
+    const admission = new Admission({ logger: createLogger('test:admission'), self: () => w.executorId, orgId: ORG, audit, seen: store })
+    const pending: Array<Promise<unknown>> = []
+    for (let i = 0; i < 3; i++) assert.notEqual(typeof await admission.check({ v: 1, t: 'submit', request: w.request().bytes }, w.delegatorId, pending), 'string')
+    await Promise.all(pending)
+    // ids of requests that expired before the clock skew's grace, as a long-running node accumulates them
+    for (let i = 0; i < 5; i++) await store.add(`old-${i}`, Date.now() - REQUEST_CLOCK_SKEW_MS - 60_000 * (i + 1))
+    assert.equal((await store.unexpired(0)).length, 8)
+    await admission.flush()
+    assert.equal((await store.unexpired(0)).length, 3, 'only the live ones are left')
+  })
+
+  it('keeps refusing replays of the ids an earlier version wrote, after an upgrade', async (t) => {
+    const w = await wirePair()
+    const db = await tempDb(t)
+    const req = w.request()
+    const { msgId, expiresAt } = decodeTaskRequest(openSignedRecord(req.bytes, { domain: TASK_REQUEST_DOMAIN, maxBytes: 1 << 20 }).payload)
+    // the layout before: key msgId, value CBOR(expiresAt), never pruned
+    const legacy = db.sublevel<string, Uint8Array>('seen', { valueEncoding: 'view' })
+    await legacy.put(msgId, encodeCbor(expiresAt))
+    await legacy.put('long-expired', encodeCbor(Date.now() - 3_600_000))
+    const admission = new Admission({ logger: createLogger('test:admission'), self: () => w.executorId, orgId: ORG, audit, seen: levelReplayStore(db) })
+    assert.equal(await admission.check({ v: 1, t: 'submit', request: req.bytes }, w.delegatorId, []), 'replay')
+    assert.deepEqual(await legacy.keys().all(), [], 'the old sublevel is emptied')
+    assert.deepEqual((await levelReplayStore(db).unexpired(0)).map(([id]) => id), [msgId], 'only the live id moved')
+  })
+
+  it('refuses with unavailable while the ids on disk cannot be read, and admits once they can', async () => {
+    const w = await wirePair()
+    let broken = true
+    const store: ReplayStore = {
+      unexpired: async () => { if (broken) throw new Error('disk says no'); return [] },
+      add: async () => {},
+      prune: async () => {}
+    }
+    const admission = new Admission({ logger: createLogger('test:admission'), self: () => w.executorId, orgId: ORG, audit, seen: store })
+    const req = w.request()
+    assert.equal(await admission.check({ v: 1, t: 'submit', request: req.bytes }, w.delegatorId, []), 'unavailable')
+    broken = false
+    assert.notEqual(typeof await admission.check({ v: 1, t: 'submit', request: req.bytes }, w.delegatorId, []), 'string')
   })
 
   it('audits refusals up to the limit, then counts them and turns the peer away', async () => {

@@ -24,6 +24,7 @@ import { TaskKindRegistry } from '../../../node/tasks/registry.ts'
 import { echoKind } from '../../../node/tasks/kinds/echo.ts'
 import { TaskEngine, type EngineInit } from '../../../node/tasks/executor/executor.ts'
 import { Admission, type AdmissionInit } from '../../../node/tasks/wire/admission.ts'
+import type { ReplayStore } from '../../../node/tasks/wire/replay-store.ts'
 import { TaskServer } from '../../../node/tasks/wire/server.ts'
 import { TaskClient } from '../../../node/tasks/wire/client.ts'
 import { ChainGate } from '../../../node/tasks/chain/index.ts'
@@ -52,7 +53,7 @@ export async function wirePair (init: EngineInit & AdmissionInit = {}): Promise<
   const encryptionKeys = generateEncryptionKeyPair()
   const audit: WirePair['audit'] = []
   const auditLog = { append: async (e: { type: string, data?: Record<string, unknown> }) => { audit.push(e); return e }, writeNow: () => {} } as unknown as AuditLog
-  const seen = new Map<string, Uint8Array>()
+  const seen = new Map<string, number>()
   const policy = { decide: () => ({ allow: true, rule: 'test', reason: 'allowed' }), checkRate: () => ({ allow: true }), checkTokens: () => ({ allow: true }), chargeTokens: () => {} } as unknown as PolicyEngine
   const registry = new TaskKindRegistry()
   registry.register(echoKind())
@@ -60,7 +61,7 @@ export async function wirePair (init: EngineInit & AdmissionInit = {}): Promise<
   const self = (): string => executorId
   const engine = new TaskEngine({ logger, self, registry, audit: auditLog }, init)
   engine.start()
-  const admission = new Admission({ logger, self, orgId: ORG, audit: auditLog, seen: { get: async k => seen.get(k), put: async (k, v) => { seen.set(k, v) } } }, init)
+  const admission = new Admission({ logger, self, orgId: ORG, audit: auditLog, seen: memoryReplayStore(seen) }, init)
   let handler: ((s: Stream, c: Connection) => Promise<void>) | undefined
   const server = new TaskServer({
     logger,
@@ -102,4 +103,13 @@ export async function wirePair (init: EngineInit & AdmissionInit = {}): Promise<
     return { bytes: encodeSignedRecord(signRecord(key, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, encodeTaskRequest(req))), taskId: req.taskId, session }
   }
   return { executorId, delegatorId, delegatorKey, audit, engine, admission, server, client, request }
+}
+
+/** The replay store's contract over a map, for tests of one component (the node uses `levelReplayStore`). */
+export function memoryReplayStore (ids = new Map<string, number>()): ReplayStore {
+  return {
+    unexpired: async (since) => [...ids].filter(([, exp]) => exp >= since),
+    add: async (msgId, expiresAt) => { ids.set(msgId, expiresAt) },
+    prune: async (before) => { for (const [id, exp] of ids) if (exp < before) ids.delete(id) }
+  }
 }
