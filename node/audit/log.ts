@@ -22,10 +22,11 @@
 import { createLogger, type Logger } from '../logger.ts'
 import { AUDIT_LINGER_MS, CHECKPOINT_EVERY_ENTRIES, CHECKPOINT_INTERVAL_MS, GENESIS_HASH_BYTES, MAX_TAIL_ENTRIES } from './constants.ts'
 import { openCheckpoint, signCheckpoint, type Checkpoint, type SignFn, type VerifyFn } from './checkpoint.ts'
+export type { PeerCheckpointResult } from './peer-checkpoints.ts'
 import { checkEntryInput, decodeBody, decodeStored, encodeBody, encodeStored, entryHash, type AuditEntry, type AuditEntryInput } from './entry.ts'
-import { AuditLogClosedError, AuditLogFailedError, CheckpointRollbackError, InconsistentCheckpointError, InvalidProofRequestError } from './errors.ts'
+import { AuditLogClosedError, AuditLogFailedError, InvalidProofRequestError } from './errors.ts'
 import { appendToFrontier, consistencyPath, frontierRoot, inclusionPath, leafHash, type FrontierNode, type Hash } from './merkle.ts'
-import { judgeCheckpoint } from './judge.ts'
+import { PeerCheckpoints, type PeerCheckpointResult } from './peer-checkpoints.ts'
 import { decodeMeta, encodeMeta, META_KEY, nodeKey, openStores, seqKey, taskKey, writeBatch, type AuditDb, type BatchOp, type Stores } from './store.ts'
 import { verifyStores, type AuditVerifyResult } from './verify.ts'
 import { HighWaterMark, readHighWater, type HighWaterStore } from './high-water.ts'
@@ -66,14 +67,6 @@ export interface SignedCheckpoint {
   bytes: Uint8Array
 }
 
-export interface PeerCheckpointResult {
-  checkpoint: Checkpoint
-  /** The checkpoint seen before from this peer, if any. */
-  previous: Checkpoint | null
-  /** True when a consistency proof showed the new checkpoint extends the previous one (or there was nothing to prove). */
-  proven: boolean
-}
-
 export interface AppendOptions {
   /**
    * Nothing waits on this entry yet: it may wait up to `lingerMs` for the next
@@ -110,7 +103,7 @@ export class AuditLog {
   private pending: Pending[] = []
   private flushing: Promise<void> | null = null
   private readonly highWater: HighWaterMark | null
-  private peerQueue: Promise<unknown> = Promise.resolve()
+  private readonly peers: PeerCheckpoints
 
   constructor (components: AuditLogComponents, init: AuditLogInit = {}) {
     this.components = components
@@ -121,6 +114,7 @@ export class AuditLog {
     this.lingerMs = init.lingerMs ?? AUDIT_LINGER_MS
     this.now = init.now ?? Date.now
     this.highWater = components.highWater != null ? new HighWaterMark(components.highWater, this.log) : null
+    this.peers = new PeerCheckpoints(this.stores.peers, components.verify)
   }
 
   async start (): Promise<void> {
@@ -258,35 +252,15 @@ export class AuditLog {
 
   /**
    * Keeps the latest checkpoint a peer showed us of its own log, so it cannot
-   * quietly rewrite its history later. Verifies the signature with the peer's
-   * ed25519 key; refuses a smaller size (`CheckpointRollbackError`), another
-   * root at the same size or a failing consistency proof
-   * (`InconsistentCheckpointError`). Growth without a proof is accepted with
-   * `proven: false`.
+   * quietly rewrite its history later (see `peer-checkpoints.ts`).
    */
   async recordPeerCheckpoint (peerId: string, peerPublicKey: Uint8Array, bytes: Uint8Array, proof?: Hash[]): Promise<PeerCheckpointResult> {
-    const run = async (): Promise<PeerCheckpointResult> => {
-      const checkpoint = openCheckpoint(bytes, peerPublicKey, this.components.verify)
-      const stored = await this.stores.peers.get(peerId)
-      const previous = stored == null ? null : openCheckpoint(stored, peerPublicKey, this.components.verify)
-      const verdict = judgeCheckpoint(previous, checkpoint, proof)
-      if (verdict === 'replayed' || verdict === 'rolled-back') throw new CheckpointRollbackError(`Peer ${peerId} showed ${checkpoint.size} entries after ${previous?.size ?? 0}`)
-      if (verdict === 'forked') throw new InconsistentCheckpointError(`Peer ${peerId} signed two different logs of ${checkpoint.size} entries`)
-      if (verdict === 'rewritten') throw new InconsistentCheckpointError(`Peer ${peerId}'s log of ${checkpoint.size} entries does not extend the ${previous?.size ?? 0} seen before`)
-      if (verdict === 'same') return { checkpoint: previous as Checkpoint, previous, proven: true }
-      const proven = verdict !== 'needs-proof'
-      await this.stores.peers.put(peerId, bytes)
-      return { checkpoint, previous, proven }
-    }
-    const result = this.peerQueue.then(run, run)
-    this.peerQueue = result.catch(() => {})
-    return await result
+    return await this.peers.record(peerId, peerPublicKey, bytes, proof)
   }
 
   /** The latest checkpoint recorded for a peer (raw signed bytes), or undefined. */
   async peerCheckpoint (peerId: string): Promise<Uint8Array | undefined> {
-    const value = await this.stores.peers.get(peerId)
-    return value == null ? undefined : new Uint8Array(value)
+    return await this.peers.latest(peerId)
   }
 
   /**
