@@ -16,7 +16,7 @@ import type { MembershipGate } from '../membership/gate.ts'
 import { cardsTopic, SYNC_PROTOCOL } from '../../protocol/cards/ids.ts'
 import { decodeSyncMessage, encodeCardPayload, encodeSyncMessage, type CapabilityCard } from '../../protocol/cards/card.ts'
 import { frame } from '../streams.ts'
-import { CARD_REPUBLISH_INTERVAL_MS, CARD_TTL_MS, PROTOCOL_EXCHANGE_TIMEOUT_MS } from '../constants.ts'
+import { CARD_REFRESH_INTERVAL_MS, CARD_REPUBLISH_INTERVAL_MS, CARD_TTL_MS, PROTOCOL_EXCHANGE_TIMEOUT_MS } from '../constants.ts'
 import { CardRejectedError, verifyCard, type CardRejection, type CardVerifier } from './verify.ts'
 import { MAX_SYNC_BYTES } from '../../protocol/cards/card.ts'
 
@@ -51,8 +51,10 @@ export interface CardServiceComponents {
 }
 
 export interface CardServiceInit {
-  /** @default CARD_REPUBLISH_INTERVAL_MS */
+  /** How often the card is checked for a change to republish. @default CARD_REPUBLISH_INTERVAL_MS */
   republishIntervalMs?: number
+  /** An unchanged card is republished this often (renewed expiry). @default CARD_REFRESH_INTERVAL_MS */
+  refreshIntervalMs?: number
   /** @default CARD_TTL_MS */
   cardTtlMs?: number
   /** Dial members discovered through cards. @default true */
@@ -77,9 +79,14 @@ export class CardService extends TypedEventEmitter<CardEvents> {
   private seq = 0
   private timer?: ReturnType<typeof setInterval>
   private readonly providedKinds = new Set<string>()
+  private providing?: Promise<void>
+  private provideAgain?: string[]
   private readonly dialing = new Set<string>()
   private readonly c: CardServiceComponents
   private readonly republishIntervalMs: number
+  private readonly refreshIntervalMs: number
+  /** What the last published card said, less its load and dates (see `unchanged`). */
+  private lastShape?: { key: Uint8Array, at: number }
   private readonly cardTtlMs: number
   private readonly dialDiscovered: boolean
   private readonly verifier: CardVerifier
@@ -91,7 +98,7 @@ export class CardService extends TypedEventEmitter<CardEvents> {
 
   private readonly onAdmitted = (evt: CustomEvent<{ peerId: string }>): void => {
     void this.syncWith(evt.detail.peerId).catch(err => { this.c.logger('card sync with %s failed: %s', evt.detail.peerId, err.message) })
-    void this.provide(this.card(this.c.host.peerId.toString())?.taskKinds ?? [])
+    void this.provide(this.openKinds())
   }
 
   private readonly onRemoved = (evt: CustomEvent<{ peerId: string, reason: string }>): void => {
@@ -103,6 +110,7 @@ export class CardService extends TypedEventEmitter<CardEvents> {
     super()
     this.c = components
     this.republishIntervalMs = init.republishIntervalMs ?? CARD_REPUBLISH_INTERVAL_MS
+    this.refreshIntervalMs = init.refreshIntervalMs ?? CARD_REFRESH_INTERVAL_MS
     this.cardTtlMs = init.cardTtlMs ?? CARD_TTL_MS
     this.dialDiscovered = init.dialDiscovered ?? true
     this.verifier = { ...components.verifier, orgId: components.orgId, knownSeq: (id) => this.held.get(id)?.card.seq }
@@ -120,7 +128,7 @@ export class CardService extends TypedEventEmitter<CardEvents> {
     await this.publish()
     this.timer = setInterval(() => {
       this.purgeExpired()
-      void this.publish().catch(err => { this.c.logger('republish failed: %s', err.message) })
+      void this.republishIfDue().catch(err => { this.c.logger('republish failed: %s', err.message) })
     }, this.republishIntervalMs)
   }
 
@@ -132,12 +140,42 @@ export class CardService extends TypedEventEmitter<CardEvents> {
     await this.c.host.unhandle(SYNC_PROTOCOL).catch(() => {})
   }
 
+  /**
+   * Republishes when the card would say something new (addresses, certificate,
+   * anything `content` reads) or the refresh interval passed; returns whether
+   * it did. The load alone is no reason: beats carry it. An unchanged card
+   * still retries a DHT provide that failed before.
+   */
+  async republishIfDue (): Promise<boolean> {
+    const now = Date.now()
+    if (this.lastShape != null && now - this.lastShape.at < this.refreshIntervalMs && Buffer.compare(this.lastShape.key, shapeKey(this.draft(now))) === 0) {
+      void this.provide(this.openKinds())
+      return false
+    }
+    await this.publish()
+    return true
+  }
+
   /** Signs and spreads a fresh card; call whenever what the node offers changes. */
   async publish (): Promise<CapabilityCard> {
     const { host } = this.c
     const now = Date.now()
     this.seq = Math.max(this.seq + 1, now)
-    const card: CapabilityCard = {
+    const card = this.draft(now)
+    const bytes = this.c.sign(encodeCardPayload(card))
+    this.lastShape = { key: shapeKey(card), at: now }
+    this.held.set(card.peerId, { card, bytes, receivedAt: now })
+    this.safeDispatch('card:updated', card)
+    await host.services.pubsub.publish(cardsTopic(this.c.orgId), bytes).catch(err => {
+      this.c.logger('card gossip failed: %s', err.message)
+    })
+    void this.provide(card.policy.kinds)
+    return card
+  }
+
+  private draft (now: number): CapabilityCard {
+    const { host } = this.c
+    return {
       v: 1,
       peerId: host.peerId.toString(),
       org: this.c.orgId,
@@ -148,14 +186,6 @@ export class CardService extends TypedEventEmitter<CardEvents> {
       cert: this.c.chain(),
       ...this.c.content()
     }
-    const bytes = this.c.sign(encodeCardPayload(card))
-    this.held.set(card.peerId, { card, bytes, receivedAt: now })
-    this.safeDispatch('card:updated', card)
-    await host.services.pubsub.publish(cardsTopic(this.c.orgId), bytes).catch(err => {
-      this.c.logger('card gossip failed: %s', err.message)
-    })
-    void this.provide(card.taskKinds)
-    return card
   }
 
   /** Verified, unexpired cards, this node's own included. */
@@ -216,7 +246,33 @@ export class CardService extends TypedEventEmitter<CardEvents> {
     return false
   }
 
+  /**
+   * Provides the kinds not provided yet, one pass at a time: every admission
+   * and publish asks, and before this each started its own pass over every
+   * kind (a DHT query and a record to each close peer per kind), so a member
+   * joining 15 others ran 15 overlapping passes that went on long after the
+   * mesh formed (the scale bench: 200 provide queries in 30 s at rest with
+   * 16 members). A call during a pass asks for one more pass after it. The
+   * DHT republishes provided records itself (kad-dht's reprovider). Only
+   * kinds open to members are provided: a record for a kind the policy
+   * refuses to members sends them to a refusal, and a node with no model
+   * served a dozen built-in kinds, a query and ~15 records each.
+   */
+  /** The kinds this node's card says org members may send it: what its provider records advertise. */
+  private openKinds (): string[] {
+    return this.card(this.c.host.peerId.toString())?.policy.kinds ?? []
+  }
+
   private async provide (kinds: string[]): Promise<void> {
+    if (this.providing != null) { this.provideAgain = kinds; return await this.providing }
+    this.providing = this.providePass(kinds).finally(() => { this.providing = undefined })
+    await this.providing
+    const again = this.provideAgain
+    this.provideAgain = undefined
+    if (again != null) await this.provide(again)
+  }
+
+  private async providePass (kinds: string[]): Promise<void> {
     // with an empty routing table a provide "succeeds" into our own store only; leave it for a later try
     if (((this.c.host.services.dht as { routingTable?: { size: number } }).routingTable?.size ?? 0) === 0) return
     for (const kind of kinds) {
@@ -293,6 +349,11 @@ export class CardService extends TypedEventEmitter<CardEvents> {
   private safeDispatch<K extends keyof CardEvents> (type: K, detail: CardEvents[K]['detail']): void {
     try { this.safeDispatchEvent(type, { detail }) } catch (err) { this.c.logger.error('card listener failed: %s', (err as Error).message) }
   }
+}
+
+/** A card's bytes with what changes on every publish (sequence, dates, load) blanked: equal keys say the same thing. */
+function shapeKey (card: CapabilityCard): Uint8Array {
+  return encodeCardPayload({ ...card, seq: 0, issuedAt: 0, expiresAt: 0, load: { running: 0, queued: 0, slots: card.load.slots } })
 }
 
 /** The DHT key under which providers of a task kind are recorded. */
