@@ -33,7 +33,8 @@ export class GossipedList<T extends Sequenced> extends TypedEventEmitter<Gossipe
   private readonly g: GossipedListComponents<T>
   private readonly onMessage = (evt: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
     if (evt.detail.topic !== this.g.topic) return
-    void this.offer(evt.detail.data).catch(() => {})
+    // gossipsub forwards what it delivered already: publishing it again made every member flood the org anew
+    void this.offer(evt.detail.data, { relay: false }).catch(() => {})
   }
 
   constructor (components: GossipedListComponents<T>) {
@@ -74,16 +75,17 @@ export class GossipedList<T extends Sequenced> extends TypedEventEmitter<Gossipe
   /**
    * Takes a record from anywhere (gossip, sync, join, an admin here). Returns
    * true when it was newer and is now the current one; a verified older one
-   * is ignored, an invalid one throws a typed error.
+   * is ignored, an invalid one throws a typed error. A newer record is
+   * published on the topic unless it came from there (`relay: false`).
    */
-  async offer (bytes: Uint8Array): Promise<boolean> {
+  async offer (bytes: Uint8Array, opts: { relay?: boolean } = {}): Promise<boolean> {
     const incoming = this.g.open(bytes)
     if (this.current != null && incoming.seq <= this.current.seq) return false
     this.current = incoming
     await this.g.storage.put(incoming.bytes)
     this.g.logger('%s now at seq %d', this.g.what, incoming.seq)
     this.safeDispatchEvent('updated', { detail: incoming })
-    await this.host?.services.pubsub.publish(this.g.topic, incoming.bytes).catch(() => {})
+    if (opts.relay !== false) await this.host?.services.pubsub.publish(this.g.topic, incoming.bytes).catch(() => {})
     return true
   }
 }
