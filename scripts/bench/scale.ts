@@ -1,141 +1,167 @@
 /**
- * The mesh as it grows: 8 and 16 members by default, so the growth shows
- * (32 and 64, the size issue 16 names, with `MYCEL_BENCH_SCALE_SIZES`: in
- * one process on 2 cores their upkeep alone outruns the machine, see
- * docs/benchmarks.md). Every member is a whole Mycel node (the real
- * membership gate, card service, revocation store, gossipsub, DHT, audit,
- * witness, API), run in this one process without inference; they are found,
- * invited and joined with the real CLI commands, then started together.
+ * The mesh as it grows: 16 and 64 members by default, the size issue 16
+ * names next to a small one, so the growth shows (`MYCEL_BENCH_SCALE_SIZES`
+ * picks others). Every member is a whole Mycel node (the real membership
+ * gate, card service, revocation store, gossipsub, DHT, audit, witness,
+ * API) without inference; they are found, invited and joined with the real
+ * CLI commands, then started 8 at a time. The admin runs in the bench
+ * process, the others in member processes of up to 16 each
+ * (`MYCEL_BENCH_SCALE_PROCS` sets how many; scale-worker.ts), coordinated
+ * over IPC: all on this machine, so their clocks agree.
  *
  * Rows, at each size:
  * - formation: from starting every node to every node holding every
  *   member's verified card;
  * - card propagation: one member republishes its card, the time until each
  *   other member holds the new sequence number (p50, p95 over all arrivals
- *   of 5 rounds);
+ *   of 5 rounds, each from a member in another process);
  * - revocation reaching all: the admin revokes a member, the time until
  *   every other member's revocation store has the new list (p95 of 3
  *   rounds; target at 64: <= 2 s);
- * - bytes on the wire per member per minute at rest (gossipsub heartbeats,
- *   DHT upkeep, card refresh), counted after the private-network cipher
- *   (`net/pnet.ts wireBytes`), the CPU that upkeep costs per member, and
- *   connections per member;
+ * - bytes on the wire per member per minute at rest (gossipsub, pings, DHT
+ *   upkeep, card refresh), counted after the private-network cipher
+ *   (`net/pnet.ts wireBytes`) in every process, the CPU that upkeep costs
+ *   per member (all processes), and connections per member;
  * - arrivals missed: members a card or revocation did not reach in 60 s.
  *
  * All members share 127.0.0.1, which is on libp2p's allow list (no per-host
  * inbound limit between members on one machine: `node/net/host.ts`).
  *
- * Reproduce with `npm run bench -- scale` (about 5 minutes on 2 cores). A
- * size whose mesh does not form in 5 minutes gives a row saying how far it got.
+ * Reproduce with `npm run bench -- scale`. A size whose mesh does not form
+ * in 5 minutes gives a row saying how far it got.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Harness } from '../../test/helpers/harness.ts'
-import { waitFor } from '../../test/helpers/wait.ts'
-import type { MycelNode } from '../../node/mycel-node.ts'
 import { wireBytes } from '../../node/net/pnet.ts'
 import { percentile, type BenchRow, type BenchSuite } from './table.ts'
+import { now, ScaleWorker, type Arrivals } from './scale-ipc.ts'
+import { startProfile } from './scale-profile.ts'
 
-/** Sizes run, smallest first; `MYCEL_BENCH_SCALE_SIZES=64` or `=32,64` asks for the sizes 2 cores cannot run in real time (docs/benchmarks.md). */
-const SIZES = (process.env.MYCEL_BENCH_SCALE_SIZES ?? '8,16').split(',').map(Number)
+/** Sizes run, smallest first. */
+const SIZES = (process.env.MYCEL_BENCH_SCALE_SIZES ?? '16,64').split(',').map(Number)
+/** Members per member process when MYCEL_BENCH_SCALE_PROCS does not say how many processes. */
+const PER_PROCESS = 16
 const CARD_ROUNDS = 5
 const REVOCATION_ROUNDS = 3
 const REST_MS = 30_000
-const POLL_MS = 20
-/** Joins and starts run this many at a time: all at once would time the machine, not the mesh. */
+const ARRIVAL_TIMEOUT_MS = 60_000
+/** Joins run this many at a time. */
 const BATCH = 8
 const REVOCATION_TARGET_MS = 2_000
 const FORMATION_TIMEOUT_MS = 300_000
-
-async function inBatches<T, R> (items: T[], fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = []
-  for (let i = 0; i < items.length; i += BATCH) out.push(...await Promise.all(items.slice(i, i + BATCH).map(async (item, j) => await fn(item, i + j))))
-  return out
-}
-
-/** Times from `t0` until `arrived(node)` holds for each node, polled; members still without it after `timeoutMs` are counted as missed. */
-async function arrivals (nodes: MycelNode[], arrived: (n: MycelNode) => boolean, t0: number, timeoutMs = 60_000): Promise<{ times: number[], missed: number }> {
-  const at = new Map<MycelNode, number>()
-  while (at.size < nodes.length && performance.now() - t0 <= timeoutMs) {
-    for (const n of nodes) if (!at.has(n) && arrived(n)) at.set(n, performance.now() - t0)
-    await sleep(POLL_MS)
-  }
-  const missing = nodes.filter(n => !at.has(n))
-  if (missing.length > 0) progress(`${missing.length} of ${nodes.length} not reached in ${timeoutMs} ms: ${missing.map(n => `${n.peerId.slice(-6)} (${n.services.host.getConnections().length} conns)`).join(', ')}`)
-  return { times: [...at.values()], missed: missing.length }
-}
 
 const progress = (line: string): void => { process.stderr.write(`bench: scale ${line}\n`) }
 
 /** Members that must receive the revocation lists, over all rounds. */
 const revocationTotal = (size: number): number => Array.from({ length: REVOCATION_ROUNDS }, (_, r) => size - 2 - r).reduce((a, b) => a + b, 0)
 
-const holdsAll = (n: MycelNode, size: number): boolean => n.services.cards.cards().length >= size
+function processesFor (size: number): number {
+  const asked = Number(process.env.MYCEL_BENCH_SCALE_PROCS ?? Number.NaN)
+  const wanted = Number.isInteger(asked) && asked > 0 ? asked : Math.ceil((size - 1) / PER_PROCESS)
+  return Math.max(1, Math.min(wanted, size - 1))
+}
+
+/** The union of every worker's arrivals, as times since `t0`. */
+async function gather (workers: ScaleWorker[], ask: (w: ScaleWorker) => Promise<Arrivals>, t0: number): Promise<{ times: number[], missed: number }> {
+  const all = await Promise.all(workers.map(ask))
+  const missed = all.flatMap(a => a.missed)
+  if (missed.length > 0) progress(`${missed.length} not reached in ${ARRIVAL_TIMEOUT_MS} ms: ${missed.join(', ')}`)
+  return { times: all.flatMap(a => a.times.map(t => t - t0)), missed: missed.length }
+}
 
 async function measure (size: number): Promise<BenchRow[]> {
   const h = new Harness()
   const suite = 'scale'
+  const procs = processesFor(size)
+  const workers = Array.from({ length: procs }, (_, i) => new ScaleWorker(i))
   try {
     const founderHome = await h.found('acme', 'm0', { inProcess: true })
     const admin = await h.node(founderHome, { runtime: false })
     const invite = await h.invite(founderHome, { uses: size - 1, ttl: '1h', inProcess: true })
-    const homes = await inBatches(Array.from({ length: size - 1 }, (_, i) => `m${i + 1}`), async (name) => await h.join(invite, name, { inProcess: true }))
-    progress(`${size}: ${size - 1} joined`)
+    const homes: string[] = []
+    for (let i = 1; i < size; i += BATCH) homes.push(...await Promise.all(Array.from({ length: Math.min(BATCH, size - i) }, async (_, j) => await h.join(invite, `m${i + j}`, { inProcess: true }))))
+    progress(`${size}: ${size - 1} joined; members in ${procs} process${procs === 1 ? '' : 'es'} besides the admin's`)
 
-    const t0 = performance.now()
-    const members = [admin, ...await inBatches(homes, async (home) => await h.node(home, { runtime: false }))]
-    try {
-      await waitFor(() => members.every(n => holdsAll(n, size)), { what: `${size} members to hold every card`, timeoutMs: FORMATION_TIMEOUT_MS, intervalMs: 100 })
-    } catch {
+    const t0 = now()
+    // one process after the other, 8 members at a time, as in one process
+    const started: Array<{ peerIds: string[] }> = []
+    for (const [k, w] of workers.entries()) started.push(await w.call('start', { homes: homes.filter((_, i) => i % procs === k) }))
+    // member i of the bench sits in worker i % procs
+    const where = new Map(started.flatMap((s, k) => s.peerIds.map(id => [id, k] as const)))
+    const peerIds = homes.map((_, i) => started[i % procs]?.peerIds[Math.floor(i / procs)] as string)
+    const formed = await Promise.all([
+      ...workers.map(async w => await w.call('formed', { size, timeoutMs: FORMATION_TIMEOUT_MS })),
+      (async () => {
+        const deadline = now() + FORMATION_TIMEOUT_MS
+        while (admin.services.cards.cards().length < size && now() < deadline) await sleep(20)
+        return admin.services.cards.cards().length >= size ? { at: now(), whole: 1 } : { whole: 0 }
+      })()
+    ])
+    if (formed.some(f => f.at == null)) {
       // a mesh that never formed is a result too: say how far it got, and measure nothing on top of it
-      const whole = members.filter(n => holdsAll(n, size)).length
+      const whole = formed.reduce((a, f) => a + f.whole, 0)
       progress(`${size}: not formed after ${FORMATION_TIMEOUT_MS} ms (${whole} of ${size} hold every card)`)
       return [
         { suite, name: `${size} members: mesh formed (all cards everywhere)`, value: Number.NaN, unit: 'ms', target: `within ${FORMATION_TIMEOUT_MS} ms`, met: false },
         { suite, name: `${size} members: members holding every card after ${FORMATION_TIMEOUT_MS / 1000} s`, value: whole, unit: 'members' }
       ]
     }
-    const formedMs = performance.now() - t0
+    const formedMs = Math.max(...formed.map(f => f.at ?? 0)) - t0
     progress(`${size}: formed in ${Math.round(formedMs)} ms`)
 
     const cardTimes: number[] = []
     let cardMisses = 0
     for (let r = 0; r < CARD_ROUNDS; r++) {
-      const source = members[1 + (r % (size - 1))] as MycelNode
-      const others = members.filter(n => n !== source)
-      const start = performance.now()
-      const { seq } = await source.services.cards.publish()
-      const round = await arrivals(others, n => (n.services.cards.cards().find(c => c.card.peerId === source.peerId)?.card.seq ?? 0) >= seq, start)
-      cardTimes.push(...round.times)
-      cardMisses += round.missed
+      const source = peerIds[(r * (procs + 1)) % peerIds.length] as string
+      // watch first (the new card's seq is at least the clock now), then publish
+      const seq = Date.now()
+      const start = now()
+      const watching = gather(workers, async w => await w.call('card', { peerId: source, seq, timeoutMs: ARRIVAL_TIMEOUT_MS }), start)
+      const adminSaw = (async () => {
+        while ((admin.services.cards.card(source)?.seq ?? 0) < seq && now() - start < ARRIVAL_TIMEOUT_MS) await sleep(20)
+        return (admin.services.cards.card(source)?.seq ?? 0) >= seq ? [now() - start] : []
+      })()
+      await workers[where.get(source) ?? 0]?.call('publish', { peerId: source })
+      const round = await watching
+      const atAdmin = await adminSaw
+      cardTimes.push(...round.times, ...atAdmin)
+      cardMisses += round.missed + (atAdmin.length === 0 ? 1 : 0)
     }
-
     progress(`${size}: card rounds done`)
+
     // at rest: nothing asked of the mesh, only its upkeep
     await sleep(2_000)
-    const before = wireBytes.sent + wireBytes.received
+    const bytesBefore = wireBytes.sent + wireBytes.received
     const cpuBefore = process.cpuUsage()
-    const restStart = performance.now()
+    const restStart = now()
+    const stopProfile = await startProfile(`scale-${size}-admin`)
+    await Promise.all(workers.map(async (w, k) => await w.call('restStart', { name: `scale-${size}-w${k}` })))
     await sleep(REST_MS)
+    const ends = await Promise.all(workers.map(async w => await w.call('restEnd', {})))
     const cpu = process.cpuUsage(cpuBefore)
-    // every member runs in this process: its CPU over the wall time is the mesh's upkeep, in cores
-    const restCoresPerMember = (cpu.user + cpu.system) / 1000 / (performance.now() - restStart) / size
-    // every byte is counted twice in one process, sent by one member and received by another
-    const restBytesPerMemberMinute = (wireBytes.sent + wireBytes.received - before) / 2 / size * (60_000 / REST_MS)
-    const connections = members.map(n => n.services.host.getConnections().length)
-
+    const restMs = now() - restStart
+    await stopProfile?.()
+    const cpuMs = (cpu.user + cpu.system) / 1000 + ends.reduce((a, e) => a + e.cpuMs, 0)
+    const restCoresPerMember = cpuMs / restMs / size
+    // every byte is counted twice on one machine, sent by one member and received by another
+    const restBytes = wireBytes.sent + wireBytes.received - bytesBefore + ends.reduce((a, e) => a + e.bytes, 0)
+    const restBytesPerMemberMinute = restBytes / 2 / size * (60_000 / restMs)
+    const connections = [admin.services.host.getConnections().length, ...(await Promise.all(workers.map(async w => (await w.call('connections', {})).counts))).flat()]
     progress(`${size}: rest measured`)
+
     const revocationTimes: number[] = []
     let revocationMisses = 0
-    let alive = members.slice(1)
+    const victims: string[] = []
     for (let r = 0; r < REVOCATION_ROUNDS; r++) {
-      const victim = alive[alive.length - 1] as MycelNode
-      alive = alive.slice(0, -1)
-      const start = performance.now()
-      await admin.revoke(victim.peerId)
-      const seq = admin.services.revocations.seq()
-      const round = await arrivals(alive, n => n.services.revocations.seq() >= seq, start)
+      const victim = peerIds[peerIds.length - 1 - r] as string
+      victims.push(victim)
+      const seq = admin.services.revocations.seq() + 1
+      const start = now()
+      const watching = gather(workers, async w => await w.call('revocation', { seq, skip: victims, timeoutMs: ARRIVAL_TIMEOUT_MS }), start)
+      await admin.revoke(victim)
+      const round = await watching
       // a round that missed someone counts as taking the whole wait
-      revocationTimes.push(round.missed > 0 ? 60_000 : Math.max(...round.times))
+      revocationTimes.push(round.missed > 0 ? ARRIVAL_TIMEOUT_MS : Math.max(...round.times))
       revocationMisses += round.missed
       progress(`${size}: revocation ${r + 1} reached all in ${Math.round(revocationTimes[r] ?? 0)} ms`)
     }
@@ -156,9 +182,11 @@ async function measure (size: number): Promise<BenchRow[]> {
       },
       { suite, name: `${size} members: wire bytes per member per minute at rest`, value: restBytesPerMemberMinute, unit: 'B/min' },
       { suite, name: `${size} members: CPU at rest per member (share of one core)`, value: restCoresPerMember * 100, unit: '%' },
-      { suite, name: `${size} members: connections per member (mean; min ${Math.min(...connections)})`, value: connections.reduce((a, b) => a + b, 0) / size, unit: 'conns' }
+      { suite, name: `${size} members: connections per member (mean; min ${Math.min(...connections)})`, value: connections.reduce((a, b) => a + b, 0) / size, unit: 'conns' },
+      { suite, name: `${size} members: member processes besides the admin's`, value: procs, unit: 'procs' }
     ]
   } finally {
+    await Promise.all(workers.map(async w => { await w.close() }))
     await h.cleanup()
   }
 }
