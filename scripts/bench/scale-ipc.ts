@@ -78,7 +78,9 @@ export class ScaleWorker {
   async close (): Promise<void> {
     if (this.exited) return
     const ended = new Promise<void>(resolve => { this.child.once('exit', () => { resolve() }) })
-    await Promise.race([this.call('stop', {}).catch(() => {}), new Promise(resolve => setTimeout(resolve, 60_000))])
+    let wait: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([this.call('stop', {}).catch(() => {}), new Promise(resolve => { wait = setTimeout(resolve, 60_000) })])
+    clearTimeout(wait)
     this.child.disconnect()
     const timer = setTimeout(() => { this.child.kill('SIGKILL') }, 10_000)
     await ended
