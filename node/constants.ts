@@ -28,6 +28,8 @@ export const CARD_REPUBLISH_INTERVAL_MS = 30_000
 /** An unchanged card is republished this often, to renew its expiry well inside the TTL (two chances before it lapses). */
 export const CARD_REFRESH_INTERVAL_MS = 2 * 60 * 1000
 export const CARD_TTL_MS = 5 * 60 * 1000
+/** A failed card sync with a newly admitted member is tried once more after this (one end starts the one exchange). */
+export const SYNC_RETRY_DELAY_MS = 1_000
 
 /** Bytes of a control API request body. */
 export const MAX_API_BODY_BYTES = 1024 * 1024
@@ -58,3 +60,14 @@ export const BOOTSTRAP_DIAL_TIMEOUT_MS = 10_000
 export const RTT_PING_INTERVAL_MS = 15_000
 /** The one ping on admission gives up after this. */
 export const RTT_PROBE_TIMEOUT_MS = 5_000
+
+/**
+ * Gossipsub mesh degrees for an org: the target, low and high number of
+ * mesh peers per topic that forward each message, the outbound quota, the
+ * peers kept by score when pruning, and the peers sent IHAVE gossip. Lower
+ * than gossipsub's defaults (6/4/12, 2, 4, 6), which are made for open
+ * networks where the publisher reaches only its mesh; here `floodPublish`
+ * reaches every connected member first, and the mesh and IHAVE gossip only
+ * repair what that missed.
+ */
+export const GOSSIP_MESH = { D: 4, Dlo: 3, Dhi: 6, Dout: 1, Dscore: 2, Dlazy: 4 }

@@ -16,7 +16,7 @@ import type { MembershipGate } from '../membership/gate.ts'
 import { cardsTopic, SYNC_PROTOCOL } from '../../protocol/cards/ids.ts'
 import { decodeSyncMessage, encodeCardPayload, encodeSyncMessage, type CapabilityCard } from '../../protocol/cards/card.ts'
 import { frame } from '../streams.ts'
-import { CARD_REFRESH_INTERVAL_MS, CARD_REPUBLISH_INTERVAL_MS, CARD_TTL_MS, PROTOCOL_EXCHANGE_TIMEOUT_MS } from '../constants.ts'
+import { CARD_REFRESH_INTERVAL_MS, CARD_REPUBLISH_INTERVAL_MS, CARD_TTL_MS, PROTOCOL_EXCHANGE_TIMEOUT_MS, SYNC_RETRY_DELAY_MS } from '../constants.ts'
 import { CardRejectedError, verifyCard, type CardRejection, type CardVerifier } from './verify.ts'
 import { MAX_SYNC_BYTES } from '../../protocol/cards/card.ts'
 
@@ -97,7 +97,10 @@ export class CardService extends TypedEventEmitter<CardEvents> {
   }
 
   private readonly onAdmitted = (evt: CustomEvent<{ peerId: string }>): void => {
-    void this.syncWith(evt.detail.peerId).catch(err => { this.c.logger('card sync with %s failed: %s', evt.detail.peerId, err.message) })
+    // both ends admit each other; one exchange carries both sets, so the end with the lower peer id starts it
+    // (both did before: at 64 members the syncs, each set ~115 KB, were most of what forming the mesh sent)
+    const peer = evt.detail.peerId
+    if (this.c.host.peerId.toString() < peer) void this.syncWithRetry(peer)
     void this.provide(this.openKinds())
   }
 
@@ -302,10 +305,27 @@ export class CardService extends TypedEventEmitter<CardEvents> {
       .finally(() => { this.dialing.delete(card.peerId) })
   }
 
-  private syncMessage (): Uint8Array {
+  /** Our sync message; as a reply, without the cards the peer just sent us byte for byte (it holds them). */
+  private syncMessage (theirs: Uint8Array[] = []): Uint8Array {
     const revocations = this.c.revocations?.()
     const catalog = this.c.catalog?.()
-    return encodeSyncMessage({ v: 1, t: 'sync', cards: this.cards().map(h => h.bytes), ...(revocations != null ? { revocations } : {}), ...(catalog != null ? { catalog } : {}) })
+    const held = new Set(theirs.map(b => Buffer.from(b).toString('base64')))
+    const cards = this.cards().map(h => h.bytes).filter(b => held.size === 0 || !held.has(Buffer.from(b).toString('base64')))
+    return encodeSyncMessage({ v: 1, t: 'sync', cards, ...(revocations != null ? { revocations } : {}), ...(catalog != null ? { catalog } : {}) })
+  }
+
+  /** One sync with a newly admitted member, tried once more a second later: it is the only one between the two. */
+  private async syncWithRetry (peerId: string): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.syncWith(peerId)
+        return
+      } catch (err) {
+        this.c.logger('card sync with %s failed: %s', peerId, (err as Error).message)
+        if (this.c.host.getConnections(peerIdFromString(peerId)).length === 0) return
+        await new Promise(resolve => setTimeout(resolve, SYNC_RETRY_DELAY_MS))
+      }
+    }
   }
 
   private absorb (msg: { cards: Uint8Array[], revocations?: Uint8Array, catalog?: Uint8Array }, from: string): void {
@@ -337,7 +357,7 @@ export class CardService extends TypedEventEmitter<CardEvents> {
     const signal = AbortSignal.timeout(PROTOCOL_EXCHANGE_TIMEOUT_MS)
     try {
       const msg = await framed.read(decodeSyncMessage, { signal })
-      await framed.write(this.syncMessage(), { signal })
+      await framed.write(this.syncMessage(msg.cards), { signal })
       await framed.close()
       this.absorb(msg, peerId)
     } catch (err) {

@@ -15,7 +15,7 @@ import { cardsTopic, SYNC_PROTOCOL } from '../../protocol/cards/ids.ts'
 import { encodeSyncMessage, decodeSyncMessage, MAX_SYNC_BYTES } from '../../protocol/cards/card.ts'
 import { frame } from '../../node/streams.ts'
 
-describe('capability card verification', () => {
+describe('capability card verification', { timeout: 180_000 }, () => {
   const h: Harness = harness({ after })
   let a: MycelNode
   let member: Identity
@@ -102,6 +102,20 @@ describe('capability card verification', () => {
     assert.equal(held(member.peerId)?.seq, 1001)
     assert.equal(held(outsider.peerId), undefined)
     assert.equal(a.services.gate.isMember(b.peerId), true, 'forwarding a bad card is not grounds for a disconnect')
+  })
+
+  it('answers a sync without the cards the asking member sent it', async () => {
+    const b = await h.node(await h.join(await h.invite(founderHome, { inProcess: true }), 'gamma', { inProcess: true }))
+    await waitFor(() => a.services.gate.isMember(b.peerId) === true && a.services.cards.card(b.peerId) != null, { what: 'gamma admitted and its card held' })
+    const own = a.services.cards.cards().find(c => c.card.peerId === a.peerId)?.bytes
+    assert.ok(own != null)
+    const stream = await b.services.host.dialProtocol(a.services.host.peerId, SYNC_PROTOCOL)
+    const framed = frame(stream, { maxFrameBytes: MAX_SYNC_BYTES })
+    await framed.write(encodeSyncMessage({ v: 1, t: 'sync', cards: [own] }))
+    const reply = await framed.read(decodeSyncMessage)
+    await framed.close()
+    assert.equal(reply.cards.some(c => Buffer.compare(c, own) === 0), false, 'alpha does not send back its own card')
+    assert.equal(reply.cards.length, a.services.cards.cards().length - 1, 'every other card alpha holds')
   })
 
   it('drops a revoked member\'s card and rejects its new ones', async () => {
