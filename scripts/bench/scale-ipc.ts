@@ -7,6 +7,19 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { LOOPBACK_ALLOW } from '../../node/net/host.ts'
+
+/**
+ * `MYCEL_BENCH_SCALE_HOST_LIMIT=1` takes loopback off libp2p's allow list in
+ * every bench process, so members on this machine meet the per-host inbound
+ * limit (5 new connections a second, 10 pending) as members behind one
+ * address would. Call before any node starts.
+ */
+export function applyHostLimit (): boolean {
+  if (process.env.MYCEL_BENCH_SCALE_HOST_LIMIT !== '1') return false
+  LOOPBACK_ALLOW.splice(0)
+  return true
+}
 
 /** Wall-clock time in ms, comparable across the bench's processes. */
 export const now = (): number => performance.timeOrigin + performance.now()

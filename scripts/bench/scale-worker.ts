@@ -8,13 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Harness } from '../../test/helpers/harness.ts'
 import type { MycelNode } from '../../node/mycel-node.ts'
 import { wireBytes } from '../../node/net/pnet.ts'
-import { now, type Arrivals, type Op, type ReplyMessage, type RequestMessage, type Requests } from './scale-ipc.ts'
+import { applyHostLimit, now, type Arrivals, type Op, type ReplyMessage, type RequestMessage, type Requests } from './scale-ipc.ts'
 import { startProfile } from './scale-profile.ts'
 
 const POLL_MS = 20
 /** Members started at once: all together would time the machine, not the mesh. */
 const BATCH = 8
 
+applyHostLimit()
 const h = new Harness()
 const members: MycelNode[] = []
 let rest: { bytes: number, cpu: NodeJS.CpuUsage, stopProfile?: () => Promise<void> } | undefined

@@ -25,7 +25,9 @@
  * - arrivals missed: members a card or revocation did not reach in 60 s.
  *
  * All members share 127.0.0.1, which is on libp2p's allow list (no per-host
- * inbound limit between members on one machine: `node/net/host.ts`).
+ * inbound limit between members on one machine: `node/net/host.ts`);
+ * `MYCEL_BENCH_SCALE_HOST_LIMIT=1` takes it off, so they meet the limit as
+ * members behind one address would.
  *
  * Reproduce with `npm run bench -- scale`. A size whose mesh does not form
  * in 5 minutes gives a row saying how far it got.
@@ -34,7 +36,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Harness } from '../../test/helpers/harness.ts'
 import { wireBytes } from '../../node/net/pnet.ts'
 import { percentile, type BenchRow, type BenchSuite } from './table.ts'
-import { now, ScaleWorker, type Arrivals } from './scale-ipc.ts'
+import { applyHostLimit, now, ScaleWorker, type Arrivals } from './scale-ipc.ts'
 import { startProfile } from './scale-profile.ts'
 
 /** Sizes run, smallest first. */
@@ -73,6 +75,7 @@ async function measure (size: number): Promise<BenchRow[]> {
   const h = new Harness()
   const suite = 'scale'
   const procs = processesFor(size)
+  const hostLimit = applyHostLimit()
   const workers = Array.from({ length: procs }, (_, i) => new ScaleWorker(i))
   try {
     const founderHome = await h.found('acme', 'm0', { inProcess: true })
@@ -183,7 +186,7 @@ async function measure (size: number): Promise<BenchRow[]> {
       { suite, name: `${size} members: wire bytes per member per minute at rest`, value: restBytesPerMemberMinute, unit: 'B/min' },
       { suite, name: `${size} members: CPU at rest per member (share of one core)`, value: restCoresPerMember * 100, unit: '%' },
       { suite, name: `${size} members: connections per member (mean; min ${Math.min(...connections)})`, value: connections.reduce((a, b) => a + b, 0) / size, unit: 'conns' },
-      { suite, name: `${size} members: member processes besides the admin's`, value: procs, unit: 'procs' }
+      { suite, name: `${size} members: member processes besides the admin's (per-host inbound limit ${hostLimit ? 'on' : 'off: loopback allowed'})`, value: procs, unit: 'procs' }
     ]
   } finally {
     await Promise.all(workers.map(async w => { await w.close() }))
