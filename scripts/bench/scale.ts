@@ -19,7 +19,8 @@
  *   every other member's revocation store has the new list (p95 of 3
  *   rounds; target at 64: <= 2 s);
  * - bytes on the wire per member per minute at rest (gossipsub, pings, DHT
- *   upkeep, card refresh), counted after the private-network cipher
+ *   upkeep, card refresh; from when no member's connections changed for
+ *   10 s), counted after the private-network cipher
  *   (`net/pnet.ts wireBytes`) in every process, the CPU that upkeep costs
  *   per member (all processes), and connections per member;
  * - arrivals missed: members a card or revocation did not reach in 60 s.
@@ -51,6 +52,10 @@ const ARRIVAL_TIMEOUT_MS = 60_000
 const BATCH = 8
 const REVOCATION_TARGET_MS = 2_000
 const FORMATION_TIMEOUT_MS = 300_000
+/** The rest window starts once no member's connection count moved for this long... */
+const SETTLE_MS = 10_000
+/** ...or after this, whichever comes first. */
+const SETTLE_TIMEOUT_MS = 120_000
 
 const progress = (line: string): void => { process.stderr.write(`bench: scale ${line}\n`) }
 
@@ -61,6 +66,25 @@ function processesFor (size: number): number {
   const asked = Number(process.env.MYCEL_BENCH_SCALE_PROCS ?? Number.NaN)
   const wanted = Number.isInteger(asked) && asked > 0 ? asked : Math.ceil((size - 1) / PER_PROCESS)
   return Math.max(1, Math.min(wanted, size - 1))
+}
+
+/** Connections of every member, admin first. */
+async function connectionCounts (admin: { services: { host: { getConnections: () => unknown[] } } }, workers: ScaleWorker[]): Promise<number[]> {
+  return [admin.services.host.getConnections().length, ...(await Promise.all(workers.map(async w => (await w.call('connections', {})).counts))).flat()]
+}
+
+/** Waits until no member's connection count changed for SETTLE_MS; false when that did not happen within SETTLE_TIMEOUT_MS. */
+async function settle (admin: Parameters<typeof connectionCounts>[0], workers: ScaleWorker[]): Promise<boolean> {
+  const deadline = now() + SETTLE_TIMEOUT_MS
+  let last = (await connectionCounts(admin, workers)).join()
+  let since = now()
+  while (now() - since < SETTLE_MS) {
+    if (now() > deadline) return false
+    await sleep(1_000)
+    const counts = (await connectionCounts(admin, workers)).join()
+    if (counts !== last) { last = counts; since = now() }
+  }
+  return true
 }
 
 /** The union of every worker's arrivals, as times since `t0`. */
@@ -132,8 +156,11 @@ async function measure (size: number): Promise<BenchRow[]> {
     }
     progress(`${size}: card rounds done`)
 
-    // at rest: nothing asked of the mesh, only its upkeep
-    await sleep(2_000)
+    // at rest: nothing asked of the mesh, only its upkeep; a large mesh on a busy machine is still opening
+    // connections (and syncing cards over them) after it formed, which is not upkeep: wait until no member's
+    // count of connections moved for SETTLE_MS, up to SETTLE_TIMEOUT_MS
+    const settled = await settle(admin, workers)
+    progress(`${size}: ${settled ? 'settled' : `not settled after ${SETTLE_TIMEOUT_MS} ms`}`)
     const bytesBefore = wireBytes.sent + wireBytes.received
     const cpuBefore = process.cpuUsage()
     const restStart = now()
@@ -149,7 +176,7 @@ async function measure (size: number): Promise<BenchRow[]> {
     // every byte is counted twice on one machine, sent by one member and received by another
     const restBytes = wireBytes.sent + wireBytes.received - bytesBefore + ends.reduce((a, e) => a + e.bytes, 0)
     const restBytesPerMemberMinute = restBytes / 2 / size * (60_000 / restMs)
-    const connections = [admin.services.host.getConnections().length, ...(await Promise.all(workers.map(async w => (await w.call('connections', {})).counts))).flat()]
+    const connections = await connectionCounts(admin, workers)
     progress(`${size}: rest measured`)
 
     const revocationTimes: number[] = []
