@@ -35,6 +35,16 @@ export function parseHostPort (value: string, flag: string): string {
   return value.trim()
 }
 
+/** Most CPU threads a context may be given: well past any core count, short of a typo's. */
+const MAX_THREADS = 1024
+
+/** llama.cpp threads per context from `--threads` or `MYCEL_THREADS` (the flag wins); undefined keeps the runtime's default. */
+export function threadsOption (flag: unknown, env: NodeJS.ProcessEnv): number | undefined {
+  if (typeof flag === 'string') return parseInteger(flag, '--threads', { min: 1, max: MAX_THREADS })
+  const fromEnv = env.MYCEL_THREADS
+  return fromEnv == null || fromEnv === '' ? undefined : parseInteger(fromEnv, 'MYCEL_THREADS', { min: 1, max: MAX_THREADS })
+}
+
 export function stringList (v: unknown): string[] {
   if (v == null) return []
   return (Array.isArray(v) ? v : [v]).map(String)

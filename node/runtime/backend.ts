@@ -48,6 +48,7 @@ export async function openBackend (init: RuntimeInit, registry: ModelRegistry, s
   const hw = await detectHardware(llama)
   for (const w of hw.warnings) (init.onWarning ?? ((m: string) => { process.emitWarning(m, { code: 'MYCEL_GPU_UNUSED' }) }))(w)
   const threads = init.threads ?? defaultThreads()
+  hw.cpuThreads = threads ?? llama.cpuMathCores
   const pool = new ModelPool({
     llama,
     registry,
@@ -67,7 +68,7 @@ export async function openBackend (init: RuntimeInit, registry: ModelRegistry, s
         }
       : {})
   })
-  log('llama.cpp loaded: %s (%d cores)', hw.backend, hw.cpuCores)
+  log('llama.cpp loaded: %s (%d cores, %d threads per context)', hw.backend, hw.cpuCores, hw.cpuThreads)
   return { engine, llama, hw, pool }
 }
 

@@ -18,6 +18,8 @@ export interface HardwareInfo {
   vramTotalBytes?: number
   vramFreeBytes?: number
   cpuCores: number
+  /** CPU threads each model context runs on (set with `--threads`, else the runtime's default). */
+  cpuThreads?: number
   ramBytes: number
   /** GPUs seen on the machine, whether used or not. */
   gpusPresent: string[]

@@ -11,7 +11,7 @@ import { homePaths } from '../../home/home.ts'
 import { formatTaskLine, type TaskOutcome } from '../../metrics/index.ts'
 import { UsageError } from '../errors.ts'
 import type { Output } from '../output.ts'
-import { parseHostPort, stringList } from '../parse.ts'
+import { parseHostPort, stringList, threadsOption } from '../parse.ts'
 import { passphraseOf } from '../home-state.ts'
 import { flushCompileCacheSoon } from '../compile-cache.ts'
 import { SHUTDOWN_TIMEOUT_MS } from '../../constants.ts'
@@ -19,14 +19,16 @@ import { SHUTDOWN_TIMEOUT_MS } from '../../constants.ts'
 export const start: Command = {
   path: ['start'],
   summary: 'Run the node in the foreground until Ctrl-C (SIGINT) or SIGTERM',
-  usage: '[--listen MULTIADDR]... [--api HOST:PORT] [--bootstrap MULTIADDR]...',
+  usage: '[--listen MULTIADDR]... [--api HOST:PORT] [--bootstrap MULTIADDR]... [--threads N]',
   options: {
     listen: { type: 'string', multiple: true, help: 'libp2p listen address (default /ip4/0.0.0.0/tcp/4001)' },
     api: { type: 'string', help: 'Control API address (default 127.0.0.1:7878; port 0 picks a free one)' },
-    bootstrap: { type: 'string', multiple: true, help: 'Extra member address to dial at start' }
+    bootstrap: { type: 'string', multiple: true, help: 'Extra member address to dial at start' },
+    threads: { type: 'string', help: 'CPU threads per model context (or MYCEL_THREADS; default 1 on 2 cores or fewer, else llama.cpp\'s choice)' }
   },
   async run (ctx, args) {
     const api = args.values.api != null ? parseHostPort(args.values.api as string, '--api') : undefined
+    const threads = threadsOption(args.values.threads, ctx.env)
     const onTask = (t: TaskOutcome): void => { if (ctx.json) ctx.out.json({ event: 'task', ...t }); else ctx.out.line(formatTaskLine(t)) }
     let node
     try {
@@ -37,6 +39,7 @@ export const start: Command = {
         listen: stringList(args.values.listen),
         bootstrap: stringList(args.values.bootstrap),
         ...(api != null ? { api } : {}),
+        ...(threads != null ? { runtime: { threads } } : {}),
         onTask
       })
     } catch (err) {
