@@ -116,11 +116,16 @@ export class TaskServer {
     await framed.close()
   }
 
+  /** The task's pending writes on disk, lazy ones written now rather than after their linger: a refusal follows. */
+  private async settle (pending: Array<Promise<unknown>>): Promise<void> {
+    this.c.audit.writeNow()
+    await Promise.all(pending)
+  }
+
   /** A refused chain: audited (as admission audits refusals) after the task's pending writes, then answered with its code. */
   private async refuseChain (framed: FramedStream, err: unknown, peer: string, taskId: string, pending: Array<Promise<unknown>>): Promise<void> {
     if (!(err instanceof ChainRefusedError)) throw err
-    this.c.audit.writeNow()
-    await Promise.all(pending)
+    await this.settle(pending)
     await this.c.admission.refused(peer, err.code, taskId, `chain-${err.reason}`)
     await this.refuse(framed, err.code, taskId)
   }
@@ -171,7 +176,7 @@ export class TaskServer {
       direction: 'inbound'
     })
     pending.push(this.c.audit.append({ type: 'policy.decision', actor: self, peer, task: req.taskId, data: { allow: decision.allow, rule: decision.rule, direction: 'inbound', kind: req.kind, ...tool } }, LAZY))
-    const settle = async (): Promise<void> => { this.c.audit.writeNow(); await Promise.all(pending) }
+    const settle = async (): Promise<void> => { await this.settle(pending) }
     if (!decision.allow) { await settle(); await this.refuse(framed, 'denied', req.taskId); return }
     if (checked != null) {
       try {
