@@ -138,6 +138,9 @@ export class Outbox {
     })
   }
 
+  /** Whether a write failed: what was pushed after it was dropped. */
+  get failed (): boolean { return this.broken }
+
   /** Resolves once everything pushed so far is written (or the stream broke). */
   async drain (): Promise<void> {
     while (this.scheduled || this.queued.length > 0) await new Promise(resolve => setImmediate(resolve))

@@ -50,6 +50,17 @@ export const TASK_SWEEP_INTERVAL_MS = 60_000
 
 /** A stream must carry its first frame this soon. */
 export const TASK_FIRST_FRAME_TIMEOUT_MS = 10_000
+/**
+ * A delegator keeps a finished task's stream this long for its next task to
+ * the same member: opening a stream (muxer frames, protocol negotiation,
+ * window update, two closes) cost two nodes about as much CPU as the rest of
+ * a small task's trip.
+ */
+export const TASK_STREAM_IDLE_MS = 10_000
+/** Idle task streams a delegator keeps per member; more finished at once are closed. */
+export const TASK_IDLE_STREAMS_PER_MEMBER = 8
+/** The executor waits this long for the next call on a stream: well past the delegator's idle time, so the delegator is the side that closes. */
+export const TASK_STREAM_SERVER_IDLE_MS = 60_000
 /** Opening a task stream to a member gives up after this. */
 export const TASK_DIAL_TIMEOUT_MS = 10_000
 /** A cancel to an executor gives up after this. */

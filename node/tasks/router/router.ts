@@ -60,6 +60,7 @@ export class TaskRouter {
   /** Aborts the tasks it is routing (their executors are told to stop); idempotent. */
   async stop (): Promise<void> {
     for (const controller of this.inFlight.values()) controller.abort(new TaskFailedError('unavailable', 'Node is shutting down'))
+    this.client.stop()
   }
 
   /** Delegated tasks this node sent, newest first. */

@@ -1,6 +1,9 @@
 /**
  * The delegator's side of the task protocol: `submit`, `attach` and
- * `cancel`, each one stream. Submit and attach are async generators of the
+ * `cancel`, one stream each at a time. A stream whose exchange ended
+ * cleanly (its result or error frame read) is kept for the next call to the
+ * same member for `TASK_STREAM_IDLE_MS`, so a run of tasks pays for one
+ * stream setup, not one each; a stream that broke or was abandoned is reset. Submit and attach are async generators of the
  * task's events (output pieces and the result, in clear, in order), so the
  * router reads a remote task like a local one. Everything that can go wrong
  * is one `TaskClientError` whose `code` the router switches on.
@@ -23,7 +26,7 @@ import type { TaskLoad } from '../../../protocol/load/index.ts'
 import { ToolCallsShape } from '../../../protocol/task/chat.ts'
 import { TaskClientError } from './errors.ts'
 import { failureText } from '../errors.ts'
-import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CANCEL_TIMEOUT_MS, TASK_DIAL_TIMEOUT_MS, TASK_STALL_TIMEOUT_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
+import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CANCEL_TIMEOUT_MS, TASK_DIAL_TIMEOUT_MS, TASK_IDLE_STREAMS_PER_MEMBER, TASK_STALL_TIMEOUT_MS, TASK_STREAM_IDLE_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
 
 export type ClientEvent =
   | { type: 'text', seq: number, data: Uint8Array }
@@ -45,7 +48,11 @@ export interface TaskClientInit {
   dialTimeoutMs?: number
   /** Task streams open to one member at once; past it a submit is `busy`. @default TASK_STREAMS_PER_CONNECTION */
   maxOutboundStreams?: number
+  /** How long a finished exchange's stream waits for the next call to that member; 0 closes it at once. @default TASK_STREAM_IDLE_MS */
+  streamIdleMs?: number
 }
+
+interface IdleStream { framed: FramedStream, timer: ReturnType<typeof setTimeout> }
 
 export interface ExchangeOptions {
   signal?: AbortSignal
@@ -58,14 +65,24 @@ export class TaskClient {
   private readonly stallTimeoutMs: number
   private readonly dialTimeoutMs: number
   private readonly maxOutboundStreams: number
+  private readonly streamIdleMs: number
   /** Task streams open per member. */
   private readonly streams = new Map<string, number>()
+  /** Streams of finished exchanges per member, newest last. */
+  private readonly idle = new Map<string, IdleStream[]>()
 
   constructor (components: TaskClientComponents, init: TaskClientInit = {}) {
     this.c = components
     this.stallTimeoutMs = init.stallTimeoutMs ?? TASK_STALL_TIMEOUT_MS
     this.dialTimeoutMs = init.dialTimeoutMs ?? TASK_DIAL_TIMEOUT_MS
     this.maxOutboundStreams = init.maxOutboundStreams ?? TASK_STREAMS_PER_CONNECTION
+    this.streamIdleMs = init.streamIdleMs ?? TASK_STREAM_IDLE_MS
+  }
+
+  /** Closes the streams kept for later calls. */
+  stop (): void {
+    for (const kept of this.idle.values()) for (const { framed, timer } of kept) { clearTimeout(timer); void framed.close() }
+    this.idle.clear()
   }
 
   /** Sends a signed request and yields the task's output until its result. */
@@ -95,6 +112,64 @@ export class TaskClient {
     return frame(stream, { maxFrameBytes: MAX_TASK_FRAME_BYTES })
   }
 
+  /** A kept stream to `peer` still open both ways, or undefined. */
+  private reuse (peer: string): FramedStream | undefined {
+    const kept = this.idle.get(peer)
+    for (let next = kept?.pop(); next != null; next = kept?.pop()) {
+      clearTimeout(next.timer)
+      const { stream } = next.framed
+      if (stream.status === 'open' && stream.readStatus === 'readable' && stream.writeStatus === 'writable') {
+        if (kept?.length === 0) this.idle.delete(peer)
+        return next.framed
+      }
+      next.framed.reset(new TaskClientError('closed', 'A kept stream went stale'))
+    }
+    this.idle.delete(peer)
+    return undefined
+  }
+
+  /** Keeps the stream of a cleanly ended exchange for the next call to `peer`. */
+  private keep (peer: string, framed: FramedStream): void {
+    const kept = this.idle.get(peer) ?? []
+    if (this.streamIdleMs <= 0 || kept.length >= TASK_IDLE_STREAMS_PER_MEMBER) { void framed.close(); return }
+    const timer = setTimeout(() => {
+      const list = this.idle.get(peer)
+      const i = list?.findIndex(k => k.framed === framed) ?? -1
+      if (list != null && i >= 0) list.splice(i, 1)
+      if (list?.length === 0) this.idle.delete(peer)
+      void framed.close()
+    }, this.streamIdleMs)
+    timer.unref?.()
+    kept.push({ framed, timer })
+    this.idle.set(peer, kept)
+  }
+
+  /**
+   * A stream with the call written on it: a kept one when its write goes
+   * through, else a new one. A kept stream the executor closed just as it
+   * was taken is told apart by `reused`: nothing came back on it yet.
+   */
+  private async send (peer: string, call: Uint8Array, signal?: AbortSignal): Promise<{ framed: FramedStream, reused: boolean }> {
+    const kept = this.reuse(peer)
+    if (kept != null) {
+      try {
+        await kept.write(call)
+        return { framed: kept, reused: true }
+      } catch {
+        kept.reset(new TaskClientError('closed', 'A kept stream broke'))
+      }
+    }
+    try {
+      const framed = await this.open(peer, anySignal(AbortSignal.timeout(this.dialTimeoutMs), signal))
+      await framed.write(call)
+      return { framed, reused: false }
+    } catch (err) {
+      if (signal?.aborted === true) throw new TaskClientError('canceled', 'Canceled')
+      if ((err as Error).name === 'TooManyOutboundProtocolStreamsError') throw new TaskClientError('busy', `Too many tasks open to ${peer}`, { retryAfterMs: BUSY_RETRY_AFTER_MS })
+      throw new TaskClientError('dial', `Could not reach ${peer}: ${(err as Error).message}`)
+    }
+  }
+
   private async * exchange (peer: string, call: TaskCall, session: E2ESession, opts: ExchangeOptions): AsyncGenerator<ClientEvent> {
     // counted here, not by libp2p: its per-protocol count misses streams still negotiating,
     // so a burst would pass it and meet the executor's inbound limit as a closed stream
@@ -112,24 +187,30 @@ export class TaskClient {
 
   private async * exchangeOn (peer: string, call: TaskCall, session: E2ESession, opts: ExchangeOptions): AsyncGenerator<ClientEvent> {
     const { signal } = opts
-    let framed: FramedStream
-    try {
-      framed = await this.open(peer, anySignal(AbortSignal.timeout(this.dialTimeoutMs), signal))
-      await framed.write(encodeTaskFrame(call))
-    } catch (err) {
-      if (signal?.aborted === true) throw new TaskClientError('canceled', 'Canceled')
-      if ((err as Error).name === 'TooManyOutboundProtocolStreamsError') throw new TaskClientError('busy', `Too many tasks open to ${peer}`, { retryAfterMs: BUSY_RETRY_AFTER_MS })
-      throw new TaskClientError('dial', `Could not reach ${peer}: ${(err as Error).message}`)
-    }
+    const bytes = encodeTaskFrame(call)
+    let { framed, reused } = await this.send(peer, bytes, signal)
     let last = opts.afterSeq ?? 0
     let ended = false
     try {
       for (;;) {
-        const event = await this.next(framed, peer, signal)
+        let event: TaskEvent
+        try {
+          event = await this.next(framed, peer, signal)
+        } catch (err) {
+          // a kept stream the executor closed as we took it: the call never arrived, so it goes again on a new one
+          if (!reused || !(err instanceof TaskClientError) || err.code !== 'closed') throw err
+          framed.reset(err)
+          ;({ framed, reused } = await this.send(peer, bytes, signal))
+          continue
+        }
+        reused = false
         if (event.t === 'state') continue
         if ((event.t === 'error' || event.t === 'result') && event.load != null) this.c.onLoad?.(peer, event.load)
         if (event.t === 'error') {
           const text = `Executor ${event.state === 'rejected' ? 'rejected' : 'failed'} the task: ${failureText(event.code, event.limit)}`
+          // the exchange ended as the protocol says: the stream serves the next call
+          ended = true
+          this.keep(peer, framed)
           throw new TaskClientError(event.code === 'busy' ? 'busy' : 'remote', text, { remoteCode: event.code, ...(event.retryAfterMs != null ? { retryAfterMs: event.retryAfterMs } : {}), ...(event.limit != null ? { limit: event.limit } : {}) })
         }
         if (event.seq <= last) continue // already seen before a re-attach
@@ -141,7 +222,7 @@ export class TaskClient {
         const output = decodeOutput(plain)
         if (output == null) throw new TaskClientError('malformed', `${peer} sent a result that is not a task output`)
         ended = true
-        await framed.close()
+        this.keep(peer, framed)
         yield { type: 'result', seq: event.seq, output }
         return
       }

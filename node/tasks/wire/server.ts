@@ -9,7 +9,7 @@
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from '../../logger.ts'
 import type { TaskLoad } from '../../../protocol/load/index.ts'
-import { frame, Outbox, type FramedStream } from '../../streams.ts'
+import { frame, Outbox, StreamClosedError, type FramedStream } from '../../streams.ts'
 import { decodeCbor } from '../../../protocol/cbor.ts'
 import type { WireErrorCode } from '../../../protocol/codes.ts'
 import {
@@ -25,7 +25,7 @@ import type { TaskKindRegistry } from '../registry.ts'
 import { effectiveClass, type ClassOf, type ToolClassOf } from '../data-class.ts'
 import { TaskFailedError } from '../errors.ts'
 import { MalformedMessageError } from '../../../protocol/errors.ts'
-import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CONTROL_STREAMS, TASK_FIRST_FRAME_TIMEOUT_MS, TASK_STATE_FRAME_HOLD_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
+import { BUSY_RETRY_AFTER_MS, LIBP2P_STREAM_HEADROOM, TASK_CONTROL_STREAMS, TASK_FIRST_FRAME_TIMEOUT_MS, TASK_STATE_FRAME_HOLD_MS, TASK_STREAM_SERVER_IDLE_MS, TASK_STREAMS_PER_CONNECTION } from '../constants.ts'
 import type { TaskEngine } from '../executor/executor.ts'
 import type { TaskRecord } from '../executor/records.ts'
 import type { Admission } from './admission.ts'
@@ -56,15 +56,22 @@ export interface TaskServerComponents {
   loadFor?: (peerId: string) => TaskLoad | undefined
 }
 
+export interface TaskServerInit {
+  /** How long a stream waits for its next call after one ends. @default TASK_STREAM_SERVER_IDLE_MS */
+  nextCallTimeoutMs?: number
+}
+
 type Handlers = { [K in TaskCall['t']]: (call: Extract<TaskCall, { t: K }>, peer: string, framed: FramedStream) => Promise<void> }
 
 export class TaskServer {
   private readonly c: TaskServerComponents
   private readonly handlers: Handlers
+  private readonly nextCallTimeoutMs: number
   private started = false
 
-  constructor (components: TaskServerComponents) {
+  constructor (components: TaskServerComponents, init: TaskServerInit = {}) {
     this.c = components
+    this.nextCallTimeoutMs = init.nextCallTimeoutMs ?? TASK_STREAM_SERVER_IDLE_MS
     this.handlers = {
       submit: async (call, peer, framed) => { await this.onSubmit(call, peer, framed) },
       attach: async (call, peer, framed) => { await this.onAttach(call, peer, framed) },
@@ -91,29 +98,40 @@ export class TaskServer {
     await this.c.host.unhandle(TASK_PROTOCOL).catch(() => {})
   }
 
+  /**
+   * Serves calls on one stream, one after another: a delegator keeps the
+   * stream of a finished exchange for its next call. The stream closes when
+   * the delegator closes its side or sends nothing for `nextCallTimeoutMs`.
+   */
   private async onStream (stream: Stream, connection: Connection): Promise<void> {
     const peer = connection.remotePeer.toString()
     const framed = frame(stream, { maxFrameBytes: MAX_TASK_FRAME_BYTES })
-    let call: TaskCall
-    try {
-      call = await framed.read(decodeTaskCall, { signal: AbortSignal.timeout(TASK_FIRST_FRAME_TIMEOUT_MS) })
-    } catch (err) {
-      this.c.logger('bad task frame from %s: %s', peer, (err as Error).message)
-      framed.reset(err as Error)
-      return
+    for (let first = true; this.started; first = false) {
+      let call: TaskCall | null
+      try {
+        call = await framed.readOrEnd(decodeTaskCall, { signal: AbortSignal.timeout(first ? TASK_FIRST_FRAME_TIMEOUT_MS : this.nextCallTimeoutMs) })
+      } catch (err) {
+        const idle = !first && ['TimeoutError', 'AbortError'].includes((err as Error).name)
+        if (idle) { await framed.close(); return }
+        this.c.logger('bad task frame from %s: %s', peer, (err as Error).message)
+        framed.reset(err as Error)
+        return
+      }
+      if (call == null) break
+      try {
+        await (this.handlers[call.t] as (c: TaskCall, p: string, f: FramedStream) => Promise<void>)(call, peer, framed)
+      } catch (err) {
+        this.c.logger('task stream with %s ended: %s', peer, (err as Error).message)
+        framed.reset(err as Error)
+        return
+      }
     }
-    try {
-      await (this.handlers[call.t] as (c: TaskCall, p: string, f: FramedStream) => Promise<void>)(call, peer, framed)
-    } catch (err) {
-      this.c.logger('task stream with %s ended: %s', peer, (err as Error).message)
-      framed.reset(err as Error)
-    }
+    await framed.close()
   }
 
   private async refuse (framed: FramedStream, code: WireErrorCode, taskId?: string, retryAfterMs?: number, peer?: string): Promise<void> {
     const load = peer != null ? this.c.loadFor?.(peer) : undefined
     await framed.write(encodeTaskFrame({ v: 1, t: 'error', ...(taskId != null ? { taskId } : {}), state: 'rejected', code, ...(retryAfterMs != null ? { retryAfterMs } : {}), ...(load != null ? { load } : {}) }))
-    await framed.close()
   }
 
   /** The task's pending writes on disk, lazy ones written now rather than after their linger: a refusal follows. */
@@ -250,7 +268,7 @@ export class TaskServer {
       release()
     }
     await outbox.drain()
-    await framed.close()
+    if (outbox.failed) throw new StreamClosedError('The stream broke while the task was sent')
   }
 
   private async onAttach (call: Attach, peer: string, framed: FramedStream): Promise<void> {
@@ -265,7 +283,6 @@ export class TaskServer {
     if (record == null) { await this.refuse(framed, 'not-found', call.taskId); return }
     if (!FINAL_STATES.has(record.state)) record.controller.abort(new TaskFailedError('canceled', 'Canceled by the delegator'))
     await framed.write(encodeTaskFrame({ v: 1, t: 'state', taskId: call.taskId, state: 'canceled' }))
-    await framed.close()
   }
 
   /** A final frame carries the load as it is now, for a delegator that reads it. */

@@ -25,8 +25,8 @@ import { echoKind } from '../../../node/tasks/kinds/echo.ts'
 import { TaskEngine, type EngineInit } from '../../../node/tasks/executor/executor.ts'
 import { Admission, type AdmissionInit } from '../../../node/tasks/wire/admission.ts'
 import type { ReplayStore } from '../../../node/tasks/wire/replay-store.ts'
-import { TaskServer } from '../../../node/tasks/wire/server.ts'
-import { TaskClient } from '../../../node/tasks/wire/client.ts'
+import { TaskServer, type TaskServerInit } from '../../../node/tasks/wire/server.ts'
+import { TaskClient, type TaskClientInit } from '../../../node/tasks/wire/client.ts'
 import { ChainGate } from '../../../node/tasks/chain/index.ts'
 import { defaultFounderPolicy } from '../../../node/policy/defaults.ts'
 
@@ -41,11 +41,15 @@ export interface WirePair {
   admission: Admission
   server: TaskServer
   client: TaskClient
+  /** Streams the client opened so far. */
+  dials: () => number
+  /** The executor's side of every stream opened, oldest first. */
+  serverStreams: Stream[]
   /** A signed request from the delegator, with its session; `over` changes fields before signing. */
   request: (input?: unknown, over?: Partial<TaskRequest>, key?: Ed25519KeyPair) => { bytes: Uint8Array, taskId: string, session: E2ESession }
 }
 
-export async function wirePair (init: EngineInit & AdmissionInit = {}): Promise<WirePair> {
+export async function wirePair (init: EngineInit & AdmissionInit & TaskServerInit & TaskClientInit = {}): Promise<WirePair> {
   const executorKey = generateKeyPair()
   const executorId = peerIdFromPublicKey(executorKey.publicKey)
   const delegatorKey = generateKeyPair()
@@ -76,20 +80,22 @@ export async function wirePair (init: EngineInit & AdmissionInit = {}): Promise<
     admission,
     engine,
     chains: new ChainGate({ self, orgId: ORG, policy: { ...policy, policy: defaultFounderPolicy() } as unknown as PolicyEngine, groupsOf: () => [], audit: auditLog })
-  })
+  }, init)
   await server.start()
   const connection = { remotePeer: { toString: () => delegatorId } } as unknown as Connection
+  const serverStreams: Stream[] = []
   const client = new TaskClient({
     logger,
     host: {
       dialProtocol: async () => {
         if (handler == null) throw new Error('the protocol is not handled')
         const [outbound, inbound] = await streamPair()
+        serverStreams.push(inbound)
         void handler(inbound, connection)
         return outbound
       }
     }
-  }, { stallTimeoutMs: 5_000 })
+  }, { stallTimeoutMs: 5_000, ...init })
 
   const request: WirePair['request'] = (input = { prompt: 'hello' }, over = {}, key = delegatorKey) => {
     const taskId = randomBytes(16).toString('hex')
@@ -102,7 +108,7 @@ export async function wirePair (init: EngineInit & AdmissionInit = {}): Promise<
     }
     return { bytes: encodeSignedRecord(signRecord(key, TASK_REQUEST_DOMAIN, TASK_REQUEST_TYPE, encodeTaskRequest(req))), taskId: req.taskId, session }
   }
-  return { executorId, delegatorId, delegatorKey, audit, engine, admission, server, client, request }
+  return { executorId, delegatorId, delegatorKey, audit, engine, admission, server, client, dials: () => serverStreams.length, serverStreams, request }
 }
 
 /** The replay store's contract over a map, for tests of one component (the node uses `levelReplayStore`). */

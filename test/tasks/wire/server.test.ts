@@ -68,6 +68,61 @@ describe('task wire server and client', () => {
   })
 })
 
+describe('task streams kept between calls', () => {
+  it('runs a series of tasks to one member on one stream, refusals included', async () => {
+    const w = await wirePair()
+    for (const prompt of ['one', 'two', 'three']) {
+      const req = w.request({ prompt })
+      assert.equal((await collect(w.client.submit(w.executorId, req.bytes, req.session))).output, prompt)
+    }
+    const unknown = w.request()
+    await assert.rejects(collect(w.client.attach(w.executorId, unknown.taskId, unknown.session)), (err: TaskClientError) => err.remoteCode === 'not-found')
+    const after = w.request({ prompt: 'after the refusal' })
+    assert.equal((await collect(w.client.submit(w.executorId, after.bytes, after.session))).output, 'after the refusal')
+    assert.equal(w.dials(), 1)
+  })
+
+  it('opens a new stream when the kept one was closed by the executor, even as it is taken', async () => {
+    const w = await wirePair({ nextCallTimeoutMs: 50 })
+    const first = w.request({ prompt: 'first' })
+    await collect(w.client.submit(w.executorId, first.bytes, first.session))
+    await new Promise(resolve => setTimeout(resolve, 200)) // the executor closes the idle stream
+    const second = w.request({ prompt: 'second' })
+    assert.equal((await collect(w.client.submit(w.executorId, second.bytes, second.session))).output, 'second')
+    assert.equal(w.dials(), 2)
+    // closed in the same tick the next call takes it: its write goes through, nothing comes back
+    void w.serverStreams[1]?.close()
+    const third = w.request({ prompt: 'third' })
+    assert.equal((await collect(w.client.submit(w.executorId, third.bytes, third.session))).output, 'third')
+    assert.equal(w.dials(), 3)
+    assert.deepEqual(w.audit.filter(e => e.type === 'task.received').length, 3)
+  })
+
+  it('does not keep the stream of an exchange its consumer left, nor any after stop', async () => {
+    const w = await wirePair()
+    const slow = w.request({ prompt: 'slow', chunks: 4, delayMs: 500 })
+    const events = w.client.submit(w.executorId, slow.bytes, slow.session)
+    assert.equal((await events.next()).value?.type, 'text')
+    await events.return(undefined)
+    const next = w.request({ prompt: 'next' })
+    assert.equal((await collect(w.client.submit(w.executorId, next.bytes, next.session))).output, 'next')
+    assert.equal(w.dials(), 2)
+    assert.equal(w.serverStreams[0]?.status, 'reset')
+    w.client.stop()
+    await new Promise(resolve => setTimeout(resolve, 50))
+    assert.notEqual(w.serverStreams[1]?.status, 'open')
+  })
+
+  it('serves a delegator that closes after every call, as older nodes do', async () => {
+    const w = await wirePair({ streamIdleMs: 0 })
+    for (const prompt of ['a', 'b']) {
+      const req = w.request({ prompt })
+      assert.equal((await collect(w.client.submit(w.executorId, req.bytes, req.session))).output, prompt)
+    }
+    assert.equal(w.dials(), 2)
+  })
+})
+
 describe('task service lifecycle', () => {
   it('starts and stops the server and admission idempotently', async () => {
     const w = await wirePair()
