@@ -115,6 +115,8 @@ export type AuditModule = {
    * decision, so metrics follow it rather than each service growing hooks.
    */
   subscribe: (listener: (entry: AuditEntry) => void) => () => void
+  /** Writes lingering entries and waits for every pending write (a scrape then counts all that ended before it). */
+  settle: () => Promise<void>
   /** The entries about one task, oldest first (the log indexes them by task). */
   byTask: (taskId: string) => Promise<AuditEntry[]>
   /** The tree of tasks linked to one by delegation chains, from the entries this node holds. */

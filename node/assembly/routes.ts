@@ -51,7 +51,7 @@ export function apiModules (node: MycelNode, paths: Pick<HomePaths, 'collections
       offers: () => router.offers()
     },
     policy: { current: () => policy.policy, file: () => policyFile.status(), reload: async () => await policyFile.reload() },
-    audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), verifyPeers, subscribe: (listener) => audit.subscribe(listener), byTask: async (taskId) => await audit.byTask(taskId), trace: async (taskId) => await traceTask(audit, taskId) },
+    audit: { tail: async (n) => await audit.tail(n), verify: async () => await audit.verify(), verifyPeers, subscribe: (listener) => audit.subscribe(listener), settle: async () => { await audit.settle() }, byTask: async (taskId) => await audit.byTask(taskId), trace: async (taskId) => await traceTask(audit, taskId) },
     models: {
       list: async () => runtime != null
         ? (await runtime.models()).map(m => modelSummary(m, m.loaded, catalog))

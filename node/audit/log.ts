@@ -208,8 +208,16 @@ export class AuditLog {
     return this.latest
   }
 
+  /** Writes lingering lazy entries now and waits for every pending write: a reader then sees all that was appended before. */
+  async settle (): Promise<void> {
+    if (!this.started) return
+    this.writeNow()
+    await this.flushing
+  }
+
   /** The last `n` entries, oldest first. */
   async tail (n = 20): Promise<AuditEntry[]> {
+    await this.settle()
     const out: AuditEntry[] = []
     const limit = Math.max(0, Math.min(n, MAX_TAIL_ENTRIES))
     if (limit === 0) return out
@@ -222,6 +230,7 @@ export class AuditLog {
 
   /** One entry by sequence number, or undefined. */
   async get (seq: number): Promise<AuditEntry | undefined> {
+    await this.settle()
     const value = await this.stores.entries.get(seqKey(seq))
     if (value == null) return undefined
     const { body, hash } = decodeStored(value)
@@ -230,6 +239,7 @@ export class AuditLog {
 
   /** Every entry about one task, oldest first. */
   async byTask (taskId: string): Promise<AuditEntry[]> {
+    await this.settle()
     const seqs: string[] = []
     for await (const key of this.stores.tasks.keys({ gt: `${taskId}\u0000`, lt: `${taskId}\u0001` })) seqs.push(key.slice(taskId.length + 1))
     const values = await this.stores.entries.getMany(seqs)

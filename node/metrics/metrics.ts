@@ -53,6 +53,9 @@ export class NodeMetrics {
 
   /** The exposition text (`text/plain; version=0.0.4`) and its content type. */
   async scrape (): Promise<{ contentType: string, body: string }> {
+    // counters follow entries once they are on disk: lingering ones are written first, so a
+    // scrape counts every task that ended before it
+    await this.modules.audit.settle()
     return await (await this.load()).scrape()
   }
 

@@ -3,7 +3,7 @@ import type { ApiModules } from '../api/modules.ts'
 import type { TaskFoldInit } from './task-fold.ts'
 
 export type MetricsModules = {
-  audit: Pick<ApiModules['audit'], 'subscribe'>
+  audit: Pick<ApiModules['audit'], 'subscribe' | 'settle'>
   tasks: Pick<ApiModules['tasks'], 'load'>
   node: Pick<ApiModules['node'], 'status'>
 }

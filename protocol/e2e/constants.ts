@@ -18,5 +18,11 @@ export const MAX_CONTEXT_FIELD_CHARS = 256
 export const SESSION_LABEL = 'mycel/e2e/1'
 /** Exporter label of the executor→delegator key (the delegator→executor key is HPKE's own). */
 export const RESPONSE_EXPORT_LABEL = 'mycel/e2e/1 executor->delegator'
-/** Ephemeral X25519 pairs drawn ahead on the thread pool for the next sessions (each is used once). */
-export const EPHEMERAL_KEYS_AHEAD = 8
+/** Ephemeral X25519 pairs drawn ahead on the thread pool for the next encapsulations (each is used for one). */
+export const EPHEMERAL_KEYS_AHEAD = 2
+/** Sessions one encapsulation (one ephemeral key) serves to the same recipient. */
+export const ENCAPSULATION_MAX_USES = 10_000
+/** How long one encapsulation serves new sessions to the same recipient. */
+export const ENCAPSULATION_MAX_AGE_MS = 60_000
+/** Encapsulations kept each way (recipients a sender keeps one for; `enc`s a receiver remembers). */
+export const ENCAPSULATIONS_KEPT = 1024

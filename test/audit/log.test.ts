@@ -4,6 +4,8 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { digest, entryToJson, openAuditLog, openCheckpoint, rootOf, leafHash, verifyConsistency, verifyInclusion, type AuditLogInit } from '../../node/audit/index.ts'
 import { ed25519Signer, ed25519Verify, tempLevel, type Signer } from './helpers.ts'
+import { decodeMeta, META_KEY } from '../../node/audit/store.ts'
+import { encodeCbor } from '../../protocol/cbor.ts'
 
 async function setup (t: TestContext, init: AuditLogInit = {}, signer: Signer = ed25519Signer()) {
   const { db, dir, defer } = await tempLevel(t)
@@ -64,6 +66,24 @@ describe('audit/log', () => {
     const result = await again.verify()
     assert.equal(result.ok, true)
     assert.equal(result.entries, 8)
+  })
+
+  it('continues a log whose head an older version wrote (frontier as an array of pairs)', async (t) => {
+    const { log, components, defer } = await setup(t)
+    await fill(log, 11)
+    await log.stop()
+    const meta = components.db.sublevel<string, Uint8Array>('m', { keyEncoding: 'utf8', valueEncoding: 'view' })
+    const head = decodeMeta((await meta.get(META_KEY))!)
+    assert.equal(head.frontier.length, 3) // 11 = 8 + 2 + 1
+    await meta.put(META_KEY, encodeCbor({ v: 1, size: head.size, head: head.head, frontier: head.frontier.map(f => [new Uint8Array([f.level]), f.hash]), cpSize: head.checkpointSize }))
+    const again = await openAuditLog(components, { checkpointIntervalMs: 0 })
+    defer(async () => { await again.stop() })
+    assert.equal((await again.append({ type: 'node.start', actor: 'peer-a' })).seq, 11)
+    await again.stop()
+    assert.deepEqual(decodeMeta((await meta.get(META_KEY))!).frontier.map(f => f.level), [3, 2])
+    const result = await again.verify()
+    assert.equal(result.ok, true)
+    assert.equal(result.entries, 12)
   })
 
   it('signs checkpoints every N entries whose root is the RFC 6962 root of the entry hashes', async (t) => {

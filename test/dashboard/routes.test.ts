@@ -42,7 +42,7 @@ function modules (): ApiModules {
       offers: () => []
     },
     policy: { current: unused, file: unused, reload: unused },
-    audit: { tail: async () => [], verify: unused, verifyPeers: unused, subscribe: () => () => {}, byTask: async () => [] },
+    audit: { tail: async () => [], verify: unused, verifyPeers: unused, subscribe: () => () => {}, settle: async () => {}, byTask: async () => [] },
     memory: { store: () => undefined, classOf: () => 'internal', setClass: unused, refresh: async () => {} },
     identity: { publicKey: new Uint8Array(32), sign: unused },
     tools: { list: () => [], call: unused },

@@ -4,7 +4,8 @@ import fc from 'fast-check'
 import {
   generateEncryptionKeyPair, encryptionPublicKey, openSession, sealSession, type SessionContext
 } from '../../protocol/e2e/index.ts'
-import { aeadOpen, exportSecret, nonceFor, setupBaseR, setupBaseS } from '../../protocol/e2e/hpke.ts'
+import { aeadOpen, exportSecret, forgetEncapsulations, nonceFor, setupBaseR, setupBaseS } from '../../protocol/e2e/hpke.ts'
+import { ENCAPSULATION_MAX_AGE_MS, ENCAPSULATION_MAX_USES } from '../../protocol/e2e/constants.ts'
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -22,20 +23,38 @@ function includes (haystack: Uint8Array, needle: Uint8Array): boolean {
 }
 
 describe('protocol/e2e', () => {
-  it('never uses an ephemeral key twice, whether it was drawn ahead or on the spot', async () => {
+  it('reuses one encapsulation per recipient, each session with keys of its own, that a receiver keeping nothing opens', () => {
     const keys = generateEncryptionKeyPair()
-    const seen = new Set<string>()
-    // bursts larger than the keys drawn ahead, with pauses that let the pool refill
-    for (let burst = 0; burst < 5; burst++) {
-      for (let i = 0; i < 20; i++) {
-        const c = { ...ctx, taskId: `task-${burst}-${i}` }
-        const d = sealSession(keys.publicKey, c)
-        seen.add(Buffer.from(d.enc).toString('hex'))
-        assert.equal(new TextDecoder().decode(openSession(keys, d.enc, c).open(d.seal(text('hi'), 0), 0)), 'hi')
-      }
-      await new Promise(resolve => setTimeout(resolve, 20))
+    const other = generateEncryptionKeyPair()
+    const prompt = text('the same prompt')
+    const sessions = Array.from({ length: 5 }, (_, i) => ({ c: { ...ctx, taskId: `task-${i}` }, d: sealSession(keys.publicKey, { ...ctx, taskId: `task-${i}` }) }))
+    assert.equal(new Set(sessions.map(s => Buffer.from(s.d.enc).toString('hex'))).size, 1)
+    assert.notDeepEqual(sealSession(other.publicKey, ctx).enc, sessions[0]?.d.enc)
+    const sealed = sessions.map(s => s.d.seal(prompt, 0))
+    assert.equal(new Set(sealed.map(b => Buffer.from(b).toString('hex'))).size, 5)
+    for (const [i, { c, d }] of sessions.entries()) {
+      forgetEncapsulations() // a receiver that kept nothing: the RFC's decapsulation from scratch
+      const executor = openSession(keys, d.enc, c)
+      assert.deepEqual(executor.open(sealed[i]!, 0), prompt)
+      assert.deepEqual(d.open(executor.seal(text(`result ${i}`), 1), 1), text(`result ${i}`))
+      // another task's ciphertext under the same encapsulation does not open here
+      assert.throws(() => executor.open(sealed[(i + 1) % 5]!, 0), (err: Error) => err.name === 'DecryptionFailedError')
     }
-    assert.equal(seen.size, 100)
+  })
+
+  it('encapsulates afresh after its use or age limit', (t) => {
+    const keys = generateEncryptionKeyPair()
+    const encOf = (taskId: string): string => Buffer.from(sealSession(keys.publicKey, { ...ctx, taskId }).enc).toString('hex')
+    const first = encOf('first')
+    for (let i = 1; i < ENCAPSULATION_MAX_USES; i++) encOf(`t${i}`)
+    const second = encOf('past the use limit')
+    assert.notEqual(second, first)
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() })
+    assert.equal(encOf('within the age limit'), second)
+    t.mock.timers.tick(ENCAPSULATION_MAX_AGE_MS)
+    const third = encOf('past the age limit')
+    assert.notEqual(third, second)
+    assert.deepEqual(openSession(keys, new Uint8Array(Buffer.from(third, 'hex')), { ...ctx, taskId: 'past the age limit' }).role, 'executor')
   })
 
   it('matches RFC 9180 test vector A.2.1 (X25519, HKDF-SHA256, ChaCha20-Poly1305, base mode)', () => {

@@ -17,6 +17,7 @@ import type { Ed25519KeyPair } from '../../../identity/keys.ts'
 import type { PolicyEngine } from '../../policy/engine.ts'
 import type { AuditLog } from '../../audit/log.ts'
 import { digest } from '../../audit/entry.ts'
+import { LAZY } from '../../audit/constants.ts'
 import type { TaskOutput } from '../registry.ts'
 import { PolicyDeniedError } from '../errors.ts'
 import { REATTACH_DIAL_PAUSE_MS, REATTACH_DIALS, REQUEST_TTL_MS } from '../constants.ts'
@@ -91,7 +92,11 @@ export async function runRemote (c: RemoteComponents, peer: string, card: Capabi
     throw new TaskClientError('closed', `${peer} ended the task without a result`)
   }
   const done = async (output: TaskOutput, reattached: boolean): Promise<TaskOutput> => {
-    await c.audit.append({ type: 'task.result', actor: c.self, peer, task: taskId, data: { output: digest(encodeCbor(output)), state: 'completed', ...(reattached ? { reattached } : {}) } })
+    // the receipt records what arrived; holding the output for a disk write of its own cost every
+    // delegated task a round trip to the thread pool and protected nothing: the executor's log has
+    // the result already, a failed write stops this log from taking more, and a stop writes it out
+    c.audit.append({ type: 'task.result', actor: c.self, peer, task: taskId, data: { output: digest(encodeCbor(output)), state: 'completed', ...(reattached ? { reattached } : {}) } }, LAZY)
+      .catch((err: Error) => { c.logger('the receipt of %s was not written: %s', taskId, err.message) })
     return output
   }
   try {
