@@ -146,8 +146,8 @@ export class TaskClient {
 
   /**
    * A stream with the call written on it: a kept one when its write goes
-   * through, else a new one. A kept stream the executor closed just as it
-   * was taken is told apart by `reused`: nothing came back on it yet.
+   * through, else a new one. `reused` says which: on a kept stream, a clean
+   * close before any frame means the executor had closed it unread.
    */
   private async send (peer: string, call: Uint8Array, signal?: AbortSignal): Promise<{ framed: FramedStream, reused: boolean }> {
     const kept = this.reuse(peer)
@@ -193,13 +193,12 @@ export class TaskClient {
     let ended = false
     try {
       for (;;) {
-        let event: TaskEvent
-        try {
-          event = await this.next(framed, peer, signal)
-        } catch (err) {
-          // a kept stream the executor closed as we took it: the call never arrived, so it goes again on a new one
-          if (!reused || !(err instanceof TaskClientError) || err.code !== 'closed') throw err
-          framed.reset(err)
+        const event = await this.next(framed, peer, signal, reused)
+        if (event == null) {
+          // a kept stream the executor closed cleanly as we took it: it closes only a stream whose
+          // next call it has not read, so the call goes again on a new one (a stream that breaks
+          // is reset instead, and fails over or re-attaches as any other)
+          framed.reset(new TaskClientError('closed', 'A kept stream went stale'))
           ;({ framed, reused } = await this.send(peer, bytes, signal))
           continue
         }
@@ -232,9 +231,11 @@ export class TaskClient {
     }
   }
 
-  private async next (framed: FramedStream, peer: string, signal?: AbortSignal): Promise<TaskEvent> {
+  /** The next event; with `orEnd`, null when the executor closed the stream cleanly before it. */
+  private async next (framed: FramedStream, peer: string, signal: AbortSignal | undefined, orEnd: boolean): Promise<TaskEvent | null> {
     try {
-      return await framed.read(decodeTaskEvent, { signal: anySignal(AbortSignal.timeout(this.stallTimeoutMs), signal) })
+      const options = { signal: anySignal(AbortSignal.timeout(this.stallTimeoutMs), signal) }
+      return orEnd ? await framed.readOrEnd(decodeTaskEvent, options) : await framed.read(decodeTaskEvent, options)
     } catch (err) {
       const name = (err as Error).name
       if (signal?.aborted === true) throw new TaskClientError('canceled', 'Canceled')

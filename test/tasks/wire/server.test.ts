@@ -98,6 +98,20 @@ describe('task streams kept between calls', () => {
     assert.deepEqual(w.audit.filter(e => e.type === 'task.received').length, 3)
   })
 
+  it('sends nothing twice: a kept stream that breaks after the executor read the call fails as a broken stream', async () => {
+    const w = await wirePair({ maxRunning: 1 })
+    const first = w.request({ prompt: 'first' })
+    await collect(w.client.submit(w.executorId, first.bytes, first.session))
+    // the only slot busy, so the next task waits in the queue and no frame comes back for a while
+    const busy = w.engine.runLocal({ kind: 'echo', input: { prompt: 'slow', chunks: 4, delayMs: 300 }, dataClass: 'internal' })
+    const broken = w.request({ prompt: 'queued' })
+    setTimeout(() => { w.serverStreams[0]?.abort(new Error('the connection went away')) }, 30)
+    await assert.rejects(collect(w.client.submit(w.executorId, broken.bytes, broken.session)), (err: TaskClientError) => err.code === 'closed')
+    assert.equal(w.dials(), 1, 'not sent again on a new stream')
+    assert.equal(w.audit.filter(e => e.type === 'task.received' && (e as { task?: string }).task === broken.taskId).length, 1, 'the executor has the task once, to re-attach to')
+    await busy
+  })
+
   it('does not keep the stream of an exchange its consumer left, nor any after stop', async () => {
     const w = await wirePair()
     const slow = w.request({ prompt: 'slow', chunks: 4, delayMs: 500 })
