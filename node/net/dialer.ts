@@ -27,7 +27,7 @@ import type { Logger } from '../logger.ts'
 import type { MycelHost } from './host.ts'
 import type { AddressBook } from './address-book.ts'
 import type { CapabilityCard } from '../../protocol/cards/card.ts'
-import { memberAddrs } from './addresses.ts'
+import { memberAddrs, withPeerId } from './addresses.ts'
 import { BOOTSTRAP_DIAL_TIMEOUT_MS, RECONNECT_BACKOFF_MAX_MS, RECONNECT_INTERVAL_MS } from '../constants.ts'
 
 export interface DialerComponents {
@@ -75,9 +75,26 @@ export class Dialer {
   private dialed = new Map<string, number>()
   private saidRevoked = false
   private started = false
+  /**
+   * What each connected member said it listens on when libp2p identified it.
+   * Its card says the same, but a card can arrive after the connection: a
+   * member that restarted on a new address and connected to us would be
+   * remembered at its old one if this node stopped before the card came,
+   * and after both restarted neither could find the other.
+   */
+  private readonly identified = new Map<string, string[]>()
   private readonly onCard = (evt: CustomEvent<{ peerId: string }>): void => {
     if (evt.detail.peerId === this.self) return
     this.backoff.delete(evt.detail.peerId)
+    this.c.addressBook.update(this.otherMemberAddrs())
+  }
+
+  private readonly onIdentify = (evt: CustomEvent<{ peerId: { toString: () => string }, listenAddrs: Array<{ toString: () => string }> }>): void => {
+    const peer = evt.detail.peerId.toString()
+    if (peer === this.self || !this.isMember(peer)) return
+    this.identified.delete(peer)
+    if (this.identified.size >= MAX_IDENTIFIED_PEERS) this.identified.delete(this.identified.keys().next().value as string)
+    this.identified.set(peer, evt.detail.listenAddrs.slice(0, MAX_ADDRS_PER_PEER).map(a => withPeerId(a.toString(), peer)))
     this.c.addressBook.update(this.otherMemberAddrs())
   }
 
@@ -101,6 +118,7 @@ export class Dialer {
     this.started = true
     this.dial([...this.bootstrap, ...this.c.addressBook.list()])
     this.c.cards.addEventListener('card:updated', this.onCard as EventListener)
+    this.c.host.addEventListener('peer:identify', this.onIdentify as never)
     this.task.start()
   }
 
@@ -109,6 +127,7 @@ export class Dialer {
     this.started = false
     this.task.stop()
     this.c.cards.removeEventListener('card:updated', this.onCard as EventListener)
+    this.c.host.removeEventListener('peer:identify', this.onIdentify as never)
     this.c.addressBook.update(this.otherMemberAddrs())
   }
 
@@ -150,12 +169,21 @@ export class Dialer {
     }
   }
 
-  /** Addresses of the other members this node holds cards of. */
+  private isMember (peer: string): boolean {
+    return this.c.cards.cards().some(h => h.card.peerId === peer)
+  }
+
+  /** Addresses of the other members this node holds cards of, what they said at identify first. */
   private otherMemberAddrs (): string[] {
     const own = new Set(this.c.host.getMultiaddrs().map(String))
-    return memberAddrs(this.c.host, this.c.cards).filter(a => !own.has(a) && !a.endsWith(`/p2p/${this.self}`))
+    const identified = [...this.identified].filter(([peer]) => this.isMember(peer)).flatMap(([, addrs]) => addrs)
+    return [...new Set([...identified, ...memberAddrs(this.c.host, this.c.cards)])].filter(a => !own.has(a) && !a.endsWith(`/p2p/${this.self}`))
   }
 }
+
+/** Members whose identify addresses are kept; the oldest go first. */
+const MAX_IDENTIFIED_PEERS = 256
+const MAX_ADDRS_PER_PEER = 8
 
 function peerOf (addr: string): string | undefined {
   return /\/p2p\/([^/]+)$/.exec(addr)?.[1]

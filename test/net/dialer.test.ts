@@ -7,6 +7,7 @@ import { afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Dialer } from '../../node/net/dialer.ts'
 import type { MycelHost } from '../../node/net/host.ts'
+import type { CapabilityCard } from '../../protocol/cards/card.ts'
 
 const SELF = '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelfSelfSelfSelf'
 const PEER = '12D3KooWQmqHxPf5LwZ5kJKQvXvWdMqSsYvR7yJbP5dDnTtcQn4Y'
@@ -15,19 +16,23 @@ const ADDR = `/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`
 /** Dialers started by a test, stopped after it (afterStart arms a real repeating timer). */
 const started: Dialer[] = []
 
-function scripted (opts: { revoked?: () => boolean } = {}) {
+function scripted (opts: { revoked?: () => boolean, cards?: () => Array<{ card: CapabilityCard }> } = {}) {
   let now = 0
   const dials: number[] = []
   let connected = false
+  let onIdentify: ((evt: CustomEvent) => void) | undefined
   const host = {
     peerId: { toString: () => SELF },
     getMultiaddrs: () => [],
     getConnections: () => connected ? [{ remotePeer: { toString: () => PEER } }] : [],
-    dial: async () => { dials.push(now); throw new Error('connection refused') }
+    dial: async () => { dials.push(now); throw new Error('connection refused') },
+    addEventListener: (_t: string, l: (evt: CustomEvent) => void) => { onIdentify = l },
+    removeEventListener: () => { onIdentify = undefined }
   } as unknown as MycelHost
   let onCard: EventListener | undefined
-  const cards = { cards: () => [], addEventListener: (_t: string, l: EventListener) => { onCard = l }, removeEventListener: () => {} }
-  const addressBook = { list: () => [ADDR], update: () => {} } as never
+  const cards = { cards: opts.cards ?? (() => []), addEventListener: (_t: string, l: EventListener) => { onCard = l }, removeEventListener: () => {} }
+  const remembered: string[][] = []
+  const addressBook = { list: () => [ADDR], update: (addrs: string[]) => { remembered.push(addrs) } } as never
   const d = new Dialer({ host, addressBook, cards, logger: Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false }) as never }, {
     reconnectIntervalMs: 10_000,
     backoffMaxMs: 80_000,
@@ -43,7 +48,10 @@ function scripted (opts: { revoked?: () => boolean } = {}) {
   started.push(d)
   now = 10_000
   const card = (): void => { onCard?.(new CustomEvent('card:updated', { detail: { peerId: PEER } })) }
-  return { d, dials, run, card, connect: (v: boolean) => { connected = v }, at: () => now }
+  const identify = (peer: string, addrs: string[]): void => {
+    onIdentify?.(new CustomEvent('peer:identify', { detail: { peerId: { toString: () => peer }, listenAddrs: addrs.map(a => ({ toString: () => a })) } }))
+  }
+  return { d, dials, run, card, identify, remembered, connect: (v: boolean) => { connected = v }, at: () => now }
 }
 
 describe('dialer back-off', { timeout: 10_000 }, () => {
@@ -80,6 +88,16 @@ describe('dialer back-off', { timeout: 10_000 }, () => {
     const before = s.dials.length
     s.run(10_000)
     assert.equal(s.dials.length, before + 1)
+  })
+
+  it('remembers where a member said it listens as it connects, before its card says so', () => {
+    const card = { peerId: PEER, addrs: ['/ip4/127.0.0.1/tcp/4001'] } as unknown as CapabilityCard
+    const s = scripted({ cards: () => [{ card }] })
+    // restarted on another port, it connected to us; its new card is still on its way
+    s.identify(PEER, ['/ip4/127.0.0.1/tcp/50123'])
+    s.identify('12D3KooWNotAMemberNotAMemberNotAMemberNotAMemberNot', ['/ip4/127.0.0.1/tcp/50999'])
+    s.d.stop()
+    assert.deepEqual(s.remembered.at(-1), [`/ip4/127.0.0.1/tcp/50123/p2p/${PEER}`, ADDR], 'the new address first, the card\'s too, no one else\'s')
   })
 
   it('a node that knows it is revoked dials no one', () => {
