@@ -91,7 +91,7 @@ export class Dialer {
 
   private readonly onIdentify = (evt: CustomEvent<{ peerId: { toString: () => string }, listenAddrs: Array<{ toString: () => string }> }>): void => {
     const peer = evt.detail.peerId.toString()
-    if (peer === this.self || !this.isMember(peer)) return
+    if (peer === this.self || !this.members().has(peer)) return
     this.identified.delete(peer)
     if (this.identified.size >= MAX_IDENTIFIED_PEERS) this.identified.delete(this.identified.keys().next().value as string)
     this.identified.set(peer, evt.detail.listenAddrs.slice(0, MAX_ADDRS_PER_PEER).map(a => withPeerId(a.toString(), peer)))
@@ -169,14 +169,15 @@ export class Dialer {
     }
   }
 
-  private isMember (peer: string): boolean {
-    return this.c.cards.cards().some(h => h.card.peerId === peer)
+  private members (): Set<string> {
+    return new Set(this.c.cards.cards().map(h => h.card.peerId))
   }
 
   /** Addresses of the other members this node holds cards of, what they said at identify first. */
   private otherMemberAddrs (): string[] {
     const own = new Set(this.c.host.getMultiaddrs().map(String))
-    const identified = [...this.identified].filter(([peer]) => this.isMember(peer)).flatMap(([, addrs]) => addrs)
+    const members = this.members()
+    const identified = [...this.identified].filter(([peer]) => members.has(peer)).flatMap(([, addrs]) => addrs)
     return [...new Set([...identified, ...memberAddrs(this.c.host, this.c.cards)])].filter(a => !own.has(a) && !a.endsWith(`/p2p/${this.self}`))
   }
 }

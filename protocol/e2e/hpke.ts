@@ -161,8 +161,12 @@ function extractAndExpand (dhOut: Uint8Array, kemContext: Uint8Array): Uint8Arra
 // base mode has no PSK, so psk_id_hash is a constant
 const PSK_ID_HASH = labeledExtract(HPKE_SUITE_ID, EMPTY, 'psk_id_hash', EMPTY)
 
-/** KeySchedule's `secret`: depends on the shared secret alone (base mode), so it is what an encapsulation keeps. */
-function scheduleSecret (sharedSecret: Uint8Array): Uint8Array {
+/**
+ * KeySchedule's `secret` from the KEM's DH output: base mode makes it depend
+ * on the shared secret alone, so it is what an encapsulation keeps.
+ */
+function scheduleSecret (dhOut: Uint8Array, enc: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array {
+  const sharedSecret = extractAndExpand(dhOut, Buffer.concat([enc, recipientPublicKey]))
   return labeledExtract(HPKE_SUITE_ID, sharedSecret, 'secret', EMPTY)
 }
 
@@ -209,7 +213,7 @@ function encapsulate (recipientPublicKey: Uint8Array): Encapsulation {
   }
   const pkR = publicKeyObject(recipientPublicKey)
   const { privateKey: skE, enc } = takeEphemeral()
-  const secret = scheduleSecret(extractAndExpand(dh(skE, pkR), Buffer.concat([enc, recipientPublicKey])))
+  const secret = scheduleSecret(dh(skE, pkR), enc, recipientPublicKey)
   const fresh = { enc, secret, uses: 1, until: now + ENCAPSULATION_MAX_AGE_MS }
   if (sent.size >= ENCAPSULATIONS_KEPT && kept == null) sent.delete(sent.keys().next().value as string)
   sent.set(id, fresh)
@@ -226,7 +230,7 @@ function decapsulate (enc: Uint8Array, recipient: EncryptionKeyPair): Uint8Array
   }
   const skR = secretKeyObject(recipient.secretKey)
   const pkE = publicKeyObject(enc, false) // from the wire: only what decapsulated is kept
-  const secret = scheduleSecret(extractAndExpand(dh(skR, pkE), Buffer.concat([enc, recipient.publicKey])))
+  const secret = scheduleSecret(dh(skR, pkE), enc, recipient.publicKey)
   if (received.size >= ENCAPSULATIONS_KEPT) received.delete(received.keys().next().value as string)
   received.set(id, secret)
   return secret
@@ -246,8 +250,7 @@ export function setupBaseS (recipientPublicKey: Uint8Array, info: Uint8Array, ep
   const pkR = publicKeyObject(recipientPublicKey)
   const skE = secretKeyObject(new Uint8Array(ephemeralSecretKey))
   const enc = rawPublic(createPublicKey(skE))
-  const sharedSecret = extractAndExpand(dh(skE, pkR), Buffer.concat([enc, recipientPublicKey]))
-  return { enc, context: keySchedule(scheduleSecret(sharedSecret), info) }
+  return { enc, context: keySchedule(scheduleSecret(dh(skE, pkR), enc, recipientPublicKey), info) }
 }
 
 /** SetupBaseR: decapsulates `enc` with the recipient's key pair. */

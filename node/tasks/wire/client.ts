@@ -3,9 +3,10 @@
  * `cancel`, one stream each at a time. A stream whose exchange ended
  * cleanly (its result or error frame read) is kept for the next call to the
  * same member for `TASK_STREAM_IDLE_MS`, so a run of tasks pays for one
- * stream setup, not one each; a stream that broke or was abandoned is reset. Submit and attach are async generators of the
- * task's events (output pieces and the result, in clear, in order), so the
- * router reads a remote task like a local one. Everything that can go wrong
+ * stream setup, not one each; a stream that broke or was abandoned is
+ * reset. Submit and attach are async generators of the task's events
+ * (output pieces and the result, in clear, in order), so the router reads
+ * a remote task like a local one. Everything that can go wrong
  * is one `TaskClientError` whose `code` the router switches on.
  *
  * @example
