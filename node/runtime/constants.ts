@@ -43,6 +43,12 @@ export const PULL_CONNECT_TIMEOUT_MS = 30_000
 export const PULL_IDLE_TIMEOUT_MS = 60_000
 /** After giving up, how long to let the downloader wind down before its staging folder is removed. */
 export const PULL_ABORT_GRACE_MS = 2_000
+/**
+ * A generation waits at most this long for the others on its context to be
+ * ready for the next decode step (step-barrier.ts); a guard only: a wait
+ * lasts the step the others still run.
+ */
+export const STEP_BARRIER_MAX_WAIT_MS = 1_000
 /** How long a canceled generation waits for its evaluation step in flight before the sequence is disposed. */
 export const ABORT_SETTLE_TIMEOUT_MS = 5_000
 /** Messages in one chat (the `llm.chat` task input's own bound). */

@@ -11,6 +11,7 @@ import type { Penalties } from './sampling.ts'
 import { ChunkCoalescer, TokenTextDecoder, type ChunkCoalescerInit } from './stream.ts'
 import { ABORT_SETTLE_TIMEOUT_MS } from './constants.ts'
 import { StopScanner } from './stop.ts'
+import { sequenceOrder, type StepBarrier, type StepMember } from './step-barrier.ts'
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls'
 
@@ -52,6 +53,8 @@ export interface GenerateParams {
   onFirstToken?: () => void
   /** Generation ends at the first of these; the text stops before it. */
   stop?: readonly string[]
+  /** The context's generations line up their decode steps here after the prompt (step-barrier.ts). */
+  steps?: StepBarrier
 }
 
 const ABORTED = Symbol('aborted')
@@ -99,8 +102,10 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
       : {}),
     ...(p.sampling.tokenBias != null ? { tokenBias: p.sampling.tokenBias } : {})
   })[Symbol.asyncIterator]()
+  let member: StepMember | undefined
   try {
     while (completionTokens < limit) {
+      if (member != null && (await Promise.race([member.step(), aborted])) === ABORTED) throw p.signal.reason
       const next = iterator.next()
       const r = await Promise.race([next, aborted])
       if (r === ABORTED) {
@@ -111,7 +116,11 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
         throw p.signal.reason
       }
       if (r.done === true) break
-      if (completionTokens === 0) p.onFirstToken?.()
+      if (completionTokens === 0) {
+        p.onFirstToken?.()
+        // past the prompt: from the next token on, steps go in line with the context's other generations
+        member = p.steps?.join(sequenceOrder(p.sequence))
+      }
       completionTokens++
       seen.push(r.value)
       const out = scanner.push(decoder.push(r.value))
@@ -128,6 +137,7 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
     if (p.onText != null) coalescer.flush()
     return { text, usage: { promptTokens: p.prompt.length, completionTokens }, finishReason, ...(scanner.stop != null ? { stopSequence: scanner.stop } : {}) }
   } finally {
+    member?.leave()
     if (onAbort != null) p.signal.removeEventListener('abort', onAbort)
     coalescer.discard()
     void iterator.return?.().catch(() => {})

@@ -65,6 +65,7 @@ export async function runGeneration (loaded: LoadedModel, signal: AbortSignal, r
       ...(tokenBias != null ? { tokenBias } : {})
     },
     signal,
+    steps: loaded.steps,
     ...(req.stop != null && req.stop.length > 0 ? { stop: req.stop } : {}),
     ...(req.onText != null ? { onText: req.onText } : {}),
     ...(ctx.stream != null ? { stream: ctx.stream } : {})

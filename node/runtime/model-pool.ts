@@ -12,6 +12,7 @@ import type { Logger } from '../logger.ts'
 import { chatWrapperFor } from './chat.ts'
 import { InvalidModelFileError } from './errors.ts'
 import { SequenceCache, type SequenceCacheStats } from './sequence-cache.ts'
+import { StepBarrier, type StepBarrierStats } from './step-barrier.ts'
 import type { StateStore } from './state-store.ts'
 import type { ModelRegistry, RegisteredModel } from './registry.ts'
 
@@ -24,6 +25,8 @@ export interface LoadedModel {
   chatWrapper: ChatWrapper | null
   /** The context's sequences, kept resident with their state between tasks. */
   sequences: SequenceCache
+  /** Lines up the decode steps of the context's generations (step-barrier.ts). */
+  steps: StepBarrier
   /** Created on first embed. */
   embedding?: Promise<LlamaEmbeddingContext>
 }
@@ -108,6 +111,17 @@ export class ModelPool {
       out.reusedTokens += s.reusedTokens
       out.restoredTokens += s.restoredTokens
       out.evaluatedTokens += s.evaluatedTokens
+    }
+    return out
+  }
+
+  /** Decode steps lined up and waits cut short, summed over the loaded models. */
+  stepStats (): StepBarrierStats {
+    const out: StepBarrierStats = { lined: 0, overdue: 0 }
+    for (const m of this.ready.values()) {
+      const s = m.steps.stats()
+      out.lined += s.lined
+      out.overdue += s.overdue
     }
     return out
   }
@@ -198,7 +212,7 @@ export class ModelPool {
       this.loads.set(entry.name, (this.loads.get(entry.name) ?? 0) + 1)
       const disk = this.init.states != null ? { store: this.init.states, model: { name: entry.name, sha256: entry.sha256 } } : undefined
       const loaded: LoadedModel = {
-        entry, model, context, contextSize: context.contextSize, chatWrapper: chatWrapperFor(model, entry.hasChatTemplate), sequences: new SequenceCache(context, this.init.sequences, disk)
+        entry, model, context, contextSize: context.contextSize, chatWrapper: chatWrapperFor(model, entry.hasChatTemplate), sequences: new SequenceCache(context, this.init.sequences, disk), steps: new StepBarrier()
       }
       this.ready.set(entry.name, loaded)
       this.init.log('loaded %s in %d ms: %d sequences x %d tokens', entry.name, Math.round(performance.now() - started), this.init.sequences, context.contextSize)

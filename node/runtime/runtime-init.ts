@@ -64,4 +64,6 @@ export interface RuntimeStats extends SchedulerStats {
   sequencesPerModel: number
   /** Prompt tokens taken from resident sequence state, restored from disk, or evaluated, over the models loaded now (sequence-cache.ts). */
   promptTokens: { reused: number, restored: number, evaluated: number }
+  /** Decode steps over the models loaded now (step-barrier.ts): those with several generations in line, and waits the guard cut short. */
+  decodeSteps: { lined: number, overdue: number }
 }

@@ -126,7 +126,8 @@ export class Runtime {
       ...this.scheduler.stats(),
       loadedModels: this.pool?.loadedNames() ?? [],
       sequencesPerModel: this.sequences,
-      promptTokens: { reused: cache.reusedTokens, restored: cache.restoredTokens, evaluated: cache.evaluatedTokens }
+      promptTokens: { reused: cache.reusedTokens, restored: cache.restoredTokens, evaluated: cache.evaluatedTokens },
+      decodeSteps: this.pool?.stepStats() ?? { lined: 0, overdue: 0 }
     }
   }
 

@@ -1,0 +1,137 @@
+/**
+ * The step barrier lines up the decode steps of a context's generations:
+ * nobody goes before everyone is ready, they go in sequence order, one that
+ * leaves (finished, canceled) never holds the others, and an overdue wait
+ * ends. Then on the generated model: the runtime's real sequences give
+ * their llama.cpp ids, and concurrent generations with one canceled in the
+ * middle still end with the serial text.
+ */
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { getLlama, LlamaLogLevel } from 'node-llama-cpp'
+import { StepBarrier, sequenceOrder } from '../../node/runtime/step-barrier.ts'
+import { runtime, type Runtime } from '../../node/runtime/index.ts'
+import { testHome, type TestHome } from './helpers.ts'
+
+/** Lets every pending microtask and one macrotask turn run. */
+const turn = async (): Promise<void> => await new Promise(resolve => setImmediate(resolve))
+
+describe('step barrier', { timeout: 10_000 }, () => {
+  it('releases no one until every member waits, then all of them in sequence order', async () => {
+    const barrier = new StepBarrier()
+    const members = [2, 0, 3, 1].map(order => ({ order, member: barrier.join(order) }))
+    const went: number[] = []
+    const steps = members.slice(0, 3).map(async m => { await m.member.step(); went.push(m.order) })
+    await turn(); await turn()
+    assert.equal(went.length, 0, 'three of four waiting: nobody goes')
+    const last = members[3] as (typeof members)[number]
+    steps.push(last.member.step().then(() => { went.push(last.order) }))
+    await Promise.all(steps)
+    assert.deepEqual(went, [0, 1, 2, 3])
+    // the next step lines up again
+    went.length = 0
+    await Promise.all(members.map(async m => { await m.member.step(); went.push(m.order) }))
+    assert.deepEqual(went, [0, 1, 2, 3])
+  })
+
+  it('a member that leaves, waiting or not, no longer holds the others', async () => {
+    const barrier = new StepBarrier()
+    const a = barrier.join(0)
+    const b = barrier.join(1)
+    const c = barrier.join(2)
+    const went: string[] = []
+    const aStep = a.step().then(() => { went.push('a') })
+    const cStep = c.step().then(() => { went.push('c') })
+    await turn()
+    assert.equal(went.length, 0, 'b has not asked yet')
+    b.leave() // finished while the others waited for it
+    await Promise.all([aStep, cStep])
+    assert.deepEqual(went, ['a', 'c'])
+    const cWait = c.step().then(() => { went.push('c left') })
+    await turn()
+    assert.equal(went.length, 2, 'c waits for a')
+    c.leave() // canceled while waiting: its own wait ends
+    await cWait
+    await a.step() // alone now
+    assert.deepEqual(went, ['a', 'c', 'c left'])
+    assert.equal(barrier.size, 1)
+    b.leave() // twice is harmless
+    assert.equal(barrier.size, 1)
+    assert.deepEqual(barrier.stats(), { lined: 1, overdue: 0 }, 'no wait needed the guard')
+  })
+
+  it('a lone member and a member that left step at once', async () => {
+    const barrier = new StepBarrier()
+    const a = barrier.join(0)
+    for (let i = 0; i < 3; i++) await a.step()
+    a.leave()
+    await a.step()
+    assert.equal(barrier.size, 0)
+    assert.deepEqual(barrier.stats(), { lined: 0, overdue: 0 })
+  })
+
+  it('an overdue wait releases those waiting, and the late member lines up at the next step', async () => {
+    const barrier = new StepBarrier({ maxWaitMs: 20 })
+    const a = barrier.join(0)
+    const b = barrier.join(1)
+    await a.step() // b never asked: released by the guard
+    let aWent = false
+    const aStep = a.step().then(() => { aWent = true })
+    await turn()
+    assert.equal(aWent, false, 'the guard does not cancel the next wait')
+    await Promise.all([aStep, b.step()])
+    assert.equal(aWent, true)
+    assert.deepEqual(barrier.stats(), { lined: 1, overdue: 1 })
+  })
+})
+
+describe('step barrier on the generated model', { timeout: 120_000 }, () => {
+  let home: TestHome
+  let rt: Runtime
+
+  before(async () => {
+    home = await testHome()
+    await home.addModel('tiny')
+    rt = runtime({ keepAliveMs: 60_000, sequences: 4 })({ registry: home.registry })
+    await rt.start()
+  }, { timeout: 30_000 })
+
+  after(async () => {
+    await rt?.stop()
+    await home?.cleanup()
+  }, { timeout: 30_000 })
+
+  it("orders a context's sequences by their llama.cpp ids", async () => {
+    const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error })
+    const model = await llama.loadModel({ modelPath: await home.addModel('ids') })
+    const context = await model.createContext({ sequences: 3, contextSize: 256 })
+    try {
+      const first = [context.getSequence(), context.getSequence(), context.getSequence()]
+      // the private id node-llama-cpp keeps: a renamed field would lose the fast path silently
+      assert.deepEqual(first.map(sequenceOrder), [0, 1, 2])
+      await first[1]?.dispose()
+      assert.equal(sequenceOrder(context.getSequence()), 1, 'a reclaimed id comes back')
+    } finally {
+      await context.dispose()
+      await model.dispose()
+      await llama.dispose()
+    }
+  })
+
+  it('concurrent generations, one canceled in the middle, end with the serial text', async () => {
+    const prompt = 'The mesh says:'
+    const serial = await rt.complete({ model: 'tiny', prompt, maxTokens: 120 })
+    const ac = new AbortController()
+    let seen = 0
+    const canceled = rt.complete({ model: 'tiny', prompt, maxTokens: 400, signal: ac.signal, onText: () => { if (++seen === 3) ac.abort() } })
+    const others = [0, 1, 2].map(async () => await rt.complete({ model: 'tiny', prompt, maxTokens: 120 }))
+    await assert.rejects(canceled, { name: 'TaskCanceledError' })
+    for (const r of await Promise.all(others)) {
+      assert.equal(r.text, serial.text)
+      assert.equal(r.usage.completionTokens, serial.usage.completionTokens)
+    }
+    const steps = rt.stats().decodeSteps
+    assert.ok(steps.lined > 0, 'the generations stepped in line')
+    assert.equal(steps.overdue, 0, 'no one waited for the canceled generation')
+  })
+})
