@@ -5,7 +5,7 @@
  * in one run: this machine's memory bandwidth and the tokens/s bound it sets
  * (the roofline), 4 concurrent tasks vs 1 at a time through Mycel's runtime
  * and on node-llama-cpp alone, and node-llama-cpp with 2 threads vs 1 (the
- * runtime's default on 2 cores).
+ * runtime's default on 2 cores), and what one decode step costs by its shape.
  * The model is generated here only, into `os.tmpdir()/mycel-bench`, never by
  * tests or CI.
  *
@@ -14,6 +14,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Llama, Token } from 'node-llama-cpp'
 import { makeTestModel, testModelSpec, testModelLayout } from '../make-test-model.ts'
 import { ModelRegistry, defaultThreads, runtime as createRuntime } from '../../node/runtime/index.ts'
 import { measureBandwidth } from './bandwidth.ts'
@@ -28,6 +29,10 @@ const SEQUENCES = 4
 const ROUNDS = 3
 /** Tokens per thread-count run: 2 threads on 2 busy cores can be 10x slower. */
 const THREAD_TOKENS = 16
+/** Decode steps timed per shape (medians). */
+const STEP_RUNS = 5
+/** Sequence ids in the order a step without Mycel's step barrier may queue them. */
+const OUT_OF_ORDER = [2, 0, 3, 1]
 
 /** Path of the large model; generated when missing or not the current layout (~15 s on this machine). */
 export async function largeModelPath (): Promise<string> {
@@ -47,6 +52,50 @@ export function largeModelBytesPerToken (): number {
   const spec = testModelSpec({ size: 'large', seed: 1 })
   const { sizes } = testModelLayout({ size: 'large', seed: 1 })
   return sizes.reduce((sum, n, i) => spec.tensors[i]?.name === 'token_embd.weight' ? sum : sum + n, 0)
+}
+
+export interface StepTimes {
+  /** One sequence, one token. */
+  one: number
+  /** Four sequences, one token each, queued in sequence id order. */
+  inOrder: number
+  /** The same four, queued out of order. */
+  outOfOrder: number
+}
+
+/**
+ * What one decode step costs on node-llama-cpp alone, by its shape (ms,
+ * medians): a step of 4 tokens against 1 is what batching can win (the
+ * roofline), in order against out of order is why the step barrier sorts.
+ */
+export async function measureDecodeSteps (llama: Llama, modelPath: string): Promise<StepTimes> {
+  const model = await llama.loadModel({ modelPath })
+  const threads = defaultThreads()
+  const context = await model.createContext({ sequences: SEQUENCES, contextSize: 2048, ...(threads != null ? { threads } : {}) })
+  try {
+    const prompt = model.tokenize(PROMPT)
+    const token = prompt[0] as Token
+    const sequences = Array.from({ length: SEQUENCES }, () => context.getSequence())
+    for (const s of sequences) await s.evaluateWithoutGeneratingNewTokens(prompt)
+    // all four queued in one tick: node-llama-cpp dispatches them as one batch, in queue order
+    const step = async (order: number[]): Promise<number> => {
+      const started = performance.now()
+      await Promise.all(order.map(async i => { await sequences[i]?.evaluateWithoutGeneratingNewTokens([token]) }))
+      return performance.now() - started
+    }
+    const one: number[] = []
+    const inOrder: number[] = []
+    const outOfOrder: number[] = []
+    for (let i = 0; i < STEP_RUNS; i++) {
+      one.push(await step([0]))
+      inOrder.push(await step([0, 1, 2, 3]))
+      outOfOrder.push(await step(OUT_OF_ORDER))
+    }
+    return { one: percentile(one, 50), inOrder: percentile(inOrder, 50), outOfOrder: percentile(outOfOrder, 50) }
+  } finally {
+    await context.dispose()
+    await model.dispose()
+  }
 }
 
 async function run (): Promise<BenchRow[]> {
@@ -81,6 +130,7 @@ async function run (): Promise<BenchRow[]> {
         directConcurrent.push((await measureConcurrent(direct.generate, SEQUENCES, TOKENS)).tokensPerSecond)
       }
     } finally { await direct.dispose() }
+    const steps = await measureDecodeSteps(llama, modelPath)
     const oneAtATime = percentile(serial, 50)
     const batched = percentile(concurrent, 50)
     const directOne = percentile(directSerial, 50)
@@ -90,6 +140,9 @@ async function run (): Promise<BenchRow[]> {
       { suite, name: 'memory read bandwidth, 1 thread (memcmp)', value: bw.readBytesPerSecond / 1e9, unit: 'GB/s' },
       { suite, name: 'memory copy bandwidth, 1 thread (memcpy, r+w)', value: bw.copyBytesPerSecond / 1e9, unit: 'GB/s' },
       { suite, name: `weights read per decode step (large, Q8_0)`, value: bytesPerToken / 1e9, unit: 'GB' },
+      { suite, name: 'decode step, 1 sequence (large, node-llama-cpp)', value: steps.one, unit: 'ms' },
+      { suite, name: 'decode step, 4 sequences in id order', value: steps.inOrder, unit: 'ms', baseline: { name: '1 sequence', value: steps.one } },
+      { suite, name: `decode step, 4 sequences queued ${OUT_OF_ORDER.join(', ')}`, value: steps.outOfOrder, unit: 'ms', baseline: { name: 'in id order', value: steps.inOrder } },
       { suite, name: `tok/s 1 at a time (large, Mycel, ${threads > 0 ? `${threads} thread` : 'default threads'})`, value: oneAtATime, unit: 'tok/s', baseline: { name: 'roofline bound', value: bound } },
       { suite, name: 'aggregate tok/s, 4 concurrent (large, Mycel runtime)', value: batched, unit: 'tok/s', baseline: { name: '1 at a time', value: oneAtATime }, target: '>= 1.5x', met: batched / oneAtATime >= 1.5 },
       { suite, name: 'aggregate tok/s, 4 concurrent (large, node-llama-cpp alone)', value: directBatched, unit: 'tok/s', baseline: { name: '1 at a time', value: directOne } }
