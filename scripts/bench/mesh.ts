@@ -7,19 +7,24 @@
  * loopback, found, joined and torn down with the test harness.
  * Reproduce with `npm run bench -- mesh`.
  */
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { generateKeyPair as generateLibp2pKey } from '@libp2p/crypto/keys'
 import { createHost, type MycelHost } from '../../node/net/host.ts'
 import { frame } from '../../node/streams.ts'
+import { toHex } from '../../identity/bytes.ts'
 import { pskToPnetKey } from '../../identity/psk.ts'
 import { BENCH_ECHO_PROTOCOL } from '../../protocol/bench/ids.ts'
+import { RAW_ECHO_PSK_ENV, serveBenchEcho } from './raw-echo.ts'
 import { Harness, type MycelProcess } from '../../test/helpers/harness.ts'
 import type { StartInit } from '../mesh/harness.ts'
 import { waitFor } from '../../test/helpers/wait.ts'
 import { percentile, type BenchRow, type BenchSuite } from './table.ts'
 
+const RAW_ECHO_SCRIPT = fileURLToPath(new URL('./raw-echo.ts', import.meta.url))
 const START_RUNS = 5
 const MESH_NODES = 16
 const PROPAGATION_ROUNDS = 5
@@ -36,6 +41,8 @@ export interface RawRequestResponseInit {
   concurrency?: number
   /** `stream`: a new stream per request (as a task is); `message`: request/response frames on one long-lived stream. @default 'stream' */
   mode?: 'stream' | 'message'
+  /** The echo side in a process of its own (raw-echo.ts) rather than in this one. @default false */
+  serverProcess?: boolean
 }
 
 export interface RawRequestResponseResult {
@@ -57,29 +64,27 @@ export async function rawRequestResponse (opts: RawRequestResponseInit = {}): Pr
   const concurrency = opts.concurrency ?? 1
   const mode = opts.mode ?? 'stream'
   const message = randomBytes(opts.messageBytes ?? 64)
-  const swarmKey = pskToPnetKey(randomBytes(32))
+  const psk = randomBytes(32)
+  const swarmKey = pskToPnetKey(psk)
   const hosts: MycelHost[] = []
+  let server: ChildProcess | undefined
   try {
-    for (let i = 0; i < 2; i++) {
+    let address: string
+    if (opts.serverProcess === true) {
+      const started = await startEchoProcess(psk)
+      server = started.child
+      address = started.address
+    } else {
       const host = await createHost({ privateKey: await generateLibp2pKey('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], orgId: 'bench', swarmKey })
       await host.start()
       hosts.push(host)
+      await serveBenchEcho(host)
+      address = host.getMultiaddrs()[0]?.toString() ?? ''
     }
-    const [server, client] = hosts as [MycelHost, MycelHost]
-    await server.handle(BENCH_ECHO_PROTOCOL, async (stream) => {
-      const framed = frame(stream, { maxFrameBytes: 64 * 1024 })
-      try {
-        for (;;) {
-          const msg = await framed.readOrEnd(b => b)
-          if (msg == null) break
-          await framed.write(msg)
-        }
-        await framed.close()
-      } catch (err) {
-        framed.reset(err as Error)
-      }
-    }, { maxInboundStreams: 1024 })
-    const conn = await client.dial(multiaddr(server.getMultiaddrs()[0]?.toString() ?? ''))
+    const client = await createHost({ privateKey: await generateLibp2pKey('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], orgId: 'bench', swarmKey })
+    await client.start()
+    hosts.push(client)
+    const conn = await client.dial(multiaddr(address))
 
     const longLived = mode === 'message'
       ? await Promise.all(Array.from({ length: concurrency }, async () => frame(await conn.newStream(BENCH_ECHO_PROTOCOL), { maxFrameBytes: 64 * 1024 })))
@@ -118,7 +123,38 @@ export async function rawRequestResponse (opts: RawRequestResponseInit = {}): Pr
     return { throughput: requests / (elapsed / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), requests }
   } finally {
     await Promise.all(hosts.map(async h => { await h.stop() }))
+    if (server != null) await stopEchoProcess(server)
   }
+}
+
+/** Spawns raw-echo.ts and reads the address it prints. */
+async function startEchoProcess (psk: Uint8Array): Promise<{ child: ChildProcess, address: string }> {
+  const child = spawn(process.execPath, [RAW_ECHO_SCRIPT], { env: { ...process.env, [RAW_ECHO_PSK_ENV]: toHex(psk) }, stdio: ['pipe', 'pipe', 'inherit'] })
+  try {
+    const address = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      const timer = setTimeout(() => { reject(new Error('the raw echo process printed no address in 30 s')) }, 30_000)
+      child.once('exit', code => { clearTimeout(timer); reject(new Error(`the raw echo process exited (${code ?? 'signal'})`)) })
+      child.stdout?.on('data', (b: Buffer) => {
+        out += b.toString()
+        const nl = out.indexOf('\n')
+        if (nl >= 0) { clearTimeout(timer); resolve(out.slice(0, nl).trim()) }
+      })
+    })
+    return { child, address }
+  } catch (err) {
+    await stopEchoProcess(child)
+    throw err
+  }
+}
+
+async function stopEchoProcess (child: ChildProcess): Promise<void> {
+  if (child.exitCode != null || child.signalCode != null) return
+  const exited = new Promise<void>(resolve => child.once('exit', () => { resolve() }))
+  child.stdin?.end()
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, 5_000)
+  await exited
+  clearTimeout(timer)
 }
 
 function median (values: number[]): number {

@@ -3,6 +3,9 @@
  * run:
  *
  * - delegated `echo` (64 B) between two in-process nodes on loopback,
+ *   and again between a `mycel start` process and a node in this process
+ *   (as between two machines: each side's work on a core of its own, the
+ *   raw rows then with their echo side in a process too, raw-echo.ts),
  *   one in flight: throughput and p50/p99, against the raw libp2p
  *   request/response row (`rawRequestResponse` from the mesh suite, a
  *   stream per request as libp2p protocols do); throughput with 8 in flight
@@ -26,7 +29,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { Harness } from '../../test/helpers/harness.ts'
+import { Harness, type MycelProcess } from '../../test/helpers/harness.ts'
 import { waitFor } from '../../test/helpers/wait.ts'
 import type { MycelNode } from '../../node/mycel-node.ts'
 import { homePaths } from '../../node/home/home.ts'
@@ -56,29 +59,45 @@ const POLICY_DECISIONS_PER_TASK = 2
 const RUNS = 3
 const SPKI = Buffer.from('302a300506032b6570032100', 'hex')
 
+async function noRateLimits (home: string): Promise<void> {
+  const policy = defaultFounderPolicy()
+  policy.rateLimits.default = null
+  await writeFile(homePaths(home).policy, formatPolicy(policy), { mode: 0o600 })
+}
+
 /** A founder and one member, in this process, with rate limits off so the bench measures the path, not the limiter. */
 export async function twoNodes (h: Harness, runtime: false | Record<string, unknown>, onFounderHome?: (home: string) => Promise<void>, onMemberHome?: (home: string) => Promise<void>): Promise<[MycelNode, MycelNode]> {
-  const noLimits = async (home: string): Promise<void> => {
-    const policy = defaultFounderPolicy()
-    policy.rateLimits.default = null
-    await writeFile(homePaths(home).policy, formatPolicy(policy), { mode: 0o600 })
-  }
   const aHome = await h.found('bench', 'executor', { inProcess: true })
-  await noLimits(aHome)
+  await noRateLimits(aHome)
   await onFounderHome?.(aHome)
   const a = await h.node(aHome, { runtime: runtime as any })
   const bHome = await h.join(await h.invite(aHome, { inProcess: true }), 'delegator', { inProcess: true })
-  await noLimits(bHome)
+  await noRateLimits(bHome)
   await onMemberHome?.(bHome)
   const b = await h.node(bHome, { runtime: false })
   await waitFor(() => b.services.cards.card(a.peerId) != null && b.services.gate.member(a.peerId) != null && a.services.gate.member(b.peerId) != null, { what: 'the two bench nodes to mesh', timeoutMs: 60_000 })
   return [a, b]
 }
 
+/**
+ * The founder as a `mycel start` process, the member in this process, rate
+ * limits off: delegation between two processes, as between two machines.
+ */
+export async function nodeAndProcess (h: Harness): Promise<[MycelProcess, MycelNode]> {
+  const aHome = await h.found('bench', 'executor', { inProcess: true })
+  await noRateLimits(aHome)
+  const a = await h.start(aHome)
+  const bHome = await h.join(await h.invite(a, { inProcess: true }), 'delegator', { inProcess: true })
+  await noRateLimits(bHome)
+  const b = await h.node(bHome, { runtime: false })
+  await waitFor(async () => b.services.cards.card(a.peerId) != null && b.services.gate.member(a.peerId) != null && (await a.capIds()).includes(b.peerId), { what: 'the bench node and process to mesh', timeoutMs: 60_000 })
+  return [a, b]
+}
+
 export interface EchoResult { throughput: number, p50: number, p99: number }
 
 /** Delegated `echo` of 64 B, `concurrency` in flight (one by default); latencies per task. */
-export async function delegatedEcho (executor: MycelNode, delegator: MycelNode, concurrency = 1): Promise<EchoResult> {
+export async function delegatedEcho (executor: { peerId: string }, delegator: MycelNode, concurrency = 1): Promise<EchoResult> {
   const prompt = randomBytes(MESSAGE_BYTES / 2).toString('hex')
   const once = async (): Promise<void> => { await delegator.services.router.run({ kind: 'echo', peer: executor.peerId, input: { prompt } }) }
   const run = async (n: number, latencies?: number[]): Promise<number> => {
@@ -209,11 +228,14 @@ async function run (): Promise<BenchRow[]> {
   const rows: BenchRow[] = []
   // raw and delegated rounds take turns, so a slow minute on a shared machine weighs on both
   // sides of a ratio; each figure is the median of its rounds
-  const rounds: Array<{ raw: RawRequestResponseResult, rawMany: RawRequestResponseResult, rawOpen: RawRequestResponseResult, echo: EchoResult, echoMany: EchoResult }> = []
+  const rounds: Array<{ raw: RawRequestResponseResult, rawMany: RawRequestResponseResult, rawOpen: RawRequestResponseResult, echo: EchoResult, echoMany: EchoResult, apart: { raw: RawRequestResponseResult, rawMany: RawRequestResponseResult, echo: EchoResult, echoMany: EchoResult } }> = []
   const h = new Harness()
   try {
     const [executor, delegator] = await twoNodes(h, false)
+    // the same between two processes, as between two machines: each side's work on a core of its own
+    const [executorProcess, member] = await nodeAndProcess(h)
     await delegatedEcho(executor, delegator) // the nodes settle and the code warms up
+    await delegatedEcho(executorProcess, member)
     for (let i = 0; i < ECHO_ROUNDS; i++) {
       const raw = await rawRequestResponse({ requests: ECHO_REQUESTS, messageBytes: MESSAGE_BYTES })
       const echo = await delegatedEcho(executor, delegator)
@@ -221,7 +243,11 @@ async function run (): Promise<BenchRow[]> {
       const rawMany = await rawRequestResponse({ requests: ECHO_REQUESTS, messageBytes: MESSAGE_BYTES, concurrency: ECHO_CONCURRENCY })
       // what the transport costs once a stream is open, as a kept task stream is
       const rawOpen = await rawRequestResponse({ requests: ECHO_REQUESTS, messageBytes: MESSAGE_BYTES, mode: 'message' })
-      rounds.push({ raw, rawMany, rawOpen, echo, echoMany })
+      const apartRaw = await rawRequestResponse({ requests: ECHO_REQUESTS, messageBytes: MESSAGE_BYTES, serverProcess: true })
+      const apartEcho = await delegatedEcho(executorProcess, member)
+      const apartEchoMany = await delegatedEcho(executorProcess, member, ECHO_CONCURRENCY)
+      const apartRawMany = await rawRequestResponse({ requests: ECHO_REQUESTS, messageBytes: MESSAGE_BYTES, concurrency: ECHO_CONCURRENCY, serverProcess: true })
+      rounds.push({ raw, rawMany, rawOpen, echo, echoMany, apart: { raw: apartRaw, rawMany: apartRawMany, echo: apartEcho, echoMany: apartEchoMany } })
     }
   } finally {
     await h.cleanup()
@@ -232,6 +258,12 @@ async function run (): Promise<BenchRow[]> {
   const rawMany = { throughput: med(r => r.rawMany.throughput) }
   const echoMany = { throughput: med(r => r.echoMany.throughput) }
   const rawOpen = { p50: med(r => r.rawOpen.p50) }
+  const apart = {
+    raw: { throughput: med(r => r.apart.raw.throughput), p50: med(r => r.apart.raw.p50) },
+    echo: { throughput: med(r => r.apart.echo.throughput), p50: med(r => r.apart.echo.p50) },
+    rawMany: med(r => r.apart.rawMany.throughput),
+    echoMany: med(r => r.apart.echoMany.throughput)
+  }
   rows.push(
     { suite, name: `raw libp2p req/resp ${MESSAGE_BYTES} B: throughput`, value: raw.throughput, unit: 'req/s' },
     { suite, name: `delegated echo ${MESSAGE_BYTES} B: throughput`, value: echo.throughput, unit: 'req/s', baseline: { name: 'raw', value: raw.throughput }, target: '>= 0.5x', met: echo.throughput / raw.throughput >= 0.5 },
@@ -239,7 +271,11 @@ async function run (): Promise<BenchRow[]> {
     { suite, name: `delegated echo ${MESSAGE_BYTES} B: p99`, value: echo.p99, unit: 'ms', baseline: { name: 'raw p99', value: raw.p99 } },
     { suite, name: `raw libp2p req/resp ${MESSAGE_BYTES} B on one open stream: p50`, value: rawOpen.p50, unit: 'ms', baseline: { name: 'a stream each', value: raw.p50 } },
     { suite, name: `raw libp2p req/resp ${MESSAGE_BYTES} B: throughput, ${ECHO_CONCURRENCY} in flight`, value: rawMany.throughput, unit: 'req/s' },
-    { suite, name: `delegated echo ${MESSAGE_BYTES} B: throughput, ${ECHO_CONCURRENCY} in flight`, value: echoMany.throughput, unit: 'req/s', baseline: { name: `raw, ${ECHO_CONCURRENCY} in flight`, value: rawMany.throughput }, target: '>= 0.5x', met: echoMany.throughput / rawMany.throughput >= 0.5 }
+    { suite, name: `delegated echo ${MESSAGE_BYTES} B: throughput, ${ECHO_CONCURRENCY} in flight`, value: echoMany.throughput, unit: 'req/s', baseline: { name: `raw, ${ECHO_CONCURRENCY} in flight`, value: rawMany.throughput }, target: '>= 0.5x', met: echoMany.throughput / rawMany.throughput >= 0.5 },
+    { suite, name: `two processes: raw libp2p req/resp ${MESSAGE_BYTES} B: throughput`, value: apart.raw.throughput, unit: 'req/s' },
+    { suite, name: `two processes: delegated echo ${MESSAGE_BYTES} B: throughput`, value: apart.echo.throughput, unit: 'req/s', baseline: { name: 'raw', value: apart.raw.throughput }, target: '>= 0.5x', met: apart.echo.throughput / apart.raw.throughput >= 0.5 },
+    { suite, name: `two processes: delegated echo ${MESSAGE_BYTES} B: p50`, value: apart.echo.p50, unit: 'ms', baseline: { name: 'raw p50', value: apart.raw.p50 }, target: '<= 2x', met: apart.echo.p50 / apart.raw.p50 <= 2 },
+    { suite, name: `two processes: delegated echo ${MESSAGE_BYTES} B: throughput, ${ECHO_CONCURRENCY} in flight`, value: apart.echoMany, unit: 'req/s', baseline: { name: `raw, ${ECHO_CONCURRENCY} in flight`, value: apart.rawMany }, target: '>= 0.5x', met: apart.echoMany / apart.rawMany >= 0.5 }
   )
   const p = await parts()
   const p50Us = echo.p50 * 1000
