@@ -3,16 +3,16 @@
  * generations measured, and what the node's signed load beat carries after
  * a real generation on the generated model.
  */
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { DecodeRates, runtime, type Runtime } from '../../node/runtime/index.ts'
+import { DecodeRates } from '../../node/runtime/index.ts'
 import { loadBeatService, verifyBeat } from '../../node/load/index.ts'
 import { generateKeyPair } from '../../identity/keys.ts'
 import { peerIdFromPublicKey } from '../../identity/peer-id.ts'
 import { encodeSignedRecord, openSignedRecord, signRecord } from '../../identity/signed-record.ts'
 import { LOAD_BEAT_DOMAIN, LOAD_BEAT_TYPE, MAX_LOAD_BEAT_RECORD_BYTES } from '../../protocol/load/index.ts'
 import { createLogger } from '../../node/logger.ts'
-import { testHome, type TestHome } from './helpers.ts'
+import { runtimeFixture } from './helpers.ts'
 
 describe('decode rates: a moving average per model', { timeout: 10_000 }, () => {
   it('starts at the first measure and moves a fixed share toward each next one', () => {
@@ -38,25 +38,11 @@ describe('decode rates: a moving average per model', { timeout: 10_000 }, () => 
 })
 
 describe("a node's load beat carries its runtime's measured decode rate", { timeout: 120_000 }, () => {
-  let home: TestHome
-  let rt: Runtime
-
-  before(async () => {
-    home = await testHome()
-    await home.addModel('tiny')
-    await home.addModel('json', { seed: 5 })
-    rt = runtime({ keepAliveMs: 60_000 })({ registry: home.registry })
-    await rt.start()
-  }, { timeout: 30_000 })
-
-  after(async () => {
-    await rt?.stop()
-    await home?.cleanup()
-  }, { timeout: 30_000 })
+  const f = runtimeFixture({ tiny: {}, json: { seed: 5 } })
 
   it('after a generation, the signed beat names the model with a positive rate', async () => {
-    assert.deepEqual(rt.decodeRates(), [], 'nothing measured before any generation')
-    const r = await rt.complete({ model: 'tiny', prompt: 'The mesh', maxTokens: 24 })
+    assert.deepEqual(f.rt.decodeRates(), [], 'nothing measured before any generation')
+    const r = await f.rt.complete({ model: 'tiny', prompt: 'The mesh', maxTokens: 24 })
     assert.ok(r.usage.completionTokens >= 3)
 
     const key = generateKeyPair()
@@ -71,7 +57,7 @@ describe("a node's load beat carries its runtime's measured decode rate", { time
       sign: (payload) => encodeSignedRecord(signRecord(key, LOAD_BEAT_DOMAIN, LOAD_BEAT_TYPE, payload)),
       verifier: { openRecord: open, peerIdOf: peerIdFromPublicKey, isMember: () => true },
       load: () => ({ running: 0, queued: 0, slots: 4 }),
-      rates: () => rt.decodeRates(),
+      rates: () => f.rt.decodeRates(),
       onBeat: () => {}
     })
     assert.equal(await beats.beat(true), true)
@@ -81,9 +67,9 @@ describe("a node's load beat carries its runtime's measured decode rate", { time
   })
 
   it('the function-calling path is measured too', async () => {
-    const r = await rt.chat({ model: 'json', messages: [{ role: 'user', content: 'A JSON object, please' }], responseFormat: { type: 'json_object' }, maxTokens: 24 })
+    const r = await f.rt.chat({ model: 'json', messages: [{ role: 'user', content: 'A JSON object, please' }], responseFormat: { type: 'json_object' }, maxTokens: 24 })
     assert.ok(r.usage.completionTokens >= 3)
-    const json = rt.decodeRates().find(m => m.name === 'json')
-    assert.ok(json != null && json.tokensPerSecond > 0, JSON.stringify(rt.decodeRates()))
+    const json = f.rt.decodeRates().find(m => m.name === 'json')
+    assert.ok(json != null && json.tokensPerSecond > 0, JSON.stringify(f.rt.decodeRates()))
   })
 })

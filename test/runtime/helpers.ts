@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
+import { after, before } from 'node:test'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeTestModel, type MakeTestModelOptions } from '../../scripts/make-test-model.ts'
 import { ModelRegistry } from '../../node/runtime/registry.ts'
+import { runtime, type Runtime, type RuntimeInit } from '../../node/runtime/index.ts'
 import type { Output } from '../../node/cli/output.ts'
 
 export interface TestHome {
@@ -29,6 +31,38 @@ export async function testHome (): Promise<TestHome> {
       return path
     },
     cleanup: async () => { await rm(dir, { recursive: true, force: true }) }
+  }
+}
+
+export interface RuntimeFixture {
+  /** The started runtime; stopped after the block's tests. */
+  readonly rt: Runtime
+  /** Its home, with the models registered; removed after the block's tests. */
+  readonly home: TestHome
+}
+
+/**
+ * A runtime on generated models for the `describe` block it is called in:
+ * the models are made and the runtime started before the block's tests, the
+ * runtime stopped and the home removed after them. `models` maps a name to
+ * how its model is generated.
+ */
+export function runtimeFixture (models: Record<string, Omit<MakeTestModelOptions, 'out'>>, init: RuntimeInit = {}): RuntimeFixture {
+  let home: TestHome | undefined
+  let rt: Runtime | undefined
+  before(async () => {
+    home = await testHome()
+    for (const [name, opts] of Object.entries(models)) await home.addModel(name, opts)
+    rt = runtime({ keepAliveMs: 60_000, ...init })({ registry: home.registry })
+    await rt.start()
+  }, { timeout: 30_000 })
+  after(async () => {
+    await rt?.stop()
+    await home?.cleanup()
+  }, { timeout: 30_000 })
+  return {
+    get rt () { if (rt == null) throw new Error('the runtime fixture is used before its before hook ran'); return rt },
+    get home () { if (home == null) throw new Error('the runtime fixture is used before its before hook ran'); return home }
   }
 }
 

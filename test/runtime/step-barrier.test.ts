@@ -6,12 +6,11 @@
  * their llama.cpp ids, and concurrent generations with one canceled in the
  * middle still end with the serial text.
  */
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp'
 import { StepBarrier, sequenceOrder } from '../../node/runtime/step-barrier.ts'
-import { runtime, type Runtime } from '../../node/runtime/index.ts'
-import { testHome, type TestHome } from './helpers.ts'
+import { runtimeFixture } from './helpers.ts'
 
 /** Lets every pending microtask and one macrotask turn run. */
 const turn = async (): Promise<void> => await new Promise(resolve => setImmediate(resolve))
@@ -86,24 +85,11 @@ describe('step barrier', { timeout: 10_000 }, () => {
 })
 
 describe('step barrier on the generated model', { timeout: 120_000 }, () => {
-  let home: TestHome
-  let rt: Runtime
-
-  before(async () => {
-    home = await testHome()
-    await home.addModel('tiny')
-    rt = runtime({ keepAliveMs: 60_000, sequences: 4 })({ registry: home.registry })
-    await rt.start()
-  }, { timeout: 30_000 })
-
-  after(async () => {
-    await rt?.stop()
-    await home?.cleanup()
-  }, { timeout: 30_000 })
+  const f = runtimeFixture({ tiny: {} }, { sequences: 4 })
 
   it("orders a context's sequences by their llama.cpp ids", async () => {
     const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error })
-    const model = await llama.loadModel({ modelPath: await home.addModel('ids') })
+    const model = await llama.loadModel({ modelPath: await f.home.addModel('ids') })
     const context = await model.createContext({ sequences: 3, contextSize: 256 })
     try {
       const first = [context.getSequence(), context.getSequence(), context.getSequence()]
@@ -120,17 +106,17 @@ describe('step barrier on the generated model', { timeout: 120_000 }, () => {
 
   it('concurrent generations, one canceled in the middle, end with the serial text', async () => {
     const prompt = 'The mesh says:'
-    const serial = await rt.complete({ model: 'tiny', prompt, maxTokens: 120 })
+    const serial = await f.rt.complete({ model: 'tiny', prompt, maxTokens: 120 })
     const ac = new AbortController()
     let seen = 0
-    const canceled = rt.complete({ model: 'tiny', prompt, maxTokens: 400, signal: ac.signal, onText: () => { if (++seen === 3) ac.abort() } })
-    const others = [0, 1, 2].map(async () => await rt.complete({ model: 'tiny', prompt, maxTokens: 120 }))
+    const canceled = f.rt.complete({ model: 'tiny', prompt, maxTokens: 400, signal: ac.signal, onText: () => { if (++seen === 3) ac.abort() } })
+    const others = [0, 1, 2].map(async () => await f.rt.complete({ model: 'tiny', prompt, maxTokens: 120 }))
     await assert.rejects(canceled, { name: 'TaskCanceledError' })
     for (const r of await Promise.all(others)) {
       assert.equal(r.text, serial.text)
       assert.equal(r.usage.completionTokens, serial.usage.completionTokens)
     }
-    const steps = rt.stats().decodeSteps
+    const steps = f.rt.stats().decodeSteps
     assert.ok(steps.lined > 0, 'the generations stepped in line')
     assert.equal(steps.overdue, 0, 'no one waited for the canceled generation')
   })
