@@ -24,13 +24,14 @@
  * the step the others still run; `STEP_BARRIER_MAX_WAIT_MS` is only a guard
  * (an overdue wait releases those waiting, at the price of one step out of
  * line). Generations that node-llama-cpp's `LlamaChat` drives (function
- * calling) do not join; their steps batch as before.
+ * calling, `json_schema`) run their token loop inside it: `inLine` gives it
+ * a view of the sequence whose `evaluate` iterators take the same steps.
  *
  * @example
  * const member = barrier.join(sequenceOrder(sequence))
  * try { for (;;) { await member.step(); ...await iterator.next()... } } finally { member.leave() }
  */
-import type { LlamaContextSequence } from 'node-llama-cpp'
+import type { LlamaContextSequence, Token } from 'node-llama-cpp'
 import { STEP_BARRIER_MAX_WAIT_MS } from './constants.ts'
 
 export interface StepMember {
@@ -136,4 +137,42 @@ export function sequenceOrder (sequence: LlamaContextSequence): number {
   let n = seen.get(sequence)
   if (n == null) { n = 1_000_000 + nextSeen++; seen.set(sequence, n) }
   return n
+}
+
+/**
+ * `sequence` as a loop of node-llama-cpp's own (`LlamaChat`) should see it:
+ * every `evaluate` iterator's `next()` after the first token waits for its
+ * step in `barrier`. The first token (the prompt) goes at once, as in
+ * `generate`; a new iterator (LlamaChat starts one when it changes mode)
+ * steps in line like any token. Everything else is the sequence's own.
+ * `leave` when the generation ends.
+ */
+export function inLine (sequence: LlamaContextSequence, barrier: StepBarrier): { sequence: LlamaContextSequence, leave: () => void } {
+  let member: StepMember | undefined
+  let left = false
+  const evaluate = (...args: Parameters<LlamaContextSequence['evaluate']>): ReturnType<LlamaContextSequence['evaluate']> => {
+    const inner = sequence.evaluate(...args)
+    const outer: ReturnType<LlamaContextSequence['evaluate']> = {
+      next: async (...next: [] | [void | Token | Token[]]) => {
+        if (member != null) await member.step()
+        const r = await inner.next(...next)
+        if (r.done !== true && member == null && !left) member = barrier.join(sequenceOrder(sequence))
+        return r
+      },
+      return: async (value) => await inner.return(value),
+      throw: async (err) => await inner.throw(err),
+      [Symbol.asyncIterator] () { return outer },
+      [Symbol.asyncDispose]: async () => { await inner.return(undefined) }
+    }
+    return outer
+  }
+  const view = new Proxy(sequence, {
+    get (target, prop) {
+      if (prop === 'evaluate') return evaluate
+      const value: unknown = Reflect.get(target, prop, target)
+      // the sequence's methods run on the sequence itself (it keeps private state)
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+    }
+  })
+  return { sequence: view, leave: () => { left = true; member?.leave() } }
 }

@@ -26,6 +26,7 @@ import { TOOL_CALL_ID_PREFIX } from './constants.ts'
 import { InvalidRequestError, PromptTooLongError } from './errors.ts'
 import type { FinishReason, GenerateResult, SamplingOptions } from './generate.ts'
 import { ChunkCoalescer, type ChunkCoalescerInit } from './stream.ts'
+import { inLine, type StepBarrier } from './step-barrier.ts'
 
 export interface ToolChatParams {
   llama: Llama
@@ -51,6 +52,8 @@ export interface ToolChatParams {
   stop?: readonly string[]
   /** Called when the first token is generated (decode time is measured from it). */
   onFirstToken?: () => void
+  /** The context's generations line up their decode steps here (step-barrier.ts). */
+  steps?: StepBarrier
 }
 
 /** The wrapper, made to enter function-call mode before the model writes anything. */
@@ -109,7 +112,9 @@ export async function toolChat (p: ToolChatParams): Promise<GenerateResult> {
   const coalescer = new ChunkCoalescer(chunk => { p.onText?.(chunk) }, p.stream)
   const s = p.sampling
   const penalties = s.penalties
-  const chat = new LlamaChat({ contextSequence: p.sequence, chatWrapper: wrapper })
+  // LlamaChat's token loop is its own: it gets a view of the sequence whose steps go in line
+  const lined = p.steps != null ? inLine(p.sequence, p.steps) : undefined
+  const chat = new LlamaChat({ contextSequence: lined?.sequence ?? p.sequence, chatWrapper: wrapper })
   const before = p.sequence.tokenMeter.getState().usedOutputTokens
   let outOfContext = false
   try {
@@ -158,6 +163,7 @@ export async function toolChat (p: ToolChatParams): Promise<GenerateResult> {
     if (outOfContext) throw new PromptTooLongError(promptTokens + maxTokens, p.contextSize)
     throw err
   } finally {
+    lined?.leave()
     coalescer.discard()
     chat.dispose({ disposeSequence: false })
   }

@@ -120,4 +120,19 @@ describe('step barrier on the generated model', { timeout: 120_000 }, () => {
     assert.ok(steps.lined > 0, 'the generations stepped in line')
     assert.equal(steps.overdue, 0, 'no one waited for the canceled generation')
   })
+
+  it('structured chats (on LlamaChat) step in line too, and each gives its serial answer', async () => {
+    const schema = { type: 'object', properties: { verdict: { type: 'string' }, score: { type: 'integer' } }, required: ['verdict', 'score'] }
+    const asks = ['Judge the mesh.', 'Judge the node.', 'Judge the card.', 'Judge the task.']
+    const chat = async (content: string): Promise<string> => (await f.rt.chat({ model: 'tiny', messages: [{ role: 'user', content }], responseFormat: { type: 'json_schema', schema }, maxTokens: 96 })).text
+    const serial: string[] = []
+    for (const a of asks) serial.push(await chat(a))
+    const before = f.rt.stats().decodeSteps
+    const together = await Promise.all(asks.map(chat))
+    assert.deepEqual(together, serial)
+    for (const text of together) assert.deepEqual(Object.keys(JSON.parse(text) as object).sort(), ['score', 'verdict'])
+    const after = f.rt.stats().decodeSteps
+    assert.ok(after.lined > before.lined, 'their steps went in line')
+    assert.equal(after.overdue, before.overdue)
+  })
 })
