@@ -25,3 +25,12 @@ export const MEMORY_URI_PREFIX = 'mycel://memory/'
 export const MEMBERS_URI = 'mycel://mesh/members'
 /** How often a long-lived MCP server (`mycel mcp`, an `/mcp` session) lists the mesh's tools again. */
 export const MCP_MESH_TOOLS_REFRESH_MS = 10_000
+/**
+ * A result that follows progress notifications goes out this long after the
+ * last of them. The TypeScript SDK's client hands a notification to its
+ * handler a microtask after reading it but a response at once, so when both
+ * arrive in one read the response retires the progress handler first and
+ * the progress is lost (modelcontextprotocol/typescript-sdk#2580). A gap
+ * makes them arrive in separate reads on all but a very busy client.
+ */
+export const PROGRESS_RESULT_GAP_MS = 5

@@ -4,12 +4,13 @@
  * (`isError: true`) with one clear line, which the model on the other end can
  * read and act on; protocol errors are reserved for malformed calls.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import { DATA_CLASSES } from '../../protocol/task/messages.ts'
 import { MeshTaskError, type MeshAccess, type MeshTask, type MeshTaskResult } from './access.ts'
-import { MAX_TOOL_TEXT_CHARS } from './constants.ts'
+import { MAX_TOOL_TEXT_CHARS, PROGRESS_RESULT_GAP_MS } from './constants.ts'
 import { memberView } from './members.ts'
 import { codeOf, publicMessage } from '../api/errors.ts'
 import { ERROR_STATUS } from '../../protocol/codes.ts'
@@ -62,16 +63,29 @@ export function describeFailure (err: unknown, kind: string): string {
   return `${lead}: ${message}`
 }
 
-/** Runs a task, forwarding streamed text as MCP progress notifications when the client asked for them. */
+/**
+ * Runs a task, forwarding streamed text as MCP progress notifications when
+ * the client asked for them. The result waits until every notification is
+ * written, then `PROGRESS_RESULT_GAP_MS`, so that a client reads the
+ * progress before the response that ends it.
+ */
 async function runTask (mesh: MeshAccess, task: MeshTask, extra: Extra): Promise<MeshTaskResult> {
   const token = extra._meta?.progressToken
   let progress = 0
-  return await mesh.run(task, {
-    signal: extra.signal,
-    ...(token != null
-      ? { onText: (t: string) => { void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++progress, message: t } }).catch(() => {}) } }
-      : {})
-  })
+  const sending: Array<Promise<void>> = []
+  try {
+    return await mesh.run(task, {
+      signal: extra.signal,
+      ...(token != null
+        ? { onText: (t: string) => { sending.push(extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++progress, message: t } }).catch(() => {})) } }
+        : {})
+    })
+  } finally {
+    if (sending.length > 0) {
+      await Promise.all(sending)
+      await sleep(PROGRESS_RESULT_GAP_MS)
+    }
+  }
 }
 
 function outputText (r: MeshTaskResult): string {

@@ -12,9 +12,10 @@
  * - Order. With a KV cache per sequence (node-llama-cpp never unifies it),
  *   llama.cpp splits a batch into micro-batches of ascending, consecutive
  *   sequence ids, and each micro-batch reads every weight again. A step of
- *   sequences 0-3 queued as 3, 0, 2, 1 costs what 3 steps cost.
- * Measured on the `large` bench model (one CPU thread): a step of 4 tokens
- * in order took 155 ms against 87 ms for 1, and 275-300 ms out of order.
+ *   sequences 0-3 queued as 2, 0, 3, 1 costs about three steps of one.
+ * Measured on the `large` bench model (one CPU thread, `npm run bench --
+ * batching`): a step of 4 tokens in order takes about 150 ms against 92 ms
+ * for 1, and 280-290 ms out of order.
  *
  * So a generation joins after its prompt (a prompt step can be long, and no
  * one waits for it), and before each next token calls `step()`, which
