@@ -34,3 +34,5 @@ export const MCP_MESH_TOOLS_REFRESH_MS = 10_000
  * makes them arrive in separate reads on all but a very busy client.
  */
 export const PROGRESS_RESULT_GAP_MS = 5
+/** The longest a result waits for its progress notifications to be written. */
+export const PROGRESS_FLUSH_MAX_MS = 1_000

@@ -10,12 +10,12 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import { DATA_CLASSES } from '../../protocol/task/messages.ts'
 import { MeshTaskError, type MeshAccess, type MeshTask, type MeshTaskResult } from './access.ts'
-import { MAX_TOOL_TEXT_CHARS, PROGRESS_RESULT_GAP_MS } from './constants.ts'
+import { MAX_TOOL_TEXT_CHARS, PROGRESS_FLUSH_MAX_MS, PROGRESS_RESULT_GAP_MS } from './constants.ts'
 import { memberView } from './members.ts'
 import { codeOf, publicMessage } from '../api/errors.ts'
 import { ERROR_STATUS } from '../../protocol/codes.ts'
 
-type Extra = { signal: AbortSignal, _meta?: { progressToken?: string | number }, sendNotification: (n: any) => Promise<void> }
+export type Extra = { signal: AbortSignal, _meta?: { progressToken?: string | number }, sendNotification: (n: any) => Promise<void> }
 
 const Message = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string().max(MAX_TOOL_TEXT_CHARS) })
 
@@ -69,7 +69,7 @@ export function describeFailure (err: unknown, kind: string): string {
  * written, then `PROGRESS_RESULT_GAP_MS`, so that a client reads the
  * progress before the response that ends it.
  */
-async function runTask (mesh: MeshAccess, task: MeshTask, extra: Extra): Promise<MeshTaskResult> {
+export async function runTask (mesh: MeshAccess, task: MeshTask, extra: Extra): Promise<MeshTaskResult> {
   const token = extra._meta?.progressToken
   let progress = 0
   const sending: Array<Promise<void>> = []
@@ -82,7 +82,8 @@ async function runTask (mesh: MeshAccess, task: MeshTask, extra: Extra): Promise
     })
   } finally {
     if (sending.length > 0) {
-      await Promise.all(sending)
+      // a stalled transport does not hold the result (or the error) back for long
+      await Promise.race([Promise.all(sending), sleep(PROGRESS_FLUSH_MAX_MS, undefined, { ref: false })])
       await sleep(PROGRESS_RESULT_GAP_MS)
     }
   }

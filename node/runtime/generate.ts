@@ -105,7 +105,7 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
   let member: StepMember | undefined
   try {
     while (completionTokens < limit) {
-      if (member != null && (await Promise.race([member.step(), aborted])) === ABORTED) throw p.signal.reason
+      if (member != null) await member.step(p.signal)
       const next = iterator.next()
       const r = await Promise.race([next, aborted])
       if (r === ABORTED) {

@@ -36,8 +36,13 @@ import type { LlamaContextSequence, Token } from 'node-llama-cpp'
 import { STEP_BARRIER_MAX_WAIT_MS } from './constants.ts'
 
 export interface StepMember {
-  /** Resolves when every member of the barrier is waiting for its next step (or the wait is overdue). */
-  step: () => Promise<void>
+  /**
+   * Resolves when every member of the barrier is waiting for its next step
+   * (or the wait is overdue); rejects with `signal`'s reason if it aborts
+   * first. Both loops await it the same way, so released members reach
+   * node-llama-cpp's queue in the order they were released.
+   */
+  step: (signal?: AbortSignal) => Promise<void>
   /** Leaves the barrier (the generation ended); the others no longer wait for it. Idempotent. */
   leave: () => void
 }
@@ -84,10 +89,22 @@ export class StepBarrier {
     const member: Member = { order }
     this.members.add(member)
     return {
-      step: async () => await new Promise<void>(resolve => {
+      step: async (signal) => await new Promise<void>((resolve, reject) => {
         if (!this.members.has(member)) { resolve(); return }
-        if (member.release == null) this.waiting++
-        member.release = resolve
+        if (signal?.aborted === true) { reject(signal.reason); return }
+        const onAbort = (): void => {
+          if (member.release !== release) return
+          member.release = undefined
+          this.waiting--
+          reject(signal?.reason)
+          this.check()
+        }
+        const release = (): void => { signal?.removeEventListener('abort', onAbort); resolve() }
+        // one wait at a time: a second call takes over, and the first resolves
+        if (member.release != null) member.release()
+        else this.waiting++
+        member.release = release
+        signal?.addEventListener('abort', onAbort, { once: true })
         this.check()
       }),
       leave: () => {
@@ -101,7 +118,11 @@ export class StepBarrier {
   private check (): void {
     if (this.waiting === 0) { this.clearTimer(); return }
     if (this.waiting < this.members.size) {
-      this.timer ??= setTimeout(() => { this.timer = undefined; this.overdue++; this.releaseWaiting() }, this.maxWaitMs)
+      if (this.timer == null) {
+        this.timer = setTimeout(() => { this.timer = undefined; this.overdue++; this.releaseWaiting() }, this.maxWaitMs)
+        // a guard only: it never keeps the process alive
+        this.timer.unref()
+      }
       return
     }
     this.releaseWaiting()
@@ -146,16 +167,17 @@ export function sequenceOrder (sequence: LlamaContextSequence): number {
  * step in `barrier`. The first token (the prompt) goes at once, as in
  * `generate`; a new iterator (LlamaChat starts one when it changes mode)
  * steps in line like any token. Everything else is the sequence's own.
- * `leave` when the generation ends.
+ * `signal` ends a wait for a step (the chat's own). `leave` when the
+ * generation ends.
  */
-export function inLine (sequence: LlamaContextSequence, barrier: StepBarrier): { sequence: LlamaContextSequence, leave: () => void } {
+export function inLine (sequence: LlamaContextSequence, barrier: StepBarrier, signal?: AbortSignal): { sequence: LlamaContextSequence, leave: () => void } {
   let member: StepMember | undefined
   let left = false
   const evaluate = (...args: Parameters<LlamaContextSequence['evaluate']>): ReturnType<LlamaContextSequence['evaluate']> => {
     const inner = sequence.evaluate(...args)
     const outer: ReturnType<LlamaContextSequence['evaluate']> = {
       next: async (...next: [] | [void | Token | Token[]]) => {
-        if (member != null) await member.step()
+        if (member != null) await member.step(signal)
         const r = await inner.next(...next)
         if (r.done !== true && member == null && !left) member = barrier.join(sequenceOrder(sequence))
         return r

@@ -113,7 +113,7 @@ export async function toolChat (p: ToolChatParams): Promise<GenerateResult> {
   const s = p.sampling
   const penalties = s.penalties
   // LlamaChat's token loop is its own: it gets a view of the sequence whose steps go in line
-  const lined = p.steps != null ? inLine(p.sequence, p.steps) : undefined
+  const lined = p.steps != null ? inLine(p.sequence, p.steps, p.signal) : undefined
   const chat = new LlamaChat({ contextSequence: lined?.sequence ?? p.sequence, chatWrapper: wrapper })
   const before = p.sequence.tokenMeter.getState().usedOutputTokens
   let outOfContext = false

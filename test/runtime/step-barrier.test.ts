@@ -84,6 +84,39 @@ describe('step barrier', { timeout: 10_000 }, () => {
   })
 })
 
+describe('step barrier waits that end early', { timeout: 10_000 }, () => {
+  it('an aborted wait rejects with its reason and stops counting as ready', async () => {
+    const barrier = new StepBarrier()
+    const a = barrier.join(0)
+    const b = barrier.join(1)
+    const ac = new AbortController()
+    const aWait = a.step(ac.signal)
+    ac.abort(new Error('canceled'))
+    await assert.rejects(aWait, { message: 'canceled' })
+    await assert.rejects(a.step(ac.signal), { message: 'canceled' }, 'an aborted signal rejects at once')
+    let bWent = false
+    const bStep = b.step().then(() => { bWent = true })
+    await turn(); await turn()
+    assert.equal(bWent, false, 'a is no longer counted as ready')
+    a.leave()
+    await bStep
+    assert.equal(barrier.stats().overdue, 0)
+  })
+
+  it('a second wait of the same member takes over, and the first resolves', async () => {
+    const barrier = new StepBarrier()
+    const a = barrier.join(0)
+    barrier.join(1)
+    const first = a.step()
+    const second = a.step()
+    await first
+    let secondWent = false
+    void second.then(() => { secondWent = true })
+    await turn()
+    assert.equal(secondWent, false, 'the second still waits for the other member')
+  })
+})
+
 describe('step barrier on the generated model', { timeout: 120_000 }, () => {
   const f = runtimeFixture({ tiny: {} }, { sequences: 4 })
 
