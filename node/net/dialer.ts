@@ -91,11 +91,12 @@ export class Dialer {
 
   private readonly onIdentify = (evt: CustomEvent<{ peerId: { toString: () => string }, listenAddrs: Array<{ toString: () => string }> }>): void => {
     const peer = evt.detail.peerId.toString()
-    if (peer === this.self || !this.members().has(peer)) return
+    const members = this.members()
+    if (peer === this.self || !members.has(peer)) return
     this.identified.delete(peer)
     if (this.identified.size >= MAX_IDENTIFIED_PEERS) this.identified.delete(this.identified.keys().next().value as string)
     this.identified.set(peer, evt.detail.listenAddrs.slice(0, MAX_ADDRS_PER_PEER).map(a => withPeerId(a.toString(), peer)))
-    this.c.addressBook.update(this.otherMemberAddrs())
+    this.c.addressBook.update(this.otherMemberAddrs(members))
   }
 
   constructor (components: DialerComponents, init: DialerInit) {
@@ -174,9 +175,8 @@ export class Dialer {
   }
 
   /** Addresses of the other members this node holds cards of, what they said at identify first. */
-  private otherMemberAddrs (): string[] {
+  private otherMemberAddrs (members = this.members()): string[] {
     const own = new Set(this.c.host.getMultiaddrs().map(String))
-    const members = this.members()
     const identified = [...this.identified].filter(([peer]) => members.has(peer)).flatMap(([, addrs]) => addrs)
     return [...new Set([...identified, ...memberAddrs(this.c.host, this.c.cards)])].filter(a => !own.has(a) && !a.endsWith(`/p2p/${this.self}`))
   }

@@ -11,7 +11,7 @@ import type { Penalties } from './sampling.ts'
 import { ChunkCoalescer, TokenTextDecoder, type ChunkCoalescerInit } from './stream.ts'
 import { ABORT_SETTLE_TIMEOUT_MS } from './constants.ts'
 import { StopScanner } from './stop.ts'
-import { sequenceOrder, type StepBarrier, type StepMember } from './step-barrier.ts'
+import { inLine, type StepBarrier } from './step-barrier.ts'
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls'
 
@@ -83,7 +83,9 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
   // The tokens the penalties look back over: the prompt, then what is generated.
   const seen: Token[] = [...p.prompt]
   const penalties = p.sampling.penalties
-  const iterator = p.sequence.evaluate(p.reused != null && p.reused > 0 ? p.prompt.slice(p.reused) : p.prompt, {
+  // past the prompt, each token's step goes in line with the context's other generations
+  const lined = p.steps != null ? inLine(p.sequence, p.steps, p.signal) : undefined
+  const iterator = (lined?.sequence ?? p.sequence).evaluate(p.reused != null && p.reused > 0 ? p.prompt.slice(p.reused) : p.prompt, {
     temperature: p.sampling.temperature,
     ...(p.sampling.seed != null ? { seed: p.sampling.seed } : {}),
     ...(p.sampling.topK != null ? { topK: p.sampling.topK } : {}),
@@ -102,10 +104,8 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
       : {}),
     ...(p.sampling.tokenBias != null ? { tokenBias: p.sampling.tokenBias } : {})
   })[Symbol.asyncIterator]()
-  let member: StepMember | undefined
   try {
     while (completionTokens < limit) {
-      if (member != null) await member.step(p.signal)
       const next = iterator.next()
       const r = await Promise.race([next, aborted])
       if (r === ABORTED) {
@@ -116,11 +116,7 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
         throw p.signal.reason
       }
       if (r.done === true) break
-      if (completionTokens === 0) {
-        p.onFirstToken?.()
-        // past the prompt: from the next token on, steps go in line with the context's other generations
-        member = p.steps?.join(sequenceOrder(p.sequence))
-      }
+      if (completionTokens === 0) p.onFirstToken?.()
       completionTokens++
       seen.push(r.value)
       const out = scanner.push(decoder.push(r.value))
@@ -137,7 +133,7 @@ export async function generate (p: GenerateParams): Promise<GenerateResult> {
     if (p.onText != null) coalescer.flush()
     return { text, usage: { promptTokens: p.prompt.length, completionTokens }, finishReason, ...(scanner.stop != null ? { stopSequence: scanner.stop } : {}) }
   } finally {
-    member?.leave()
+    lined?.leave()
     if (onAbort != null) p.signal.removeEventListener('abort', onAbort)
     coalescer.discard()
     void iterator.return?.().catch(() => {})

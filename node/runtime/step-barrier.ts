@@ -24,13 +24,14 @@
  * stopped, so all of them queue for one dispatch. A member's wait is at most
  * the step the others still run; `STEP_BARRIER_MAX_WAIT_MS` is only a guard
  * (an overdue wait releases those waiting, at the price of one step out of
- * line). Generations that node-llama-cpp's `LlamaChat` drives (function
- * calling, `json_schema`) run their token loop inside it: `inLine` gives it
- * a view of the sequence whose `evaluate` iterators take the same steps.
+ * line). Both token loops, Mycel's own (`generate`) and node-llama-cpp's
+ * `LlamaChat` (function calling, `json_schema`), get it the same way:
+ * `inLine` gives them a view of the sequence whose `evaluate` iterators
+ * take their steps here, so both reach node-llama-cpp's queue alike.
  *
  * @example
- * const member = barrier.join(sequenceOrder(sequence))
- * try { for (;;) { await member.step(); ...await iterator.next()... } } finally { member.leave() }
+ * const lined = inLine(sequence, barrier, signal)
+ * try { for await (const token of lined.sequence.evaluate(prompt)) ... } finally { lined.leave() }
  */
 import type { LlamaContextSequence, Token } from 'node-llama-cpp'
 import { STEP_BARRIER_MAX_WAIT_MS } from './constants.ts'
@@ -162,9 +163,8 @@ export function sequenceOrder (sequence: LlamaContextSequence): number {
 }
 
 /**
- * `sequence` as a loop of node-llama-cpp's own (`LlamaChat`) should see it:
- * every `evaluate` iterator's `next()` after the first token waits for its
- * step in `barrier`. The first token (the prompt) goes at once, as in
+ * `sequence` as a token loop should see it: every `evaluate` iterator's
+ * `next()` after the first token waits for its step in `barrier`. The first token (the prompt) goes at once, as in
  * `generate`; a new iterator (LlamaChat starts one when it changes mode)
  * steps in line like any token. Everything else is the sequence's own.
  * `signal` ends a wait for a step (the chat's own). `leave` when the
